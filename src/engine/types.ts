@@ -1,0 +1,182 @@
+/**
+ * Contracts of the execution engine: the transport and clock interfaces (effects), the event
+ * stream, run options and the run result.
+ */
+import type { Dispatcher } from 'undici';
+
+// ---------------------------------------------------------------- effects
+
+export interface HttpRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  /** Absolute URL, query string included. */
+  readonly url: string;
+  /** Header names as sent (case preserved); one value each. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+}
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  /** Lower-case names; repeated headers joined with ", " (set-cookie joined with "\n"). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body decoded as UTF-8 text ('' when empty). */
+  readonly bodyText: string;
+}
+
+export interface SendOptions {
+  readonly signal?: AbortSignal;
+  /** Abort with HTTP_TIMEOUT after this many ms (measured by the transport's own timers). */
+  readonly timeoutMs?: number;
+  /** Abort with HTTP_BODY_TOO_LARGE once the body exceeds this many bytes. */
+  readonly maxBodyBytes?: number;
+  /** Follow redirects (default false). */
+  readonly followRedirects?: boolean;
+}
+
+/**
+ * The transport. Transport failures reject with an ArazzoError whose code is one of
+ * HTTP_CONNECTION, HTTP_TIMEOUT, HTTP_BODY_TOO_LARGE, RUN_CANCELLED.
+ */
+export interface HttpClient {
+  send(request: HttpRequest, options?: SendOptions): Promise<HttpResponse>;
+  close?(): Promise<void>;
+}
+
+/** Time. Tests inject a fake one; nothing in the engine reads Date.now() or calls setTimeout directly. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`; rejects with ArazzoError RUN_CANCELLED when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+// ---------------------------------------------------------------- events
+
+export interface RequestSummary {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Masked body text, if any. */
+  readonly body?: string;
+}
+
+export interface ResponseSummary {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Masked body text. */
+  readonly body: string;
+}
+
+export type StepOutcome = 'succeeded' | 'failed';
+
+export interface ActionSummary {
+  readonly name: string;
+  /** 'end' | 'goto' | 'retry', or 'next' / 'fail' for the defaults when no action matched. */
+  readonly type: string;
+  readonly stepId?: string;
+  readonly workflowId?: string;
+}
+
+interface EventBase {
+  /** Clock time (ms since epoch). */
+  readonly time: number;
+  readonly runId: string;
+}
+
+/** Every value in an event has been through secret masking (P21) already. */
+export type RunEvent =
+  | (EventBase & { readonly type: 'run.started'; readonly workflowId: string; readonly inputs: Record<string, unknown> })
+  | (EventBase & { readonly type: 'run.finished'; readonly workflowId: string; readonly status: StepOutcome; readonly outputs: Record<string, unknown>; readonly error?: RunErrorInfo; readonly durationMs: number })
+  | (EventBase & { readonly type: 'workflow.started'; readonly workflowId: string; readonly depth: number; readonly inputs: Record<string, unknown> })
+  | (EventBase & { readonly type: 'workflow.finished'; readonly workflowId: string; readonly depth: number; readonly status: StepOutcome; readonly outputs: Record<string, unknown>; readonly error?: RunErrorInfo })
+  | (EventBase & { readonly type: 'step.started'; readonly workflowId: string; readonly stepId: string; readonly execution: number; readonly attempt: number })
+  | (EventBase & { readonly type: 'request.sent'; readonly workflowId: string; readonly stepId: string; readonly request: RequestSummary })
+  | (EventBase & { readonly type: 'response.received'; readonly workflowId: string; readonly stepId: string; readonly request: RequestSummary; readonly response: ResponseSummary; readonly durationMs: number; readonly startedAt: number })
+  | (EventBase & { readonly type: 'step.finished'; readonly workflowId: string; readonly stepId: string; readonly record: StepRecord })
+  | (EventBase & { readonly type: 'action.taken'; readonly workflowId: string; readonly stepId: string; readonly kind: 'success' | 'failure'; readonly action: ActionSummary })
+  | (EventBase & { readonly type: 'delay.started'; readonly workflowId: string; readonly stepId: string; readonly ms: number; readonly reason: 'step-delay' | 'retry' });
+
+export type RunEventListener = (event: RunEvent) => void;
+
+// ---------------------------------------------------------------- results
+
+export interface RunErrorInfo {
+  /** e.g. STEP_FAILED, CRITERION_FAILED, MAX_STEPS_EXCEEDED, RUN_TIMEOUT, RUN_CANCELLED, HTTP_CONNECTION, INPUT_INVALID */
+  readonly code: string;
+  readonly message: string;
+  readonly workflowId?: string;
+  readonly stepId?: string;
+  readonly statusCode?: number;
+  /** Which success criteria failed and why (masked). */
+  readonly failedCriteria?: ReadonlyArray<{ readonly condition: string; readonly error?: string }>;
+  /** A short, masked excerpt of the last response body. */
+  readonly responseExcerpt?: string;
+  readonly limit?: number;
+}
+
+/** One step execution. A step polled five times has five records. */
+export interface StepRecord {
+  readonly workflowId: string;
+  readonly stepId: string;
+  readonly outcome: StepOutcome;
+  readonly statusCode?: number;
+  readonly method?: string;
+  readonly url?: string;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly outputs: Record<string, unknown>;
+  readonly action?: ActionSummary;
+  readonly error?: RunErrorInfo;
+}
+
+export interface RunResult {
+  readonly workflowId: string;
+  readonly status: StepOutcome;
+  readonly outputs: Record<string, unknown>;
+  /** Every step execution in order, only when `RunOptions.history` is true. */
+  readonly steps?: StepRecord[];
+  readonly error?: RunErrorInfo;
+  readonly stepExecutions: number;
+  readonly durationMs: number;
+  /** The final run state (plain JSON). */
+  readonly state: unknown;
+}
+
+// ---------------------------------------------------------------- options
+
+export interface RunLimits {
+  /** Global cap on step executions per run (default 10,000). */
+  readonly maxSteps?: number;
+  /** Whole-run timeout in ms (default: none). */
+  readonly timeoutMs?: number;
+  /** Per-request timeout in ms (default 30,000). */
+  readonly requestTimeoutMs?: number;
+  /** Response body size cap in bytes (default 10 MiB). */
+  readonly maxResponseBytes?: number;
+}
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  /** Base URL per source name, overriding the OpenAPI servers. */
+  readonly servers?: Readonly<Record<string, string>>;
+  /** undici dispatcher for the default transport (MockAgent, ProxyAgent, Agent). */
+  readonly dispatcher?: Dispatcher;
+  /** Use a WHATWG fetch instead of undici request(). */
+  readonly fetch?: typeof fetch;
+  /** A whole custom transport. */
+  readonly http?: HttpClient;
+  /** Honour HTTP_PROXY / HTTPS_PROXY / NO_PROXY (default true; ignored when dispatcher/fetch/http is given). */
+  readonly proxyFromEnv?: boolean;
+  readonly clock?: Clock;
+  readonly limits?: RunLimits;
+  readonly onEvent?: RunEventListener;
+  /** Keep every StepRecord in RunResult.steps (default false: history goes to events only). */
+  readonly history?: boolean;
+  /** Resume from a checkpointed state instead of starting fresh (inputs are then ignored). */
+  readonly resume?: unknown;
+  /** Called with the plain-JSON run state after every step execution. */
+  readonly onCheckpoint?: (state: unknown) => void | Promise<void>;
+  /** Extra literal values to mask everywhere (e.g. CLI inputs taken from the environment). */
+  readonly secrets?: readonly string[];
+}

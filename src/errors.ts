@@ -1,0 +1,57 @@
+/**
+ * Errors are values with codes. Every error a user can cause carries a stable `code`, a message
+ * that says what to do, and where possible a location.
+ */
+
+export type Severity = 'error' | 'warning';
+
+/** One problem found while loading or validating a document. */
+export interface Problem {
+  /** Stable, documented code, e.g. `STEP_TARGET_MISSING`. */
+  code: string;
+  /** What is wrong and how to fix it. */
+  message: string;
+  severity: Severity;
+  /** JSON path into the document, e.g. `$.workflows[0].steps[1].operationId`. */
+  path: string;
+  /** File path or URL of the document the problem is in. */
+  file?: string;
+  /** 1-based line and column, when the document was parsed from text. */
+  line?: number;
+  column?: number;
+}
+
+/** Base class for every error the engine throws on purpose. */
+export class ArazzoError extends Error {
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'ArazzoError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Thrown by loading when a document has one or more error-severity problems: all of them, at once. */
+export class DocumentError extends ArazzoError {
+  readonly problems: Problem[];
+
+  constructor(problems: Problem[], file?: string) {
+    const errors = problems.filter((p) => p.severity === 'error');
+    const where = file ? ` in ${file}` : '';
+    const first = errors[0];
+    const head = first ? `: ${formatProblem(first)}` : '';
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    super('DOCUMENT_INVALID', `${errors.length} problem(s)${where}${head}${more}`, { file });
+    this.name = 'DocumentError';
+    this.problems = problems;
+  }
+}
+
+/** `file:line:col  code  message  (json path)` — the format `arazzo validate` prints. */
+export function formatProblem(p: Problem): string {
+  const loc = p.file ? `${p.file}${p.line ? `:${p.line}:${p.column ?? 1}` : ''}  ` : '';
+  return `${loc}${p.code}  ${p.message}  (${p.path})`;
+}

@@ -1,0 +1,71 @@
+/**
+ * What the engine needs to know about each OpenAPI operation, extracted once at load from the
+ * dereferenced description.
+ */
+
+export interface ServerVariableInfo {
+  readonly default: string;
+  readonly enum?: readonly string[];
+}
+
+export interface ServerInfo {
+  /** As written, possibly with `{variables}`, possibly relative (resolved against the source URL by the engine). */
+  readonly url: string;
+  readonly variables: Readonly<Record<string, ServerVariableInfo>>;
+}
+
+export interface ParameterInfo {
+  readonly name: string;
+  readonly in: 'path' | 'query' | 'header' | 'cookie' | 'querystring';
+  readonly required: boolean;
+  /** Effective style and explode, with OpenAPI defaults applied (path simple, query form, header simple, cookie form). */
+  readonly style: string;
+  readonly explode: boolean;
+  readonly allowReserved: boolean;
+  readonly schema?: unknown;
+  /** For `content`-described parameters (and `querystring`): the media type. */
+  readonly contentType?: string;
+}
+
+export interface SecuritySchemeInfo {
+  readonly name: string;
+  /** 'http' | 'apiKey' | 'oauth2' | 'openIdConnect' | 'mutualTLS' | 'basic' (2.0) */
+  readonly type: string;
+  readonly scheme?: string;
+  /** apiKey only. */
+  readonly in?: 'query' | 'header' | 'cookie';
+  readonly paramName?: string;
+}
+
+export interface OperationInfo {
+  readonly sourceName: string;
+  readonly operationId?: string;
+  /** JSON Pointer into the source, e.g. `/paths/~1pet~1{petId}/get`. */
+  readonly pointer: string;
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** e.g. `/v2/endpoint/{namespace}/{name}` */
+  readonly pathTemplate: string;
+  /** Effective servers: operation > path item > document; `[{url: '/'}]` when none. */
+  readonly servers: readonly ServerInfo[];
+  /** Path-item and operation parameters merged (operation wins on name+in). */
+  readonly parameters: readonly ParameterInfo[];
+  readonly requestBody?: { readonly required: boolean; readonly mediaTypes: readonly string[] };
+  /** Response status keys ('200', '4XX', 'default') to their dereferenced Response Objects. */
+  readonly responses: Readonly<Record<string, unknown>>;
+  /** Security schemes that apply to this operation (for masking API keys, P21). */
+  readonly security: readonly SecuritySchemeInfo[];
+}
+
+export interface OpenApiSource {
+  readonly kind: 'openapi';
+  readonly name: string;
+  /** Absolute URL or file path the description was loaded from. */
+  readonly location: string;
+  /** '2.0' | '3.0.x' | '3.1.x' */
+  readonly specVersion: string;
+  readonly operations: readonly OperationInfo[];
+  readonly byOperationId: ReadonlyMap<string, OperationInfo>;
+  /** By JSON pointer (without '#'). */
+  readonly byPointer: ReadonlyMap<string, OperationInfo>;
+}
