@@ -1,0 +1,148 @@
+/**
+ * Validate a document against the project JSON Schemas with ajv and turn ajv's errors into
+ * problems a human can act on: one per mistake, phrased in the spec's vocabulary.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Problem } from '../errors.js';
+import { appendPath, pointerToJsonPath, type PathSegment } from './json-path.js';
+import type { ArazzoVersion } from './types.js';
+import { arazzoSchema10 } from './schema-1.0.js';
+import { arazzoSchema11 } from './schema-1.1.js';
+
+
+const validators = new Map<ArazzoVersion, ValidateFunction>();
+
+function validatorFor(version: ArazzoVersion): ValidateFunction {
+  let validate = validators.get(version);
+  if (!validate) {
+    const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+    validate = ajv.compile(version === '1.1' ? arazzoSchema11 : arazzoSchema10);
+    validators.set(version, validate);
+  }
+  return validate;
+}
+
+/** The spec's name for the object at a JSON Pointer (`/workflows/0/steps/1` is a "step"). */
+export function describeObject(pointer: string): string {
+  const tokens = pointer.split('/').slice(1);
+  const named = tokens.filter((t) => !/^\d+$/.test(t));
+  const last = named[named.length - 1];
+  const parent = named[named.length - 2];
+  const endsInIndex = tokens.length > 0 && /^\d+$/.test(tokens[tokens.length - 1]!);
+  if (tokens.length === 0) return 'the document root';
+  if (parent === 'components' && !endsInIndex) {
+    const kinds: Record<string, string> = {
+      parameters: 'parameter component',
+      successActions: 'success action component',
+      failureActions: 'failure action component',
+      inputs: 'inputs component',
+    };
+    // /components/<kind>/<key>
+    if (tokens.length === 3) return kinds[tokens[1]!] ?? 'component';
+  }
+  if (endsInIndex || (last !== undefined && tokens[tokens.length - 1] === last)) {
+    const names: Record<string, string> = {
+      sourceDescriptions: 'source description',
+      workflows: 'workflow',
+      steps: 'step',
+      parameters: 'parameter',
+      successActions: 'success action',
+      failureActions: 'failure action',
+      onSuccess: 'success action',
+      onFailure: 'failure action',
+      successCriteria: 'criterion',
+      criteria: 'criterion',
+      replacements: 'payload replacement',
+      info: 'info object',
+      requestBody: 'request body',
+      components: 'components object',
+      outputs: 'outputs map',
+    };
+    if (endsInIndex && last && names[last]) return names[last]!;
+    if (!endsInIndex && last && names[last]) return names[last]!;
+  }
+  return `'${last ?? tokens[tokens.length - 1]}'`;
+}
+
+function keywordPhrase(error: ErrorObject): { code: string; message: string; extra?: PathSegment } | undefined {
+  const where = describeObject(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return {
+        code: 'SCHEMA_REQUIRED',
+        message: `The ${where} is missing the required field '${String(params.missingProperty)}'. Add it.`,
+      };
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      return {
+        code: 'SCHEMA_UNKNOWN_PROPERTY',
+        message: `The ${where} has an unknown field '${name}'. Remove it, fix its spelling, or prefix an extension with 'x-'.`,
+        extra: name,
+      };
+    }
+    case 'type': {
+      const expected = Array.isArray(params.type) ? (params.type as string[]).join(' or ') : String(params.type);
+      return { code: 'SCHEMA_TYPE', message: `${capitalise(where)} must be of type ${expected}.` };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(', ');
+      return { code: 'SCHEMA_ENUM', message: `${capitalise(where)} must be one of ${allowed}.` };
+    }
+    case 'const':
+      return { code: 'SCHEMA_ENUM', message: `${capitalise(where)} must be '${String(params.allowedValue)}'.` };
+    case 'pattern':
+      if (error.propertyName !== undefined) {
+        return {
+          code: 'SCHEMA_PATTERN',
+          message: `The key '${error.propertyName}' must match ${String(params.pattern)} (letters, digits, '.', '-', '_').`,
+          extra: error.propertyName,
+        };
+      }
+      return { code: 'SCHEMA_PATTERN', message: `${capitalise(where)} must match the pattern ${String(params.pattern)}.` };
+    case 'minItems':
+      return { code: 'SCHEMA_MIN_ITEMS', message: `${capitalise(where)} must list at least ${String(params.limit)} entry; remove it or add one.` };
+    case 'uniqueItems':
+      return {
+        code: 'SCHEMA_DUPLICATE_ITEMS',
+        message: `${capitalise(where)} lists the same value twice (entries ${String(params.j)} and ${String(params.i)}); remove the duplicate.`,
+      };
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+      return { code: 'SCHEMA_RANGE', message: `${capitalise(where)} must be ${String(params.comparison)} ${String(params.limit)}.` };
+    // Structural combinators: the errors of their branches carry the real message.
+    case 'if':
+    case 'propertyNames':
+    case 'allOf':
+    case 'anyOf':
+    case 'oneOf':
+    case 'not':
+      return undefined;
+    default:
+      return { code: 'SCHEMA_INVALID', message: `${capitalise(where)} ${error.message ?? 'is invalid'}.` };
+  }
+}
+
+function capitalise(text: string): string {
+  return text.startsWith("'") ? `The field ${text}` : `The ${text}`;
+}
+
+/** Schema problems for a document of a known version. Positions are filled in by the caller. */
+export function schemaProblems(data: unknown, version: ArazzoVersion): Problem[] {
+  const validate = validatorFor(version);
+  if (validate(data)) return [];
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    const phrase = keywordPhrase(error);
+    if (!phrase) continue;
+    let path = pointerToJsonPath(error.instancePath);
+    if (phrase.extra !== undefined) path = appendPath(path, phrase.extra);
+    const key = `${phrase.code}|${path}|${phrase.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ code: phrase.code, message: phrase.message, severity: 'error', path });
+  }
+  return problems;
+}
