@@ -61,6 +61,13 @@ export interface RuntimeExpression {
   readonly root: string;
   /** For `$steps.<id>…` and `$workflows.<id>…`: the referenced id, so loaders can check forward references. */
   readonly refId?: string;
+  /**
+   * The parsed parts, e.g. `['steps', 'create', 'outputs', 'name']`, `['request', 'header', 'X-Id']`,
+   * `['components', 'parameters', 'page']`, `['workflows', 'wf', 'steps', 'a']`.
+   */
+  readonly segments?: readonly string[];
+  /** The JSON Pointer after `#` (without the `#`), when there is one. */
+  readonly pointer?: string;
   evaluate(ctx: EvalContext): unknown;
 }
 
@@ -73,6 +80,8 @@ export interface CompiledValue {
   readonly isStatic: boolean;
   /** Every expression inside, in document order (for validation and forward-reference checks). */
   readonly expressions: readonly RuntimeExpression[];
+  /** P28: the texts of complete expressions found bare inside longer strings (the loader warns). */
+  readonly bareExpressions?: readonly string[];
   /**
    * Evaluate against a context. `onMissing` is called with the text of every expression that
    * resolved to nothing (P25 uses it to fail a step on an unresolved required parameter).

@@ -1,0 +1,141 @@
+/**
+ * JSONPath queries: RFC 9535 (default, `jsonpath-rfc9535`) and the Goessner draft
+ * (`draft-goessner-dispatch-jsonpath-00`, `jsonpath-plus`).
+ *
+ * RFC 9535 queries are parsed once. The package's public `query()` parses on every call, so when its
+ * internal evaluator can be reached (same package layout as 1.3.x) a compiled query runs the parsed
+ * AST directly; otherwise it falls back to `query()`, which gives the same results, only slower.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { query as rfcQuery, type JsonValue } from 'jsonpath-rfc9535';
+import parseRfc9535 from 'jsonpath-rfc9535/parser';
+import { JSONPath } from 'jsonpath-plus';
+
+export type JsonPathDialect = 'rfc9535' | 'goessner';
+
+/** A compiled query: returns the nodelist's values, in order. */
+export type CompiledJsonPath = (value: unknown) => unknown[];
+
+/** Thrown for a query that does not parse; `offset` is 0-based into the query text when known. */
+export class JsonPathSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number | undefined,
+  ) {
+    super(message);
+    this.name = 'JsonPathSyntaxError';
+  }
+}
+
+interface Rfc9535Internals {
+  run(ast: unknown, value: unknown, cb: (v: unknown) => void): void;
+}
+
+let internals: Rfc9535Internals | null | undefined;
+
+function loadInternals(): Rfc9535Internals | null {
+  if (internals !== undefined) return internals;
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = path.dirname(require.resolve('jsonpath-rfc9535'));
+    const load = (rel: string): unknown => {
+      const mod = require(path.join(dir, rel)) as { default?: unknown };
+      return mod.default;
+    };
+    const visitQuery = load('core/visitors/query.js') as (ctx: unknown, root: unknown, input: unknown, node: unknown, cb: (v: unknown) => void) => void;
+    const functions = {
+      count: load('core/functions/count.js'),
+      search: load('core/functions/search.js'),
+      value: load('core/functions/value.js'),
+      match: load('core/functions/match.js'),
+      length: load('core/functions/length.js'),
+    };
+    const { Stack } = require(path.join(dir, 'utils/stack.js')) as { Stack: new () => unknown };
+    const cjsParse = load('parser/index.js') as (q: string) => unknown;
+    if (typeof visitQuery !== 'function' || typeof cjsParse !== 'function' || Object.values(functions).some((f) => typeof f !== 'function')) {
+      internals = null;
+      return null;
+    }
+    const candidate: Rfc9535Internals = {
+      run(ast, value, cb) {
+        const ctx = { cache: new Map(), capturePaths: false, functions, regexp: 'i-regexp', stack: new Stack() };
+        visitQuery(ctx, value, value, ast, cb);
+      },
+    };
+    // Self-check against the public API before trusting the internals.
+    const probe = { a: [{ b: 1 }, { b: 2 }], c: 'x' };
+    const q = '$.a[?@.b > 1].b';
+    const got: unknown[] = [];
+    candidate.run(cjsParse(q), probe, (v) => got.push(v));
+    const want = rfcQuery(probe as JsonValue, q);
+    internals = JSON.stringify(got) === JSON.stringify(want) ? candidate : null;
+  } catch {
+    internals = null;
+  }
+  return internals;
+}
+
+function syntaxError(err: unknown, query: string): JsonPathSyntaxError {
+  const e = err as { message?: string; location?: { start?: { offset?: number } } };
+  const offset = e.location?.start?.offset;
+  return new JsonPathSyntaxError(`Invalid JSONPath (RFC 9535) "${query}": ${e.message ?? String(err)}`, typeof offset === 'number' ? offset : undefined);
+}
+
+/** Parses an RFC 9535 query; throws JsonPathSyntaxError. */
+export function parseJsonPathRfc9535(query: string): unknown {
+  try {
+    return parseRfc9535(query);
+  } catch (err) {
+    throw syntaxError(err, query);
+  }
+}
+
+/** Compiles a query once; throws JsonPathSyntaxError when it does not parse. */
+export function compileJsonPath(query: string, dialect: JsonPathDialect = 'rfc9535'): CompiledJsonPath {
+  if (dialect === 'goessner') {
+    if (!query.startsWith('$') && !query.startsWith('@')) {
+      throw new JsonPathSyntaxError(`Invalid JSONPath (Goessner) "${query}": a query starts with "$".`, 0);
+    }
+    let parsed: string[];
+    try {
+      parsed = JSONPath.toPathArray(query);
+    } catch (err) {
+      throw new JsonPathSyntaxError(`Invalid JSONPath (Goessner) "${query}": ${err instanceof Error ? err.message : String(err)}`, undefined);
+    }
+    void parsed;
+    return (value) => {
+      if (value === undefined) return [];
+      const result = JSONPath({ path: query, json: value as object, wrap: true, eval: 'safe' }) as unknown;
+      return Array.isArray(result) ? result : [];
+    };
+  }
+  const ast = parseJsonPathRfc9535(query);
+  const fast = loadInternals();
+  if (fast) {
+    return (value) => {
+      if (value === undefined) return [];
+      const out: unknown[] = [];
+      fast.run(ast, value, (v) => out.push(v));
+      return out;
+    };
+  }
+  return (value) => (value === undefined ? [] : rfcQuery(value as JsonValue, query));
+}
+
+const cache = new Map<string, CompiledJsonPath>();
+
+/**
+ * Runs a JSONPath query and returns the values of the nodelist. Compiled queries are cached by text.
+ * Throws JsonPathSyntaxError for an invalid query.
+ */
+export function queryJsonPath(value: unknown, query: string, dialect: JsonPathDialect = 'rfc9535'): unknown[] {
+  const key = dialect + '\u0000' + query;
+  let compiled = cache.get(key);
+  if (!compiled) {
+    compiled = compileJsonPath(query, dialect);
+    if (cache.size >= 1000) cache.clear();
+    cache.set(key, compiled);
+  }
+  return compiled(value);
+}
