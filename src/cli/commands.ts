@@ -1,0 +1,137 @@
+/**
+ * The commands, their flags and their help text. Kept free of heavy imports: `arazzo --help`
+ * loads only this file, the argv parser and the suggestion helper.
+ */
+import type { FlagSpecs } from './args.js';
+
+export type CommandName = 'run' | 'validate' | 'list' | 'graph';
+
+export interface CommandSpec {
+  readonly name: CommandName;
+  readonly usage: string;
+  readonly summary: string;
+  readonly flags: FlagSpecs;
+  readonly examples: readonly string[];
+  readonly notes?: readonly string[];
+}
+
+const help = { type: 'boolean', short: 'h', description: 'Show this help.' } as const;
+
+export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
+  run: {
+    name: 'run',
+    usage: 'arazzo run <file> [options]',
+    summary: 'Run a workflow against the live APIs',
+    flags: {
+      workflow: { type: 'string', short: 'w', arg: '<id>', description: 'Workflow to run (optional when the document has one).' },
+      input: { type: 'string', multiple: true, short: 'i', arg: 'name=value', description: "An input, coerced by the input's schema type (number, boolean, object/array as JSON)." },
+      'input-env': { type: 'string', multiple: true, arg: 'name=ENV_VAR', description: 'An input read from an environment variable; treated as a secret and masked everywhere.' },
+      inputs: { type: 'string', arg: '<file.json|->', description: 'All inputs as a JSON object from a file, or from stdin with "-". --input wins on the same key.' },
+      server: { type: 'string', multiple: true, arg: 'source=url', description: 'Send the requests of a source description to this base URL instead of its OpenAPI servers.' },
+      'max-steps': { type: 'string', arg: '<n>', description: 'Fail the run after this many step executions (default 10000).' },
+      timeout: { type: 'string', arg: '<seconds>', description: 'Fail the run when it takes longer than this.' },
+      json: { type: 'boolean', description: 'Print one JSON report on stdout (progress still goes to stderr).' },
+      trace: { type: 'string', arg: '<file.har>', description: 'Write every HTTP exchange to a HAR 1.2 file (open it in a browser network panel).' },
+      'dry-run': { type: 'boolean', description: 'Check the inputs and print the first request, fully resolved, without sending it.' },
+      verbose: { type: 'boolean', short: 'v', description: 'Also show requests, responses, actions and delays.' },
+      quiet: { type: 'boolean', short: 'q', description: 'Show only errors.' },
+      help,
+    },
+    examples: [
+      'arazzo run workflows/deploy.yml --input namespace=acme --input name=demo --input-env hfToken=HF_TOKEN',
+      'arazzo run petstore.arazzo.yaml --workflow buyPet --input petId=42 --server petStore=http://127.0.0.1:8080',
+      'echo \'{"namespace":"acme"}\' | arazzo run deploy.yml --inputs - --input-env hfToken=HF_TOKEN --json > report.json',
+      'arazzo run deploy.yml --inputs inputs.json --trace run.har --timeout 600',
+      'arazzo run deploy.yml --inputs inputs.json --dry-run',
+    ],
+    notes: [
+      'Exit codes: 0 succeeded, 1 the workflow failed, 2 bad usage / invalid document / invalid inputs (nothing is sent), 130 interrupted (Ctrl-C).',
+      'Secrets (format: password inputs, --input-env values, Authorization and Cookie headers, API keys) are masked in all output.',
+    ],
+  },
+  validate: {
+    name: 'validate',
+    usage: 'arazzo validate <file> [options]',
+    summary: 'Check a document and list every problem',
+    flags: {
+      json: { type: 'boolean', description: 'Print the problems as a JSON array on stdout.' },
+      help,
+    },
+    examples: ['arazzo validate workflows/deploy.yml', 'arazzo validate petstore.arazzo.yaml --json | jq \'.[] | select(.severity=="error")\''],
+    notes: [
+      'Prints one line per problem: file:line:col  code  message  (json path).',
+      'Exit 2 when any problem is an error; warnings alone exit 0.',
+    ],
+  },
+  list: {
+    name: 'list',
+    usage: 'arazzo list <file> [options]',
+    summary: 'Show the workflows of a document and their inputs',
+    flags: {
+      json: { type: 'boolean', description: 'Print the workflows and inputs as JSON on stdout.' },
+      help,
+    },
+    examples: ['arazzo list workflows/deploy.yml', 'arazzo list petstore.arazzo.yaml --json'],
+  },
+  graph: {
+    name: 'graph',
+    usage: 'arazzo graph <file> [options]',
+    summary: 'Draw a workflow as a Mermaid flowchart',
+    flags: {
+      workflow: { type: 'string', short: 'w', arg: '<id>', description: 'Workflow to draw (default: every workflow).' },
+      direction: { type: 'string', arg: '<TD|LR>', description: 'Flowchart direction (default TD).' },
+      help,
+    },
+    examples: [
+      'arazzo graph workflows/deploy.yml > deploy.mmd',
+      'arazzo graph petstore.arazzo.yaml --workflow buyPet --direction LR',
+    ],
+    notes: ['Solid arrows: success paths; dashed arrows: failure paths (retry, goto, end); double-bordered boxes call another workflow.'],
+  },
+};
+
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+export function mainHelp(version: string): string {
+  const width = Math.max(...COMMAND_NAMES.map((n) => n.length));
+  return [
+    `arazzo ${version} — run and inspect Arazzo API workflows`,
+    '',
+    'Usage: arazzo <command> <file> [options]',
+    '',
+    'Commands:',
+    ...COMMAND_NAMES.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n].summary}`),
+    '',
+    'Options:',
+    '  -h, --help     Show help (also: arazzo <command> --help)',
+    '  -V, --version  Print the version',
+    '',
+    'Examples:',
+    '  arazzo list workflows/deploy.yml',
+    '  arazzo run workflows/deploy.yml --input namespace=acme --input-env hfToken=HF_TOKEN',
+    '  arazzo validate workflows/deploy.yml',
+    '  arazzo graph workflows/deploy.yml > deploy.mmd',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  const rows = Object.entries(spec.flags).map(([name, f]) => {
+    const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${f.arg ? ` ${f.arg}` : ''}`;
+    return [left, f.description + (f.multiple ? ' Repeatable.' : '')] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length));
+  return [
+    `${spec.summary}.`,
+    '',
+    `Usage: ${spec.usage}`,
+    '',
+    'Options:',
+    ...rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`),
+    ...(spec.notes && spec.notes.length > 0 ? ['', ...spec.notes] : []),
+    '',
+    'Examples:',
+    ...spec.examples.map((e) => `  ${e}`),
+    '',
+  ].join('\n');
+}

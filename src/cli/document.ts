@@ -1,0 +1,168 @@
+/**
+ * A light read of an Arazzo document as plain data (YAML or JSON), for the commands that only
+ * need its shape (`list`, `graph`) and for the CLI's view of workflow inputs. No sources are
+ * fetched and no expressions are compiled, so these commands stay fast.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js';
+import { CliError } from './errors.js';
+import { didYouMean } from './suggest.js';
+
+export async function readText(file: string): Promise<string> {
+  if (/^https?:\/\//i.test(file)) {
+    let res: Response;
+    try {
+      res = await fetch(file, { signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      throw new CliError('FILE_UNREADABLE', `Could not fetch ${file}: ${(err as Error).message}. Check the URL and your network.`, { file });
+    }
+    if (!res.ok) throw new CliError('FILE_UNREADABLE', `Could not fetch ${file}: HTTP ${res.status}.`, { file });
+    return res.text();
+  }
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError('FILE_NOT_FOUND', `No such file: ${file}. Check the path.`, { file });
+    if (code === 'EISDIR') throw new CliError('FILE_UNREADABLE', `${file} is a directory; give the path of an Arazzo document.`, { file });
+    throw new CliError('FILE_UNREADABLE', `Could not read ${file}: ${(err as Error).message}.`, { file });
+  }
+}
+
+/** Parse YAML (JSON is YAML) into plain data and check the bare minimum the caller relies on. */
+export async function readPlainDocument(file: string): Promise<ArazzoDocument> {
+  const text = await readText(file);
+  const { parseDocument } = await import('yaml');
+  const parsed = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const first = parsed.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+    throw new CliError('DOCUMENT_PARSE', `${where}  ${first.message.split('\n')[0]}. Fix the YAML/JSON syntax (run "arazzo validate ${file}").`, { file });
+  }
+  const data = parsed.toJS({ maxAliasCount: 100 }) as unknown;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new CliError('DOCUMENT_INVALID', `${file} is not an Arazzo document: expected an object with "arazzo" and "workflows".`, { file });
+  }
+  const doc = data as Partial<ArazzoDocument>;
+  if (!Array.isArray(doc.workflows)) {
+    throw new CliError('DOCUMENT_INVALID', `${file} has no "workflows" list; run "arazzo validate ${file}" for details.`, { file });
+  }
+  doc.workflows = doc.workflows.filter((w): w is Workflow => w !== null && typeof w === 'object' && typeof (w as Workflow).workflowId === 'string');
+  return doc as ArazzoDocument;
+}
+
+/**
+ * Pick the workflow to run or draw: the one named, or the only one. Errors list the ids and
+ * suggest the closest.
+ */
+export function selectWorkflow(doc: ArazzoDocument, requested: string | undefined, file: string): Workflow {
+  const ids = doc.workflows.map((w) => w.workflowId);
+  if (requested === undefined) {
+    if (doc.workflows.length === 1) return doc.workflows[0]!;
+    throw new CliError(
+      'WORKFLOW_REQUIRED',
+      `${file} has ${ids.length} workflows; choose one with --workflow <id>: ${ids.join(', ')}.`,
+      { workflows: ids },
+    );
+  }
+  const found = doc.workflows.find((w) => w.workflowId === requested);
+  if (found) return found;
+  throw new CliError(
+    'WORKFLOW_NOT_FOUND',
+    `No workflow "${requested}" in ${file}.${didYouMean(requested, ids)} Workflows: ${ids.join(', ')}.`,
+    { workflowId: requested, workflows: ids },
+  );
+}
+
+// ------------------------------------------------------------------ input schemas
+
+export interface InputDescription {
+  readonly name: string;
+  /** JSON Schema type(s) joined with "|", or "any". */
+  readonly type: string;
+  readonly types: readonly string[];
+  readonly required: boolean;
+  readonly default?: unknown;
+  readonly hasDefault: boolean;
+  /** `format: password` (P21) or `writeOnly`. */
+  readonly secret: boolean;
+  readonly description?: string;
+  readonly enum?: readonly unknown[];
+}
+
+export interface InputsShape {
+  readonly inputs: readonly InputDescription[];
+  /** False when the schema closes the object (`additionalProperties: false`) or lists properties without opening it. */
+  readonly acceptsOthers: boolean;
+}
+
+/** Follow a local `$ref` (`#/components/inputs/x`) a few levels deep. */
+export function derefLocal(doc: unknown, schema: unknown): unknown {
+  let current = schema;
+  for (let depth = 0; depth < 16; depth++) {
+    if (current === null || typeof current !== 'object') return current;
+    const ref = (current as { $ref?: unknown }).$ref;
+    if (typeof ref !== 'string' || !ref.startsWith('#')) return current;
+    const target = pointerGet(doc, ref.slice(1));
+    if (target === undefined) return current;
+    current = target;
+  }
+  return current;
+}
+
+function pointerGet(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  let node: unknown = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function schemaTypes(schema: Record<string, unknown>): string[] {
+  const t = schema.type;
+  if (typeof t === 'string') return [t];
+  if (Array.isArray(t)) return t.filter((x): x is string => typeof x === 'string');
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) {
+    return [...new Set(schema.enum.map((v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v)))];
+  }
+  if ('const' in schema) return [schema.const === null ? 'null' : typeof schema.const];
+  if (schema.properties) return ['object'];
+  if (schema.items) return ['array'];
+  return [];
+}
+
+export function describeInputs(doc: ArazzoDocument, workflow: Workflow): InputsShape {
+  const root = derefLocal(doc, workflow.inputs as JsonSchema | undefined);
+  if (root === null || typeof root !== 'object') return { inputs: [], acceptsOthers: true };
+  const schema = root as Record<string, unknown>;
+  const props = (derefLocal(doc, schema.properties) ?? {}) as Record<string, unknown>;
+  const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
+  const inputs: InputDescription[] = [];
+  for (const [name, raw] of Object.entries(props)) {
+    const p = (derefLocal(doc, raw) ?? {}) as Record<string, unknown>;
+    if (typeof p !== 'object') continue;
+    const types = schemaTypes(p);
+    const hasDefault = 'default' in p;
+    inputs.push({
+      name,
+      type: types.length > 0 ? types.join('|') : 'any',
+      types,
+      required: required.has(name),
+      ...(hasDefault ? { default: p.default } : {}),
+      hasDefault,
+      secret: p.format === 'password' || p.writeOnly === true,
+      ...(typeof p.description === 'string' ? { description: p.description } : {}),
+      ...(Array.isArray(p.enum) ? { enum: p.enum } : {}),
+    });
+  }
+  for (const name of required) {
+    if (!(name in props)) inputs.push({ name, type: 'any', types: [], required: true, hasDefault: false, secret: false });
+  }
+  const additional = schema.additionalProperties ?? schema.unevaluatedProperties;
+  const acceptsOthers = inputs.length === 0 ? additional !== false : additional !== undefined && additional !== false;
+  return { inputs, acceptsOthers };
+}

@@ -1,0 +1,157 @@
+/**
+ * Gathering a run's inputs from `--inputs <file|->`, `--input name=value` and
+ * `--input-env name=ENV_VAR`, coerced by the workflow input schema's type.
+ */
+import { readFile } from 'node:fs/promises';
+import { splitAssignment } from './args.js';
+import type { InputDescription, InputsShape } from './document.js';
+import { CliError } from './errors.js';
+import { didYouMean } from './suggest.js';
+
+export interface InputSources {
+  readonly inputsFile?: string;
+  readonly input?: readonly string[];
+  readonly inputEnv?: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads all of stdin (for `--inputs -`). */
+  readonly readStdin: () => Promise<string>;
+}
+
+export interface GatheredInputs {
+  readonly inputs: Record<string, unknown>;
+  /** Literal values to mask everywhere: every environment input and every `format: password` input. */
+  readonly secrets: string[];
+}
+
+export async function gatherInputs(src: InputSources, shape: InputsShape): Promise<GatheredInputs> {
+  const byName = new Map(shape.inputs.map((i) => [i.name, i]));
+  const names = shape.inputs.map((i) => i.name);
+  const inputs: Record<string, unknown> = {};
+  const secrets: string[] = [];
+
+  if (src.inputsFile !== undefined) Object.assign(inputs, await readInputsFile(src.inputsFile, src.readStdin));
+
+  const fromFlags = new Set<string>();
+  const checkName = (name: string, flag: string): InputDescription | undefined => {
+    const desc = byName.get(name);
+    if (desc === undefined && !shape.acceptsOthers) {
+      const list = names.length > 0 ? ` Inputs: ${names.join(', ')}.` : ' This workflow takes no inputs.';
+      throw new CliError('INPUT_UNKNOWN', `Unknown input "${name}" (${flag}).${didYouMean(name, names)}${list}`, { input: name });
+    }
+    if (fromFlags.has(name)) {
+      throw new CliError('CLI_USAGE', `Input "${name}" was given more than once (${flag}); give it once.`, { input: name });
+    }
+    fromFlags.add(name);
+    return desc;
+  };
+
+  for (const item of src.input ?? []) {
+    const [name, raw] = splitAssignment(item, '--input', 'name=value');
+    const desc = checkName(name, '--input');
+    inputs[name] = coerceInput(raw, desc, { secret: desc?.secret ?? false, origin: '--input' });
+  }
+  for (const item of src.inputEnv ?? []) {
+    const [name, variable] = splitAssignment(item, '--input-env', 'name=ENV_VAR');
+    const desc = checkName(name, '--input-env');
+    const raw = src.env[variable];
+    if (raw === undefined || raw === '') {
+      throw new CliError(
+        'INPUT_ENV_MISSING',
+        `Input "${name}" is to be read from the environment variable ${variable}, which is ${raw === undefined ? 'not set' : 'empty'}. Set it (export ${variable}=...) or pass the input another way.`,
+        { input: name, variable },
+      );
+    }
+    secrets.push(raw);
+    const value = coerceInput(raw, desc, { secret: true, origin: `--input-env (${variable})` });
+    if (typeof value !== 'string' && value !== null) secrets.push(JSON.stringify(value));
+    inputs[name] = value;
+  }
+  for (const desc of shape.inputs) {
+    const v = inputs[desc.name];
+    if (desc.secret && typeof v === 'string') secrets.push(v);
+  }
+  return { inputs, secrets };
+}
+
+async function readInputsFile(file: string, readStdin: () => Promise<string>): Promise<Record<string, unknown>> {
+  const where = file === '-' ? 'stdin' : file;
+  let text: string;
+  try {
+    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError('INPUTS_FILE', code === 'ENOENT' ? `--inputs: no such file: ${file}.` : `--inputs: could not read ${where}: ${(err as Error).message}.`, { file });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new CliError('INPUTS_FILE', `--inputs: ${where} is not valid JSON (${(err as Error).message}). Give a JSON object such as {"name": "value"}.`, { file });
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new CliError('INPUTS_FILE', `--inputs: ${where} must hold a JSON object of input names to values.`, { file });
+  }
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Coerce a command-line string by the input's schema type. With several types (`[integer,
+ * string]`) the first that fits wins. Untyped inputs stay strings.
+ */
+export function coerceInput(
+  raw: string,
+  desc: Pick<InputDescription, 'name' | 'types'> | undefined,
+  how: { secret: boolean; origin: string },
+): unknown {
+  const types = desc?.types ?? [];
+  if (types.length === 0) return raw;
+  if (raw === 'null' && types.includes('null')) return null;
+  for (const t of types) {
+    const v = coerceAs(raw, t);
+    if (v !== NO) return v;
+  }
+  const shown = how.secret ? 'the value given' : `"${raw.length > 80 ? `${raw.slice(0, 77)}...` : raw}"`;
+  const hint = types.some((t) => t === 'object' || t === 'array') ? ' Objects and arrays are given as JSON, e.g. --input tags=\'["a","b"]\'.' : '';
+  throw new CliError(
+    'INPUT_COERCION',
+    `Input "${desc!.name}" (${how.origin}) must be ${types.join(' or ')}, but ${shown} is not.${hint}`,
+    { input: desc!.name, expected: types },
+  );
+}
+
+const NO = Symbol('no');
+
+function coerceAs(raw: string, type: string): unknown {
+  switch (type) {
+    case 'string':
+      return raw;
+    case 'integer': {
+      if (!/^[-+]?\d+$/.test(raw.trim())) return NO;
+      const n = Number(raw);
+      return Number.isSafeInteger(n) ? n : NO;
+    }
+    case 'number': {
+      if (raw.trim() === '') return NO;
+      const n = Number(raw);
+      return Number.isFinite(n) ? n : NO;
+    }
+    case 'boolean': {
+      const l = raw.trim().toLowerCase();
+      return l === 'true' ? true : l === 'false' ? false : NO;
+    }
+    case 'null':
+      return raw === 'null' ? null : NO;
+    case 'object':
+    case 'array': {
+      try {
+        const v = JSON.parse(raw) as unknown;
+        if (type === 'array') return Array.isArray(v) ? v : NO;
+        return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : NO;
+      } catch {
+        return NO;
+      }
+    }
+    default:
+      return NO;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `arazzo list`: the workflows of a document, their summaries and their inputs.
+ */
+import type { ArazzoDocument } from '../document/types.js';
+import { describeInputs, type InputDescription } from './document.js';
+import { createStyle } from './format.js';
+
+export interface WorkflowListing {
+  workflowId: string;
+  summary?: string;
+  steps: number;
+  inputs: Array<{ name: string; type: string; required: boolean; default?: unknown; secret: boolean; description?: string }>;
+}
+
+export function listWorkflows(doc: ArazzoDocument): WorkflowListing[] {
+  return doc.workflows.map((w) => {
+    const listing: WorkflowListing = {
+      workflowId: w.workflowId,
+      steps: Array.isArray(w.steps) ? w.steps.length : 0,
+      inputs: describeInputs(doc, w).inputs.map(toListed),
+    };
+    const summary = w.summary ?? firstSentence(w.description);
+    if (summary !== undefined) listing.summary = summary;
+    return listing;
+  });
+}
+
+function toListed(i: InputDescription): WorkflowListing['inputs'][number] {
+  return {
+    name: i.name,
+    type: i.type,
+    required: i.required,
+    ...(i.hasDefault ? { default: i.secret ? '********' : i.default } : {}),
+    secret: i.secret,
+    ...(i.description !== undefined ? { description: i.description } : {}),
+  };
+}
+
+function firstSentence(text: string | undefined): string | undefined {
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  const one = text.trim().replace(/\s+/g, ' ');
+  const m = /^(.*?[.!?])(\s|$)/.exec(one);
+  return m ? m[1] : one;
+}
+
+export function renderList(doc: ArazzoDocument, file: string, color: boolean): string {
+  const s = createStyle(color);
+  const listings = listWorkflows(doc);
+  const title = doc.info && typeof doc.info === 'object' && typeof doc.info.title === 'string' ? doc.info.title : file;
+  const lines: string[] = [`${s.bold(title)}  ${s.dim(`(${listings.length} workflow${listings.length === 1 ? '' : 's'})`)}`, ''];
+  for (const w of listings) {
+    lines.push(`${s.bold(w.workflowId)}${w.summary ? `  ${w.summary}` : ''}  ${s.dim(`(${w.steps} step${w.steps === 1 ? '' : 's'})`)}`);
+    if (w.inputs.length === 0) {
+      lines.push(`  ${s.dim('no inputs')}`);
+    } else {
+      const nameW = Math.max(...w.inputs.map((i) => i.name.length));
+      const typeW = Math.max(...w.inputs.map((i) => i.type.length));
+      for (const i of w.inputs) {
+        const flags = [i.required ? 'required' : 'optional'];
+        if (i.default !== undefined) flags.push(`default: ${JSON.stringify(i.default)}`);
+        if (i.secret) flags.push('secret');
+        lines.push(`  ${i.name.padEnd(nameW)}  ${i.type.padEnd(typeW)}  ${flags.join(', ')}`);
+      }
+    }
+    lines.push('');
+  }
+  lines.push(s.dim(`Run one with: arazzo run ${file}${listings.length > 1 ? ` --workflow ${listings[0]?.workflowId ?? '<id>'}` : ''} --input name=value`));
+  return `${lines.join('\n')}\n`;
+}

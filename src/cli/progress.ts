@@ -1,0 +1,216 @@
+/**
+ * Human progress on stderr, as a pure function of the event stream: feed events in, get the
+ * text to write out. One line per step execution; in a terminal, consecutive executions of the
+ * same step (a poll loop) rewrite a single line instead of scrolling.
+ */
+import type { RunErrorInfo, RunEvent, RunResult, StepRecord } from '../engine/types.js';
+import { createStyle, formatDuration, pathOf, showValue, truncate, type Style } from './format.js';
+
+export interface ProgressOptions {
+  /** stderr is a terminal: rewrite poll lines in place with `\r\x1b[2K`. */
+  readonly tty: boolean;
+  readonly color: boolean;
+  readonly verbose: boolean;
+  readonly quiet: boolean;
+}
+
+/** Clear the current terminal line and return to its start. */
+export const CLEAR_LINE = '\r\x1b[2K';
+
+interface Poll {
+  readonly key: string;
+  count: number;
+  readonly firstStartedAt: number;
+  lastEnd: number;
+}
+
+export class ProgressRenderer {
+  private readonly style: Style;
+  /** The current line has no newline yet and may be rewritten (terminal only). */
+  private openLine = false;
+  private poll: Poll | undefined;
+  private readonly depthByWorkflow = new Map<string, number>();
+
+  constructor(private readonly options: ProgressOptions) {
+    this.style = createStyle(options.color);
+  }
+
+  /** Text to write for one event ('' for none). */
+  onEvent(event: RunEvent): string {
+    if (this.options.quiet) return '';
+    switch (event.type) {
+      case 'workflow.started': {
+        this.depthByWorkflow.set(event.workflowId, event.depth);
+        if (event.depth === 0) return '';
+        return this.line(`${this.indent(event.depth - 1)}${this.style.dim('↳')} workflow ${event.workflowId}`);
+      }
+      case 'step.finished':
+        return this.step(event.record);
+      case 'request.sent':
+        if (!this.options.verbose) return '';
+        return this.line(`${this.indent(this.depth(event.workflowId))}  ${this.style.dim('→')} ${event.request.method} ${event.request.url}${event.request.body ? `  ${this.style.dim(truncate(event.request.body, 200))}` : ''}`);
+      case 'response.received':
+        if (!this.options.verbose) return '';
+        return this.line(
+          `${this.indent(this.depth(event.workflowId))}  ${this.style.dim('←')} ${event.response.statusCode} ${this.style.dim(formatDuration(event.durationMs))}${event.response.body ? `  ${this.style.dim(truncate(event.response.body, 200))}` : ''}`,
+        );
+      case 'action.taken':
+        if (!this.options.verbose) return '';
+        return this.line(`${this.indent(this.depth(event.workflowId))}  ${this.style.dim(`${event.kind} action "${event.action.name}": ${describeAction(event.action.type, event.action.stepId, event.action.workflowId)}`)}`);
+      case 'delay.started':
+        if (!this.options.verbose) return '';
+        return this.line(`${this.indent(this.depth(event.workflowId))}  ${this.style.dim(`waiting ${formatDuration(event.ms)} (${event.reason === 'retry' ? 'retry' : 'x-delay'})`)}`);
+      default:
+        return '';
+    }
+  }
+
+  /** Text that closes any line still open; call before writing anything else to stderr. */
+  flush(): string {
+    this.poll = undefined;
+    if (!this.openLine) return '';
+    this.openLine = false;
+    return '\n';
+  }
+
+  private depth(workflowId: string): number {
+    return this.depthByWorkflow.get(workflowId) ?? 0;
+  }
+
+  private indent(depth: number): string {
+    return '  '.repeat(Math.max(0, depth));
+  }
+
+  /** A finished line: close any open one first. */
+  private line(text: string): string {
+    const prefix = this.flush();
+    return `${prefix}${text}\n`;
+  }
+
+  private step(r: StepRecord): string {
+    const s = this.style;
+    const depth = this.depth(r.workflowId);
+    const key = `${r.workflowId}\u0000${r.stepId}`;
+    const end = r.startedAt + r.durationMs;
+    const inPlace = this.options.tty && !this.options.verbose;
+
+    if (this.poll && this.poll.key === key) {
+      this.poll.count++;
+      this.poll.lastEnd = end;
+      if (inPlace && this.openLine) {
+        return `${CLEAR_LINE}${this.pollLine(r, this.poll, depth)}`;
+      }
+    } else {
+      this.poll = undefined;
+    }
+
+    const mark = r.outcome === 'succeeded' ? s.green('✔') : s.red('✖');
+    const request = r.method ? `${r.method} ${pathOf(r.url)}` : s.dim('(workflow)');
+    const status = r.statusCode !== undefined ? colourStatus(r.statusCode, s) : r.method ? s.red('no response') : '';
+    const parts = [`${this.indent(depth)}${mark} ${s.bold(r.stepId)}`, request, status, s.dim(formatDuration(r.durationMs))];
+    if (r.outcome === 'failed') parts.push(s.red('failed'));
+    const action = r.action ? describeAction(r.action.type, r.action.stepId, r.action.workflowId) : '';
+    if (action && r.action?.type !== 'next' && r.action?.type !== 'fail') parts.push(s.dim(action));
+    if (this.poll) parts.splice(1, 0, s.dim(`#${this.poll.count}`));
+    const text = parts.filter((p) => p !== '').join('  ');
+
+    const poll: Poll = this.poll ?? { key, count: 1, firstStartedAt: r.startedAt, lastEnd: end };
+    const prefix = this.flush();
+    this.poll = poll;
+    if (inPlace) {
+      this.openLine = true;
+      return `${prefix}${text}`;
+    }
+    return `${prefix}${text}\n`;
+  }
+
+  /** `⟳ pollStatus  12 polls  state=initializing  1m02s` */
+  private pollLine(r: StepRecord, poll: Poll, depth: number): string {
+    const s = this.style;
+    const mark = r.outcome === 'succeeded' ? s.yellow('⟳') : s.red('✖');
+    const outputs = Object.entries(r.outputs ?? {})
+      .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+      .slice(0, 3)
+      .map(([k, v]) => `${k}=${showValue(v, 40)}`);
+    const status = r.statusCode !== undefined ? colourStatus(r.statusCode, s) : '';
+    return [
+      `${this.indent(depth)}${mark} ${s.bold(r.stepId)}`,
+      `${poll.count} polls`,
+      ...outputs,
+      status,
+      s.dim(formatDuration(poll.lastEnd - poll.firstStartedAt)),
+    ]
+      .filter((p) => p !== '')
+      .join('  ');
+  }
+}
+
+function colourStatus(code: number, s: Style): string {
+  const text = String(code);
+  return code >= 200 && code < 400 ? s.green(text) : code >= 400 ? s.red(text) : text;
+}
+
+function describeAction(type: string, stepId?: string, workflowId?: string): string {
+  const target = stepId ?? workflowId;
+  switch (type) {
+    case 'goto':
+      return `→ ${target ?? '?'}`;
+    case 'retry':
+      return target ? `↻ retry after ${target}` : '↻ retry';
+    case 'end':
+      return '■ end';
+    case 'next':
+      return 'next';
+    case 'fail':
+      return 'fail';
+    default:
+      return type;
+  }
+}
+
+// ------------------------------------------------------------------ summary
+
+export interface SummaryOptions {
+  readonly color: boolean;
+  readonly quiet: boolean;
+  readonly cancelled?: boolean;
+}
+
+/** The closing lines on stderr: status, the failure explained, the outputs. */
+export function renderSummary(result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'stepExecutions' | 'durationMs'>, options: SummaryOptions): string {
+  const s = createStyle(options.color);
+  const lines: string[] = [];
+  const runs = `${result.stepExecutions} step execution${result.stepExecutions === 1 ? '' : 's'} in ${formatDuration(result.durationMs)}`;
+  if (result.status === 'succeeded') {
+    if (options.quiet) return '';
+    lines.push(`${s.green('✔')} ${s.bold(result.workflowId)} succeeded (${runs})`);
+  } else if (options.cancelled || result.error?.code === 'RUN_CANCELLED') {
+    lines.push(`${s.red('✖')} ${s.bold(result.workflowId)} cancelled${result.error?.stepId ? ` during step ${result.error.stepId}` : ''} (${runs})`);
+  } else {
+    lines.push(...explainFailure(result.workflowId, result.error, s, runs));
+  }
+  const outputs = Object.entries(result.outputs ?? {}).filter(([, v]) => v !== undefined);
+  if (outputs.length > 0 && !(options.quiet && result.status === 'succeeded')) {
+    lines.push('Outputs:');
+    const width = Math.min(24, Math.max(...outputs.map(([k]) => k.length)));
+    for (const [k, v] of outputs) lines.push(`  ${k.padEnd(width)}  ${showValue(v, 500)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Which step failed, why (criterion, status code, guard) and what the response said. */
+export function explainFailure(workflowId: string, error: RunErrorInfo | undefined, s: Style, runs?: string): string[] {
+  const lines: string[] = [];
+  const at = error?.stepId ? ` at step ${s.bold(error.stepId)}${error.workflowId && error.workflowId !== workflowId ? ` of workflow ${error.workflowId}` : ''}` : '';
+  const status = error?.statusCode !== undefined ? ` (HTTP ${error.statusCode})` : '';
+  lines.push(`${s.red('✖')} ${s.bold(workflowId)} failed${at}${status}${runs ? ` after ${runs}` : ''}`);
+  if (error) {
+    lines.push(`  ${error.code}: ${error.message}`);
+    for (const c of error.failedCriteria ?? []) {
+      lines.push(`  criterion not met: ${c.condition}${c.error ? ` (${c.error})` : ''}`);
+    }
+    if (error.limit !== undefined) lines.push(`  limit: ${error.limit}`);
+    if (error.responseExcerpt) lines.push(`  response: ${truncate(error.responseExcerpt, 500)}`);
+  }
+  return lines;
+}

@@ -1,0 +1,61 @@
+/**
+ * The `--json` report (contract in DESIGN.md): exactly one JSON object on stdout. `steps` is
+ * built from `step.finished` events, so the engine keeps no history in memory.
+ */
+import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, StepOutcome } from '../engine/types.js';
+
+export interface ReportStep {
+  stepId: string;
+  outcome: StepOutcome;
+  statusCode?: number;
+  workflowId: string;
+  method?: string;
+  url?: string;
+  durationMs: number;
+  action?: ActionSummary;
+}
+
+export interface RunReport {
+  workflowId: string | null;
+  status: StepOutcome;
+  outputs: Record<string, unknown>;
+  steps: ReportStep[];
+  error?: Record<string, unknown> & { code: string; message: string };
+}
+
+export class ReportBuilder {
+  readonly steps: ReportStep[] = [];
+
+  onEvent(event: RunEvent): void {
+    if (event.type !== 'step.finished') return;
+    const r = event.record;
+    const step: ReportStep = { stepId: r.stepId, outcome: r.outcome, workflowId: r.workflowId, durationMs: r.durationMs };
+    if (r.statusCode !== undefined) step.statusCode = r.statusCode;
+    if (r.method !== undefined) step.method = r.method;
+    if (r.url !== undefined) step.url = r.url;
+    if (r.action !== undefined) step.action = { ...r.action };
+    this.steps.push(step);
+  }
+
+  build(result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error'>): RunReport {
+    const report: RunReport = {
+      workflowId: result.workflowId,
+      status: result.status,
+      outputs: result.outputs ?? {},
+      steps: this.steps,
+    };
+    if (result.error) report.error = errorObject(result.error);
+    return report;
+  }
+}
+
+function errorObject(error: RunErrorInfo): RunReport['error'] & object {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(error)) if (v !== undefined) out[k] = v;
+  return out as RunReport['error'] & object;
+}
+
+/** The report for a run that never started (usage, document or input error; exit 2). */
+export function errorReport(workflowId: string | null, error: { code: string; message: string } & Record<string, unknown>): RunReport {
+  return { workflowId, status: 'failed', outputs: {}, steps: [], error };
+}
