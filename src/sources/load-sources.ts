@@ -1,0 +1,188 @@
+/**
+ * Loading the source descriptions of one Arazzo document: resolve each `url` against the
+ * document (P22), read it with limits, sniff its type when missing (P2), dereference and index
+ * OpenAPI descriptions, and hand `arazzo` ones to the injected Arazzo loader (which guards
+ * cycles). Every failure becomes a Problem; nothing here throws for a bad source.
+ */
+import type { Problem } from '../errors.js';
+import { ArazzoError, DocumentError } from '../errors.js';
+import type { ArazzoDocument } from '../document/types.js';
+import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
+import { displayLocation, fetchResource, type FetchedResource, type FetchOptions } from './fetch.js';
+import { dereferenceOpenApi } from './openapi.js';
+import { indexOpenApi } from './operation-index.js';
+import { parseDescriptionText, sniffType } from './parse.js';
+
+/** Caches shared by every document of one load, so each URL is read and dereferenced once. */
+export interface SourceSession {
+  /** Raw reads by URL href. */
+  readonly resources: Map<string, Promise<FetchedResource>>;
+  /** Dereferenced OpenAPI documents by URL href. */
+  readonly openapi: Map<string, Promise<Record<string, unknown>>>;
+}
+
+export function createSourceSession(): SourceSession {
+  return { resources: new Map(), openapi: new Map() };
+}
+
+/** Read `url` once per session (through the limits in `options`). */
+export function readResourceOnce(url: URL, options: FetchOptions, session: SourceSession): Promise<FetchedResource> {
+  const key = url.href.replace(/#.*$/, '');
+  let pending = session.resources.get(key);
+  if (!pending) {
+    pending = fetchResource(new URL(key), options);
+    session.resources.set(key, pending);
+  }
+  return pending;
+}
+
+export interface LoadSourcesOptions extends FetchOptions {
+  /** Base URI of the referring document (`$self` or its retrieval URL), used to resolve relative `url`s. */
+  readonly baseUri: string;
+  /** File path or URL of the referring document, for Problem.file. */
+  readonly location: string;
+  /** Loads an `arazzo`-type source (loadArazzo itself, sharing this session). Without it such sources are a problem. */
+  readonly loadArazzoSource?: (url: string) => Promise<LoadedDocument>;
+  readonly session?: SourceSession;
+}
+
+export interface LoadSourcesResult {
+  /** By source name, in declaration order. Sources that failed to load are absent. */
+  readonly sources: Map<string, LoadedSource>;
+  readonly problems: Problem[];
+}
+
+type Outcome = { source?: LoadedSource; problems: Problem[] };
+
+/** Load every source description of `document`. */
+export async function loadSources(document: ArazzoDocument, options: LoadSourcesOptions): Promise<LoadSourcesResult> {
+  const session = options.session ?? createSourceSession();
+  const list = Array.isArray(document?.sourceDescriptions) ? document.sourceDescriptions : [];
+  const seen = new Set<string>();
+  const jobs: Array<Promise<Outcome>> = list.map((sd, i) => {
+    const path = `$.sourceDescriptions[${i}]`;
+    if (sd === null || typeof sd !== 'object' || typeof sd.name !== 'string' || typeof sd.url !== 'string') {
+      return Promise.resolve({ problems: [] }); // the schema check reports the shape
+    }
+    if (seen.has(sd.name)) return Promise.resolve({ problems: [] }); // duplicate names are a validation problem
+    seen.add(sd.name);
+    return loadOne(sd.name, sd.url, sd.type as string | undefined, path, options, session);
+  });
+  const outcomes = await Promise.all(jobs);
+  const sources = new Map<string, LoadedSource>();
+  const problems: Problem[] = [];
+  for (const o of outcomes) {
+    if (o.source) sources.set(o.source.name, o.source);
+    problems.push(...o.problems);
+  }
+  return { sources, problems };
+}
+
+async function loadOne(
+  name: string,
+  rawUrl: string,
+  declaredType: string | undefined,
+  path: string,
+  options: LoadSourcesOptions,
+  session: SourceSession,
+): Promise<Outcome> {
+  const problem = (code: string, message: string, at = `${path}.url`): Outcome => ({
+    problems: [{ code, message, severity: 'error', path: at, file: options.location }],
+  });
+
+  if (declaredType === 'asyncapi') {
+    return problem('UNSUPPORTED', `source "${name}" is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`, `${path}.type`);
+  }
+  if (declaredType !== undefined && declaredType !== 'openapi' && declaredType !== 'arazzo') {
+    return problem('SOURCE_TYPE_UNKNOWN', `source "${name}" has type "${declaredType}"; use "openapi" or "arazzo"`, `${path}.type`);
+  }
+
+  let url: URL;
+  try {
+    url = new URL(rawUrl, options.baseUri);
+  } catch {
+    return problem('SOURCE_URL_INVALID', `source "${name}" has url "${rawUrl}", which is not a valid URI reference (base ${options.baseUri}); write a relative path or an absolute http(s) URL`);
+  }
+  const where = displayLocation(url);
+
+  if (declaredType === 'arazzo') return loadArazzo(name, url, path, options);
+
+  let fetched: FetchedResource;
+  try {
+    fetched = await readResourceOnce(url, options, session);
+  } catch (err) {
+    return problem(codeOf(err, 'SOURCE_FETCH_FAILED'), `source "${name}": ${messageOf(err)}`);
+  }
+
+  let data: unknown;
+  try {
+    data = parseDescriptionText(fetched.text, where);
+  } catch (err) {
+    return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}": ${messageOf(err)}`);
+  }
+  const sniffed = sniffType(data);
+  const type = declaredType ?? sniffed;
+  if (type === undefined) {
+    return problem('SOURCE_TYPE_UNKNOWN', `source "${name}" (${where}) has no "type" and its root has none of "openapi", "swagger" or "arazzo"; set type: openapi or type: arazzo, or fix the url`);
+  }
+  if (type === 'asyncapi') {
+    return problem('UNSUPPORTED', `source "${name}" (${where}) is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`);
+  }
+  if (declaredType !== undefined && sniffed !== undefined && sniffed !== declaredType) {
+    return problem('SOURCE_TYPE_MISMATCH', `source "${name}" is declared as type "${declaredType}" but ${where} is an ${sniffed} document; set type: ${sniffed} or fix the url`, `${path}.type`);
+  }
+  if (type === 'arazzo') return loadArazzo(name, url, path, options);
+  if (sniffed === undefined) {
+    return problem('SOURCE_INVALID', `source "${name}" (${where}) is declared as openapi but has no "openapi" or "swagger" field; check the url points at an OpenAPI description`);
+  }
+
+  const key = url.href.replace(/#.*$/, '');
+  let deref = session.openapi.get(key);
+  if (!deref) {
+    deref = dereferenceOpenApi(url, data as Record<string, unknown>, async (ref) => (await readResourceOnce(ref, options, session)).text);
+    session.openapi.set(key, deref);
+  }
+  try {
+    const doc = await deref;
+    return { source: indexOpenApi(name, where, doc), problems: [] };
+  } catch (err) {
+    return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}" (${where}): ${messageOf(err)}`);
+  }
+}
+
+async function loadArazzo(name: string, url: URL, path: string, options: LoadSourcesOptions): Promise<Outcome> {
+  const where = displayLocation(url);
+  const file = options.location;
+  if (!options.loadArazzoSource) {
+    return {
+      problems: [{ code: 'UNSUPPORTED', message: `source "${name}" (${where}) is an Arazzo document, but no Arazzo loader was given; load through loadArazzo()`, severity: 'error', path: `${path}.url`, file }],
+    };
+  }
+  try {
+    const document = await options.loadArazzoSource(url.href);
+    return { source: { kind: 'arazzo', name, location: document.location, document }, problems: [] };
+  } catch (err) {
+    if (err instanceof DocumentError) {
+      const errors = err.problems.filter((p) => p.severity === 'error');
+      const head: Problem = {
+        code: 'SOURCE_INVALID',
+        message: `source "${name}": the Arazzo document ${where} has ${errors.length} problem(s); fix them there (listed below)`,
+        severity: 'error',
+        path: `${path}.url`,
+        file,
+      };
+      return { problems: [head, ...errors.map((p) => ({ ...p, file: p.file ?? where }))] };
+    }
+    return {
+      problems: [{ code: codeOf(err, 'SOURCE_FETCH_FAILED'), message: `source "${name}": ${messageOf(err)}`, severity: 'error', path: `${path}.url`, file }],
+    };
+  }
+}
+
+function codeOf(err: unknown, fallback: string): string {
+  return err instanceof ArazzoError ? err.code : fallback;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

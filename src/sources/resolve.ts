@@ -1,0 +1,282 @@
+/**
+ * Resolving step targets: `operationId` (bare, P3, or `$sourceDescriptions.<name>.<id>`),
+ * `operationPath` (P4: must end at an Operation) and `workflowId` (local or in an `arazzo` source).
+ */
+import type { Problem } from '../errors.js';
+import type { ArazzoDocument, ArazzoVersion, SourceDescription, Workflow } from '../document/types.js';
+import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
+import type { OpenApiSource, OperationInfo } from './types.js';
+import { escapePointerToken } from './operation-index.js';
+
+const QUALIFIED = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/s;
+const SOURCE_FIELDS = new Set(['url', 'type', 'name']);
+
+export interface ResolveOptions {
+  /** Arazzo version of the referring document (1.1: operationId first, then a source field). */
+  readonly version?: ArazzoVersion;
+  /** JSON path of the step (or action) holding the reference; the field name is appended. */
+  readonly path?: string;
+  /** File of the referring document, for Problem.file. */
+  readonly file?: string;
+  /**
+   * The document's source descriptions as written. With them, a reference into a source that
+   * was declared but failed to load is reported as a consequence (`cascade: true`), not anew.
+   */
+  readonly sourceDescriptions?: readonly SourceDescription[];
+}
+
+/** `cascade` marks a problem caused by an earlier one (a source that failed to load): callers may drop it. */
+export type OperationResolution =
+  | { readonly operation: OperationInfo; readonly problem?: undefined }
+  | { readonly operation?: undefined; readonly problem: Problem; readonly cascade?: boolean };
+
+export type WorkflowResolution =
+  | {
+      readonly workflow: Workflow;
+      readonly workflowId: string;
+      /** Set when the workflow lives in an `arazzo` source. */
+      readonly sourceName?: string;
+      /** The loaded document the workflow lives in (for `arazzo` sources). */
+      readonly document?: LoadedDocument;
+      readonly problem?: undefined;
+    }
+  | { readonly workflow?: undefined; readonly problem: Problem; readonly cascade?: boolean };
+
+function normalize(o: ArazzoVersion | ResolveOptions | undefined): ResolveOptions {
+  return typeof o === 'string' ? { version: o } : (o ?? {});
+}
+
+function mkProblem(code: string, message: string, opts: ResolveOptions, field: string): Problem {
+  const base = opts.path ?? '$';
+  return { code, message, severity: 'error', path: `${base}.${field}`, ...(opts.file ? { file: opts.file } : {}) };
+}
+
+function openApiSources(sources: ReadonlyMap<string, LoadedSource>): OpenApiSource[] {
+  return [...sources.values()].filter((s): s is OpenApiSource => s.kind === 'openapi');
+}
+
+function declared(opts: ResolveOptions, name: string): SourceDescription | undefined {
+  return opts.sourceDescriptions?.find((sd) => sd && sd.name === name);
+}
+
+/** Levenshtein distance, capped for speed on long lists. */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate, if it is close enough to be a plausible typo. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  const lower = word.toLowerCase();
+  for (const c of candidates) {
+    const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
+    if (d < bestScore) {
+      bestScore = d;
+      best = c;
+    }
+  }
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return best !== undefined && bestScore <= limit ? best : undefined;
+}
+
+function didYouMean(word: string, candidates: Iterable<string>): string {
+  const c = closest(word, candidates);
+  return c === undefined ? '' : ` Did you mean "${c}"?`;
+}
+
+/** Resolve an operation step target. Exactly one of `operationId` / `operationPath` should be set. */
+export function resolveOperation(
+  target: { readonly operationId?: string; readonly operationPath?: string },
+  sources: ReadonlyMap<string, LoadedSource>,
+  versionOrOptions?: ArazzoVersion | ResolveOptions,
+): OperationResolution {
+  const opts = normalize(versionOrOptions);
+  if (typeof target.operationId === 'string') return resolveOperationId(target.operationId, sources, opts);
+  if (typeof target.operationPath === 'string') return resolveOperationPath(target.operationPath, sources, opts);
+  return { problem: mkProblem('STEP_TARGET_MISSING', 'the step has no operationId, operationPath or workflowId; add exactly one', opts, 'operationId') };
+}
+
+function sourceProblem(name: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions, field: string, text: string): OperationResolution {
+  const sd = declared(opts, name);
+  if (sd?.type === 'asyncapi') {
+    return { problem: mkProblem('UNSUPPORTED', `"${text}" targets the AsyncAPI source "${name}"; AsyncAPI steps are not supported`, opts, field) };
+  }
+  if (sd) {
+    return { problem: mkProblem('SOURCE_NOT_LOADED', `"${text}" targets source "${name}", which failed to load (see the problem on that source)`, opts, field), cascade: true };
+  }
+  const names = opts.sourceDescriptions ? opts.sourceDescriptions.map((s) => s.name) : [...sources.keys()];
+  return {
+    problem: mkProblem('SOURCE_UNKNOWN', `"${text}" names source "${name}", but no sourceDescription has that name (declared: ${names.join(', ') || 'none'}).${didYouMean(name, names)}`, opts, field),
+  };
+}
+
+function resolveOperationId(text: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions): OperationResolution {
+  const field = 'operationId';
+  const q = QUALIFIED.exec(text);
+  if (q) {
+    const [, name, ref] = q as unknown as [string, string, string];
+    const source = sources.get(name);
+    if (!source) return sourceProblem(name, sources, opts, field, text);
+    if (source.kind === 'arazzo') {
+      return { problem: mkProblem('STEP_TARGET_INVALID', `"${text}" names the arazzo source "${name}"; an operationId must target an OpenAPI source. To call a workflow of that document use workflowId: ${text}`, opts, field) };
+    }
+    const op = source.byOperationId.get(ref);
+    if (op) return { operation: op };
+    if (SOURCE_FIELDS.has(ref)) {
+      return { problem: mkProblem('OPERATION_NOT_FOUND', `"${text}" refers to the "${ref}" field of source "${name}", not to an operation; write $sourceDescriptions.${name}.<operationId>`, opts, field) };
+    }
+    return {
+      problem: mkProblem('OPERATION_NOT_FOUND', `source "${name}" (${source.location}) has no operation with operationId "${ref}".${didYouMean(ref, source.byOperationId.keys())}`, opts, field),
+    };
+  }
+  if (text.startsWith('$sourceDescriptions.')) {
+    return { problem: mkProblem('OPERATION_ID_INVALID', `"${text}" is not of the form $sourceDescriptions.<sourceName>.<operationId>`, opts, field) };
+  }
+  const openapi = openApiSources(sources);
+  const matches = openapi.filter((s) => s.byOperationId.has(text));
+  if (matches.length === 1) return { operation: matches[0]!.byOperationId.get(text)! };
+  if (matches.length > 1) {
+    const names = matches.map((s) => s.name);
+    return {
+      problem: mkProblem(
+        'OPERATION_AMBIGUOUS',
+        `operationId "${text}" is defined in ${names.length} sources (${names.join(', ')}); qualify it, e.g. $sourceDescriptions.${names[0]}.${text}`,
+        opts,
+        field,
+      ),
+    };
+  }
+  const failed = (opts.sourceDescriptions ?? []).some((sd) => sd && sd.type !== 'arazzo' && sd.type !== 'asyncapi' && !sources.has(sd.name));
+  const all = openapi.flatMap((s) => [...s.byOperationId.keys()]);
+  const problem = mkProblem(
+    'OPERATION_NOT_FOUND',
+    openapi.length === 0
+      ? `operationId "${text}" cannot be resolved: the document has no OpenAPI source`
+      : `no OpenAPI source (${openapi.map((s) => s.name).join(', ')}) defines operationId "${text}".${didYouMean(text, all)}`,
+    opts,
+    field,
+  );
+  return failed ? { problem, cascade: true } : { problem };
+}
+
+/** Decode one pointer token (RFC 6901, plus percent-decoding of the URI fragment). */
+function decodeToken(token: string): string {
+  let t = token;
+  try {
+    t = decodeURIComponent(t);
+  } catch {
+    // keep as written
+  }
+  return t.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function resolveOperationPath(text: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions): OperationResolution {
+  const field = 'operationPath';
+  const hash = text.indexOf('#');
+  if (hash < 0) {
+    return { problem: mkProblem('OPERATION_PATH_INVALID', `operationPath "${text}" has no "#" JSON Pointer; write '{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>'`, opts, field) };
+  }
+  const head = text.slice(0, hash).trim();
+  const fragment = text.slice(hash + 1);
+  let source: LoadedSource | undefined;
+  const m = /^\{?\$sourceDescriptions\.([A-Za-z0-9_-]+)\.url\}?$/.exec(head);
+  if (m) {
+    const name = m[1]!;
+    source = sources.get(name);
+    if (!source) return sourceProblem(name, sources, opts, field, text);
+  } else {
+    source = [...sources.values()].find((s) => s.location === head || (opts.sourceDescriptions ?? []).some((sd) => sd?.name === s.name && sd.url === head));
+    if (!source) {
+      return {
+        problem: mkProblem('OPERATION_PATH_INVALID', `operationPath "${text}" must start with {$sourceDescriptions.<name>.url} (or the url of a source description); sources: ${[...sources.keys()].join(', ') || 'none'}`, opts, field),
+      };
+    }
+  }
+  if (source.kind !== 'openapi') {
+    return { problem: mkProblem('STEP_TARGET_INVALID', `operationPath "${text}" points into the arazzo source "${source.name}"; it must point into an OpenAPI source`, opts, field) };
+  }
+  if (!fragment.startsWith('/')) {
+    return { problem: mkProblem('OPERATION_PATH_INVALID', `the fragment of operationPath "${text}" is not a JSON Pointer; it must start with "#/paths/"`, opts, field) };
+  }
+  const tokens = fragment.slice(1).split('/').map(decodeToken);
+  const pointer = '/' + tokens.map(escapePointerToken).join('/');
+  const op = source.byPointer.get(pointer);
+  if (op) return { operation: op };
+  if (tokens[0] === 'paths' && tokens.length === 2) {
+    const methods = source.operations.filter((o) => o.pathTemplate === tokens[1]).map((o) => o.method.toLowerCase());
+    if (methods.length > 0) {
+      return {
+        problem: mkProblem(
+          'OPERATION_PATH_NOT_OPERATION',
+          `operationPath "${text}" points at a Path Item, not an Operation; append the method, e.g. ${text}/${methods[0]} (available: ${methods.join(', ')})`,
+          opts,
+          field,
+        ),
+      };
+    }
+  }
+  const pathTemplates = [...new Set(source.operations.map((o) => o.pathTemplate))];
+  const hint = tokens[0] === 'paths' && tokens[1] !== undefined ? didYouMean(tokens[1], pathTemplates) : '';
+  return {
+    problem: mkProblem('OPERATION_PATH_NOT_FOUND', `operationPath "${text}": source "${source.name}" (${source.location}) has no operation at #${pointer}.${hint}`, opts, field),
+  };
+}
+
+/**
+ * Resolve a `workflowId` reference (a step target, a goto/retry action target or a dependsOn
+ * entry): a workflow of `document`, or `$sourceDescriptions.<arazzoSource>.<workflowId>`.
+ */
+export function resolveWorkflowRef(
+  workflowId: string,
+  document: ArazzoDocument,
+  sources: ReadonlyMap<string, LoadedSource>,
+  options: ResolveOptions & { readonly field?: string } = {},
+): WorkflowResolution {
+  const field = options.field ?? 'workflowId';
+  const q = QUALIFIED.exec(workflowId);
+  if (q) {
+    const [, name, ref] = q as unknown as [string, string, string];
+    const source = sources.get(name);
+    if (!source) {
+      const r = sourceProblem(name, sources, options, field, workflowId);
+      return r.problem ? { problem: r.problem, ...(r.cascade ? { cascade: true } : {}) } : { problem: mkProblem('SOURCE_UNKNOWN', `unknown source "${name}"`, options, field) };
+    }
+    if (source.kind !== 'arazzo') {
+      return {
+        problem: mkProblem('SOURCE_NOT_ARAZZO', `"${workflowId}" names the OpenAPI source "${name}"; a workflowId must target this document or an arazzo source. To call an operation use operationId: ${workflowId}`, options, field),
+      };
+    }
+    const workflows = Array.isArray(source.document.document?.workflows) ? source.document.document.workflows : [];
+    const wf = workflows.find((w) => w && w.workflowId === ref);
+    if (wf) return { workflow: wf, workflowId: ref, sourceName: name, document: source.document };
+    return {
+      problem: mkProblem(
+        'WORKFLOW_NOT_FOUND',
+        `the arazzo source "${name}" (${source.location}) has no workflow "${ref}".${didYouMean(ref, workflows.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string'))}`,
+        options,
+        field,
+      ),
+    };
+  }
+  const local = Array.isArray(document?.workflows) ? document.workflows : [];
+  const wf = local.find((w) => w && w.workflowId === workflowId);
+  if (wf) return { workflow: wf, workflowId };
+  const ids = local.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string');
+  const arazzoSources = [...sources.values()].filter((s) => s.kind === 'arazzo');
+  const elsewhere = arazzoSources.find((s) => s.kind === 'arazzo' && (s.document.document?.workflows ?? []).some((w) => w?.workflowId === workflowId));
+  const hint = elsewhere ? ` It exists in the arazzo source "${elsewhere.name}": write $sourceDescriptions.${elsewhere.name}.${workflowId}` : didYouMean(workflowId, ids);
+  return { problem: mkProblem('WORKFLOW_NOT_FOUND', `no workflow "${workflowId}" in this document.${hint}`, options, field) };
+}
