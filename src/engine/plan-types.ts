@@ -1,7 +1,119 @@
 /**
- * Placeholder for the compiled workflow plan. OWNED BY THE ENGINE (src/engine/): replace with the
- * real plan types (compiled steps, parameters, bodies, criteria, actions, outputs, extensions).
+ * The compiled workflow plan: everything a run needs, parsed once at load. Running a step reads
+ * these objects and evaluates their closures; it never parses text.
  */
+import type { CompiledCriterion } from '../criteria/types.js';
+import type { JsonSchema, ParameterLocation } from '../document/types.js';
+import type { CompiledValue } from '../expressions/types.js';
+import type { OperationInfo, ParameterInfo } from '../sources/types.js';
+
+/** A workflow reference: `source` is the name of an `arazzo` source, undefined for the same document. */
+export interface WorkflowRef {
+  readonly source?: string;
+  readonly workflowId: string;
+}
+
+export interface ParameterPlan {
+  readonly name: string;
+  readonly in?: ParameterLocation;
+  readonly value: CompiledValue;
+  /** The matching OpenAPI parameter, when the operation defines one with this (name, in). */
+  readonly spec?: ParameterInfo;
+  /** The OpenAPI parameter is required (P25: an unresolved value then fails the step). */
+  readonly required: boolean;
+  /** Where it came from, for messages. */
+  readonly path: string;
+}
+
+export type SelectorKind = 'jsonpointer' | 'jsonpath' | 'xpath';
+
+export interface ReplacementPlan {
+  readonly target: string;
+  readonly selector: SelectorKind;
+  readonly value: CompiledValue;
+}
+
+export interface BodyPlan {
+  /** Effective media type: the step's, else the operation's first, else application/json. */
+  readonly contentType: string;
+  readonly payload?: CompiledValue;
+  readonly replacements: readonly ReplacementPlan[];
+}
+
+export interface ActionPlan {
+  readonly name: string;
+  readonly type: 'end' | 'goto' | 'retry';
+  readonly kind: 'success' | 'failure';
+  readonly stepId?: string;
+  /** Index of `stepId` in the current workflow. */
+  readonly stepIndex?: number;
+  readonly workflow?: WorkflowRef;
+  /** Seconds. */
+  readonly retryAfter?: number;
+  /** Default 1 (P13). */
+  readonly retryLimit: number;
+  readonly criteria: readonly CompiledCriterion[];
+  /** Inputs for a `workflowId` target (P14). */
+  readonly parameters: readonly ParameterPlan[];
+  /** Declared on the step, or inherited from the workflow (P13). */
+  readonly origin: 'step' | 'workflow';
+}
+
+export interface OutputPlan {
+  readonly name: string;
+  readonly value: CompiledValue;
+}
+
+/** Engine step extensions (P20), compiled. */
+export interface StepExtensions {
+  /** `x-delay`: seconds. */
+  readonly delay?: CompiledValue;
+  /** `x-max-executions`. */
+  readonly maxExecutions?: CompiledValue;
+  /** `x-max-duration`: seconds. */
+  readonly maxDuration?: CompiledValue;
+  /** `x-server-url`: base URL replacing the OpenAPI server. */
+  readonly serverUrl?: CompiledValue;
+}
+
+export interface StepPlan {
+  readonly stepId: string;
+  readonly index: number;
+  readonly kind: 'operation' | 'workflow';
+  readonly operation?: OperationInfo;
+  readonly workflow?: WorkflowRef;
+  /** Effective parameters (workflow + step merge, reusable objects resolved, P27). */
+  readonly parameters: readonly ParameterPlan[];
+  readonly body?: BodyPlan;
+  readonly successCriteria: readonly CompiledCriterion[];
+  /** Candidates in selection order: the step's actions, then the workflow's not overridden by name. */
+  readonly onSuccess: readonly ActionPlan[];
+  readonly onFailure: readonly ActionPlan[];
+  readonly outputs: readonly OutputPlan[];
+  /** 1.1 step `timeout`, milliseconds. */
+  readonly timeoutMs?: number;
+  readonly extensions: StepExtensions;
+  /** JSON path of the step in its document. */
+  readonly path: string;
+}
+
+export interface InputValidation {
+  readonly ok: boolean;
+  /** Inputs with schema defaults applied. */
+  readonly value: Record<string, unknown>;
+  readonly errors: readonly string[];
+}
+
 export interface WorkflowPlan {
   readonly workflowId: string;
+  readonly path: string;
+  readonly inputsSchema?: JsonSchema;
+  /** Validates and defaults inputs against the inputs schema (P19). */
+  validateInputs(inputs: Record<string, unknown>): InputValidation;
+  /** Input names whose values are secret (P21): `format: password` or a secret-looking name. */
+  readonly secretInputs: readonly string[];
+  readonly dependsOn: readonly WorkflowRef[];
+  readonly steps: readonly StepPlan[];
+  readonly stepIndex: ReadonlyMap<string, number>;
+  readonly outputs: readonly OutputPlan[];
 }

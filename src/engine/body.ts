@@ -1,0 +1,183 @@
+/**
+ * Request bodies: payload evaluation, replacements (P17) and encoding per media type (JSON,
+ * form-urlencoded, multipart/form-data, text, XML).
+ */
+import { randomBytes } from 'node:crypto';
+import { ArazzoError } from '../errors.js';
+import type { EvalContext } from '../expressions/types.js';
+import type { BodyPlan, ReplacementPlan } from './plan-types.js';
+import { scalarText } from './serialize.js';
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isJsonMediaType(ct: string): boolean {
+  const base = ct.split(';')[0]!.trim().toLowerCase();
+  return base === 'application/json' || base.endsWith('+json');
+}
+
+export function isXmlMediaType(ct: string): boolean {
+  const base = ct.split(';')[0]!.trim().toLowerCase();
+  return base === 'application/xml' || base === 'text/xml' || base.endsWith('+xml');
+}
+
+function unescapeToken(t: string): string {
+  return t.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** Set a value at a JSON Pointer (P17): creates object members, `-` appends, array indexes must exist. */
+export function setAtPointer(root: unknown, pointer: string, value: unknown): unknown {
+  if (pointer === '' || pointer === '#') return value;
+  const text = pointer.startsWith('#') ? decodeURIComponent(pointer.slice(1)) : pointer;
+  if (!text.startsWith('/')) throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" is not a JSON Pointer; it must start with "/".`);
+  const tokens = text.slice(1).split('/').map(unescapeToken);
+  let node: unknown = root;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    if (FORBIDDEN.has(token)) {
+      throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" uses the forbidden key "${token}".`);
+    }
+    const last = i === tokens.length - 1;
+    if (Array.isArray(node)) {
+      if (token === '-') {
+        if (!last) throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}": "-" may only be the last token.`);
+        node.push(value);
+        return root;
+      }
+      if (!/^(0|[1-9]\d*)$/.test(token) || Number(token) >= node.length) {
+        throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}": array index "${token}" does not exist.`);
+      }
+      if (last) node[Number(token)] = value;
+      else node = node[Number(token)];
+    } else if (node !== null && typeof node === 'object') {
+      const obj = node as Record<string, unknown>;
+      if (last) obj[token] = value;
+      else {
+        if (obj[token] === undefined || obj[token] === null || typeof obj[token] !== 'object') obj[token] = {};
+        node = obj[token];
+      }
+    } else {
+      throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" goes through a value that is not an object or array.`);
+    }
+  }
+  return root;
+}
+
+export interface BuiltBody {
+  readonly body: string | Uint8Array;
+  readonly contentType: string;
+  /** The body as the request's `$request.body` sees it (structured when JSON/form). */
+  readonly view: unknown;
+}
+
+/** Evaluate a payload and encode it. `onMissing` reports unresolved expressions (P25). */
+export async function buildBody(
+  plan: BodyPlan,
+  ctx: EvalContext,
+  onMissing: (expr: string) => void,
+): Promise<BuiltBody | undefined> {
+  if (!plan.payload) return undefined;
+  let value = plan.payload.evaluate(ctx, onMissing);
+  if (value === undefined) return undefined;
+  const ct = plan.contentType;
+  if (plan.replacements.length > 0) value = await applyReplacements(value, plan.replacements, ct, ctx, onMissing);
+  return encodeBody(value, ct);
+}
+
+async function applyReplacements(
+  payload: unknown,
+  replacements: readonly ReplacementPlan[],
+  ct: string,
+  ctx: EvalContext,
+  onMissing: (expr: string) => void,
+): Promise<unknown> {
+  let value: unknown = payload;
+  const xml = isXmlMediaType(ct);
+  if (!xml && typeof value === 'string' && isJsonMediaType(ct)) {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw new ArazzoError('REPLACEMENT_TARGET_INVALID', 'The payload is a string that is not valid JSON, so replacements cannot be applied to it.');
+    }
+  } else if (!xml) {
+    value = structuredClone(value);
+  }
+  for (const r of replacements) {
+    const v = r.value.evaluate(ctx, onMissing);
+    if (r.selector === 'xpath' || (xml && r.selector !== 'jsonpath')) {
+      value = await replaceXml(String(value), r.target, v);
+    } else if (r.selector === 'jsonpath') {
+      const { JSONPath } = await import('jsonpath-plus');
+      const pointers = JSONPath({ path: r.target, json: value as object, resultType: 'pointer', wrap: true }) as string[];
+      for (const p of pointers) value = setAtPointer(value, p, structuredClone(v));
+    } else {
+      value = setAtPointer(value, r.target, v === undefined ? undefined : structuredClone(v));
+    }
+  }
+  return value;
+}
+
+async function replaceXml(xmlText: string, xpath: string, value: unknown): Promise<string> {
+  const slimdom = await import('slimdom');
+  const fx = await import('fontoxpath');
+  const doc = slimdom.parseXmlDocument(xmlText);
+  const nodes = fx.evaluateXPathToNodes(xpath, doc) as unknown as Array<{ nodeType: number; textContent: string | null; value?: string }>;
+  for (const node of nodes) {
+    const text = typeof value === 'string' ? value : scalarText(value);
+    if (node.nodeType === 2) node.value = text;
+    else node.textContent = text;
+  }
+  return slimdom.serializeToWellFormedString(doc as never);
+}
+
+function formEncode(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') return encodeURIComponent(scalarText(value));
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) params.append(k, scalarText(item));
+    else params.append(k, scalarText(v));
+  }
+  return params.toString();
+}
+
+function multipart(value: unknown): { body: Uint8Array; boundary: string } {
+  const boundary = `----arazzo${randomBytes(12).toString('hex')}`;
+  const parts: Buffer[] = [];
+  const add = (name: string, v: unknown): void => {
+    const isStructured = v !== null && typeof v === 'object';
+    const head =
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name.replace(/"/g, '%22')}"\r\n` +
+      (isStructured ? 'Content-Type: application/json\r\n' : '') +
+      '\r\n';
+    parts.push(Buffer.from(head), Buffer.from(isStructured ? JSON.stringify(v) : scalarText(v)), Buffer.from('\r\n'));
+  };
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const item of v) add(k, item);
+      else add(k, v);
+    }
+  } else {
+    add('value', value);
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: new Uint8Array(Buffer.concat(parts)), boundary };
+}
+
+export function encodeBody(value: unknown, ct: string): BuiltBody {
+  const base = ct.split(';')[0]!.trim().toLowerCase();
+  if (isJsonMediaType(ct)) {
+    return { body: typeof value === 'string' ? value : JSON.stringify(value), contentType: ct, view: value };
+  }
+  if (base === 'application/x-www-form-urlencoded') {
+    return { body: formEncode(value), contentType: ct, view: value };
+  }
+  if (base === 'multipart/form-data') {
+    if (typeof value === 'string') return { body: value, contentType: ct, view: value };
+    const { body, boundary } = multipart(value);
+    return { body, contentType: `multipart/form-data; boundary=${boundary}`, view: value };
+  }
+  const text = typeof value === 'string' ? value : value instanceof Uint8Array ? value : JSON.stringify(value);
+  return { body: text, contentType: ct, view: value };
+}

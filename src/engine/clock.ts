@@ -1,0 +1,118 @@
+/**
+ * Time as an injectable effect. The engine never calls Date.now() or setTimeout directly: it asks
+ * a Clock, so tests drive delays, retries and timeouts with a ManualClock and never sleep.
+ */
+import { ArazzoError } from '../errors.js';
+import type { Clock } from './types.js';
+
+function cancelled(signal: AbortSignal): unknown {
+  const reason: unknown = signal.reason;
+  if (reason instanceof ArazzoError) return reason;
+  return new ArazzoError('RUN_CANCELLED', 'The run was cancelled by its AbortSignal.');
+}
+
+/** The real clock: Date.now() and setTimeout. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(cancelled(signal));
+    if (ms <= 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(cancelled(signal as AbortSignal));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  },
+};
+
+interface Sleeper {
+  readonly at: number;
+  readonly seq: number;
+  readonly resolve: () => void;
+}
+
+/**
+ * A clock that only moves when told to. `advance(ms)` moves time forward and wakes the sleepers
+ * whose time has come, in order; `runUntilIdle()` keeps jumping to the next sleeper.
+ */
+export class ManualClock implements Clock {
+  private time: number;
+  private seq = 0;
+  private sleepers: Sleeper[] = [];
+
+  constructor(start = 1_700_000_000_000) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  /** Number of pending sleeps. */
+  get pending(): number {
+    return this.sleepers.length;
+  }
+
+  /** The requested durations of pending sleeps, soonest first. */
+  pendingDelays(): number[] {
+    return this.sleepers.map((s) => s.at - this.time);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(cancelled(signal));
+    return new Promise<void>((resolve, reject) => {
+      const sleeper: Sleeper = {
+        at: this.time + Math.max(0, ms),
+        seq: this.seq++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(cancelled(signal as AbortSignal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.sleepers.push(sleeper);
+      this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    });
+  }
+
+  /** Move time forward by `ms`, waking every sleeper due by then. */
+  async advance(ms: number): Promise<void> {
+    const target = this.time + ms;
+    for (;;) {
+      await flush();
+      const first = this.sleepers[0];
+      if (!first || first.at > target) break;
+      this.sleepers.shift();
+      this.time = Math.max(this.time, first.at);
+      first.resolve();
+    }
+    this.time = target;
+    await flush();
+  }
+
+  /** Wake sleepers one after another (jumping time) until none is left or `maxWakes` is reached. */
+  async runUntilIdle(maxWakes = 100_000): Promise<void> {
+    for (let i = 0; i < maxWakes; i++) {
+      await flush();
+      const first = this.sleepers.shift();
+      if (!first) return;
+      this.time = Math.max(this.time, first.at);
+      first.resolve();
+    }
+  }
+}
+
+/** Let pending promise callbacks and I/O callbacks run. */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+}

@@ -1,0 +1,197 @@
+/**
+ * Building the HTTP request of an operation step: server selection, path templating, parameters
+ * (P18, P25) and the body.
+ */
+import { ArazzoError } from '../errors.js';
+import type { EvalContext, MessageView } from '../expressions/types.js';
+import type { OperationInfo, ServerInfo } from '../sources/types.js';
+import { buildBody, isJsonMediaType } from './body.js';
+import type { Masker } from './mask.js';
+import type { StepPlan } from './plan-types.js';
+import { serializeCookie, serializeHeader, serializePath, serializeQuery, serializeQueryString, styleOf } from './serialize.js';
+import type { HttpRequest } from './types.js';
+
+export interface BuiltRequest {
+  readonly request: HttpRequest;
+  readonly view: MessageView;
+}
+
+/** The base URL of an operation: `servers` override > first OpenAPI server (variables at defaults). */
+export function baseUrlFor(op: OperationInfo, overrides: Readonly<Record<string, string>> | undefined, sourceLocation?: string): string {
+  const override = overrides?.[op.sourceName];
+  if (override) return override;
+  const server: ServerInfo = op.servers[0] ?? { url: '/', variables: {} };
+  let url = server.url.replace(/\{([^}]+)\}/g, (m, name: string) => server.variables[name]?.default ?? m);
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+    if (sourceLocation && /^https?:/i.test(sourceLocation)) url = new URL(url, sourceLocation).toString();
+    else {
+      throw new ArazzoError(
+        'SERVER_URL_MISSING',
+        `Operation ${op.operationId ?? op.pointer} of source "${op.sourceName}" has the relative server URL "${server.url}"; ` +
+          `pass a base URL for it (RunOptions.servers / --server ${op.sourceName}=<baseUrl>).`,
+        { source: op.sourceName },
+      );
+    }
+  }
+  return url;
+}
+
+export function joinUrl(base: string, path: string): string {
+  const b = base.endsWith('/') ? base.slice(0, -1) : base;
+  if (path === '' || path === '/') return b === '' ? '/' : `${b}${path}`;
+  return `${b}${path.startsWith('/') ? path : `/${path}`}`;
+}
+
+export async function buildRequest(
+  step: StepPlan,
+  ctx: EvalContext,
+  options: { servers?: Readonly<Record<string, string>>; sourceLocation?: string; masker: Masker },
+): Promise<BuiltRequest> {
+  const op = step.operation as OperationInfo;
+  const missing: string[] = [];
+  let base: string;
+  if (step.extensions.serverUrl) {
+    const v = step.extensions.serverUrl.evaluate(ctx);
+    if (typeof v !== 'string' || v === '') {
+      throw new ArazzoError('SERVER_URL_MISSING', `x-server-url of step "${step.stepId}" resolved to nothing; check the expression.`, {
+        stepId: step.stepId,
+      });
+    }
+    base = v;
+  } else {
+    base = baseUrlFor(op, options.servers, options.sourceLocation);
+  }
+
+  const headers: Record<string, string> = {};
+  const headerKeys = new Map<string, string>();
+  const query: string[] = [];
+  const queryView: Record<string, string> = {};
+  const pathView: Record<string, string> = {};
+  const pathValues = new Map<string, string>();
+  const cookies: string[] = [];
+  let queryString: string | undefined;
+
+  for (const p of step.parameters) {
+    if (!p.in) continue;
+    let unresolved: string | undefined;
+    const value = p.value.evaluate(ctx, (expr) => {
+      unresolved ??= expr;
+    });
+    if (value === undefined || unresolved !== undefined) {
+      if (p.required || p.in === 'path') {
+        missing.push(`${p.name} (${p.in}) from ${unresolved ?? 'its value'}`);
+      }
+      continue;
+    }
+    const style = styleOf(p.in, p.spec);
+    switch (p.in) {
+      case 'path':
+        pathValues.set(p.name, serializePath(p.name, value, style));
+        pathView[p.name] = typeof value === 'string' ? value : JSON.stringify(value);
+        break;
+      case 'query':
+        query.push(serializeQuery(p.name, value, style));
+        queryView[p.name] = typeof value === 'string' ? value : JSON.stringify(value);
+        break;
+      case 'querystring':
+        queryString = serializeQueryString(value, style.contentType);
+        break;
+      case 'header': {
+        const lower = p.name.toLowerCase();
+        const text = serializeHeader(value, style);
+        const prev = headerKeys.get(lower);
+        if (prev !== undefined) delete headers[prev];
+        headerKeys.set(lower, p.name);
+        headers[p.name] = text;
+        options.masker.addFromHeader(p.name, text);
+        break;
+      }
+      case 'cookie':
+        cookies.push(serializeCookie(p.name, value, style));
+        break;
+    }
+    if (p.in !== 'header' && op.security.some((s) => s.type === 'apiKey' && s.in === p.in && s.paramName === p.name)) {
+      options.masker.add(typeof value === 'string' ? value : JSON.stringify(value));
+    }
+    if (p.in === 'header' && op.security.some((s) => s.type === 'apiKey' && s.in === 'header' && s.paramName?.toLowerCase() === p.name.toLowerCase())) {
+      options.masker.add(headers[p.name]);
+    }
+  }
+
+  let path = op.pathTemplate.replace(/\{([^}]+)\}/g, (m, name: string) => {
+    const v = pathValues.get(name);
+    if (v === undefined) {
+      if (!missing.some((x) => x.startsWith(`${name} (path)`))) missing.push(`${name} (path)`);
+      return m;
+    }
+    return v;
+  });
+  if (cookies.length > 0) {
+    const cookie = cookies.join('; ');
+    headers['Cookie'] = cookie;
+    options.masker.addFromHeader('cookie', cookie);
+  }
+
+  let built: Awaited<ReturnType<typeof buildBody>>;
+  if (step.body) {
+    let unresolved: string | undefined;
+    built = await buildBody(step.body, ctx, (expr) => {
+      unresolved ??= expr;
+    });
+    if (unresolved !== undefined && op.requestBody?.required !== false) missing.push(`request body from ${unresolved}`);
+    if (built && !headerKeys.has('content-type')) headers['content-type'] = built.contentType;
+  }
+
+  if (missing.length > 0) {
+    throw new ArazzoError(
+      'PARAMETER_UNRESOLVED',
+      `Step "${step.stepId}" cannot be sent: no value for ${missing.join(', ')}. Check the inputs and the outputs of earlier steps.`,
+      { stepId: step.stepId },
+    );
+  }
+
+  const qs = [queryString, ...query].filter((q) => q !== undefined && q !== '').join('&');
+  if (path === '') path = '/';
+  const url = joinUrl(base, path) + (qs ? `${base.includes('?') ? '&' : '?'}${qs}` : '');
+  const lowerHeaders: Record<string, string> = {};
+  for (const k of Object.keys(headers)) lowerHeaders[k.toLowerCase()] = headers[k] as string;
+  const request: HttpRequest = built ? { method: op.method, url, headers, body: built.body } : { method: op.method, url, headers };
+  const view: MessageView = {
+    headers: lowerHeaders,
+    query: queryView,
+    path: pathView,
+    body: built ? (isJsonMediaType(built.contentType) && typeof built.view === 'string' ? safeJson(built.view) : built.view) : undefined,
+  };
+  return { request, view };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A response as expressions see it: body parsed lazily, once (JSON for JSON media types, else text). */
+export function responseView(headers: Readonly<Record<string, string>>, bodyText: string): MessageView {
+  let parsed = false;
+  let body: unknown;
+  return {
+    headers,
+    get body(): unknown {
+      if (!parsed) {
+        parsed = true;
+        if (bodyText === '') body = undefined;
+        else if (isJsonMediaType(headers['content-type'] ?? '') || (headers['content-type'] === undefined && /^\s*[[{]/.test(bodyText))) {
+          try {
+            body = JSON.parse(bodyText);
+          } catch {
+            body = bodyText;
+          }
+        } else body = bodyText;
+      }
+      return body;
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Parameter serialisation (P18): OpenAPI style/explode per location, percent-encoding.
+ * Defaults when the operation does not define the parameter: path simple, query form+explode,
+ * header simple, cookie form.
+ */
+import type { ParameterInfo } from '../sources/types.js';
+
+type Loc = 'path' | 'query' | 'header' | 'cookie' | 'querystring';
+
+export interface StyleSpec {
+  readonly style: string;
+  readonly explode: boolean;
+  readonly allowReserved: boolean;
+  readonly contentType?: string;
+}
+
+export function defaultStyle(loc: Loc): StyleSpec {
+  switch (loc) {
+    case 'path':
+    case 'header':
+      return { style: 'simple', explode: false, allowReserved: false };
+    case 'query':
+      return { style: 'form', explode: true, allowReserved: false };
+    case 'cookie':
+      return { style: 'form', explode: true, allowReserved: false };
+    case 'querystring':
+      return { style: 'form', explode: true, allowReserved: false, contentType: 'application/x-www-form-urlencoded' };
+  }
+}
+
+export function styleOf(loc: Loc, spec: ParameterInfo | undefined): StyleSpec {
+  if (!spec) return defaultStyle(loc);
+  return { style: spec.style, explode: spec.explode, allowReserved: spec.allowReserved, contentType: spec.contentType };
+}
+
+/** Percent-encode everything outside RFC 3986 unreserved (or unreserved+reserved when allowed). */
+export function encode(value: string, allowReserved = false): string {
+  const enc = encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (!allowReserved) return enc;
+  return enc.replace(/%(3A|2F|3F|23|5B|5D|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/gi, (m) => decodeURIComponent(m));
+}
+
+/** A primitive's text form; objects JSON-serialised. */
+export function scalarText(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Serialise a path parameter value (already substituted into `{name}`). */
+export function serializePath(name: string, value: unknown, s: StyleSpec): string {
+  if (s.contentType) return encode(JSON.stringify(value));
+  const e = (v: unknown): string => encode(scalarText(v), s.allowReserved);
+  const prefix = s.style === 'label' ? '.' : s.style === 'matrix' ? ';' : '';
+  if (Array.isArray(value)) {
+    if (s.style === 'matrix') {
+      return s.explode ? value.map((v) => `;${name}=${e(v)}`).join('') : `;${name}=${value.map(e).join(',')}`;
+    }
+    const sep = s.style === 'label' && s.explode ? '.' : ',';
+    return prefix + value.map(e).join(sep);
+  }
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    if (s.style === 'matrix') {
+      return s.explode
+        ? keys.map((k) => `;${encode(k)}=${e(value[k])}`).join('')
+        : `;${name}=${keys.map((k) => `${encode(k)},${e(value[k])}`).join(',')}`;
+    }
+    if (s.explode) return prefix + keys.map((k) => `${encode(k)}=${e(value[k])}`).join(s.style === 'label' ? '.' : ',');
+    return prefix + keys.map((k) => `${encode(k)},${e(value[k])}`).join(',');
+  }
+  if (s.style === 'matrix') return `;${name}=${e(value)}`;
+  return prefix + e(value);
+}
+
+/** Serialise a query parameter to `name=value` pairs already encoded (joined with `&`). */
+export function serializeQuery(name: string, value: unknown, s: StyleSpec): string {
+  const n = encode(name);
+  if (s.contentType) return `${n}=${encode(typeof value === 'string' ? value : JSON.stringify(value))}`;
+  const e = (v: unknown): string => encode(scalarText(v), s.allowReserved);
+  if (Array.isArray(value)) {
+    if (s.style === 'spaceDelimited' && !s.explode) return `${n}=${value.map(e).join('%20')}`;
+    if (s.style === 'pipeDelimited' && !s.explode) return `${n}=${value.map(e).join('|')}`;
+    if (s.explode) return value.map((v) => `${n}=${e(v)}`).join('&');
+    return `${n}=${value.map(e).join(',')}`;
+  }
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    if (s.style === 'deepObject') return keys.map((k) => `${n}%5B${encode(k)}%5D=${e(value[k])}`).join('&');
+    if (s.explode) return keys.map((k) => `${encode(k)}=${e(value[k])}`).join('&');
+    return `${n}=${keys.map((k) => `${encode(k)},${e(value[k])}`).join(',')}`;
+  }
+  return `${n}=${e(value)}`;
+}
+
+/** Serialise a header value (simple style, no percent-encoding). */
+export function serializeHeader(value: unknown, s: StyleSpec): string {
+  if (s.contentType) return typeof value === 'string' ? value : JSON.stringify(value);
+  if (Array.isArray(value)) return value.map(scalarText).join(',');
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    return keys.map((k) => (s.explode ? `${k}=${scalarText(value[k])}` : `${k},${scalarText(value[k])}`)).join(',');
+  }
+  return scalarText(value);
+}
+
+/** Serialise a cookie to `name=value` pair(s) joined with `; `. */
+export function serializeCookie(name: string, value: unknown, s: StyleSpec): string {
+  if (s.contentType) return `${name}=${encode(JSON.stringify(value))}`;
+  const e = (v: unknown): string => encode(scalarText(v));
+  if (Array.isArray(value)) {
+    return s.explode ? value.map((v) => `${name}=${e(v)}`).join('; ') : `${name}=${value.map(e).join(',')}`;
+  }
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    return s.explode
+      ? keys.map((k) => `${k}=${e(value[k])}`).join('; ')
+      : `${name}=${keys.map((k) => `${k},${e(value[k])}`).join(',')}`;
+  }
+  return `${name}=${e(value)}`;
+}
+
+/** 1.1 `in: querystring`: the whole query string from one value in the parameter's media type. */
+export function serializeQueryString(value: unknown, contentType: string | undefined): string {
+  if (typeof value === 'string') return value.startsWith('?') ? value.slice(1) : value;
+  const ct = (contentType ?? 'application/x-www-form-urlencoded').toLowerCase();
+  if (ct.includes('json')) return encode(JSON.stringify(value));
+  if (isPlainObject(value)) {
+    const parts: string[] = [];
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const item of v) parts.push(`${encode(k)}=${encode(scalarText(item))}`);
+      else parts.push(`${encode(k)}=${encode(scalarText(v))}`);
+    }
+    return parts.join('&');
+  }
+  return encode(scalarText(value));
+}

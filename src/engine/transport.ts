@@ -1,0 +1,183 @@
+/**
+ * Transports: the default undici `request()` over a pooled dispatcher, and a WHATWG fetch one.
+ * Both read the body with a size cap, follow no redirect unless asked, and honour an AbortSignal
+ * (cancellation and timeouts are driven by the engine through that signal).
+ */
+import { Agent, EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
+import { ArazzoError } from '../errors.js';
+import type { HttpClient, HttpRequest, HttpResponse, SendOptions } from './types.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+let sharedAgent: Agent | undefined;
+let sharedProxyAgent: EnvHttpProxyAgent | undefined;
+
+/** One pooled keep-alive Agent shared by every run that does not bring its own dispatcher. */
+export function defaultAgent(): Agent {
+  sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+  return sharedAgent;
+}
+
+/** Whether HTTP_PROXY / HTTPS_PROXY (either case) is set. */
+export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.HTTP_PROXY || env.http_proxy || env.HTTPS_PROXY || env.https_proxy);
+}
+
+/** undici's EnvHttpProxyAgent (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), shared. */
+export function envProxyAgent(): EnvHttpProxyAgent {
+  sharedProxyAgent ??= new EnvHttpProxyAgent();
+  return sharedProxyAgent;
+}
+
+function abortReason(signal: AbortSignal | undefined, fallback: unknown): unknown {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof ArazzoError) return reason;
+  if (signal?.aborted) return new ArazzoError('RUN_CANCELLED', 'The run was cancelled by its AbortSignal.');
+  return fallback;
+}
+
+function connectionError(req: HttpRequest, err: unknown): ArazzoError {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const detail = e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
+  return new ArazzoError(
+    'HTTP_CONNECTION',
+    `${req.method} ${req.url} failed: ${detail}. Check that the server is reachable and the base URL is right.`,
+    { cause: detail },
+  );
+}
+
+function tooLarge(req: HttpRequest, max: number): ArazzoError {
+  return new ArazzoError(
+    'HTTP_BODY_TOO_LARGE',
+    `The response to ${req.method} ${req.url} exceeds ${max} bytes; raise limits.maxResponseBytes if this is expected.`,
+    { limit: max },
+  );
+}
+
+/** The default transport: undici `request()` through a dispatcher (pooled Agent by default). */
+export class UndiciHttpClient implements HttpClient {
+  private readonly dispatcher: Dispatcher;
+  private redirecting: Dispatcher | undefined;
+
+  constructor(dispatcher?: Dispatcher) {
+    this.dispatcher = dispatcher ?? defaultAgent();
+  }
+
+  async send(req: HttpRequest, options: SendOptions = {}): Promise<HttpResponse> {
+    const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    let dispatcher = this.dispatcher;
+    if (options.followRedirects) {
+      this.redirecting ??= this.dispatcher.compose(interceptors.redirect({ maxRedirections: 10 }));
+      dispatcher = this.redirecting;
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(req.url, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers as Record<string, string>,
+        body: req.body ?? null,
+        dispatcher,
+        signal: options.signal,
+        ...(options.timeoutMs ? { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs } : {}),
+      });
+    } catch (err) {
+      throw abortReason(options.signal, timeoutOrConnection(req, err, options));
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value === undefined) continue;
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(name.toLowerCase() === 'set-cookie' ? '\n' : ', ') : value;
+    }
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) {
+      res.body.destroy();
+      throw tooLarge(req, max);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > max) {
+          res.body.destroy();
+          throw tooLarge(req, max);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (err) {
+      if (err instanceof ArazzoError && err.code === 'HTTP_BODY_TOO_LARGE') throw err;
+      throw abortReason(options.signal, timeoutOrConnection(req, err, options));
+    }
+    const bodyText = chunks.length === 0 ? '' : chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    return { statusCode: res.statusCode, headers, bodyText };
+  }
+
+  async close(): Promise<void> {
+    // The shared agent outlives a run; a caller-supplied dispatcher belongs to the caller.
+  }
+}
+
+function timeoutOrConnection(req: HttpRequest, err: unknown, options: SendOptions): ArazzoError {
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new ArazzoError('HTTP_TIMEOUT', `${req.method} ${req.url} timed out after ${options.timeoutMs} ms.`, {
+      limit: options.timeoutMs,
+    });
+  }
+  return connectionError(req, err);
+}
+
+/** A transport over a WHATWG `fetch` (global fetch, a test double, or one from another library). */
+export class FetchHttpClient implements HttpClient {
+  constructor(private readonly fetchImpl: typeof fetch) {}
+
+  async send(req: HttpRequest, options: SendOptions = {}): Promise<HttpResponse> {
+    const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(req.url, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        body: req.body === undefined ? null : typeof req.body === 'string' ? req.body : Buffer.from(req.body),
+        redirect: options.followRedirects ? 'follow' : 'manual',
+        signal: options.signal ?? null,
+      });
+    } catch (err) {
+      throw abortReason(options.signal, connectionError(req, err));
+    }
+    const headers: Record<string, string> = {};
+    res.headers.forEach((value, name) => {
+      const key = name.toLowerCase();
+      const prev = headers[key];
+      headers[key] = prev === undefined ? value : `${prev}${key === 'set-cookie' ? '\n' : ', '}${value}`;
+    });
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge(req, max);
+    }
+    let bodyText = '';
+    if (res.body) {
+      const reader = res.body.getReader();
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          size += value.byteLength;
+          if (size > max) {
+            await reader.cancel().catch(() => undefined);
+            throw tooLarge(req, max);
+          }
+          chunks.push(value);
+        }
+      } catch (err) {
+        if (err instanceof ArazzoError) throw err;
+        throw abortReason(options.signal, connectionError(req, err));
+      }
+      bodyText = Buffer.concat(chunks).toString('utf8');
+    }
+    return { statusCode: res.status, headers, bodyText };
+  }
+}
