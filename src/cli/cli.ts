@@ -1,0 +1,99 @@
+/**
+ * `arazzo <command> …`: argv in, exit code out. Only this file, the argv parser and the help
+ * text load eagerly; each command is imported when it runs.
+ */
+import { ArazzoError } from '../errors.js';
+import { parseArgv, type ParsedArgs } from './args.js';
+import { COMMANDS, COMMAND_NAMES, commandHelp, mainHelp, type CommandName } from './commands.js';
+import { CliError, EXIT_USAGE } from './errors.js';
+import { packageVersion, type CliIo } from './io.js';
+import { didYouMean } from './suggest.js';
+
+export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help') {
+    (first === undefined ? io.stderr : io.stdout).write(mainHelp(packageVersion()));
+    return first === undefined ? EXIT_USAGE : 0;
+  }
+  if (first === '-V' || first === '--version' || first === 'version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      io.stdout.write(mainHelp(packageVersion()));
+      return 0;
+    }
+    if (!isCommand(topic)) return usageError(io, unknownCommand(topic));
+    io.stdout.write(commandHelp(COMMANDS[topic]));
+    return 0;
+  }
+  if (!isCommand(first)) return usageError(io, unknownCommand(first));
+
+  const spec = COMMANDS[first];
+  let args: ParsedArgs;
+  try {
+    args = parseArgv(rest, spec.flags, first);
+  } catch (err) {
+    return usageError(io, err as CliError, first === 'run' && rest.includes('--json'));
+  }
+  if (args.values.help === true) {
+    io.stdout.write(commandHelp(spec));
+    return 0;
+  }
+  const json = args.values.json === true;
+  try {
+    if (args.positionals.length === 0) {
+      throw new CliError('CLI_USAGE', `"arazzo ${first}" needs the path or URL of an Arazzo document. Usage: ${spec.usage}`);
+    }
+    if (args.positionals.length > 1) {
+      const extra = args.positionals.slice(1).map((p) => `"${p}"`).join(', ');
+      throw new CliError('CLI_USAGE', `"arazzo ${first}" takes one document; unexpected ${extra}. Flags take their value after them, e.g. --input name=value.`);
+    }
+    const file = args.positionals[0]!;
+    switch (first) {
+      case 'run': {
+        const { runCommand } = await import('./run.js');
+        return await runCommand(file, args.values, io);
+      }
+      case 'validate': {
+        const { validateCommand } = await import('./validate.js');
+        return await validateCommand(file, json, io);
+      }
+      case 'list': {
+        const { listCommand } = await import('./list-command.js');
+        return await listCommand(file, json, io);
+      }
+      case 'graph': {
+        const { graphCommand } = await import('./list-command.js');
+        return await graphCommand(file, args.values, io);
+      }
+    }
+  } catch (err) {
+    if (err instanceof CliError || (err instanceof ArazzoError && err.code !== 'INTERNAL')) {
+      return usageError(io, err as ArazzoError, json && first === 'run');
+    }
+    throw err;
+  }
+}
+
+function isCommand(name: string): name is CommandName {
+  return (COMMAND_NAMES as string[]).includes(name);
+}
+
+function unknownCommand(name: string): CliError {
+  const hint = name.startsWith('-') ? didYouMean(name, ['--help', '--version']) : didYouMean(name, COMMAND_NAMES);
+  return new CliError('CLI_UNKNOWN_COMMAND', `Unknown command "${name}".${hint} Commands: ${COMMAND_NAMES.join(', ')}. Run "arazzo --help" for usage.`);
+}
+
+/** Report an exit-2 error: on stderr, and as the `--json` report on stdout when asked for. */
+export function usageError(io: CliIo, err: ArazzoError, json = false, workflowId: string | null = null, mask: (s: string) => string = (s) => s): number {
+  io.stderr.write(`${mask(`error ${err.code}: ${err.message}`)}\n`);
+  if (json) {
+    const error: Record<string, unknown> = { code: err.code, message: mask(err.message) };
+    if (err.details) for (const [k, v] of Object.entries(err.details)) if (v !== undefined && k !== 'code' && k !== 'message') error[k] = v;
+    io.stdout.write(`${mask(JSON.stringify({ workflowId, status: 'failed', outputs: {}, steps: [], error }))}\n`);
+  }
+  return err instanceof CliError ? err.exitCode : EXIT_USAGE;
+}

@@ -1,0 +1,274 @@
+/**
+ * `arazzo run <file>`: load, pick the workflow, gather and coerce inputs, run with progress on
+ * stderr, then the summary (or the `--json` report on stdout) and the exit code.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { LoadedDocument } from '../document/loaded.js';
+import type { HttpClient, HttpRequest, RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
+import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
+import { splitAssignment } from './args.js';
+import { usageError } from './cli.js';
+import { describeInputs, selectWorkflow } from './document.js';
+import { CliError, EXIT_CANCELLED, EXIT_FAILED, EXIT_USAGE } from './errors.js';
+import { createStyle, wantsColor } from './format.js';
+import { HarRecorder } from './har.js';
+import { gatherInputs } from './inputs.js';
+import { packageVersion, type CliIo } from './io.js';
+import { loadLibrary } from './library.js';
+import { createMasker, MASK, maskValue, type Masker } from './mask.js';
+import { ProgressRenderer, renderSummary } from './progress.js';
+import { ReportBuilder } from './report.js';
+import { didYouMean } from './suggest.js';
+
+/** Run errors that mean "the inputs or the invocation were wrong, nothing was sent": exit 2. */
+const USAGE_ERROR_CODES = new Set(['INPUT_INVALID', 'WORKFLOW_NOT_FOUND', 'SERVER_UNKNOWN_SOURCE', 'SOURCE_NOT_FOUND']);
+
+interface RunFlags {
+  workflow?: string;
+  input?: string[];
+  'input-env'?: string[];
+  inputs?: string;
+  server?: string[];
+  'max-steps'?: string;
+  timeout?: string;
+  json?: boolean;
+  trace?: string;
+  'dry-run'?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export async function runCommand(file: string, values: Record<string, unknown>, io: CliIo): Promise<number> {
+  const flags = values as RunFlags;
+  const json = flags.json === true;
+  if (flags.verbose && flags.quiet) throw new CliError('CLI_USAGE', 'Choose one of --verbose and --quiet.');
+  const limits = parseLimits(flags);
+
+  const { loadArazzo, runWorkflow } = await loadLibrary();
+  let doc: LoadedDocument;
+  try {
+    doc = await loadArazzo(file);
+  } catch (err) {
+    if (err instanceof DocumentError) {
+      const errors = err.problems.filter((p) => p.severity === 'error');
+      for (const p of errors) io.stderr.write(`${formatProblem(p.file === undefined ? { ...p, file } : p)}\n`);
+      const shown = new CliError('DOCUMENT_INVALID', `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was run. See above, or run "arazzo validate ${file}".`, {
+        problems: errors,
+      });
+      return usageError(io, shown, json, flags.workflow ?? null);
+    }
+    throw err;
+  }
+
+  const workflow = selectWorkflow(doc.document, flags.workflow, file);
+  const workflowId = workflow.workflowId;
+  const servers = parseServers(flags.server ?? [], doc);
+  let gathered;
+  try {
+    gathered = await gatherInputs(
+      { ...(flags.inputs !== undefined ? { inputsFile: flags.inputs } : {}), input: flags.input ?? [], inputEnv: flags['input-env'] ?? [], env: io.env, readStdin: io.readStdin },
+      describeInputs(doc.document, workflow),
+    );
+  } catch (err) {
+    if (err instanceof ArazzoError) return usageError(io, err, json, workflowId);
+    throw err;
+  }
+  const mask = createMasker(gathered.secrets);
+
+  // ---- wiring: progress on stderr, report and trace from the same event stream
+  const color = wantsColor(io.stderr.isTTY === true, io.env);
+  const progress = new ProgressRenderer({ tty: io.stderr.isTTY === true, color, verbose: flags.verbose === true, quiet: flags.quiet === true });
+  const report = new ReportBuilder();
+  const har = flags.trace !== undefined ? new HarRecorder(packageVersion()) : undefined;
+  let lastRequest: RequestSummary | undefined;
+  const writeErr = (text: string) => {
+    if (text !== '') io.stderr.write(mask(text));
+  };
+  const onEvent = (event: RunEvent) => {
+    if (event.type === 'request.sent') lastRequest = event.request;
+    report.onEvent(event);
+    har?.onEvent(event);
+    if (!flags['dry-run']) writeErr(progress.onEvent(event));
+  };
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const removeInterrupt = io.onInterrupt(() => {
+    interrupts++;
+    if (interrupts === 1) {
+      writeErr(progress.flush());
+      writeErr('\nCancelling… (press Ctrl-C again to quit at once)\n');
+      controller.abort(new ArazzoError('RUN_CANCELLED', 'The run was cancelled (Ctrl-C).'));
+    } else {
+      process.exit(EXIT_CANCELLED);
+    }
+  });
+
+  let captured: HttpRequest | undefined;
+  const options: RunOptions = {
+    signal: controller.signal,
+    onEvent,
+    secrets: gathered.secrets,
+    ...(Object.keys(servers).length > 0 ? { servers } : {}),
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    ...(flags['dry-run'] ? { http: dryRunTransport((req) => (captured = req), controller) } : {}),
+  };
+
+  let result: RunResult;
+  try {
+    result = await runWorkflow(doc, workflowId, gathered.inputs, options);
+  } catch (err) {
+    removeInterrupt();
+    writeErr(progress.flush());
+    const error = err instanceof ArazzoError ? err : new ArazzoError('INTERNAL', err instanceof Error ? err.message : String(err));
+    if (error.code === 'RUN_CANCELLED' && !captured) {
+      return finish(io, { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 }, { json, quiet: flags.quiet === true, color, report, mask, cancelled: true }, EXIT_CANCELLED, har, flags.trace);
+    }
+    if (USAGE_ERROR_CODES.has(error.code)) return usageError(io, error, json, workflowId, mask);
+    if (!captured) {
+      const info = { ...(error.details ?? {}), code: error.code, message: error.message } as RunResult['error'] & object;
+      return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 }, { json, quiet: flags.quiet === true, color, report, mask }, EXIT_FAILED, har, flags.trace);
+    }
+    result = { workflowId, status: 'failed', outputs: {}, stepExecutions: 0, durationMs: 0, state: null };
+  }
+  removeInterrupt();
+  writeErr(progress.flush());
+
+  if (flags['dry-run']) {
+    if (captured) return printDryRun(io, workflowId, lastRequest ?? summarise(captured), json, mask, color);
+    if (result.error && USAGE_ERROR_CODES.has(result.error.code)) {
+      return usageError(io, new CliError(result.error.code, result.error.message), json, workflowId, mask);
+    }
+    io.stderr.write(mask(`Dry run: the workflow ended before sending any request.\n`));
+    return finish(io, result, { json, quiet: flags.quiet === true, color, report, mask }, result.status === 'succeeded' ? 0 : EXIT_FAILED, undefined, undefined);
+  }
+
+  if (result.status === 'failed' && result.error && USAGE_ERROR_CODES.has(result.error.code) && report.steps.length === 0) {
+    return usageError(io, new CliError(result.error.code, result.error.message, { ...result.error }), json, workflowId, mask);
+  }
+  const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
+  const exitCode = result.status === 'succeeded' ? 0 : cancelled ? EXIT_CANCELLED : EXIT_FAILED;
+  return finish(io, result, { json, quiet: flags.quiet === true, color, report, mask, cancelled }, exitCode, har, flags.trace);
+}
+
+interface FinishOptions {
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+  report: ReportBuilder;
+  mask: Masker;
+  cancelled?: boolean;
+}
+
+async function finish(
+  io: CliIo,
+  result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'stepExecutions' | 'durationMs'>,
+  o: FinishOptions,
+  exitCode: number,
+  har: HarRecorder | undefined,
+  trace: string | undefined,
+): Promise<number> {
+  await writeTrace(har, trace, o.mask, io);
+  io.stderr.write(o.mask(renderSummary(result, { color: o.color, quiet: o.quiet, ...(o.cancelled ? { cancelled: true } : {}) })));
+  if (o.json) io.stdout.write(`${JSON.stringify(maskValue(o.report.build(result), o.mask))}\n`);
+  return exitCode;
+}
+
+async function writeTrace(har: HarRecorder | undefined, trace: string | undefined, mask: Masker, io: CliIo): Promise<void> {
+  if (!har || trace === undefined) return;
+  try {
+    await writeFile(trace, `${JSON.stringify(maskValue(har.toHar(), mask), null, 2)}\n`);
+  } catch (err) {
+    io.stderr.write(mask(`warning: could not write the trace to ${trace}: ${(err as Error).message}\n`));
+  }
+}
+
+function parseLimits(flags: RunFlags): RunLimits {
+  const limits: { maxSteps?: number; timeoutMs?: number } = {};
+  if (flags['max-steps'] !== undefined) {
+    const n = Number(flags['max-steps']);
+    if (!/^\d+$/.test(flags['max-steps']) || !Number.isSafeInteger(n) || n < 1) {
+      throw new CliError('CLI_USAGE', `--max-steps must be a whole number of at least 1, not "${flags['max-steps']}".`, { flag: '--max-steps' });
+    }
+    limits.maxSteps = n;
+  }
+  if (flags.timeout !== undefined) {
+    const s = Number(flags.timeout);
+    if (flags.timeout.trim() === '' || !Number.isFinite(s) || s <= 0) {
+      throw new CliError('CLI_USAGE', `--timeout is in seconds and must be a positive number, not "${flags.timeout}".`, { flag: '--timeout' });
+    }
+    limits.timeoutMs = Math.round(s * 1000);
+  }
+  return limits;
+}
+
+function parseServers(items: readonly string[], doc: LoadedDocument): Record<string, string> {
+  const names = doc.sources.size > 0 ? [...doc.sources.keys()] : (doc.document.sourceDescriptions ?? []).map((s) => s.name);
+  const servers: Record<string, string> = {};
+  for (const item of items) {
+    const [name, url] = splitAssignment(item, '--server', 'sourceName=baseUrl');
+    if (!names.includes(name)) {
+      throw new CliError('SERVER_UNKNOWN_SOURCE', `--server ${name}=…: the document has no source description named "${name}".${didYouMean(name, names)} Sources: ${names.join(', ')}.`, {
+        source: name,
+        sources: names,
+      });
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new CliError('CLI_USAGE', `--server ${name}=…: "${url}" is not an absolute URL; write it like http://127.0.0.1:8080 or https://api.example.com/v2.`, { source: name });
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new CliError('CLI_USAGE', `--server ${name}=…: only http and https URLs are supported, not ${parsed.protocol}.`, { source: name });
+    }
+    servers[name] = url;
+  }
+  return servers;
+}
+
+/** A transport that records the first request and cancels the run instead of sending it. */
+function dryRunTransport(onRequest: (r: HttpRequest) => void, controller: AbortController): HttpClient {
+  return {
+    async send(request) {
+      onRequest(request);
+      const stop = new ArazzoError('RUN_CANCELLED', 'Dry run: the first request was not sent.');
+      controller.abort(stop);
+      throw stop;
+    },
+  };
+}
+
+const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+
+/** Used only if the engine did not emit `request.sent` before sending: mask the usual headers. */
+function summarise(r: HttpRequest): RequestSummary {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers)) headers[k] = SENSITIVE_HEADERS.has(k.toLowerCase()) ? MASK : v;
+  const body = r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : Buffer.from(r.body).toString('utf8');
+  return { method: r.method, url: r.url, headers, ...(body !== undefined ? { body } : {}) };
+}
+
+function printDryRun(io: CliIo, workflowId: string, request: RequestSummary, json: boolean, mask: Masker, color: boolean): number {
+  const s = createStyle(color);
+  if (json) {
+    const report = { workflowId, status: 'succeeded', outputs: {}, steps: [], dryRun: true, request };
+    io.stdout.write(`${JSON.stringify(maskValue(report, mask))}\n`);
+  } else {
+    const lines = [`${request.method} ${request.url}`, ...Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`)];
+    if (request.body !== undefined && request.body !== '') lines.push('', prettyBody(request.body));
+    io.stdout.write(mask(`${lines.join('\n')}\n`));
+  }
+  io.stderr.write(mask(`${s.green('✔')} dry run: inputs are valid; the request above was not sent.\n`));
+  return 0;
+}
+
+function prettyBody(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
+
+export { EXIT_USAGE };

@@ -1,0 +1,38 @@
+/**
+ * `arazzo validate <file>`: load the document with every check the engine runs (schema,
+ * semantics, sources, expressions, criteria) and print every problem, one per line.
+ */
+import { DocumentError, formatProblem, type Problem } from '../errors.js';
+import { EXIT_USAGE } from './errors.js';
+import { wantsColor, createStyle } from './format.js';
+import type { CliIo } from './io.js';
+import { loadLibrary } from './library.js';
+
+export async function validateCommand(file: string, json: boolean, io: CliIo): Promise<number> {
+  const { loadArazzo } = await loadLibrary();
+  let problems: Problem[];
+  try {
+    const doc = await loadArazzo(file);
+    problems = [...doc.warnings];
+  } catch (err) {
+    if (err instanceof DocumentError) problems = [...err.problems];
+    else throw err;
+  }
+  problems = problems.map((p) => (p.file === undefined ? { ...p, file } : p)).sort(byPosition);
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+
+  if (json) {
+    io.stdout.write(`${JSON.stringify(problems, null, 2)}\n`);
+  } else {
+    for (const p of problems) io.stdout.write(`${formatProblem(p)}${p.severity === 'warning' ? '  [warning]' : ''}\n`);
+  }
+  const s = createStyle(wantsColor(io.stderr.isTTY === true, io.env));
+  const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+  io.stderr.write(errors > 0 ? `${s.red('✖')} ${file}: ${counts}\n` : `${s.green('✔')} ${file} is valid${warnings > 0 ? ` (${counts})` : ''}\n`);
+  return errors > 0 ? EXIT_USAGE : 0;
+}
+
+function byPosition(a: Problem, b: Problem): number {
+  return (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
