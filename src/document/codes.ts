@@ -39,6 +39,7 @@ export const DOCUMENT_PROBLEM_CODES = {
   SOURCE_NOT_ARAZZO: 'A cross-document workflowId points at a source that is not an Arazzo document.',
   WORKFLOW_NOT_FOUND: 'A workflowId (step, action or dependsOn) names no workflow in this document.',
   STEP_NOT_FOUND: 'An action stepId names no step of the current workflow.',
+  STEP_REFERENCE_INVALID: 'A `$steps.<id>.` expression does not continue with `outputs` (e.g. `$steps.x.availablePets`).',
   STEP_DEPENDS_ON_NOT_FOUND: 'A 1.1 step dependsOn entry names no step.',
   DEPENDS_ON_CYCLE: 'Workflow dependsOn entries form a cycle (P15).',
   STEP_FORWARD_REFERENCE: 'A step reads $steps.<id>.outputs of a later step without dependsOn (1.1: error; 1.0: warning).',

@@ -101,11 +101,14 @@ function keywordPhrase(error: ErrorObject): { code: string; message: string; ext
       }
       return { code: 'SCHEMA_PATTERN', message: `${capitalise(where)} must match the pattern ${String(params.pattern)}.` };
     case 'minItems':
-      return { code: 'SCHEMA_MIN_ITEMS', message: `${capitalise(where)} must list at least ${String(params.limit)} entry; remove it or add one.` };
+      return {
+        code: 'SCHEMA_MIN_ITEMS',
+        message: `The list '${lastToken(error.instancePath)}' must have at least ${String(params.limit)} entry; add one or remove the field.`,
+      };
     case 'uniqueItems':
       return {
         code: 'SCHEMA_DUPLICATE_ITEMS',
-        message: `${capitalise(where)} lists the same value twice (entries ${String(params.j)} and ${String(params.i)}); remove the duplicate.`,
+        message: `The list '${lastToken(error.instancePath)}' has the same value twice (entries ${String(params.j)} and ${String(params.i)}); remove the duplicate.`,
       };
     case 'minimum':
     case 'exclusiveMinimum':
@@ -122,6 +125,11 @@ function keywordPhrase(error: ErrorObject): { code: string; message: string; ext
     default:
       return { code: 'SCHEMA_INVALID', message: `${capitalise(where)} ${error.message ?? 'is invalid'}.` };
   }
+}
+
+function lastToken(pointer: string): string {
+  const tokens = pointer.split('/');
+  return (tokens[tokens.length - 1] ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 function capitalise(text: string): string {

@@ -28,7 +28,7 @@ const OUTPUT_KEY = /^[a-zA-Z0-9.\-_]+$/;
 const COMPONENT_REF = /^\$components\.([A-Za-z]+)\.(.+)$/;
 const SOURCE_QUALIFIED = /^\$sourceDescriptions\.([^.]+)\.(.*)$/;
 const OPERATION_PATH = /^(?:\{\$sourceDescriptions\.([^.{}]+)\.url\}|\$sourceDescriptions\.([^.{}#]+)\.url)#(.*)$/;
-const STEP_REF = /\$steps\.([A-Za-z0-9_-]+)/g;
+const STEP_REF = /\$steps\.([A-Za-z0-9_-]+)(\.[A-Za-z0-9_]+)?/g;
 const WORKFLOW_REF = /\$workflows\.([A-Za-z0-9_-]+)/g;
 const SOURCE_REF = /\$sourceDescriptions\.([A-Za-z0-9_-]+)/g;
 const CONTEXT_TYPES = new Set(['regex', 'jsonpath', 'xpath']);
@@ -554,6 +554,11 @@ class SemanticChecker {
       const key = `step|${id}|${path}`;
       if (reported.has(key)) continue;
       reported.add(key);
+      const member = match[2];
+      if (member !== undefined && member !== '.outputs') {
+        this.error('STEP_REFERENCE_INVALID', path, `'$steps.${id}${member}' is not a step expression: write '$steps.${id}.outputs${member}'.`);
+        continue;
+      }
       const target = ctx.stepIds.get(id);
       if (target === undefined) {
         this.error('STEP_NOT_FOUND', path, `'$steps.${id}' names no step of workflow '${ctx.workflowId ?? '?'}' (steps: ${quoteList(ctx.stepIds.keys())}). Step ids are case-sensitive.`);
