@@ -12,5 +12,7 @@ export interface CompiledCriterion {
   readonly criterion: Criterion;
   /** 'simple' | 'regex' | 'jsonpath' | 'xpath' */
   readonly kind: string;
+  /** The runtime expressions the criterion reads (its context and condition operands), for load-time checks. */
+  readonly expressions?: readonly import('../expressions/types.js').RuntimeExpression[];
   evaluate(ctx: EvalContext): CriterionResult;
 }

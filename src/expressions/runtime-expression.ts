@@ -250,7 +250,7 @@ function parseAfterRoot(cur: Cursor, root: string, rootStart: number): Parsed {
       expect(cur, '.', '"." after "$steps"');
       const id = readName(cur, ID_STRICT, 'a step id ([A-Za-z0-9_-])');
       if (!cur.text.startsWith('.outputs.', cur.pos)) {
-        const rest = cur.text.slice(cur.pos).replace(/^\./, '');
+        const rest = (/^\.?([A-Za-z0-9._-]*)/.exec(cur.text.slice(cur.pos))?.[1] ?? '').replace(/\.$/, '');
         const hint = rest && !rest.startsWith('outputs') ? ` (did you mean "$steps.${id}.outputs.${rest}"?)` : '';
         fail(cur, `Expected ".outputs.<name>" after "$steps.${id}"${hint}.`);
       }

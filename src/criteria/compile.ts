@@ -1,0 +1,274 @@
+/**
+ * `compileCriterion`: a Criterion Object compiled once at load into a closure. Evaluation never
+ * throws: a criterion that cannot be evaluated fails with `error` saying why (P8, 1.1 §Condition
+ * Evaluation).
+ *
+ * - simple (default): condition.ts; `context` is optional (P9) and unused.
+ * - regex: regex.ts (P11).
+ * - jsonpath (P10): a condition that is one RFC 9535 (or Goessner) query passes on a non-empty
+ *   nodelist; otherwise it is read as a comparison of queries (`$.a == 'x' || $.b > 1`), each query
+ *   giving its first node's value. 1.1 `{$…}` parts are substituted into a single query before it runs.
+ * - xpath (P12): xpath.ts; the effective boolean value decides.
+ */
+import type { ArazzoVersion, Criterion } from '../document/types.js';
+import { ArazzoError } from '../errors.js';
+import { tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
+import { parseTemplate, renderTemplate, type Template } from '../expressions/template.js';
+import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
+import { parseCondition, type CompiledCondition } from './condition.js';
+import { resolveExpressionType } from './expression-type.js';
+import { compileJsonPath, JsonPathSyntaxError, parseJsonPathRfc9535, type CompiledJsonPath, type JsonPathDialect } from './jsonpath.js';
+import { compileRegex, regexInput } from './regex.js';
+import type { CompiledCriterion, CriterionResult } from './types.js';
+import { checkXPath, evaluateXPathBoolean, XPathSyntaxError } from './xpath.js';
+
+export interface CompileCriterionOptions {
+  readonly version: ArazzoVersion;
+}
+
+const PASS: CriterionResult = Object.freeze({ passed: true });
+const FAIL: CriterionResult = Object.freeze({ passed: false });
+
+function failWith(error: string): CriterionResult {
+  return { passed: false, error };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function criterionError(message: string, offset?: number, code = 'CRITERION_SYNTAX', field = 'condition'): ArazzoError {
+  return new ArazzoError(code, message, { ...(offset !== undefined ? { offset } : {}), field });
+}
+
+function compileContext(criterion: Criterion, version: ArazzoVersion, kind: string, required: boolean): RuntimeExpression | undefined {
+  const text = criterion.context;
+  if (text === undefined) {
+    if (required) throw criterionError(`A ${kind} criterion needs a "context" runtime expression (e.g. "$response.body") to run the condition against.`, undefined, 'CRITERION_SYNTAX', 'context');
+    return undefined;
+  }
+  if (typeof text !== 'string') throw criterionError('"context" must be a runtime expression string.', undefined, 'CRITERION_SYNTAX', 'context');
+  const parsed = tryParseRuntimeExpression(text, version);
+  if (!parsed.ok) {
+    const hint = /^\$(response|request)\.body\.[A-Za-z]/.test(text) ? ` (address body members with a JSON Pointer: "${text.replace(/\.body\.(.*)$/, (_m, rest: string) => `.body#/${rest.replace(/\./g, '/')}`)}")` : '';
+    throw criterionError(`Criterion "context" "${text}" is not a valid runtime expression: ${parsed.message}${hint}`, parsed.offset, parsed.code === 'EXPRESSION_UNSUPPORTED' ? parsed.code : 'CRITERION_SYNTAX', 'context');
+  }
+  return parsed.expression;
+}
+
+function describeContext(criterion: Criterion): string {
+  return `the context "${criterion.context ?? ''}"`;
+}
+
+/** Parses JSON text contexts so a raw JSON body can still be queried. */
+function jsonData(value: unknown): unknown {
+  if (typeof value === 'string') {
+    const t = value.trim();
+    if (t.startsWith('{') || t.startsWith('[')) {
+      try {
+        return JSON.parse(t) as unknown;
+      } catch {
+        return value;
+      }
+    }
+  }
+  return value;
+}
+
+function wrapCondition(e: unknown, condition: string): never {
+  if (e instanceof ArazzoError) throw e;
+  throw criterionError(`Invalid condition "${condition}": ${errorText(e)}`);
+}
+
+function compileSimple(criterion: Criterion, version: ArazzoVersion): CompiledCriterion & { expressions: readonly RuntimeExpression[] } {
+  const context = compileContext(criterion, version, 'simple', false);
+  let condition: CompiledCondition;
+  try {
+    condition = parseCondition(criterion.condition, { version, mode: 'simple' });
+  } catch (e) {
+    wrapCondition(e, criterion.condition);
+  }
+  return {
+    criterion,
+    kind: 'simple',
+    expressions: context ? [context, ...condition.expressions] : condition.expressions,
+    evaluate(ctx) {
+      try {
+        return condition.evaluate(ctx) === true ? PASS : FAIL;
+      } catch (err) {
+        return failWith(errorText(err));
+      }
+    },
+  };
+}
+
+/** A compiled pattern or query that may contain 1.1 `{$…}` parts, compiled per substituted text. */
+function templated<T>(text: string, version: ArazzoVersion, compile: (text: string) => T): { expressions: readonly RuntimeExpression[]; get(ctx: EvalContext): T } {
+  let template: Template | undefined;
+  if (text.includes('{$')) {
+    try {
+      template = parseTemplate(text, version, { bare: false });
+    } catch (err) {
+      const offset = err instanceof ArazzoError ? (err.details?.['offset'] as number | undefined) : undefined;
+      throw criterionError(`Invalid embedded expression in condition "${text}": ${errorText(err)}`, offset, err instanceof ArazzoError && err.code === 'EXPRESSION_UNSUPPORTED' ? err.code : 'CRITERION_SYNTAX');
+    }
+  }
+  if (!template || template.expressions.length === 0) {
+    const compiled = compile(text);
+    return { expressions: [], get: () => compiled };
+  }
+  const t = template;
+  const cache = new Map<string, T>();
+  return {
+    expressions: t.expressions,
+    get(ctx) {
+      const concrete = renderTemplate(t, ctx);
+      let hit = cache.get(concrete);
+      if (hit === undefined) {
+        hit = compile(concrete);
+        if (cache.size >= 256) cache.clear();
+        cache.set(concrete, hit);
+      }
+      return hit;
+    },
+  };
+}
+
+function compileRegexCriterion(criterion: Criterion, version: ArazzoVersion): CompiledCriterion & { expressions: readonly RuntimeExpression[] } {
+  const context = compileContext(criterion, version, 'regex', true)!;
+  const pattern = templated(criterion.condition, version, compileRegex);
+  return {
+    criterion,
+    kind: 'regex',
+    expressions: [context, ...pattern.expressions],
+    evaluate(ctx) {
+      const input = regexInput(context.evaluate(ctx));
+      if ('error' in input) return failWith(`${describeContext(criterion)}: ${input.error}`);
+      try {
+        const re = pattern.get(ctx);
+        return re.test(input.text) ? PASS : FAIL;
+      } catch (err) {
+        return failWith(errorText(err));
+      }
+    },
+  };
+}
+
+function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, dialect: JsonPathDialect): CompiledCriterion & { expressions: readonly RuntimeExpression[] } {
+  const context = compileContext(criterion, version, 'jsonpath', true)!;
+  const text = criterion.condition.trim();
+  const noData = (value: unknown): CriterionResult | undefined =>
+    value === undefined || value === null ? failWith(`${describeContext(criterion)} resolved to nothing (null or missing)`) : undefined;
+
+  // 1. A single query (possibly with {$…} parts): non-empty nodelist passes.
+  let singleError: unknown;
+  const isSingleQuery = (() => {
+    const probe = text.includes('{$') ? text.replace(/\{\$[^}]*\}/g, '0') : text;
+    try {
+      if (dialect === 'rfc9535') parseJsonPathRfc9535(probe);
+      else if (!/^\$\S*$/.test(probe)) return false;
+      else compileJsonPath(probe, dialect);
+      return true;
+    } catch (err) {
+      singleError = err;
+      return false;
+    }
+  })();
+  if (isSingleQuery) {
+    const query = templated(text, version, (q) => compileJsonPath(q, dialect));
+    return {
+      criterion,
+      kind: 'jsonpath',
+      expressions: [context, ...query.expressions],
+      evaluate(ctx) {
+        const value = context.evaluate(ctx);
+        const bad = noData(value);
+        if (bad) return bad;
+        try {
+          const run: CompiledJsonPath = query.get(ctx);
+          return run(jsonData(value)).length > 0 ? PASS : FAIL;
+        } catch (err) {
+          return failWith(errorText(err));
+        }
+      },
+    };
+  }
+
+  // 2. The comparison form: operands are queries against the context.
+  let condition: CompiledCondition;
+  try {
+    condition = parseCondition(text, { version, mode: 'jsonpath', dialect });
+  } catch (err) {
+    const single = singleError instanceof JsonPathSyntaxError ? singleError : undefined;
+    const usesOperators = /==|!=|<|>|&&|\|\|/.test(text);
+    if (!usesOperators && single) {
+      throw criterionError(single.message, single.offset);
+    }
+    if (err instanceof ArazzoError) throw err;
+    throw criterionError(`Invalid jsonpath condition "${text}": ${errorText(err)}`);
+  }
+  return {
+    criterion,
+    kind: 'jsonpath',
+    expressions: [context, ...condition.expressions],
+    evaluate(ctx) {
+      const value = context.evaluate(ctx);
+      const bad = noData(value);
+      if (bad) return bad;
+      try {
+        return condition.evaluate(ctx, jsonData(value)) === true ? PASS : FAIL;
+      } catch (err) {
+        return failWith(errorText(err));
+      }
+    },
+  };
+}
+
+function compileXPathCriterion(criterion: Criterion, version: ArazzoVersion): CompiledCriterion & { expressions: readonly RuntimeExpression[] } {
+  const context = compileContext(criterion, version, 'xpath', true)!;
+  const expression = templated(criterion.condition, version, (x) => {
+    checkXPath(x);
+    return x;
+  });
+  return {
+    criterion,
+    kind: 'xpath',
+    expressions: [context, ...expression.expressions],
+    evaluate(ctx) {
+      const value = context.evaluate(ctx);
+      if (value === undefined || value === null) return failWith(`${describeContext(criterion)} resolved to nothing (null or missing)`);
+      try {
+        return evaluateXPathBoolean(value, expression.get(ctx)) ? PASS : FAIL;
+      } catch (err) {
+        return failWith(errorText(err));
+      }
+    },
+  };
+}
+
+/**
+ * Compiles a Criterion Object. Throws `ArazzoError('CRITERION_SYNTAX', message, { offset?, field })`
+ * (`field` is `condition`, `context` or `type`; `offset` indexes that field's text), or
+ * `EXPRESSION_UNSUPPORTED` for `$message…`. The returned object also lists the runtime expressions
+ * it reads (`expressions`) for forward-reference checks.
+ */
+export function compileCriterion(criterion: Criterion, options: CompileCriterionOptions): CompiledCriterion & { readonly expressions: readonly RuntimeExpression[] } {
+  const version = options.version;
+  if (typeof criterion.condition !== 'string') {
+    throw criterionError('A criterion needs a "condition" string.');
+  }
+  const type = criterion.type ?? 'simple';
+  if (type === 'simple') return compileSimple(criterion, version);
+  if (type === 'regex') return compileRegexCriterion(criterion, version);
+  const resolved = resolveExpressionType(type, version, typeof type === 'string' ? ['simple', 'regex', 'jsonpath', 'xpath'] : ['jsonpath', 'xpath']);
+  if ('error' in resolved) throw criterionError(resolved.error, undefined, 'CRITERION_SYNTAX', 'type');
+  try {
+    if (resolved.kind === 'jsonpath') return compileJsonPathCriterion(criterion, version, resolved.dialect);
+    if (resolved.kind === 'xpath') return compileXPathCriterion(criterion, version);
+  } catch (err) {
+    if (err instanceof JsonPathSyntaxError) throw criterionError(err.message, err.offset);
+    if (err instanceof XPathSyntaxError) throw criterionError(err.message);
+    throw err;
+  }
+  throw criterionError(`"type" ${JSON.stringify(type)} cannot be used for a criterion.`, undefined, 'CRITERION_SYNTAX', 'type');
+}
