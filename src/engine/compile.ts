@@ -158,10 +158,8 @@ class Compiler {
 
   workflowRef(id: string, path: string): WorkflowRef | undefined {
     const r = resolveWorkflowRef(id, this.input.document, this.input.sources, { version: this.version, path, file: this.input.location });
-    if ('problem' in r && r.problem) {
-      if (!(r as { cascade?: boolean }).cascade) this.problems.push(r.problem);
-      return undefined;
-    }
+    // Unresolvable references are reported by the loader's target check (src/sources/check-targets.ts).
+    if ('problem' in r && r.problem) return undefined;
     const ok = r as { workflowId: string; sourceName?: string };
     return ok.sourceName ? { source: ok.sourceName, workflowId: ok.workflowId } : { workflowId: ok.workflowId };
   }
@@ -272,7 +270,6 @@ class Compiler {
       } else {
         const r = resolveOperation(step, this.input.sources, { version: this.version, path: sp, file: this.input.location, sourceDescriptions: this.input.document.sourceDescriptions });
         if (r.operation) operation = r.operation;
-        else if (!r.cascade) this.problems.push(r.problem);
       }
       const kind = step.workflowId !== undefined ? 'workflow' : 'operation';
       // Merge (P27): workflow parameters with `in` reach operation steps, those without reach workflow steps.

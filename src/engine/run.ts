@@ -1,0 +1,278 @@
+/**
+ * The interpreter: the imperative shell around `next()`. It performs effects (send a request,
+ * sleep on the clock), feeds their results back, enforces the run timeout and cancellation, masks
+ * every event in one place and checkpoints the plain-JSON state after every step.
+ */
+import { randomUUID } from 'node:crypto';
+import { ArazzoError } from '../errors.js';
+import type { LoadedDocument } from '../document/loaded.js';
+import { systemClock } from './clock.js';
+import { Masker } from './mask.js';
+import { abortRun, next, runTimeoutError, planFor, type Effect, type EventInput, type Executed, type Runtime } from './next.js';
+import { buildRequest, responseView } from './request.js';
+import { isRunState, newRunState, type RunState } from './state.js';
+import { FetchHttpClient, UndiciHttpClient, envProxyAgent, proxyConfigured, DEFAULT_MAX_BODY_BYTES } from './transport.js';
+import type { Clock, HttpClient, RequestSummary, RunErrorInfo, RunEvent, RunOptions, RunResult, StepRecord } from './types.js';
+
+export const DEFAULT_MAX_STEPS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Pick the transport for a run from its options. */
+export function transportFor(options: RunOptions): HttpClient {
+  if (options.http) return options.http;
+  if (options.fetch) return new FetchHttpClient(options.fetch);
+  if (options.dispatcher) return new UndiciHttpClient(options.dispatcher);
+  if (options.proxyFromEnv !== false && proxyConfigured()) return new UndiciHttpClient(envProxyAgent());
+  return defaultClient ?? (defaultClient = new UndiciHttpClient());
+}
+let defaultClient: UndiciHttpClient | undefined;
+
+function errorInfo(err: unknown): RunErrorInfo {
+  if (err instanceof ArazzoError) {
+    const info: { -readonly [K in keyof RunErrorInfo]: RunErrorInfo[K] } = { code: err.code, message: err.message };
+    if (typeof err.details?.limit === 'number') info.limit = err.details.limit;
+    return info;
+  }
+  return { code: 'INTERNAL_ERROR', message: `Internal engine error: ${(err as Error)?.message ?? String(err)}` };
+}
+
+function cancelledError(): ArazzoError {
+  return new ArazzoError('RUN_CANCELLED', 'The run was cancelled by its AbortSignal.');
+}
+
+/**
+ * Run a workflow of a loaded document. Resolves with a RunResult (a failed workflow is a result,
+ * not an exception); throws only for caller mistakes (unknown workflowId, a bad resume state).
+ */
+export async function runWorkflow(doc: LoadedDocument, workflowId: string, inputs: Record<string, unknown> = {}, options: RunOptions = {}): Promise<RunResult> {
+  const clock: Clock = options.clock ?? systemClock;
+  const limits = options.limits ?? {};
+  const maxSteps = limits.maxSteps ?? DEFAULT_MAX_STEPS;
+  const requestTimeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const maxBodyBytes = limits.maxResponseBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const listener = options.onEvent;
+  const masker = new Masker(options.secrets ?? []);
+  const history: StepRecord[] | undefined = options.history ? [] : undefined;
+
+  let state: RunState;
+  let runId: string;
+  const rootPlan = doc.workflows.get(workflowId);
+  if (!rootPlan) {
+    const known = [...doc.workflows.keys()].join(', ') || 'none';
+    throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" is not in ${doc.location} (workflows: ${known}).`, { workflowId });
+  }
+
+  const emitRaw = (event: EventInput): void => {
+    if (event.type === 'workflow.started') addSecretInputs(event.workflowId, event.inputs);
+    if (!listener) return;
+    const full = { ...event, time: clock.now(), runId } as RunEvent;
+    listener(masker.value(full));
+  };
+  const addSecretInputs = (wf: string, values: Record<string, unknown>): void => {
+    const plan = doc.workflows.get(wf);
+    for (const name of plan?.secretInputs ?? []) addSecretValue(values[name]);
+  };
+  const addSecretValue = (v: unknown): void => {
+    if (typeof v === 'string' || typeof v === 'number') masker.add(v);
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) addSecretValue(x);
+  };
+
+  const startedAt = clock.now();
+  if (options.resume !== undefined) {
+    if (!isRunState(options.resume)) {
+      throw new ArazzoError('RESUME_STATE_INVALID', 'RunOptions.resume is not a run state produced by this engine version (pass the value given to onCheckpoint or RunResult.state).');
+    }
+    state = structuredClone(options.resume);
+    if (state.workflowId !== workflowId) {
+      throw new ArazzoError('RESUME_STATE_INVALID', `The resume state belongs to workflow "${state.workflowId}", not "${workflowId}".`);
+    }
+    runId = state.runId;
+    for (const f of state.frames) {
+      try {
+        for (const name of planFor({ root: doc } as Runtime, f.doc, f.wf).secretInputs) addSecretValue(f.inputs[name]);
+      } catch {
+        // unknown frames fail later with a clear error
+      }
+    }
+  } else {
+    runId = randomUUID();
+    for (const name of rootPlan.secretInputs) addSecretValue(inputs?.[name]);
+    const check = rootPlan.validateInputs(inputs ?? {});
+    if (!check.ok) {
+      const error: RunErrorInfo = {
+        code: 'INPUT_INVALID',
+        message: masker.text(`Inputs of workflow "${workflowId}" are invalid: ${check.errors.join('; ')}. No request was sent.`),
+        workflowId,
+      };
+      const failed = newRunState(runId, workflowId, inputs ?? {}, startedAt);
+      failed.status = 'failed';
+      failed.error = error;
+      failed.frames = [];
+      failed.outputs = {};
+      emitRaw({ type: 'run.finished', workflowId, status: 'failed', outputs: {}, error, durationMs: 0 });
+      return { workflowId, status: 'failed', outputs: {}, error, stepExecutions: 0, durationMs: 0, state: failed, ...(history ? { steps: history } : {}) };
+    }
+    state = newRunState(runId, workflowId, check.value, startedAt);
+  }
+
+  const rt: Runtime = {
+    root: doc,
+    maxSteps,
+    ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
+    now: () => clock.now(),
+    emit: emitRaw,
+    record(rec) {
+      if (history) history.push(masker.value(rec));
+      if (listener) emitRaw({ type: 'step.finished', workflowId: rec.workflowId, stepId: rec.stepId, record: rec });
+    },
+  };
+
+  const http = transportFor(options);
+  const run = new AbortController();
+  const onUserAbort = (): void => run.abort(cancelledError());
+  if (options.signal) {
+    if (options.signal.aborted) onUserAbort();
+    else options.signal.addEventListener('abort', onUserAbort, { once: true });
+  }
+  const timers = new AbortController();
+  if (limits.timeoutMs !== undefined) {
+    const remaining = Math.max(0, state.startedAt + limits.timeoutMs - clock.now());
+    clock.sleep(remaining, timers.signal).then(
+      () => run.abort(new ArazzoError('RUN_TIMEOUT', runTimeoutError(limits.timeoutMs as number).message, { limit: limits.timeoutMs })),
+      () => undefined,
+    );
+  }
+
+  if (options.resume === undefined) {
+    emitRaw({ type: 'run.started', workflowId, inputs: state.frames[0]?.inputs ?? {} });
+    emitRaw({ type: 'workflow.started', workflowId, depth: 0, inputs: state.frames[0]?.inputs ?? {} });
+  }
+
+  const stopped = (): RunErrorInfo | undefined => {
+    if (!run.signal.aborted) return undefined;
+    const info = errorInfo(run.signal.reason);
+    const top = state.frames[state.frames.length - 1];
+    if (top) {
+      const plan = planFor(rt, top.doc, top.wf);
+      const step = plan.steps[top.index];
+      return { ...info, workflowId: top.wf, ...(step ? { stepId: step.stepId } : {}) };
+    }
+    return info;
+  };
+
+  try {
+    let effect: Effect = next(rt, state, { type: 'start' });
+    while (effect.type !== 'done') {
+      const stop = stopped();
+      if (stop) {
+        abortRun(rt, state, stop);
+        break;
+      }
+      if (effect.type === 'sleep') {
+        try {
+          await clock.sleep(effect.ms, run.signal);
+        } catch {
+          abortRun(rt, state, stopped() ?? errorInfo(cancelledError()));
+          break;
+        }
+        effect = next(rt, state, { type: 'slept' });
+        continue;
+      }
+      const result = await execute(effect);
+      const stopAfter = stopped();
+      if (stopAfter) {
+        abortRun(rt, state, stopAfter);
+        break;
+      }
+      effect = next(rt, state, { type: 'executed', result });
+      if (options.onCheckpoint) await options.onCheckpoint(structuredClone(state));
+    }
+  } finally {
+    timers.abort();
+    options.signal?.removeEventListener('abort', onUserAbort);
+  }
+
+  const durationMs = clock.now() - state.startedAt;
+  const outputs = masker.value(state.outputs ?? {});
+  const error = state.error ? masker.value(state.error) : undefined;
+  const status = state.status === 'succeeded' ? 'succeeded' : 'failed';
+  emitRaw({ type: 'run.finished', workflowId, status, outputs, ...(error ? { error } : {}), durationMs });
+  return {
+    workflowId,
+    status,
+    outputs,
+    ...(error ? { error } : {}),
+    ...(history ? { steps: history } : {}),
+    stepExecutions: state.stepExecutions,
+    durationMs,
+    state,
+  };
+
+  async function execute(effect: Extract<Effect, { type: 'execute' }>): Promise<Executed> {
+    const { step, ctx } = effect;
+    const startedAt = clock.now();
+    const op = step.operation;
+    if (!op) {
+      return { error: { code: 'STEP_TARGET_UNRESOLVED', message: `Step "${step.stepId}" has no resolvable operation.` }, startedAt, durationMs: 0 };
+    }
+    let built;
+    try {
+      built = await buildRequest(step, ctx, { servers: options.servers, sourceLocation: effect.doc.sources.get(op.sourceName)?.location, masker });
+    } catch (err) {
+      const info = errorInfo(err);
+      return { error: { code: info.code, message: masker.text(info.message) }, startedAt, durationMs: clock.now() - startedAt, method: op.method };
+    }
+    const req = built.request;
+    let summary: RequestSummary | undefined;
+    if (listener) {
+      summary = {
+        method: req.method,
+        url: masker.text(req.url),
+        headers: masker.headers(req.headers),
+        ...(req.body !== undefined ? { body: typeof req.body === 'string' ? req.body : Buffer.from(req.body).toString('utf8') } : {}),
+      };
+      emitRaw({ type: 'request.sent', workflowId: effect.frame.wf, stepId: step.stepId, request: summary });
+    }
+
+    const reqAbort = new AbortController();
+    const onRunAbort = (): void => reqAbort.abort(run.signal.reason);
+    run.signal.addEventListener('abort', onRunAbort, { once: true });
+    const timer = new AbortController();
+    const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < requestTimeoutMs;
+    const timeout = stepTimeout ? (step.timeoutMs as number) : requestTimeoutMs;
+    clock.sleep(timeout, timer.signal).then(
+      () =>
+        reqAbort.abort(
+          stepTimeout
+            ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
+            : new ArazzoError('HTTP_TIMEOUT', `${req.method} ${masker.text(req.url)} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`, {
+                limit: timeout,
+              }),
+        ),
+      () => undefined,
+    );
+    try {
+      const response = await http.send(req, { signal: reqAbort.signal, maxBodyBytes, followRedirects: false });
+      const durationMs = clock.now() - startedAt;
+      if (listener) {
+        masker.addFromHeader('set-cookie', response.headers['set-cookie'] ?? '');
+        emitRaw({
+          type: 'response.received',
+          workflowId: effect.frame.wf,
+          stepId: step.stepId,
+          request: summary as RequestSummary,
+          response: { statusCode: response.statusCode, headers: masker.headers(response.headers), body: response.bodyText },
+          durationMs,
+          startedAt,
+        });
+      }
+      return { url: req.url, method: req.method, request: built.view, response, responseView: responseView(response.headers, response.bodyText), startedAt, durationMs };
+    } catch (err) {
+      const info = errorInfo(err);
+      return { url: req.url, method: req.method, request: built.view, error: { code: info.code, message: masker.text(info.message) }, startedAt, durationMs: clock.now() - startedAt };
+    } finally {
+      timer.abort();
+      run.signal.removeEventListener('abort', onRunAbort);
+    }
+  }
+}
