@@ -158,7 +158,7 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > maxBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw tooLarge(url, maxBytes);
       }
       const chunks: Buffer[] = [];
@@ -168,7 +168,7 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
           const buf = chunk as Buffer;
           total += buf.length;
           if (total > maxBytes) {
-            res.body.destroy();
+            discard(res.body);
             throw tooLarge(url, maxBytes);
           }
           chunks.push(buf);
@@ -184,6 +184,12 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Stop reading a body we no longer want, without an unhandled 'error' event. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function tooLarge(url: URL, maxBytes: number): SourceFetchError {

@@ -35,6 +35,9 @@ export async function dereferenceOpenApi(url: URL, data: Record<string, unknown>
     // swagger-parser insists on `paths` (or 3.1 `webhooks`); a description with neither has no operations.
     data.paths = {};
   }
+  // swagger-parser rewrites relative server URLs of remote descriptions and drops the port while
+  // doing so; keep them as written (the index resolves them correctly).
+  const serverUrls = collectServerUrls(data);
   let readerError: unknown;
   const base = url.protocol === 'file:' ? fileURLToPath(url) : url.href;
   try {
@@ -61,6 +64,7 @@ export async function dereferenceOpenApi(url: URL, data: Record<string, unknown>
       dereference: { circular: true },
     } as never)) as unknown as Record<string, unknown>;
     if (masquerade) result.openapi = realVersion;
+    for (const [server, written] of serverUrls) server.url = written;
     return result;
   } catch (err) {
     if (masquerade) data.openapi = realVersion;
@@ -69,4 +73,25 @@ export async function dereferenceOpenApi(url: URL, data: Record<string, unknown>
     const message = String((err as Error)?.message ?? err).split('\n')[0];
     throw new ArazzoError('SOURCE_INVALID', `${base} is not a usable OpenAPI description: ${message}`, { url: base });
   }
+}
+
+/** Every Server Object of the root, path items and operations, with its url as written. */
+function collectServerUrls(data: Record<string, unknown>): Array<[Record<string, unknown>, unknown]> {
+  const out: Array<[Record<string, unknown>, unknown]> = [];
+  const take = (list: unknown) => {
+    if (!Array.isArray(list)) return;
+    for (const s of list) if (s && typeof s === 'object') out.push([s as Record<string, unknown>, (s as Record<string, unknown>).url]);
+  };
+  take(data.servers);
+  for (const group of [data.paths, data.webhooks]) {
+    if (!group || typeof group !== 'object') continue;
+    for (const item of Object.values(group as Record<string, unknown>)) {
+      if (!item || typeof item !== 'object') continue;
+      take((item as Record<string, unknown>).servers);
+      for (const op of Object.values(item as Record<string, unknown>)) {
+        if (op && typeof op === 'object' && !Array.isArray(op)) take((op as Record<string, unknown>).servers);
+      }
+    }
+  }
+  return out;
 }

@@ -82,7 +82,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let bestScore = Infinity;
   const lower = word.toLowerCase();
   for (const c of candidates) {
-    const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
+    const cl = c.toLowerCase();
+    let d = cl === lower ? 0.5 : editDistance(lower, cl);
+    // A prefix of a longer name (`refresh` for `refreshToken`) is a likely slip too.
+    if (d > 1 && lower.length >= 3 && (cl.startsWith(lower) || lower.startsWith(cl))) d = 1.5;
     if (d < bestScore) {
       bestScore = d;
       best = c;
