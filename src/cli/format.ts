@@ -4,7 +4,10 @@
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 60_000) {
+    const seconds = ms / 1000;
+    return Number.isInteger(seconds) ? `${seconds}s` : `${seconds.toFixed(1)}s`;
+  }
   const totalSeconds = Math.floor(ms / 1000);
   if (totalSeconds < 3600) {
     const m = Math.floor(totalSeconds / 60);

@@ -230,5 +230,6 @@ function text(s: string): string {
     .replace(/</g, '#lt;')
     .replace(/>/g, '#gt;')
     .replace(/`/g, '#96;')
+    .replace(/\|/g, '#124;')
     .replace(/\r?\n/g, ' ');
 }

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { ArazzoDocument } from '../src/document/types.js';
+import { renderMermaid } from '../src/cli/graph.js';
+import { cli } from '../src/cli/cli.js';
+import type { CliIo } from '../src/cli/io.js';
+import { listWorkflows } from '../src/cli/list.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/cli/${name}`, import.meta.url));
+const doc = parse(readFileSync(fixture('graph.arazzo.yaml'), 'utf8')) as ArazzoDocument;
+
+function fakeIo(): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: { write: (t: string) => void (io.out += t), isTTY: false },
+    stderr: { write: (t: string) => void (io.err += t), isTTY: false },
+    env: {},
+    readStdin: async () => '',
+    onInterrupt: () => () => {},
+  };
+  return io;
+}
+
+describe('arazzo graph (Mermaid)', () => {
+  const out = renderMermaid(doc, { workflowId: 'deploy' });
+  const lines = out.split('\n').map((l) => l.trim());
+
+  it('is a flowchart with one box per step and start/end nodes', () => {
+    expect(lines[0]).toBe('flowchart TD');
+    expect(lines).toContain('w0_s0["create<br/>createJob"]');
+    expect(lines).toContain('w0_start --> w0_s0');
+    expect(out).not.toContain('unrelated');
+  });
+
+  it('labels the step extensions on the node', () => {
+    expect(lines).toContain('w0_s1["pollStatus ⟳ 5s ≤120×<br/>GET /jobs/{jobId}"]');
+  });
+
+  it('draws goto, retry and end edges labelled with their criteria', () => {
+    // retry from a component, dashed, back to the same step
+    expect(lines).toContain('w0_s0 -.->|"retryOnBusy: retry ×3 after 2s if $statusCode == 503"| w0_s0');
+    // failure goto
+    expect(lines).toContain('w0_s0 -.->|"conflict: $statusCode == 409"| w0_s2');
+    // success end with a criterion ("#" and quotes escaped for Mermaid)
+    expect(lines).toContain('w0_s1 -->|"running: $response.body#35;/state == #quot;running#quot;"| w0_done');
+    // success goto with a regex criterion
+    expect(lines).toContain('w0_s1 -->|"pending: regex($response.body#35;/state) ^(pending#124;initializing)$"| w0_s1');
+    // failure end
+    expect(lines).toContain('w0_s1 -.->|"failed"| w0_failed');
+  });
+
+  it('draws default next-step edges where no unconditional action takes over', () => {
+    expect(lines).toContain('w0_s0 --> w0_s1');
+    expect(lines).toContain('w0_s1 --> w0_s2');
+    expect(lines).toContain('w0_s2 --> w0_done');
+  });
+
+  it('draws a sub-workflow call as a subroutine box linked to the called workflow', () => {
+    expect(lines).toContain('w0_s2[["verify<br/>calls smokeTest"]]');
+    expect(lines).toContain('subgraph w1["smokeTest"]');
+    expect(lines).toContain('w0_s2 -.->|"calls"| w1_start');
+  });
+
+  it('is what the command prints, and a mistyped --workflow gets a suggestion', async () => {
+    const io = fakeIo();
+    expect(await cli(['graph', fixture('graph.arazzo.yaml'), '--workflow', 'deploy'], io)).toBe(0);
+    expect(io.out).toBe(out);
+    const bad = fakeIo();
+    expect(await cli(['graph', fixture('graph.arazzo.yaml'), '--workflow', 'deplyo'], bad)).toBe(2);
+    expect(bad.err).toContain('Did you mean "deploy"?');
+    expect(bad.out).toBe('');
+  });
+});
+
+describe('arazzo list', () => {
+  it('lists workflows with summaries and inputs (name, type, required, default, secret)', async () => {
+    const jobs = parse(readFileSync(fixture('jobs.arazzo.yaml'), 'utf8')) as ArazzoDocument;
+    const listed = listWorkflows(jobs);
+    expect(listed.map((w) => w.workflowId)).toEqual(['createAndWait', 'failing']);
+    expect(listed[0]!.summary).toBe('Create a job and poll it until it is ready.');
+    expect(listed[0]!.inputs).toContainEqual({ name: 'count', type: 'integer', required: false, default: 1, secret: false });
+    expect(listed[0]!.inputs).toContainEqual({ name: 'token', type: 'string', required: true, secret: false, description: 'Bearer token for the Jobs API.' });
+    expect(listed[0]!.inputs).toContainEqual({ name: 'password', type: 'string', required: false, secret: true });
+
+    const io = fakeIo();
+    expect(await cli(['list', fixture('jobs.arazzo.yaml')], io)).toBe(0);
+    expect(io.out).toMatch(/createAndWait {2}Create a job and poll it until it is ready\. {2}\(2 steps\)/);
+    expect(io.out).toMatch(/count {5}integer {2}optional, default: 1\n/);
+    expect(io.out).toMatch(/password {2}string {3}optional, secret\n/);
+  });
+});
