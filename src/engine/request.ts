@@ -134,11 +134,13 @@ export async function buildRequest(
 
   let built: Awaited<ReturnType<typeof buildBody>>;
   if (step.body) {
+    // P25 for payloads: members whose expression resolves to nothing are left out; a payload that
+    // resolves to nothing as a whole fails the step when the operation requires a body.
     let unresolved: string | undefined;
     built = await buildBody(step.body, ctx, (expr) => {
       unresolved ??= expr;
     });
-    if (unresolved !== undefined && op.requestBody?.required !== false) missing.push(`request body from ${unresolved}`);
+    if (!built && step.body.payload && op.requestBody?.required) missing.push(`request body from ${unresolved ?? 'its payload'}`);
     if (built && !headerKeys.has('content-type')) headers['content-type'] = built.contentType;
   }
 
