@@ -61,3 +61,24 @@ export function autoAdvance(clock: ManualClock, sink?: RunEvent[]): (e: RunEvent
     if (e.type === 'delay.started') setImmediate(() => void clock.advance(e.ms));
   };
 }
+
+import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { loadArazzo } from '../src/load.js';
+import type { LoadedDocument } from '../src/document/loaded.js';
+
+export const FIXTURES = fileURLToPath(new URL('./fixtures/engine/', import.meta.url));
+
+/** Load an in-memory Arazzo document whose single source `api` is fixtures/engine/api.openapi.yml. */
+export function loadDoc(workflows: unknown[], extra: Record<string, unknown> = {}, version = '1.0.1'): Promise<LoadedDocument> {
+  return loadArazzo(
+    {
+      arazzo: version,
+      info: { title: 'engine test', version: '1.0.0' },
+      sourceDescriptions: [{ name: 'api', url: './api.openapi.yml', type: 'openapi' }],
+      workflows,
+      ...extra,
+    },
+    { baseUri: pathToFileURL(FIXTURES).href },
+  );
+}
