@@ -17,6 +17,7 @@ import { versionOf } from './document/version.js';
 import { DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS, displayLocation, isHostAllowed, type FetchOptions } from './sources/fetch.js';
 import { createSourceSession, loadSources, readResourceOnce, type SourceSession } from './sources/load-sources.js';
 import { checkStepTargets } from './sources/check-targets.js';
+import { compileWorkflows } from './engine/plan.js';
 
 export interface LoadOptions {
   /** undici dispatcher for every http(s) read (the document and its sources). */
@@ -38,15 +39,6 @@ export interface LoadOptions {
   /** Cancels loading. */
   readonly signal?: AbortSignal;
 }
-
-/** Signature of the engine's plan compiler (src/engine/plan.ts). */
-type CompileWorkflows = (args: {
-  document: ArazzoDocument;
-  version: ArazzoVersion;
-  location: string;
-  sources: ReadonlyMap<string, LoadedSource>;
-  components: ArazzoDocument['components'];
-}) => { workflows: Map<string, WorkflowPlan>; problems: Problem[] };
 
 /** One load: shared caches and the documents loaded so far (by URL), which guards cycles. */
 interface LoadSession {
@@ -148,11 +140,10 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
       if (!reported.has(p.path)) problems.push(p);
     }
 
-    const compile = await compiler();
-    if (compile) {
-      let compiled: ReturnType<CompileWorkflows> | undefined;
+    {
+      let compiled: ReturnType<typeof compileWorkflows> | undefined;
       try {
-        compiled = compile({ document, version, location, sources, components: document.components });
+        compiled = compileWorkflows({ document, version, location, sources, components: document.components });
       } catch (err) {
         if (!(err instanceof ArazzoError) || problems.every((p) => p.severity !== 'error')) throw err;
         // Compiling a document that already has errors may trip over them; those errors explain it.
@@ -208,16 +199,4 @@ function finish(problems: Problem[], location: string, locate: ReadResult['locat
         a.i - b.i,
     )
     .map(({ p }) => p);
-}
-
-let compilerPromise: Promise<CompileWorkflows | undefined> | undefined;
-
-/** The engine's compileWorkflows, while src/engine/plan.ts is being written: absent means "compile nothing". */
-function compiler(): Promise<CompileWorkflows | undefined> {
-  const spec = './engine/plan.js';
-  compilerPromise ??= import(spec).then(
-    (m: { compileWorkflows?: CompileWorkflows }) => m.compileWorkflows,
-    () => undefined,
-  );
-  return compilerPromise;
 }

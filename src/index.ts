@@ -1,0 +1,83 @@
+/**
+ * Public API of the Arazzo engine.
+ *
+ * ```ts
+ * import { loadArazzo, runWorkflow } from 'arazzo-engine';
+ * const doc = await loadArazzo('workflows/deploy.arazzo.yaml');
+ * const result = await runWorkflow(doc, 'deployEndpoint', { name: 'demo' });
+ * ```
+ */
+
+// Loading
+export { loadArazzo } from './load.js';
+export type { LoadOptions } from './load.js';
+
+// Running
+export { runWorkflow, DEFAULT_MAX_STEPS, DEFAULT_REQUEST_TIMEOUT_MS } from './engine/run.js';
+export { systemClock, ManualClock } from './engine/clock.js';
+export { UndiciHttpClient, FetchHttpClient } from './engine/transport.js';
+
+// Errors
+export { ArazzoError, DocumentError, formatProblem } from './errors.js';
+export type { Problem, Severity } from './errors.js';
+
+// Validation without loading sources (editors, linters)
+export { validateDocument } from './document/validate.js';
+export type { ValidateOptions } from './document/validate.js';
+
+// Source resolution helpers (tools that inspect a loaded document)
+export { resolveOperation, resolveWorkflowRef } from './sources/resolve.js';
+export type { ResolveOptions, OperationResolution, WorkflowResolution } from './sources/resolve.js';
+
+// Types
+export type { LoadedDocument, LoadedSource, ArazzoSource } from './document/loaded.js';
+export type {
+  ArazzoDocument,
+  ArazzoVersion,
+  Info,
+  SourceDescription,
+  SourceType,
+  Workflow,
+  Step,
+  Parameter,
+  ParameterLocation,
+  ReusableObject,
+  SuccessAction,
+  FailureAction,
+  ActionType,
+  Criterion,
+  CriterionTypeName,
+  ExpressionType,
+  RequestBody,
+  PayloadReplacement,
+  Selector,
+  Components,
+  JsonSchema,
+} from './document/types.js';
+export type {
+  OpenApiSource,
+  OperationInfo,
+  ParameterInfo,
+  ServerInfo,
+  ServerVariableInfo,
+  SecuritySchemeInfo,
+} from './sources/types.js';
+export type {
+  HttpClient,
+  HttpRequest,
+  HttpResponse,
+  SendOptions,
+  Clock,
+  RunEvent,
+  RunEventListener,
+  RunOptions,
+  RunLimits,
+  RunResult,
+  RunErrorInfo,
+  StepRecord,
+  StepOutcome,
+  ActionSummary,
+  RequestSummary,
+  ResponseSummary,
+} from './engine/types.js';
+export type { WorkflowPlan } from './engine/plan-types.js';

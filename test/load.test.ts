@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadArazzo, DocumentError, formatProblem, type LoadedDocument, type OpenApiSource, type Problem } from '../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = join(here, 'fixtures', 'sources');
+const wf = (name: string) => join(fixtures, 'workflows', name);
+
+async function loadErrors(input: string | object, options = {}): Promise<DocumentError> {
+  try {
+    await loadArazzo(input, options);
+  } catch (err) {
+    expect(err).toBeInstanceOf(DocumentError);
+    return err as DocumentError;
+  }
+  throw new Error('expected loadArazzo to reject');
+}
+
+describe('loadArazzo', () => {
+  it('loads a document with an OpenAPI source and a cross-document arazzo source', async () => {
+    const doc = await loadArazzo(wf('main.arazzo.yaml'));
+    expect(doc.location).toBe(wf('main.arazzo.yaml'));
+    expect(doc.baseUri).toBe(pathToFileURL(wf('main.arazzo.yaml')).href);
+    expect(doc.version).toBe('1.0');
+    expect(doc.warnings.filter((w) => w.severity === 'error')).toEqual([]);
+    const pets = doc.sources.get('pets') as OpenApiSource;
+    expect(pets.kind).toBe('openapi');
+    expect(pets.byOperationId.has('getPet')).toBe(true);
+    // P2: the child has no type; its root `arazzo` key makes it an Arazzo source, loaded recursively.
+    const child = doc.sources.get('child');
+    expect(child?.kind).toBe('arazzo');
+    if (child?.kind !== 'arazzo') throw new Error('unreachable');
+    expect(child.document.location).toBe(wf('child.arazzo.yaml'));
+    expect(child.document.document.workflows.map((w) => w.workflowId)).toEqual(['fetchPet']);
+    expect(child.document.workflows.has('fetchPet')).toBe(true);
+    expect(doc.workflows.has('adopt')).toBe(true);
+    expect(doc.locate('$.workflows[0].steps[1]')).toEqual({ line: 20, column: 9 });
+  });
+
+  it('shares one dereferenced description between documents that reference the same file', async () => {
+    const doc = await loadArazzo(wf('main.arazzo.yaml'));
+    const child = doc.sources.get('child');
+    if (child?.kind !== 'arazzo') throw new Error('expected an arazzo source');
+    const mine = doc.sources.get('pets') as OpenApiSource;
+    const theirs = child.document.sources.get('pets') as OpenApiSource;
+    expect(theirs.byOperationId.get('getPet')!.responses).toBe(mine.byOperationId.get('getPet')!.responses);
+  });
+
+  it('reports problems from every stage at once, each with file:line:col, sorted by line', async () => {
+    const err = await loadErrors(wf('broken.arazzo.yaml'));
+    const file = wf('broken.arazzo.yaml');
+    const summary = err.problems.map((p) => [p.code, p.path, p.line]);
+    expect(summary).toEqual([
+      ['SCHEMA_REQUIRED', '$.info', 2],
+      ['SOURCE_NOT_FOUND', '$.sourceDescriptions[1].url', 8],
+      ['OPERATION_NOT_FOUND', '$.workflows[0].steps[0].operationId', 13],
+      ['OPERATION_PATH_NOT_OPERATION', '$.workflows[0].steps[1].operationPath', 15],
+    ]);
+    for (const p of err.problems) {
+      expect(p.file).toBe(file);
+      expect(p.column).toBeGreaterThan(0);
+    }
+    expect(err.problems[2]!.message).toContain('Did you mean "getPet"?');
+    expect(err.problems[1]!.message).toContain(join(fixtures, 'apis', 'missing.yaml'));
+    expect(formatProblem(err.problems[3]!)).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:15:9  OPERATION_PATH_NOT_OPERATION`));
+    expect(err.message).toContain('4 problem(s)');
+  });
+
+  it('loads arazzo documents that reference each other once, without looping', async () => {
+    const a = await loadArazzo(wf('cycle-a.arazzo.yaml'));
+    const b = a.sources.get('b');
+    if (b?.kind !== 'arazzo') throw new Error('expected an arazzo source');
+    const back = b.document.sources.get('a');
+    if (back?.kind !== 'arazzo') throw new Error('expected an arazzo source');
+    expect(back.document).toBe(a);
+    expect(b.document.workflows.has('wfB')).toBe(true);
+    expect(a.workflows.has('wfA')).toBe(true);
+    // B's goto into A resolved against A's workflows, and B's own OpenAPI source loaded.
+    expect((b.document.sources.get('pets') as OpenApiSource).byOperationId.has('listPets')).toBe(true);
+  });
+
+  it('reports a broken child document on the parent source, with the child problems in their own file', async () => {
+    const err = await loadErrors(wf('uses-bad-child.arazzo.yaml'));
+    const head = err.problems.find((p) => p.code === 'SOURCE_INVALID');
+    expect(head).toMatchObject({ path: '$.sourceDescriptions[0].url', file: wf('uses-bad-child.arazzo.yaml'), line: 5 });
+    const inChild = err.problems.find((p) => p.code === 'OPERATION_NOT_FOUND');
+    expect(inChild).toMatchObject({ file: wf('bad-child.arazzo.yaml'), path: '$.workflows[0].steps[0].operationId', line: 10 });
+    // The parent's own problems come first.
+    expect(err.problems[0]!.file).toBe(wf('uses-bad-child.arazzo.yaml'));
+  });
+
+  it('reports a workflowId missing from an arazzo source with a suggestion', async () => {
+    const doc = {
+      arazzo: '1.0.1',
+      info: { title: 'mem', version: '1' },
+      sourceDescriptions: [{ name: 'child', url: 'child.arazzo.yaml', type: 'arazzo' }],
+      workflows: [{ workflowId: 'w', steps: [{ stepId: 's', workflowId: '$sourceDescriptions.child.fetchPets' }] }],
+    };
+    const err = await loadErrors(doc, { baseUri: pathToFileURL(wf('inline.yaml')).href });
+    const p = err.problems.find((x) => x.code === 'WORKFLOW_NOT_FOUND') as Problem;
+    expect(p.path).toBe('$.workflows[0].steps[0].workflowId');
+    expect(p.message).toContain('Did you mean "fetchPet"?');
+  });
+
+  it('loads an in-memory document, resolving relative sources against baseUri', async () => {
+    const doc = await loadArazzo(
+      {
+        arazzo: '1.1.0',
+        info: { title: 'mem', version: '1' },
+        sourceDescriptions: [{ name: 'store', url: '../apis/store-3.1.yaml' }],
+        workflows: [{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getOrder', parameters: [{ name: 'id', in: 'path', value: 1 }] }] }],
+      },
+      { baseUri: pathToFileURL(wf('x.yaml')).href },
+    );
+    expect(doc.location).toBe('<memory>');
+    expect((doc.sources.get('store') as OpenApiSource).location).toBe(join(fixtures, 'apis', 'store-3.1.yaml'));
+    expect(doc.workflows.has('w')).toBe(true);
+  });
+
+  it('throws DocumentError for a version it does not support, before touching sources', async () => {
+    const err = await loadErrors({ arazzo: '2.0.0', info: { title: 't', version: '1' }, sourceDescriptions: [{ name: 'x', url: 'http://127.0.0.1:9/never' }], workflows: [] });
+    expect(err.problems.map((p) => p.code)).toContain('ARAZZO_VERSION_UNSUPPORTED');
+    expect(err.problems.some((p) => p.code.startsWith('SOURCE_'))).toBe(false);
+  });
+});
+
+describe('loadArazzo over http', () => {
+  let server: Server;
+  let base: string;
+  const hits: string[] = [];
+  beforeAll(async () => {
+    const files: Record<string, string> = {
+      '/flows/main.yaml': readFileSync(wf('main.arazzo.yaml'), 'utf8'),
+      '/flows/child.arazzo.yaml': readFileSync(wf('child.arazzo.yaml'), 'utf8'),
+      '/apis/pets-3.0.yaml': readFileSync(join(fixtures, 'apis', 'pets-3.0.yaml'), 'utf8'),
+      '/apis/shared/schemas.yaml': readFileSync(join(fixtures, 'apis', 'shared', 'schemas.yaml'), 'utf8'),
+    };
+    server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      const body = files[req.url ?? ''];
+      if (body === undefined) {
+        res.writeHead(404);
+        return void res.end();
+      }
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('loads a remote document and its relative sources, each URL once', async () => {
+    hits.length = 0;
+    const doc: LoadedDocument = await loadArazzo(`${base}/flows/main.yaml`, { allowHosts: [new URL(base).host] });
+    expect(doc.location).toBe(`${base}/flows/main.yaml`);
+    expect(doc.sources.get('pets')?.location).toBe(`${base}/apis/pets-3.0.yaml`);
+    expect(hits.sort()).toEqual(['/apis/pets-3.0.yaml', '/apis/shared/schemas.yaml', '/flows/child.arazzo.yaml', '/flows/main.yaml']);
+  });
+
+  it('refuses a remote document whose host is not allowed, without contacting it', async () => {
+    hits.length = 0;
+    await expect(loadArazzo(`${base}/flows/main.yaml`, { allowHosts: ['example.com'] })).rejects.toMatchObject({ code: 'DOCUMENT_FETCH_FAILED' });
+    expect(hits).toEqual([]);
+  });
+
+  it('applies maxSourceBytes to sources', async () => {
+    const err = await loadErrors(`${base}/flows/main.yaml`, { maxSourceBytes: 1500 });
+    expect(err.problems.map((p) => p.code)).toContain('SOURCE_TOO_LARGE');
+  });
+});
