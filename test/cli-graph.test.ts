@@ -45,7 +45,7 @@ describe('arazzo graph (Mermaid)', () => {
     // failure goto
     expect(lines).toContain('w0_s0 -.->|"conflict: $statusCode == 409"| w0_s2');
     // success end with a criterion ("#" and quotes escaped for Mermaid)
-    expect(lines).toContain('w0_s1 -->|"running: $response.body#35;/state == #quot;running#quot;"| w0_done');
+    expect(lines).toContain('w0_s1 -->|"running: $response.body#35;/state == 'running'"| w0_done');
     // success goto with a regex criterion
     expect(lines).toContain('w0_s1 -->|"pending: regex($response.body#35;/state) ^(pending#124;initializing)$"| w0_s1');
     // failure end

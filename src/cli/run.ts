@@ -18,6 +18,7 @@ import { loadLibrary } from './library.js';
 import { createMasker, MASK, maskValue, type Masker } from './mask.js';
 import { ProgressRenderer, renderSummary } from './progress.js';
 import { ReportBuilder } from './report.js';
+import { withFile } from './validate.js';
 import { didYouMean } from './suggest.js';
 
 /** Run errors that mean "the inputs or the invocation were wrong, nothing was sent": exit 2. */
@@ -51,7 +52,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   } catch (err) {
     if (err instanceof DocumentError) {
       const errors = err.problems.filter((p) => p.severity === 'error');
-      for (const p of errors) io.stderr.write(`${formatProblem(p.file === undefined ? { ...p, file } : p)}\n`);
+      for (const p of errors) io.stderr.write(`${formatProblem(withFile(p, file))}\n`);
       const shown = new CliError('DOCUMENT_INVALID', `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was run. See above, or run "arazzo validate ${file}".`, {
         problems: errors,
       });

@@ -2,14 +2,16 @@
  * `arazzo validate <file>`: load the document with every check the engine runs (schema,
  * semantics, sources, expressions, criteria) and print every problem, one per line.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DocumentError, formatProblem, type Problem } from '../errors.js';
 import { EXIT_USAGE } from './errors.js';
 import { wantsColor, createStyle } from './format.js';
 import type { CliIo } from './io.js';
-import { loadLibrary } from './library.js';
+import { loadLoader } from './library.js';
 
 export async function validateCommand(file: string, json: boolean, io: CliIo): Promise<number> {
-  const { loadArazzo } = await loadLibrary();
+  const { loadArazzo } = await loadLoader();
   let problems: Problem[];
   try {
     const doc = await loadArazzo(file);
@@ -18,7 +20,7 @@ export async function validateCommand(file: string, json: boolean, io: CliIo): P
     if (err instanceof DocumentError) problems = [...err.problems];
     else throw err;
   }
-  problems = problems.map((p) => (p.file === undefined ? { ...p, file } : p)).sort(byPosition);
+  problems = problems.map((p) => withFile(p, file)).sort(byPosition);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
 
@@ -31,6 +33,12 @@ export async function validateCommand(file: string, json: boolean, io: CliIo): P
   const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
   io.stderr.write(errors > 0 ? `${s.red('✖')} ${file}: ${counts}\n` : `${s.green('✔')} ${file} is valid${warnings > 0 ? ` (${counts})` : ''}\n`);
   return errors > 0 ? EXIT_USAGE : 0;
+}
+
+/** Show the document's path as the user typed it (sources keep their own paths). */
+export function withFile(p: Problem, file: string): Problem {
+  if (p.file === undefined || p.file === resolve(file) || p.file === pathToFileURL(resolve(file)).href) return { ...p, file };
+  return p;
 }
 
 function byPosition(a: Problem, b: Problem): number {
