@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runWorkflow } from '../src/engine/run.js';
+import { ManualClock } from '../src/engine/clock.js';
+import type { HttpClient, RunEvent } from '../src/engine/types.js';
+import { autoAdvance, json, loadDoc, startServer, type TestServer } from './engine-helpers.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const loop = (extra: Record<string, unknown> = {}) => ({
+  workflowId: 'w',
+  inputs: { type: 'object', properties: { max: { type: 'integer' } } },
+  steps: [{ stepId: 'poll', operationId: 'getStatus', onSuccess: [{ name: 'again', type: 'goto', stepId: 'poll' }], ...extra }],
+});
+
+/** A transport that answers instantly without a network. */
+const instant: HttpClient = { send: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: '{}' }) };
+
+describe('loop guards (P20)', () => {
+  it('stops an endless goto loop at limits.maxSteps, naming the step and the limit', async () => {
+    const doc = await loadDoc([loop()]);
+    const result = await runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, limits: { maxSteps: 50 } });
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ code: 'MAX_STEPS_EXCEEDED', stepId: 'poll', limit: 50 });
+    expect(result.error?.message).toContain('50');
+    expect(result.stepExecutions).toBe(50);
+  });
+
+  it('the default global cap is 10,000 step executions, in flat stack and memory', async () => {
+    const doc = await loadDoc([loop()]);
+    const result = await runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' } });
+    expect(result.error).toMatchObject({ code: 'MAX_STEPS_EXCEEDED', limit: 10_000 });
+    expect(JSON.stringify(result.state).length).toBeLessThan(2000);
+  });
+
+  it('x-max-executions (an expression) caps one step; failure actions do not apply to a guard', async () => {
+    const doc = await loadDoc([loop({ 'x-max-executions': '$inputs.max', onFailure: [{ name: 'retry', type: 'retry', retryLimit: 100 }] })]);
+    const result = await runWorkflow(doc, 'w', { max: 3 }, { http: instant, servers: { api: 'http://x' } });
+    expect(result.error).toMatchObject({ code: 'STEP_LIMIT_EXCEEDED', stepId: 'poll', limit: 3 });
+    expect(result.stepExecutions).toBe(3);
+  });
+
+  it('x-max-duration stops re-execution once the time since the first execution has passed', async () => {
+    const clock = new ManualClock();
+    const doc = await loadDoc([loop({ 'x-delay': 10, 'x-max-duration': 25 })]);
+    const result = await runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, clock, onEvent: autoAdvance(clock) });
+    expect(result.error).toMatchObject({ code: 'STEP_DEADLINE_EXCEEDED', stepId: 'poll', limit: 25 });
+    expect(result.stepExecutions).toBe(3);
+  });
+
+  it('limits.timeoutMs fails the run with RUN_TIMEOUT, even in the middle of a delay', async () => {
+    const clock = new ManualClock();
+    const doc = await loadDoc([loop({ 'x-delay': 60 })]);
+    const result = await runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, clock, limits: { timeoutMs: 90_000 }, onEvent: autoAdvance(clock) });
+    expect(result.error).toMatchObject({ code: 'RUN_TIMEOUT', limit: 90_000 });
+    expect(result.stepExecutions).toBe(2);
+  });
+});
+
+describe('cancellation and timeouts', () => {
+  it('an AbortSignal stops a pending delay at once', async () => {
+    const clock = new ManualClock();
+    const doc = await loadDoc([loop({ 'x-delay': 3600 })]);
+    const ac = new AbortController();
+    const result = await runWorkflow(doc, 'w', {}, {
+      http: instant,
+      servers: { api: 'http://x' },
+      clock,
+      onEvent: (e) => {
+        if (e.type === 'delay.started') setImmediate(() => ac.abort());
+      },
+      signal: ac.signal,
+    });
+    expect(result.error).toMatchObject({ code: 'RUN_CANCELLED' });
+    expect(clock.pending).toBe(0);
+  });
+
+  it('an AbortSignal stops an in-flight request at once', async () => {
+    server = await startServer(() => undefined); // never answers
+    const doc = await loadDoc([loop()]);
+    const ac = new AbortController();
+    const result = await runWorkflow(doc, 'w', {}, {
+      servers: { api: server.url },
+      clock: new ManualClock(),
+      onEvent: (e) => {
+        if (e.type === 'request.sent') setTimeout(() => ac.abort(), 20);
+      },
+      signal: ac.signal,
+    });
+    expect(result.error).toMatchObject({ code: 'RUN_CANCELLED', stepId: 'poll' });
+  });
+
+  it('a request that exceeds limits.requestTimeoutMs fails the step with HTTP_TIMEOUT (failure actions apply)', async () => {
+    server = await startServer(() => undefined);
+    const clock = new ManualClock();
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 'slow', operationId: 'getStatus', onFailure: [{ name: 'log', type: 'goto', stepId: 'fallback', criteria: [{ condition: '$statusCode == null' }] }] }, { stepId: 'fallback', operationId: 'getStatus', 'x-server-url': 'http://127.0.0.1:9/unused' }] }]);
+    const events: RunEvent[] = [];
+    const promise = runWorkflow(doc, 'w', {}, {
+      servers: { api: server.url },
+      clock,
+      limits: { requestTimeoutMs: 5000 },
+      history: true,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'request.sent' && e.stepId === 'slow') setImmediate(() => void clock.advance(5000));
+      },
+    });
+    const result = await promise;
+    expect(result.steps?.[0]).toMatchObject({ stepId: 'slow', outcome: 'failed', error: { code: 'HTTP_TIMEOUT' }, action: { name: 'log' } });
+  });
+
+  it('a 1.1 step timeout aborts the step with STEP_TIMEOUT', async () => {
+    server = await startServer(() => undefined);
+    const clock = new ManualClock();
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 'slow', operationId: 'getStatus', timeout: 250 }] }], {}, '1.1.0');
+    const result = await runWorkflow(doc, 'w', {}, {
+      servers: { api: server.url },
+      clock,
+      onEvent: (e) => {
+        if (e.type === 'request.sent') setImmediate(() => void clock.advance(250));
+      },
+    });
+    expect(result.error).toMatchObject({ code: 'STEP_TIMEOUT', stepId: 'slow' });
+  });
+
+  it('a response body larger than limits.maxResponseBytes fails with HTTP_BODY_TOO_LARGE', async () => {
+    server = await startServer((_req, res) => json(res, 200, { big: 'x'.repeat(5000) }));
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus' }] }]);
+    const result = await runWorkflow(doc, 'w', {}, { servers: { api: server.url }, limits: { maxResponseBytes: 1000 } });
+    expect(result.error).toMatchObject({ code: 'HTTP_BODY_TOO_LARGE', stepId: 's' });
+  });
+
+  it('does not follow redirects: a 302 is the step result', async () => {
+    server = await startServer((_req, res) => {
+      res.writeHead(302, { location: '/elsewhere' });
+      res.end();
+    });
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', successCriteria: [{ condition: '$statusCode == 302' }], outputs: { to: '$response.header.Location' } }], outputs: { to: '$steps.s.outputs.to' } }]);
+    const result = await runWorkflow(doc, 'w', {}, { servers: { api: server.url } });
+    expect(result.outputs).toEqual({ to: '/elsewhere' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a refused connection is a step failure with HTTP_CONNECTION', async () => {
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus' }] }]);
+    const result = await runWorkflow(doc, 'w', {}, { servers: { api: 'http://127.0.0.1:9' } });
+    expect(result.error).toMatchObject({ code: 'HTTP_CONNECTION', stepId: 's' });
+  });
+});
