@@ -326,3 +326,19 @@ describe('semantic rules', () => {
     expect(problems[0]?.line).toBeUndefined();
   });
 });
+
+describe('schema problem wording', () => {
+  it('names the object in the spec vocabulary', () => {
+    const messages = (data: unknown): string[] => validateDocument(data).map((p) => p.message);
+    const doc = (workflows: unknown): unknown => ({ arazzo: '1.0.1', info: { title: 't', version: '1' }, sourceDescriptions: [{ name: 'a', url: 'b' }], workflows });
+    expect(messages(doc({}))).toEqual(["The field 'workflows' must be of type array."]);
+    expect(messages(doc([{ workflowId: 'w', steps: [{ operationId: 'x' }] }]))).toEqual(["The step is missing the required field 'stepId'. Add it."]);
+    expect(messages({ ...(doc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'x' }] }]) as object), components: { parameters: { p: { name: 'p', in: 'query' } } } })).toEqual([
+      "The parameter component 'p' is missing the required field 'value'. Add it.",
+    ]);
+  });
+
+  it('$message expressions are AsyncAPI-only', () => {
+    expect(check(base('1.1.0', '        outputs:\n          id: $message.payload#/id'))).toEqual(['ASYNCAPI_UNSUPPORTED@14:11']);
+  });
+});

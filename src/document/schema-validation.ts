@@ -22,26 +22,15 @@ function validatorFor(version: ArazzoVersion): ValidateFunction {
   return validate;
 }
 
-/** The spec's name for the object at a JSON Pointer (`/workflows/0/steps/1` is a "step"). */
+/** The spec's name for the value at a JSON Pointer (`/workflows/0/steps/1` is a "step"). */
 export function describeObject(pointer: string): string {
-  const tokens = pointer.split('/').slice(1);
-  const named = tokens.filter((t) => !/^\d+$/.test(t));
-  const last = named[named.length - 1];
-  const parent = named[named.length - 2];
-  const endsInIndex = tokens.length > 0 && /^\d+$/.test(tokens[tokens.length - 1]!);
-  if (tokens.length === 0) return 'the document root';
-  if (parent === 'components' && !endsInIndex) {
-    const kinds: Record<string, string> = {
-      parameters: 'parameter component',
-      successActions: 'success action component',
-      failureActions: 'failure action component',
-      inputs: 'inputs component',
-    };
-    // /components/<kind>/<key>
-    if (tokens.length === 3) return kinds[tokens[1]!] ?? 'component';
-  }
-  if (endsInIndex || (last !== undefined && tokens[tokens.length - 1] === last)) {
-    const names: Record<string, string> = {
+  const tokens = pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (tokens.length === 0) return 'document root';
+  const last = tokens[tokens.length - 1]!;
+  const isIndex = (token: string | undefined): boolean => token !== undefined && /^\d+$/.test(token);
+  if (isIndex(last)) {
+    const listName = tokens[tokens.length - 2] ?? '';
+    const items: Record<string, string> = {
       sourceDescriptions: 'source description',
       workflows: 'workflow',
       steps: 'step',
@@ -53,15 +42,20 @@ export function describeObject(pointer: string): string {
       successCriteria: 'criterion',
       criteria: 'criterion',
       replacements: 'payload replacement',
-      info: 'info object',
-      requestBody: 'request body',
-      components: 'components object',
-      outputs: 'outputs map',
     };
-    if (endsInIndex && last && names[last]) return names[last]!;
-    if (!endsInIndex && last && names[last]) return names[last]!;
+    return items[listName] ?? `entry of '${listName}'`;
   }
-  return `'${last ?? tokens[tokens.length - 1]}'`;
+  if (tokens.length === 3 && tokens[0] === 'components') {
+    const kinds: Record<string, string> = {
+      parameters: 'parameter component',
+      successActions: 'success action component',
+      failureActions: 'failure action component',
+      inputs: 'inputs component',
+    };
+    return `${kinds[tokens[1]!] ?? 'component'} '${last}'`;
+  }
+  const objects: Record<string, string> = { info: 'info object', requestBody: 'request body', components: 'components object' };
+  return objects[last] ?? `'${last}'`;
 }
 
 function keywordPhrase(error: ErrorObject): { code: string; message: string; extra?: PathSegment } | undefined {
@@ -71,13 +65,13 @@ function keywordPhrase(error: ErrorObject): { code: string; message: string; ext
     case 'required':
       return {
         code: 'SCHEMA_REQUIRED',
-        message: `The ${where} is missing the required field '${String(params.missingProperty)}'. Add it.`,
+        message: `${capitalise(where)} is missing the required field '${String(params.missingProperty)}'. Add it.`,
       };
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
       return {
         code: 'SCHEMA_UNKNOWN_PROPERTY',
-        message: `The ${where} has an unknown field '${name}'. Remove it, fix its spelling, or prefix an extension with 'x-'.`,
+        message: `${capitalise(where)} has an unknown field '${name}'. Remove it, fix its spelling, or prefix an extension with 'x-'.`,
         extra: name,
       };
     }

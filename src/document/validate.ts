@@ -11,6 +11,7 @@ import type { Position } from './read.js';
 import { schemaProblems } from './schema-validation.js';
 import type { ArazzoVersion } from './types.js';
 import { unsupportedVersionMessage, versionOf } from './version.js';
+import { matchRuntimeExpression } from '../expressions/runtime-expression.js';
 
 export interface ValidateOptions {
   /** File path or URL the document came from; copied into every problem. */
@@ -90,6 +91,17 @@ function locateAll(problems: Problem[], options: ValidateOptions): Problem[] {
       a.index - b.index,
   );
   return located.map((entry) => entry.problem);
+}
+
+/** The `$steps` expression starting at `index`, by the expression parser; undefined if it does not parse. */
+function parseEmbedded(text: string, index: number, version: ArazzoVersion): { refId: string } | undefined {
+  try {
+    const result = matchRuntimeExpression(text, index, version, 'embedded');
+    if (result.ok && result.expression.root === 'steps' && result.expression.refId) return { refId: result.expression.refId };
+  } catch {
+    // the parser is a refinement here; the pattern below still applies
+  }
+  return undefined;
 }
 
 class SemanticChecker {
@@ -549,12 +561,18 @@ class SemanticChecker {
     reported: Set<string>,
   ): void {
     if (!text.includes('$')) return;
+    if (text.includes('$message.') && !reported.has(`msg|${path}`)) {
+      reported.add(`msg|${path}`);
+      this.error('ASYNCAPI_UNSUPPORTED', path, "'$message' expressions read AsyncAPI messages, which this engine does not support.");
+    }
     for (const match of text.matchAll(STEP_REF)) {
-      const id = match[1] ?? '';
+      // Prefer the runtime-expression parser; fall back to the pattern when it rejects the text.
+      const parsed = parseEmbedded(text, match.index, this.version);
+      const id = parsed?.refId ?? match[1] ?? '';
       const key = `step|${id}|${path}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      const member = match[2];
+      const member = parsed ? undefined : match[2];
       if (member !== undefined && member !== '.outputs') {
         this.error('STEP_REFERENCE_INVALID', path, `'$steps.${id}${member}' is not a step expression: write '$steps.${id}.outputs${member}'.`);
         continue;
