@@ -121,7 +121,9 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
   const workflows = new Map<string, WorkflowPlan>();
   const warnings: Problem[] = [];
   const loaded: LoadedDocument = { location, baseUri: read.baseUri, version, document, warnings, sources, workflows, locate };
-  const keys = [key ?? retrievalKey(read), read.baseUri].filter((k): k is string => !!k && k !== MEMORY_LOCATION);
+  // Identity: the retrieval URL, and (1.1) `$self`, which an absolute source url is matched against.
+  const hasSelf = typeof (data as Record<string, unknown>).$self === 'string';
+  const keys = [key ?? retrievalKey(read), hasSelf ? read.baseUri : undefined].filter((k): k is string => !!k && k !== MEMORY_LOCATION);
   for (const k of keys) if (!session.documents.has(k)) session.documents.set(k, loaded);
 
   try {
@@ -133,12 +135,8 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
       loadArazzoSource: (href) => loadNested(href, session),
     });
     for (const [name, source] of result.sources) sources.set(name, source);
-    problems.push(...result.problems);
-
-    const reported = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.path));
-    for (const p of checkStepTargets(document, sources, { version, file: location })) {
-      if (!reported.has(p.path)) problems.push(p);
-    }
+    merge(problems, result.problems, location);
+    merge(problems, checkStepTargets(document, sources, { version, file: location }), location);
 
     {
       let compiled: ReturnType<typeof compileWorkflows> | undefined;
@@ -149,14 +147,7 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
         // Compiling a document that already has errors may trip over them; those errors explain it.
       }
       if (compiled) {
-        const seen = new Set(problems.map((p) => `${p.code}\u0000${p.path}`));
-        const errorPaths = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.path));
-        for (const p of compiled.problems) {
-          const k = `${p.code}\u0000${p.path}`;
-          if (seen.has(k) || (p.severity === 'error' && errorPaths.has(p.path))) continue;
-          seen.add(k);
-          problems.push(p);
-        }
+        merge(problems, compiled.problems, location);
         for (const [id, plan] of compiled.workflows) workflows.set(id, plan);
       }
     }
@@ -168,6 +159,22 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
   } catch (err) {
     for (const k of keys) if (session.documents.get(k) === loaded) session.documents.delete(k);
     throw err;
+  }
+}
+
+/**
+ * Add a later stage's problems to those found so far. Stages overlap (the validator checks that a
+ * source name exists, the target check resolves it), so an error at a JSON path that already has
+ * an error, or a repeat of the same code at the same path, is left out: one error per place.
+ */
+function merge(into: Problem[], later: readonly Problem[], location: string): void {
+  const seen = new Set(into.map((p) => `${p.file ?? location}\u0000${p.code}\u0000${p.path}`));
+  const errorAt = new Set(into.filter((p) => p.severity === 'error').map((p) => `${p.file ?? location}\u0000${p.path}`));
+  for (const p of later) {
+    const k = `${p.file ?? location}\u0000${p.code}\u0000${p.path}`;
+    if (seen.has(k) || (p.severity === 'error' && errorAt.has(`${p.file ?? location}\u0000${p.path}`))) continue;
+    seen.add(k);
+    into.push(p);
   }
 }
 

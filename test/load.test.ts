@@ -175,3 +175,21 @@ describe('loadArazzo over http', () => {
     expect(err.problems.map((p) => p.code)).toContain('SOURCE_TOO_LARGE');
   });
 });
+
+describe('loadArazzo problem merging', () => {
+  it('reports one error per place when two stages see the same fault (an AsyncAPI source)', async () => {
+    const err = await loadErrors(
+      {
+        arazzo: '1.1.0',
+        info: { title: 't', version: '1' },
+        sourceDescriptions: [{ name: 'events', url: 'events.yaml', type: 'asyncapi' }, { name: 'pets', url: '../apis/pets-3.0.yaml' }],
+        workflows: [{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'listPets' }] }],
+      },
+      { baseUri: pathToFileURL(wf('inline.yaml')).href },
+    );
+    const atType = err.problems.filter((p) => p.path === '$.sourceDescriptions[0].type');
+    expect(atType).toHaveLength(1);
+    expect(atType[0]!.message).toMatch(/AsyncAPI/);
+    expect(err.problems.filter((p) => p.severity === 'error')).toHaveLength(1);
+  });
+});
