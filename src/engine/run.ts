@@ -162,6 +162,11 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
 
   try {
     let effect: Effect = next(rt, state, { type: 'start' });
+    if (options.resume !== undefined && effect.type === 'sleep') {
+      // The checkpoint was taken with a wait pending: say so, with what is left of it.
+      const top = state.frames[state.frames.length - 1];
+      emitRaw({ type: 'delay.started', workflowId: top?.wf ?? workflowId, stepId: effect.stepId, ms: effect.ms, reason: top?.retry ? 'retry' : 'step-delay' });
+    }
     while (effect.type !== 'done') {
       const stop = stopped();
       if (stop) {

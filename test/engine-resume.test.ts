@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import nock from 'nock';
+import { runWorkflow } from '../src/engine/run.js';
+import { ManualClock } from '../src/engine/clock.js';
+import type { RunEvent } from '../src/engine/types.js';
+import { autoAdvance, json, loadDoc, startServer, type TestServer } from './engine-helpers.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+const pollWorkflow = {
+  workflowId: 'w',
+  inputs: { type: 'object', properties: { token: { type: 'string' } } },
+  steps: [
+    { stepId: 'create', operationId: 'refreshToken', outputs: { id: '$response.body#/id' } },
+    {
+      stepId: 'poll',
+      operationId: 'getStatus',
+      parameters: [{ name: 'Authorization', in: 'header', value: 'Bearer {$inputs.token}' }],
+      'x-delay': 2,
+      outputs: { state: '$response.body#/state', seen: '$response.body#/n' },
+      onSuccess: [{ name: 'wait', type: 'goto', stepId: 'poll', criteria: [{ condition: "$response.body#/state != 'ready'" }] }],
+    },
+  ],
+  outputs: { id: '$steps.create.outputs.id', state: '$steps.poll.outputs.state', polls: '$steps.poll.outputs.seen' },
+};
+
+function pollServer(): Promise<TestServer> {
+  let n = 0;
+  return startServer((req, res) => {
+    if (req.url === '/base/token') return json(res, 200, { id: 'job-1' });
+    n += 1;
+    return json(res, 200, { state: n >= 5 ? 'ready' : 'pending', n });
+  });
+}
+
+describe('checkpoint and resume', () => {
+  it('a run resumed from a JSON checkpoint ends exactly like an uninterrupted run', async () => {
+    // Uninterrupted reference run.
+    server = await pollServer();
+    const clockA = new ManualClock();
+    const reference = await runWorkflow(await loadDoc([pollWorkflow]), 'w', { token: 'tok-secret' }, { servers: { api: `${server.url}/base` }, clock: clockA, onEvent: autoAdvance(clockA), history: true });
+    expect(reference.status).toBe('succeeded');
+    const referenceUrls = server.requests.map((r) => r.url);
+    await server.close();
+
+    // Interrupted run: the "process" dies after the third checkpoint.
+    server = await pollServer();
+    const clockB = new ManualClock();
+    const ac = new AbortController();
+    const checkpoints: string[] = [];
+    const first = await runWorkflow(await loadDoc([pollWorkflow]), 'w', { token: 'tok-secret' }, {
+      servers: { api: `${server.url}/base` },
+      clock: clockB,
+      onEvent: autoAdvance(clockB),
+      signal: ac.signal,
+      onCheckpoint: (state) => {
+        checkpoints.push(JSON.stringify(state));
+        if (checkpoints.length === 3) ac.abort();
+      },
+    });
+    expect(first.error?.code).toBe('RUN_CANCELLED');
+    expect(server.requests).toHaveLength(3);
+
+    // A new "process": a freshly loaded document, the state parsed from text.
+    const saved = JSON.parse(checkpoints[2]!) as unknown;
+    const events: RunEvent[] = [];
+    const resumed = await runWorkflow(await loadDoc([pollWorkflow]), 'w', {}, { servers: { api: `${server.url}/base` }, clock: clockB, onEvent: autoAdvance(clockB, events), resume: saved });
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.outputs).toEqual(reference.outputs);
+    expect(resumed.stepExecutions).toBe(reference.stepExecutions);
+    expect(server.requests.map((r) => r.url)).toEqual(referenceUrls);
+    // The resumed run still knows the token is secret and that `poll` already ran (so it waits x-delay).
+    expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer tok-secret');
+    expect(JSON.stringify(events)).not.toContain('tok-secret');
+    expect(events.filter((e) => e.type === 'delay.started').length).toBeGreaterThan(0);
+  });
+
+  it('refuses a resume value that is not a run state', async () => {
+    const doc = await loadDoc([pollWorkflow]);
+    await expect(runWorkflow(doc, 'w', {}, { resume: { nope: true } })).rejects.toMatchObject({ code: 'RESUME_STATE_INVALID' });
+  });
+});
+
+describe('user-supplied fetch', () => {
+  it('sends requests through RunOptions.fetch (intercepted by nock)', async () => {
+    nock.disableNetConnect();
+    const scope = nock('http://api.example.test')
+      .post('/base/token')
+      .reply(200, { id: 'n-1' })
+      .get('/base/status')
+      .matchHeader('authorization', 'Bearer abc')
+      .reply(200, { state: 'ready', n: 1 });
+    const result = await runWorkflow(await loadDoc([pollWorkflow]), 'w', { token: 'abc' }, { fetch: globalThis.fetch, servers: { api: 'http://api.example.test/base' } });
+    expect(result.error).toBeUndefined();
+    expect(result.outputs).toEqual({ id: 'n-1', state: 'ready', polls: 1 });
+    expect(scope.isDone()).toBe(true);
+  });
+});
