@@ -176,6 +176,26 @@ describe('loadArazzo over http', () => {
   });
 });
 
+describe('loadArazzo $self (1.1)', () => {
+  it('matches an absolute source url to an already loaded document by its $self, without fetching', async () => {
+    const a = await loadArazzo(
+      {
+        arazzo: '1.1.0',
+        $self: 'https://flows.example.com/a.arazzo.yaml',
+        info: { title: 'A', version: '1' },
+        sourceDescriptions: [{ name: 'b', url: pathToFileURL(wf('self-b.arazzo.yaml')).href, type: 'arazzo' }],
+        workflows: [{ workflowId: 'a', steps: [{ stepId: 'toB', workflowId: '$sourceDescriptions.b.b' }] }],
+      },
+      { allowHosts: [] },
+    );
+    expect(a.baseUri).toBe('https://flows.example.com/a.arazzo.yaml');
+    const b = a.sources.get('b');
+    if (b?.kind !== 'arazzo') throw new Error('expected an arazzo source');
+    const back = b.document.sources.get('a');
+    expect(back?.kind === 'arazzo' && back.document).toBe(a);
+  });
+});
+
 describe('loadArazzo problem merging', () => {
   it('reports one error per place when two stages see the same fault (an AsyncAPI source)', async () => {
     const err = await loadErrors(

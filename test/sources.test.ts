@@ -208,7 +208,6 @@ describe('loading problems', () => {
         },
       },
     );
-    // The arazzo sniff needs the file to exist; write it lazily below via a fixture in workflows/.
     expect(sources.get('v3')?.kind).toBe('openapi');
     expect(sources.get('v2')?.kind).toBe('openapi');
     expect(sources.get('flow')).toMatchObject({ kind: 'arazzo', name: 'flow', document: child });
@@ -222,7 +221,7 @@ describe('loading problems', () => {
     expect(problems[0]!.message).toMatch(/AsyncAPI/);
   });
 
-  it('reports a declared type that contradicts the document, and unparsable text', async () => {
+  it('reports a failing Arazzo loader, unparsable text and an openapi source without an openapi field', async () => {
     const { problems } = await load([
       { name: 'a', url: '../apis/pets-3.0.yaml', type: 'arazzo' },
       { name: 'b', url: '../apis/broken.json' },
