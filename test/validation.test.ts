@@ -342,3 +342,11 @@ describe('schema problem wording', () => {
     expect(check(base('1.1.0', '        outputs:\n          id: $message.payload#/id'))).toEqual(['ASYNCAPI_UNSUPPORTED@14:11']);
   });
 });
+
+describe('inputs $ref', () => {
+  it('must point at an existing inputs component, also inside components', () => {
+    const extra = 'components:\n  inputs:\n    order:\n      type: object\n      properties:\n        store:\n          $ref: "#/components/inputs/store"\n';
+    const text = base('1.0.1', '', extra).replace('  - workflowId: main\n', '  - workflowId: main\n    inputs:\n      $ref: "#/components/parameters/order"\n');
+    expect(check(text)).toEqual(['COMPONENT_KIND_MISMATCH@11:7', 'COMPONENT_NOT_FOUND@24:11']);
+  });
+});

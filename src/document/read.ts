@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request, type Dispatcher } from 'undici';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ArazzoError, DocumentError, type Problem } from '../errors.js';
@@ -88,7 +88,7 @@ export async function readDocument(input: string | URL | object, options: ReadOp
       location: url.href,
     });
   }
-  const path = decodeURIComponent(url.pathname);
+  const path = fileURLToPath(url);
   let size: number;
   try {
     size = (await stat(path)).size;

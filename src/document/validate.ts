@@ -171,6 +171,7 @@ class SemanticChecker {
 
   private checkComponents(): void {
     const base = '$.components';
+    this.checkInputsRefs(this.components.inputs, `${base}.inputs`);
     for (const kind of ['successActions', 'failureActions'] as const) {
       const map = this.components[kind];
       if (!isObj(map)) continue;
