@@ -15,7 +15,7 @@ import { ArazzoError } from '../errors.js';
 import { tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
 import { parseTemplate, renderTemplate, type Template } from '../expressions/template.js';
 import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
-import { parseCondition, type CompiledCondition } from './condition.js';
+import { parseCondition, scanJsonPathOperand, type CompiledCondition } from './condition.js';
 import { resolveExpressionType } from './expression-type.js';
 import { compileJsonPath, JsonPathSyntaxError, parseJsonPathRfc9535, type CompiledJsonPath, type JsonPathDialect } from './jsonpath.js';
 import { compileRegex, regexInput } from './regex.js';
@@ -166,7 +166,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
     const probe = text.includes('{$') ? text.replace(/\{\$[^}]*\}/g, '0') : text;
     try {
       if (dialect === 'rfc9535') parseJsonPathRfc9535(probe);
-      else if (!/^\$\S*$/.test(probe)) return false;
+      else if (!probe.startsWith('$') || scanJsonPathOperand(probe, 0) !== probe.length) return false;
       else compileJsonPath(probe, dialect);
       return true;
     } catch (err) {

@@ -79,7 +79,8 @@ function readSpecString(scope: jsep.HookScope): string {
   }
 }
 
-function scanJsonPathOperand(text: string, start: number): number {
+/** The end of a JSONPath query starting at `start` (a `$`): brackets and quotes nest, whitespace and operators end it. */
+export function scanJsonPathOperand(text: string, start: number): number {
   let j = start + 1;
   let depth = 0;
   let quote: string | null = null;
