@@ -38,7 +38,10 @@ export interface Simulator {
   readonly elasticsearchUrl: string;
   /** Replaces the fault configuration (hit counters restart). */
   setFaults(faults: SimulatorFaults): void;
-  /** The current `EndpointWithStatus` of every endpoint (all namespaces). */
+  /**
+   * The current `EndpointWithStatus` of every endpoint (all namespaces), plus `namespace` and
+   * `servedUrl` (where its model is served once it runs, known even before `status.url` is set).
+   */
   endpoints(): Record<string, unknown>[];
   /** Number of HTTP requests handled so far (faulted ones included). */
   requestCount(): number;
@@ -74,7 +77,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     endpoints() {
       const now = ctx.now();
-      return [...ctx.endpoints.values()].map((ep) => ({ namespace: ep.namespace, ...describe(ep, ctx.timings, now, ctx.baseUrl) }));
+      return [...ctx.endpoints.values()].map((ep) => ({ namespace: ep.namespace, servedUrl: `${ctx.baseUrl}/endpoints/${ep.id}`, ...describe(ep, ctx.timings, now, ctx.baseUrl) }));
     },
     requestCount: () => requests,
     close() {
