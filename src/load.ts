@@ -38,6 +38,8 @@ export interface LoadOptions {
   readonly baseUri?: string;
   /** Cancels loading. */
   readonly signal?: AbortSignal;
+  /** A WHATWG fetch for every http(s) read, instead of undici (`dispatcher` is then unused). */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 /** One load: shared caches and the documents loaded so far (by URL), which guards cycles. */
@@ -52,6 +54,7 @@ interface LoadSession {
 export async function loadArazzo(input: string | URL | object, options: LoadOptions = {}): Promise<LoadedDocument> {
   const fetch: FetchOptions = {
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.allowHosts ? { allowHosts: options.allowHosts } : {}),
     maxBytes: options.maxSourceBytes ?? DEFAULT_MAX_SOURCE_BYTES,
     timeoutMs: options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
@@ -87,6 +90,7 @@ async function readRoot(input: string | URL | object, options: LoadOptions, fetc
   }
   return readDocument(url, {
     ...(fetch.dispatcher ? { dispatcher: fetch.dispatcher } : {}),
+    ...(fetch.fetch ? { fetch: fetch.fetch } : {}),
     ...(fetch.timeoutMs !== undefined ? { timeoutMs: fetch.timeoutMs } : {}),
     ...(fetch.maxBytes !== undefined ? { maxBytes: fetch.maxBytes } : {}),
     ...(fetch.signal ? { signal: fetch.signal } : {}),

@@ -170,6 +170,18 @@ describe('loadArazzo over http', () => {
     expect(hits).toEqual([]);
   });
 
+  it('reads through a caller-supplied WHATWG fetch when one is given', async () => {
+    const seen: string[] = [];
+    const doc = await loadArazzo(`${base}/flows/main.yaml`, {
+      fetch: async (input, init) => {
+        seen.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    expect(doc.sources.get('pets')?.kind).toBe('openapi');
+    expect(seen.map((u) => new URL(u).pathname).sort()).toEqual(['/apis/pets-3.0.yaml', '/apis/shared/schemas.yaml', '/flows/child.arazzo.yaml', '/flows/main.yaml']);
+  });
+
   it('applies maxSourceBytes to sources', async () => {
     const err = await loadErrors(`${base}/flows/main.yaml`, { maxSourceBytes: 1500 });
     expect(err.problems.map((p) => p.code)).toContain('SOURCE_TOO_LARGE');

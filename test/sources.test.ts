@@ -325,6 +325,15 @@ describe('remote sources over http', () => {
     ]);
   });
 
+  it('applies the same caps and redirects when reading through a WHATWG fetch', async () => {
+    const { sources, problems } = await load(
+      [{ name: 'big', url: `${base}/big-chunked` }, { name: 's', url: `${base}/specs/redirect.yaml` }],
+      { maxBytes: 1000, fetch: (input, init) => fetch(input, init) },
+    );
+    expect(problems.map((p) => [p.code, p.path])).toEqual([['SOURCE_TOO_LARGE', '$.sourceDescriptions[0].url']]);
+    expect(sources.get('s')?.location).toBe(`${base}/specs/store.yaml`);
+  });
+
   it('gives up on a server that never answers after timeoutMs', async () => {
     const { problems } = await load([{ name: 'slow', url: `${base}/hang` }], { timeoutMs: 100 });
     expect(problems.map((p) => p.code)).toEqual(['SOURCE_TIMEOUT']);

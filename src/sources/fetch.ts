@@ -26,6 +26,8 @@ export interface FetchOptions {
   readonly timeoutMs?: number;
   /** Cancels every read. */
   readonly signal?: AbortSignal;
+  /** A WHATWG fetch to use for http(s) reads instead of undici (redirects are still followed one hop at a time). */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 export interface FetchedResource {
@@ -128,14 +130,9 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
           url.href,
         );
       }
-      let res: Dispatcher.ResponseData;
+      let res: RawResponse;
       try {
-        res = await request(url, {
-          method: 'GET',
-          headers: { accept: 'application/json, application/yaml, application/vnd.oai.openapi, text/yaml, */*;q=0.5' },
-          signal,
-          ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-        });
+        res = options.fetch ? await viaFetch(options.fetch, url, signal) : await viaUndici(url, signal, options.dispatcher);
       } catch (err) {
         throw networkError(url, err, timeout.signal.aborted, timeoutMs);
       }
@@ -145,8 +142,7 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
         if (hop >= MAX_REDIRECTS) {
           throw new SourceFetchError('SOURCE_FETCH_FAILED', `fetching ${start.href} redirected more than ${MAX_REDIRECTS} times; use the final URL`, start.href);
         }
-        const location = Array.isArray(res.headers.location) ? res.headers.location[0]! : res.headers.location;
-        url = new URL(location, url);
+        url = new URL(res.headers.location, url);
         continue;
       }
       if (status < 200 || status >= 300) {
@@ -165,7 +161,7 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
       let total = 0;
       try {
         for await (const chunk of res.body) {
-          const buf = chunk as Buffer;
+          const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
           total += buf.length;
           if (total > maxBytes) {
             discard(res.body);
@@ -177,8 +173,7 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
         if (err instanceof SourceFetchError) throw err;
         throw networkError(url, err, timeout.signal.aborted, timeoutMs);
       }
-      const ct = res.headers['content-type'];
-      const contentType = Array.isArray(ct) ? ct[0] : ct;
+      const contentType = res.headers['content-type'];
       return { url, text: Buffer.concat(chunks).toString('utf8'), ...(contentType ? { contentType } : {}) };
     }
   } finally {
@@ -186,9 +181,66 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
   }
 }
 
-/** Stop reading a body we no longer want, without an unhandled 'error' event. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => undefined);
+const ACCEPT = 'application/json, application/yaml, application/vnd.oai.openapi, text/yaml, */*;q=0.5';
+
+/** The parts of an HTTP response the reader needs, from undici or from a WHATWG fetch. */
+interface RawResponse {
+  readonly statusCode: number;
+  /** Lower-case names, first value. */
+  readonly headers: Record<string, string | undefined>;
+  readonly body: {
+    dump(): Promise<unknown>;
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+    destroy(): void;
+  };
+}
+
+async function viaUndici(url: URL, signal: AbortSignal, dispatcher: Dispatcher | undefined): Promise<RawResponse> {
+  const res = await request(url, { method: 'GET', headers: { accept: ACCEPT }, signal, ...(dispatcher ? { dispatcher } : {}) });
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
+  const body = res.body;
+  return {
+    statusCode: res.statusCode,
+    headers,
+    body: {
+      dump: () => body.dump(),
+      [Symbol.asyncIterator]: () => body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>,
+      destroy: () => {
+        body.on('error', () => undefined); // no unhandled 'error' event for a body we drop on purpose
+        body.destroy();
+      },
+    },
+  };
+}
+
+async function viaFetch(fetchFn: typeof globalThis.fetch, url: URL, signal: AbortSignal): Promise<RawResponse> {
+  const res = await fetchFn(url, { method: 'GET', headers: { accept: ACCEPT }, signal, redirect: 'manual' });
+  const headers: Record<string, string | undefined> = {};
+  res.headers.forEach((v, k) => {
+    headers[k.toLowerCase()] = v;
+  });
+  const stream = res.body;
+  return {
+    statusCode: res.status,
+    headers,
+    body: {
+      dump: async () => {
+        await stream?.cancel().catch(() => undefined);
+      },
+      [Symbol.asyncIterator]: () => {
+        if (!stream) return (async function* () {})()[Symbol.asyncIterator]();
+        return (stream as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      },
+      destroy: () => {
+        void stream?.cancel().catch(() => undefined);
+      },
+    },
+  };
+}
+
+/** Stop reading a body we no longer want. */
+function discard(body: RawResponse['body']): void {
   body.destroy();
 }
 

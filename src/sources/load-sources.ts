@@ -32,6 +32,14 @@ export function readResourceOnce(url: URL, options: FetchOptions, session: Sourc
   if (!pending) {
     pending = fetchResource(new URL(key), options);
     session.resources.set(key, pending);
+    // A redirect's target is the same resource: remember it under its final URL too.
+    pending.then(
+      (r) => {
+        const final = r.url.href.replace(/#.*$/, '');
+        if (!session.resources.has(final)) session.resources.set(final, Promise.resolve(r));
+      },
+      () => undefined,
+    );
   }
   return pending;
 }
@@ -103,7 +111,7 @@ async function loadOne(
   } catch {
     return problem('SOURCE_URL_INVALID', `source "${name}" has url "${rawUrl}", which is not a valid URI reference (base ${options.baseUri}); write a relative path or an absolute http(s) URL`);
   }
-  const where = displayLocation(url);
+  let where = displayLocation(url);
 
   if (declaredType === 'arazzo') return loadArazzo(name, url, path, options);
 
@@ -114,6 +122,9 @@ async function loadOne(
     return problem(codeOf(err, 'SOURCE_FETCH_FAILED'), `source "${name}": ${messageOf(err)}`);
   }
 
+  // After a redirect, the final URL is the description's location and the base of its $refs.
+  url = fetched.url;
+  where = displayLocation(url);
   let data: unknown;
   try {
     data = parseDescriptionText(fetched.text, where);
