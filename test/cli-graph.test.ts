@@ -44,12 +44,27 @@ describe('arazzo graph (Mermaid)', () => {
     expect(lines).toContain('w0_s0 -.->|"retryOnBusy: retry ×3 after 2s if $statusCode == 503"| w0_s0');
     // failure goto
     expect(lines).toContain('w0_s0 -.->|"conflict: $statusCode == 409"| w0_s2');
-    // success end with a criterion ("#" and quotes escaped for Mermaid)
-    expect(lines).toContain('w0_s1 -->|"running: $response.body#35;/state == 'running'"| w0_done');
+    // success end with a criterion ("#" escaped for Mermaid)
+    expect(lines).toContain(`w0_s1 -->|"running: $response.body#35;/state == 'running'"| w0_done`);
     // success goto with a regex criterion
     expect(lines).toContain('w0_s1 -->|"pending: regex($response.body#35;/state) ^(pending#124;initializing)$"| w0_s1');
     // failure end
     expect(lines).toContain('w0_s1 -.->|"failed"| w0_failed');
+  });
+
+  it('escapes characters that would break a Mermaid label', () => {
+    const tricky = {
+      arazzo: '1.0.1',
+      info: { title: 't', version: '1' },
+      sourceDescriptions: [],
+      workflows: [
+        {
+          workflowId: 'w',
+          steps: [{ stepId: 'a', operationId: 'op', onSuccess: [{ name: 'say "hi" <b>', type: 'end', criteria: [{ condition: '$response.body#/a | `x`' }] }] }],
+        },
+      ],
+    } as unknown as ArazzoDocument;
+    expect(renderMermaid(tricky)).toContain('w0_s0 -->|"say #quot;hi#quot; #lt;b#gt;: $response.body#35;/a #124; #96;x#96;"| w0_done');
   });
 
   it('draws default next-step edges where no unconditional action takes over', () => {

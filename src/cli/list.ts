@@ -30,7 +30,7 @@ function toListed(i: InputDescription): WorkflowListing['inputs'][number] {
     name: i.name,
     type: i.type,
     required: i.required,
-    ...(i.hasDefault ? { default: i.secret ? '********' : i.default } : {}),
+    ...(i.hasDefault ? { default: i.secret ? '***' : i.default } : {}),
     secret: i.secret,
     ...(i.description !== undefined ? { description: i.description } : {}),
   };

@@ -5,7 +5,8 @@
  * JSON-escaped forms, so a secret echoed by a server or embedded in an error still never shows.
  */
 
-export const MASK = '********';
+/** The same mark the engine uses. */
+export const MASK = '***';
 
 /** Values shorter than this are not scrubbed from text: masking "on" or "1" would garble every line. */
 const MIN_SECRET_LENGTH = 3;

@@ -29,11 +29,17 @@ export class ReportBuilder {
   onEvent(event: RunEvent): void {
     if (event.type !== 'step.finished') return;
     const r = event.record;
-    const step: ReportStep = { stepId: r.stepId, outcome: r.outcome, workflowId: r.workflowId, durationMs: r.durationMs };
-    if (r.statusCode !== undefined) step.statusCode = r.statusCode;
-    if (r.method !== undefined) step.method = r.method;
-    if (r.url !== undefined) step.url = r.url;
-    if (r.action !== undefined) step.action = { ...r.action };
+    // Keys in the order the contract lists them.
+    const step: ReportStep = {
+      stepId: r.stepId,
+      outcome: r.outcome,
+      ...(r.statusCode !== undefined ? { statusCode: r.statusCode } : {}),
+      workflowId: r.workflowId,
+      ...(r.method !== undefined ? { method: r.method } : {}),
+      ...(r.url !== undefined ? { url: r.url } : {}),
+      durationMs: r.durationMs,
+      ...(r.action !== undefined ? { action: { ...r.action } } : {}),
+    };
     this.steps.push(step);
   }
 
