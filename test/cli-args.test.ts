@@ -184,3 +184,14 @@ describe('input coercion by schema type', () => {
     expect(typo.message).toContain('Did you mean "token"?');
   });
 });
+
+describe('run limits', () => {
+  it('maps --timeout seconds to milliseconds and --max-steps to a step cap', async () => {
+    const { parseLimits } = await import('../src/cli/run.js');
+    expect(parseLimits({ timeout: '1.5', 'max-steps': '20' })).toEqual({ timeoutMs: 1500, maxSteps: 20 });
+    expect(parseLimits({})).toEqual({});
+    for (const bad of [{ timeout: '0' }, { timeout: 'soon' }, { 'max-steps': '0' }, { 'max-steps': '2.5' }]) {
+      expect(() => parseLimits(bad)).toThrow(CliError);
+    }
+  });
+});

@@ -24,7 +24,7 @@ import { didYouMean } from './suggest.js';
 /** Run errors that mean "the inputs or the invocation were wrong, nothing was sent": exit 2. */
 const USAGE_ERROR_CODES = new Set(['INPUT_INVALID', 'WORKFLOW_NOT_FOUND', 'SERVER_UNKNOWN_SOURCE', 'SOURCE_NOT_FOUND']);
 
-interface RunFlags {
+export interface RunFlags {
   workflow?: string;
   input?: string[];
   'input-env'?: string[];
@@ -184,7 +184,7 @@ async function writeTrace(har: HarRecorder | undefined, trace: string | undefine
   }
 }
 
-function parseLimits(flags: RunFlags): RunLimits {
+export function parseLimits(flags: RunFlags): RunLimits {
   const limits: { maxSteps?: number; timeoutMs?: number } = {};
   if (flags['max-steps'] !== undefined) {
     const n = Number(flags['max-steps']);
