@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileCriterion, evaluateXPath, findNestedQuantifier, isXPathLoaded, queryJsonPath, REGEX_MAX_INPUT } from '../src/criteria/index.js';
+import { query as referenceQuery } from 'jsonpath-rfc9535';
+import { compileCriterion, compileJsonPath, evaluateXPath, findNestedQuantifier, isJsonPathPrecompiled, isXPathLoaded, queryJsonPath, REGEX_MAX_INPUT } from '../src/criteria/index.js';
 import type { ArazzoVersion, Criterion } from '../src/document/types.js';
 import { ArazzoError } from '../src/errors.js';
 import type { EvalContext } from '../src/expressions/types.js';
@@ -403,6 +404,14 @@ describe('jsonpath criteria (P10)', () => {
     expect(errorOf(() => compileCriterion({ context: '$response.body', condition: '/a', type: { type: 'xpath', version: 'xpath-31' } }, { version: '1.0' })).code).toBe('CRITERION_SYNTAX');
     expect(errorOf(() => compileCriterion({ context: '$response.body', condition: '/a', type: { type: 'jsonpointer', version: 'rfc6901' } as never }, { version: '1.1' })).details?.['field']).toBe('type');
     expect(errorOf(() => compileCriterion({ context: '$response.body', condition: 'x', type: 'glob' as never }, { version: '1.1' })).details?.['field']).toBe('type');
+  });
+
+  it('runs RFC 9535 queries from their parsed form, with the same results as the package itself', () => {
+    expect(isJsonPathPrecompiled()).toBe(true);
+    const doc = { store: { book: [{ title: 'A', price: 8, tags: ['x'] }, { title: 'Bb', price: 22, tags: [] }], bicycle: { price: 399 } } };
+    for (const q of ['$..price', '$.store.book[?@.price < 10].title', '$.store.book[?count(@.tags[*]) > 0]', '$.store.book[?length(@.title) == 2]', "$.store.book[?match(@.title, 'B.*')]", "$.store.book[?search(@.title, 'b')]", '$.store.book[?value(@.price) == 22]', '$.store.book[-1:]', '$.store.*']) {
+      expect(compileJsonPath(q)(doc)).toEqual(referenceQuery(doc, q));
+    }
   });
 
   it('queryJsonPath exposes both dialects for selectors and replacements', () => {

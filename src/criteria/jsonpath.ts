@@ -52,8 +52,7 @@ function loadInternals(): Rfc9535Internals | null {
       length: load('core/functions/length.js'),
     };
     const { Stack } = require(path.join(dir, 'utils/stack.js')) as { Stack: new () => unknown };
-    const cjsParse = load('parser/index.js') as (q: string) => unknown;
-    if (typeof visitQuery !== 'function' || typeof cjsParse !== 'function' || Object.values(functions).some((f) => typeof f !== 'function')) {
+    if (typeof visitQuery !== 'function' || Object.values(functions).some((f) => f === undefined || f === null)) {
       internals = null;
       return null;
     }
@@ -67,7 +66,7 @@ function loadInternals(): Rfc9535Internals | null {
     const probe = { a: [{ b: 1 }, { b: 2 }], c: 'x' };
     const q = '$.a[?@.b > 1].b';
     const got: unknown[] = [];
-    candidate.run(cjsParse(q), probe, (v) => got.push(v));
+    candidate.run(parseRfc9535(q), probe, (v) => got.push(v));
     const want = rfcQuery(probe as JsonValue, q);
     internals = JSON.stringify(got) === JSON.stringify(want) ? candidate : null;
   } catch {
@@ -89,6 +88,11 @@ export function parseJsonPathRfc9535(query: string): unknown {
   } catch (err) {
     throw syntaxError(err, query);
   }
+}
+
+/** True when RFC 9535 queries run from their parsed AST (the fast path), false when they re-parse per call. */
+export function isJsonPathPrecompiled(): boolean {
+  return loadInternals() !== null;
 }
 
 /** Compiles a query once; throws JsonPathSyntaxError when it does not parse. */

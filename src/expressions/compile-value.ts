@@ -182,9 +182,10 @@ function compileNode(value: unknown, pointer: string, c: Collect): Node {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) {
         const v = members[i]!.evaluate(ctx, onMissing);
-        if (v !== undefined) {
-          Object.defineProperty(out, keys[i]!, { value: v, enumerable: true, writable: true, configurable: true });
-        }
+        if (v === undefined) continue;
+        const key = keys[i]!;
+        if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else out[key] = v;
       }
       return out;
     },
