@@ -33,12 +33,12 @@ export async function readText(file: string): Promise<string> {
 export async function readPlainDocument(file: string): Promise<ArazzoDocument> {
   const text = await readText(file);
   const { parseDocument } = await import('yaml');
-  const parsed = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const parsed = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = parsed.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    throw new CliError('DOCUMENT_PARSE', `${where}  ${first.message.split('\n')[0]}. Fix the YAML/JSON syntax (run "arazzo validate ${file}").`, { file });
+    throw new CliError('YAML_SYNTAX', `${where}  ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}. Fix the YAML/JSON syntax (run "arazzo validate ${file}").`, { file });
   }
   const data = parsed.toJS({ maxAliasCount: 100 }) as unknown;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
