@@ -147,8 +147,8 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
       try {
         compiled = compileWorkflows({ document, version, location, sources, components: document.components });
       } catch (err) {
-        if (!(err instanceof ArazzoError) || problems.every((p) => p.severity !== 'error')) throw err;
         // Compiling a document that already has errors may trip over them; those errors explain it.
+        if (problems.every((p) => p.severity !== 'error')) throw err;
       }
       if (compiled) {
         merge(problems, compiled.problems, location);
