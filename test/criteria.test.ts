@@ -213,6 +213,7 @@ describe('simple conditions: P8 precedence and semantics', () => {
     expect(passes("$response.body#/text == 'hello'", c)).toBe(true);
     expect(passes("$response.body#/name == 'o''brien'", c)).toBe(true);
     expect(passes("$response.header.Content-Type == 'APPLICATION/JSON'", c)).toBe(true);
+    expect(passes("$response.header.content-type!='text/html'&&$statusCode==200", c)).toBe(true);
     expect(passes("'abc' != 'ABC'", c)).toBe(false);
   });
 
@@ -298,6 +299,7 @@ describe('simple conditions: syntax errors with codes and offsets', () => {
     ['$inputs. == 1', 8, /input name/],
     ['$statusCode == 200 ? 1 : 0', 19, /"\? :"/],
     ['$statusCode & 1', 12, /use &&/],
+    ["$.status == 'ok'", 0, /type: jsonpath/],
   ];
   it.each(cases)('%s', (condition, offset, message) => {
     const err = errorOf(() => compileCriterion({ condition }, { version: '1.1' }));

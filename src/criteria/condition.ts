@@ -146,9 +146,13 @@ function gobbleToken(this: jsep.HookScope, env: { node?: jsep.Expression }): voi
     const result = matchRuntimeExpression(text, start, version, 'embedded');
     if (!result.ok) {
       this.index = result.offset;
-      const err = new Error(result.message) as Error & { index: number; description: string; code: string };
+      const jsonPath = text[start + 1] === '.' || text[start + 1] === '[';
+      const message = jsonPath
+        ? `"${text.slice(start, start + 2)}…" is JSONPath, not a runtime expression; use "type: jsonpath" with a "context", or a pointer such as "$response.body#/a"`
+        : result.message;
+      const err = new Error(message) as Error & { index: number; description: string; code: string };
       err.index = result.offset;
-      err.description = result.message;
+      err.description = message;
       err.code = result.code;
       throw err;
     }

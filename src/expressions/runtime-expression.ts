@@ -43,6 +43,8 @@ const ROOT_SET = new Set(RUNTIME_EXPRESSION_ROOTS);
 const ID_STRICT = /[A-Za-z0-9_-]/;
 const IDENTIFIER = /[A-Za-z0-9._-]/;
 const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+/** Header tokens inside conditions and strings: without `! & ' |`, which end an operand there. */
+const TCHAR_EMBEDDED = /[#$%*+\-.^_`~0-9A-Za-z]/;
 const EMBEDDED_STOP = /[\s(){}'"=<>!&|,;]/;
 const WORD_CHAR = /[A-Za-z0-9_]/;
 
@@ -183,7 +185,13 @@ function parseMessageSource(cur: Cursor, which: 'request' | 'response'): Parsed 
   switch (source) {
     case 'header': {
       expect(cur, '.', '"." after "header"');
-      const name = readName(cur, TCHAR, 'a header name');
+      let name = readName(cur, cur.mode === 'whole' ? TCHAR : TCHAR_EMBEDDED, 'a header name');
+      if (cur.mode === 'embedded') {
+        while (name.length > 1 && name.endsWith('.')) {
+          name = name.slice(0, -1);
+          cur.pos--;
+        }
+      }
       const lower = name.toLowerCase();
       return { root: which, segments: [which, 'header', name], evaluate: (ctx) => own(pick(ctx)?.headers, lower) };
     }
