@@ -215,9 +215,9 @@ describe('loading problems', () => {
     expect(problems.map((p) => [p.code, p.path])).toEqual([['SOURCE_TYPE_UNKNOWN', '$.sourceDescriptions[3].url']]);
   });
 
-  it('P1: an asyncapi source is UNSUPPORTED and is not read', async () => {
+  it('P1: an asyncapi source is ASYNCAPI_UNSUPPORTED and is not read', async () => {
     const { problems } = await load([{ name: 'events', url: '../apis/does-not-exist.yaml', type: 'asyncapi' as never }]);
-    expect(problems.map((p) => [p.code, p.path])).toEqual([['UNSUPPORTED', '$.sourceDescriptions[0].type']]);
+    expect(problems.map((p) => [p.code, p.path])).toEqual([['ASYNCAPI_UNSUPPORTED', '$.sourceDescriptions[0].type']]);
     expect(problems[0]!.message).toMatch(/AsyncAPI/);
   });
 

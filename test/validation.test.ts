@@ -40,7 +40,7 @@ const negativeCases: Array<[string, 'error' | 'warning', number, number]> = [
   ['STEP_TARGET_MISSING', 'error', 12, 9],
   ['STEP_TARGET_AMBIGUOUS', 'error', 12, 9],
   ['OPERATION_PATH_INVALID', 'error', 13, 9],
-  ['SOURCE_NOT_FOUND', 'error', 13, 9],
+  ['SOURCE_UNKNOWN', 'error', 13, 9],
   ['SOURCE_NOT_ARAZZO', 'error', 13, 9],
   ['WORKFLOW_NOT_FOUND', 'error', 13, 9],
   ['STEP_NOT_FOUND', 'error', 17, 13],
@@ -141,7 +141,7 @@ describe('a document with many problems', () => {
       'e REQUEST_BODY_ON_WORKFLOW_STEP@45:9',
       'w PARAMETER_IN_IGNORED@49:13',
       'e DEPENDS_ON_CYCLE@52:17',
-      'e SOURCE_NOT_FOUND@52:20',
+      'e SOURCE_UNKNOWN@52:20',
       'e OPERATION_PATH_INVALID@55:9',
       'e SCHEMA_RANGE@59:13',
       'e COMPONENT_NOT_FOUND@60:13',
@@ -174,14 +174,14 @@ describe('spec examples', () => {
 
   it('1.0.0 pet purchase, unfixed: wrong source case and a $steps expression without .outputs.', async () => {
     expect(summary(await validateFile('spec/pet-purchase-1.0.0.unfixed.arazzo.yaml'))).toEqual([
-      'SOURCE_NOT_FOUND@43:9',
+      'SOURCE_UNKNOWN@43:9',
       'STEP_REFERENCE_INVALID@56:7',
     ]);
   });
 
   it('1.0.1 pet purchase, unfixed: wrong source case and $steps.loginUser', async () => {
     expect(summary(await validateFile('spec/pet-purchase-1.0.1.unfixed.arazzo.yaml'))).toEqual([
-      'SOURCE_NOT_FOUND@43:9',
+      'SOURCE_UNKNOWN@43:9',
       'STEP_NOT_FOUND@50:13',
     ]);
   });

@@ -35,7 +35,7 @@ export const DOCUMENT_PROBLEM_CODES = {
   STEP_TARGET_MISSING: 'A step has none of operationId, operationPath, workflowId.',
   STEP_TARGET_AMBIGUOUS: 'A step has more than one of operationId, operationPath, workflowId.',
   OPERATION_PATH_INVALID: 'operationPath is not `{$sourceDescriptions.<name>.url}#<json-pointer>`.',
-  SOURCE_NOT_FOUND: 'A `$sourceDescriptions.<name>` reference names no source description.',
+  SOURCE_UNKNOWN: 'A `$sourceDescriptions.<name>` reference names no source description.',
   SOURCE_NOT_ARAZZO: 'A cross-document workflowId points at a source that is not an Arazzo document.',
   WORKFLOW_NOT_FOUND: 'A workflowId (step, action or dependsOn) names no workflow in this document.',
   STEP_NOT_FOUND: 'An action stepId names no step of the current workflow.',

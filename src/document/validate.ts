@@ -267,7 +267,7 @@ class SemanticChecker {
       const [, name = '', id = ''] = qualified;
       const source = this.sources.get(name);
       if (!source) {
-        this.error('SOURCE_NOT_FOUND', path, `${what} '${ref}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
+        this.error('SOURCE_UNKNOWN', path, `${what} '${ref}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
       } else if (source.type !== undefined && source.type !== 'arazzo') {
         this.error('SOURCE_NOT_ARAZZO', path, `${what} '${ref}' points into source '${name}' of type '${String(source.type)}'; a workflow can only come from an arazzo source.`);
       } else if (id === '') {
@@ -375,7 +375,7 @@ class SemanticChecker {
     const [, name = ''] = qualified;
     const source = this.sources.get(name);
     if (!source) {
-      this.error('SOURCE_NOT_FOUND', path, `operationId '${operationId}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
+      this.error('SOURCE_UNKNOWN', path, `operationId '${operationId}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
     } else if (source.type === 'asyncapi') {
       this.error('ASYNCAPI_UNSUPPORTED', path, `operationId '${operationId}' points into the AsyncAPI source '${name}'; AsyncAPI operations are not supported.`);
     }
@@ -395,7 +395,7 @@ class SemanticChecker {
     const name = match[1] ?? match[2] ?? '';
     const source = this.sources.get(name);
     if (!source) {
-      this.error('SOURCE_NOT_FOUND', path, `operationPath '${operationPath}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
+      this.error('SOURCE_UNKNOWN', path, `operationPath '${operationPath}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
     } else if (source.type === 'asyncapi') {
       this.error('ASYNCAPI_UNSUPPORTED', path, `operationPath '${operationPath}' points into the AsyncAPI source '${name}'; AsyncAPI operations are not supported.`);
     }
@@ -605,7 +605,7 @@ class SemanticChecker {
       if (/\.(operationId|operationPath|workflowId)$/.test(path)) continue;
       if (!this.sources.has(name) && !reported.has(`src|${name}|${path}`)) {
         reported.add(`src|${name}|${path}`);
-        this.error('SOURCE_NOT_FOUND', path, `'$sourceDescriptions.${name}' names no source description (defined: ${quoteList(this.sources.keys())}). Names are case-sensitive.`);
+        this.error('SOURCE_UNKNOWN', path, `'$sourceDescriptions.${name}' names no source description (defined: ${quoteList(this.sources.keys())}). Names are case-sensitive.`);
       }
     }
   }

@@ -99,7 +99,7 @@ async function loadOne(
   });
 
   if (declaredType === 'asyncapi') {
-    return problem('UNSUPPORTED', `source "${name}" is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`, `${path}.type`);
+    return problem('ASYNCAPI_UNSUPPORTED', `source "${name}" is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`, `${path}.type`);
   }
   if (declaredType !== undefined && declaredType !== 'openapi' && declaredType !== 'arazzo') {
     return problem('SOURCE_TYPE_UNKNOWN', `source "${name}" has type "${declaredType}"; use "openapi" or "arazzo"`, `${path}.type`);
@@ -137,7 +137,7 @@ async function loadOne(
     return problem('SOURCE_TYPE_UNKNOWN', `source "${name}" (${where}) has no "type" and its root has none of "openapi", "swagger" or "arazzo"; set type: openapi or type: arazzo, or fix the url`);
   }
   if (type === 'asyncapi') {
-    return problem('UNSUPPORTED', `source "${name}" (${where}) is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`);
+    return problem('ASYNCAPI_UNSUPPORTED', `source "${name}" (${where}) is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`);
   }
   if (declaredType !== undefined && sniffed !== undefined && sniffed !== declaredType) {
     return problem('SOURCE_TYPE_MISMATCH', `source "${name}" is declared as type "${declaredType}" but ${where} is an ${sniffed} document; set type: ${sniffed} or fix the url`, `${path}.type`);
@@ -166,7 +166,7 @@ async function loadArazzo(name: string, url: URL, path: string, options: LoadSou
   const file = options.location;
   if (!options.loadArazzoSource) {
     return {
-      problems: [{ code: 'UNSUPPORTED', message: `source "${name}" (${where}) is an Arazzo document, but no Arazzo loader was given; load through loadArazzo()`, severity: 'error', path: `${path}.url`, file }],
+      problems: [{ code: 'ARAZZO_LOADER_MISSING', message: `source "${name}" (${where}) is an Arazzo document, but no Arazzo loader was given; load through loadArazzo()`, severity: 'error', path: `${path}.url`, file }],
     };
   }
   try {

@@ -115,7 +115,7 @@ export function resolveOperation(
 function sourceProblem(name: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions, field: string, text: string): OperationResolution {
   const sd = declared(opts, name);
   if (sd?.type === 'asyncapi') {
-    return { problem: mkProblem('UNSUPPORTED', `"${text}" targets the AsyncAPI source "${name}"; AsyncAPI steps are not supported`, opts, field) };
+    return { problem: mkProblem('ASYNCAPI_UNSUPPORTED', `"${text}" targets the AsyncAPI source "${name}"; AsyncAPI steps are not supported`, opts, field) };
   }
   if (sd) {
     return { problem: mkProblem('SOURCE_NOT_LOADED', `"${text}" targets source "${name}", which failed to load (see the problem on that source)`, opts, field), cascade: true };
