@@ -32,7 +32,7 @@ function pollRun(): RunEvent[] {
     stepFinished('createJob', 0, { method: 'POST', url: 'http://127.0.0.1:1/api/jobs', statusCode: 201, action: { name: 'created', type: 'goto', stepId: 'pollJob' } }),
   ];
   for (let i = 0; i < 5; i++) {
-    events.push(stepFinished('pollJob', 1000 + i * 15_500, { outputs: { state: i < 4 ? 'initializing' : 'running', big: { nested: true } } }));
+    events.push(stepFinished('pollJob', 1000 + i * 15_500, { outputs: { endpointName: 'demo', state: i < 4 ? 'initializing' : 'running', big: { nested: true } } }));
   }
   return events;
 }

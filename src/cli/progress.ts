@@ -128,10 +128,7 @@ export class ProgressRenderer {
   private pollLine(r: StepRecord, poll: Poll, depth: number): string {
     const s = this.style;
     const mark = r.outcome === 'succeeded' ? s.yellow('⟳') : s.red('✖');
-    const outputs = Object.entries(r.outputs ?? {})
-      .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
-      .slice(0, 3)
-      .map(([k, v]) => `${k}=${showValue(v, 40)}`);
+    const outputs = pollOutputs(r.outputs ?? {}).map(([k, v]) => `${k}=${showValue(v, 40)}`);
     const status = r.statusCode !== undefined ? colourStatus(r.statusCode, s) : '';
     return [
       `${this.indent(depth)}${mark} ${s.bold(r.stepId)}`,
@@ -143,6 +140,13 @@ export class ProgressRenderer {
       .filter((p) => p !== '')
       .join('  ');
   }
+}
+
+/** What a poll is waiting for: state-like outputs first (`state`, `status`, `phase`, `progress`), at most two scalars. */
+function pollOutputs(outputs: Record<string, unknown>): Array<[string, unknown]> {
+  const scalars = Object.entries(outputs).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+  const stateLike = scalars.filter(([k]) => /state|status|phase|progress|ready/i.test(k));
+  return (stateLike.length > 0 ? stateLike : scalars).slice(0, 2);
 }
 
 function colourStatus(code: number, s: Style): string {
