@@ -184,6 +184,16 @@ describe('the seed workflow conditions (jsonpath comparison form, P10)', () => {
     expect(run(c, withBody({ count: 1, items: [{ id: 1 }] })).passed).toBe(false);
   });
 
+  it('1.1: {$…} parts are substituted into the comparison text before it runs', () => {
+    const c: Criterion = { context: '$response.body', condition: "$.status.state == '{$inputs.wanted}' && $.count > {$inputs.min}", type: 'jsonpath' };
+    expect(run(c, withBody({ status: { state: 'running' }, count: 3 }, { inputs: { wanted: 'running', min: 2 } })).passed).toBe(true);
+    expect(run(c, withBody({ status: { state: 'running' }, count: 3 }, { inputs: { wanted: 'pending', min: 2 } })).passed).toBe(false);
+    expect(run(c, withBody({ status: { state: 'running' }, count: 3 }, { inputs: { wanted: 'running', min: 5 } })).passed).toBe(false);
+    const broken = run(c, withBody({ status: { state: 'running' }, count: 3 }, { inputs: { wanted: 'running', min: 'abc' } }));
+    expect(broken.passed).toBe(false);
+    expect(broken.error).toContain('unknown name "abc"');
+  });
+
   it('the seed step criteria "$statusCode == 201" / "== 200"', () => {
     expect(passes('$statusCode == 201', context({ statusCode: 201 }))).toBe(true);
     expect(passes('$statusCode == 201', context({ statusCode: 200 }))).toBe(false);

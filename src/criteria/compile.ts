@@ -194,10 +194,13 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
     };
   }
 
-  // 2. The comparison form: operands are queries against the context.
-  let condition: CompiledCondition;
+  // 2. The comparison form: operands are queries against the context. 1.1 `{$…}` parts are
+  //    substituted into the text first (as for a single query); the text is checked at load with
+  //    each part replaced by a placeholder, and parsed once per distinct substituted text.
+  const embedded = text.includes('{$');
+  const options = { version, mode: 'jsonpath' as const, dialect };
   try {
-    condition = parseCondition(text, { version, mode: 'jsonpath', dialect });
+    parseCondition(embedded ? text.replace(/\{\$[^}]*\}/g, '0') : text, options);
   } catch (err) {
     const single = singleError instanceof JsonPathSyntaxError ? singleError : undefined;
     const usesOperators = /==|!=|<|>|&&|\|\|/.test(text);
@@ -207,6 +210,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
     if (err instanceof ArazzoError) throw err;
     throw criterionError(`Invalid jsonpath condition "${text}": ${errorText(err)}`);
   }
+  const condition = templated(text, version, (t) => parseCondition(t, options));
   return {
     criterion,
     kind: 'jsonpath',
@@ -216,7 +220,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
       const bad = noData(value);
       if (bad) return bad;
       try {
-        return condition.evaluate(ctx, jsonData(value)) === true ? PASS : FAIL;
+        return condition.get(ctx).evaluate(ctx, jsonData(value)) === true ? PASS : FAIL;
       } catch (err) {
         return failWith(errorText(err));
       }
