@@ -107,3 +107,24 @@ describe('arazzo list', () => {
     expect(io.out).toMatch(/password {2}string {3}optional, secret\n/);
   });
 });
+
+describe('input descriptions', () => {
+  it('follow $ref into components.inputs and treat format: password as secret', () => {
+    const doc = {
+      arazzo: '1.0.1',
+      info: { title: 't', version: '1' },
+      sourceDescriptions: [],
+      components: {
+        inputs: {
+          login: { type: 'object', required: ['user'], properties: { user: { type: 'string' }, pass: { $ref: '#/components/inputs/secret' } } },
+          secret: { type: 'string', format: 'password', default: 'changeme' },
+        },
+      },
+      workflows: [{ workflowId: 'w', inputs: { $ref: '#/components/inputs/login' }, steps: [] }],
+    } as unknown as ArazzoDocument;
+    expect(listWorkflows(doc)[0]!.inputs).toEqual([
+      { name: 'user', type: 'string', required: true, secret: false },
+      { name: 'pass', type: 'string', required: false, default: '***', secret: true },
+    ]);
+  });
+});
