@@ -14,6 +14,10 @@ function cancelled(signal: AbortSignal): unknown {
 /** The real clock: Date.now() and setTimeout. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  setTimer(ms: number, fn: () => void): () => void {
+    const timer = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(timer);
+  },
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(cancelled(signal));
     if (ms <= 0) return Promise.resolve();
@@ -85,6 +89,16 @@ export class ManualClock implements Clock {
     });
   }
 
+  setTimer(ms: number, fn: () => void): () => void {
+    const sleeper: Sleeper = { at: this.time + Math.max(0, ms), seq: this.seq++, resolve: fn };
+    this.sleepers.push(sleeper);
+    this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    return () => {
+      const i = this.sleepers.indexOf(sleeper);
+      if (i >= 0) this.sleepers.splice(i, 1);
+    };
+  }
+
   /** Move time forward by `ms`, waking every sleeper due by then. */
   async advance(ms: number): Promise<void> {
     const target = this.time + ms;
@@ -116,3 +130,13 @@ export class ManualClock implements Clock {
 async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
 }
+
+/** Run `fn` after `ms` on `clock`; returns a cancel function. Uses `setTimer` when the clock has it. */
+export function startTimer(clock: Clock, ms: number, fn: () => void): () => void {
+  if (clock.setTimer) return clock.setTimer(ms, fn);
+  const ac = new AbortController();
+  clock.sleep(ms, ac.signal).then(fn, () => undefined);
+  return () => ac.abort(TIMER_CANCELLED);
+}
+
+const TIMER_CANCELLED = new ArazzoError('TIMER_CANCELLED', 'timer cancelled');

@@ -379,9 +379,15 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
   if (!frame) return;
   const plan = planFor(rt, frame.doc, frame.wf);
   const step = plan.steps[frame.index] as StepPlan;
-  const base = frameContext(rt, state, frame);
+  const base = docBase(documentAt(rt.root, frame.doc));
   const ctx: EvalContext = {
-    ...base,
+    inputs: frame.inputs,
+    outputs: frame.outputs,
+    steps: frame.steps,
+    workflows: state.workflows,
+    sourceDescriptions: base.sourceDescriptions,
+    components: base.components,
+    self: base.self,
     url: result.url,
     method: result.method,
     statusCode: result.response?.statusCode,
@@ -426,20 +432,29 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
       };
     }
   }
-  const info = {
-    startedAt: result.startedAt,
-    durationMs: result.durationMs,
-    ...(result.response ? { statusCode: result.response.statusCode } : {}),
-    ...(result.method ? { method: result.method } : {}),
-    ...(result.url ? { url: result.url } : {}),
-    ...(error ? { error } : {}),
-    ...(result.response ? optionalRetryAfter(retryAfterMs(result.response.headers['retry-after'], rt.now())) : {}),
-  };
+  const info: OutcomeInfo = { startedAt: result.startedAt, durationMs: result.durationMs };
+  if (result.response) {
+    info.statusCode = result.response.statusCode;
+    const ra = result.response.headers['retry-after'];
+    if (ra !== undefined) {
+      const ms = retryAfterMs(ra, rt.now());
+      if (ms !== undefined) info.retryAfterMs = ms;
+    }
+  }
+  if (result.method) info.method = result.method;
+  if (result.url) info.url = result.url;
+  if (error) info.error = error;
   applyOutcome(rt, state, frame, step, success, ctx, info);
 }
 
-function optionalRetryAfter(ms: number | undefined): { retryAfterMs?: number } {
-  return ms === undefined ? {} : { retryAfterMs: ms };
+interface OutcomeInfo {
+  startedAt: number;
+  durationMs: number;
+  statusCode?: number;
+  method?: string;
+  url?: string;
+  error?: RunErrorInfo;
+  retryAfterMs?: number;
 }
 
 /** A child frame is over: hand its result to the frame below it. */

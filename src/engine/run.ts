@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArazzoError } from '../errors.js';
 import type { LoadedDocument } from '../document/loaded.js';
-import { systemClock } from './clock.js';
+import { startTimer, systemClock } from './clock.js';
 import { Masker } from './mask.js';
 import { abortRun, next, runTimeoutError, planFor, type Effect, type EventInput, type Executed, type Runtime } from './next.js';
 import { buildRequest, responseView } from './request.js';
@@ -134,12 +134,13 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     if (options.signal.aborted) onUserAbort();
     else options.signal.addEventListener('abort', onUserAbort, { once: true });
   }
-  const timers = new AbortController();
+  let cancelRunTimer: () => void = () => undefined;
+  let requestControl = new AbortController();
+  run.signal.addEventListener('abort', () => requestControl.abort(run.signal.reason), { once: true });
   if (limits.timeoutMs !== undefined) {
     const remaining = Math.max(0, state.startedAt + limits.timeoutMs - clock.now());
-    clock.sleep(remaining, timers.signal).then(
-      () => run.abort(new ArazzoError('RUN_TIMEOUT', runTimeoutError(limits.timeoutMs as number).message, { limit: limits.timeoutMs })),
-      () => undefined,
+    cancelRunTimer = startTimer(clock, remaining, () =>
+      run.abort(new ArazzoError('RUN_TIMEOUT', runTimeoutError(limits.timeoutMs as number).message, { limit: limits.timeoutMs })),
     );
   }
 
@@ -193,7 +194,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
       if (options.onCheckpoint) await options.onCheckpoint(structuredClone(state));
     }
   } finally {
-    timers.abort();
+    cancelRunTimer();
     options.signal?.removeEventListener('abort', onUserAbort);
   }
 
@@ -239,14 +240,12 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
       emitRaw({ type: 'request.sent', workflowId: effect.frame.wf, stepId: step.stepId, request: summary });
     }
 
-    const reqAbort = new AbortController();
-    const onRunAbort = (): void => reqAbort.abort(run.signal.reason);
-    run.signal.addEventListener('abort', onRunAbort, { once: true });
-    const timer = new AbortController();
+    // Requests of a run are sequential, so one controller serves them all until something aborts it.
+    if (requestControl.signal.aborted) requestControl = new AbortController();
+    const reqAbort = requestControl;
     const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < requestTimeoutMs;
     const timeout = stepTimeout ? (step.timeoutMs as number) : requestTimeoutMs;
-    clock.sleep(timeout, timer.signal).then(
-      () =>
+    const cancelTimer = startTimer(clock, timeout, () =>
         reqAbort.abort(
           stepTimeout
             ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
@@ -254,7 +253,6 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
                 limit: timeout,
               }),
         ),
-      () => undefined,
     );
     try {
       const response = await http.send(req, { signal: reqAbort.signal, maxBodyBytes, followRedirects: false });
@@ -276,8 +274,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
       const info = errorInfo(err);
       return { url: req.url, method: req.method, request: built.view, error: { code: info.code, message: masker.text(info.message) }, startedAt, durationMs: clock.now() - startedAt };
     } finally {
-      timer.abort();
-      run.signal.removeEventListener('abort', onRunAbort);
+      cancelTimer();
     }
   }
 }

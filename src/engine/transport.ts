@@ -9,6 +9,8 @@ import type { HttpClient, HttpRequest, HttpResponse, SendOptions } from './types
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher?: Dispatcher };
+
 let sharedAgent: Agent | undefined;
 let sharedProxyAgent: EnvHttpProxyAgent | undefined;
 
@@ -72,26 +74,44 @@ export class UndiciHttpClient implements HttpClient {
     }
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(req.url, {
-        method: req.method as Dispatcher.HttpMethod,
-        headers: req.headers as Record<string, string>,
-        body: req.body ?? null,
-        dispatcher,
-        signal: options.signal,
-        ...(options.timeoutMs ? { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs } : {}),
-      });
+      const opts: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = { method: req.method as Dispatcher.HttpMethod, dispatcher };
+      // Only what is set: empty headers, a null body or an absent signal still cost undici work.
+      for (const _ in req.headers) {
+        opts.headers = req.headers as Record<string, string>;
+        break;
+      }
+      if (req.body !== undefined) opts.body = req.body;
+      if (options.signal) opts.signal = options.signal;
+      if (options.timeoutMs) {
+        opts.headersTimeout = options.timeoutMs;
+        opts.bodyTimeout = options.timeoutMs;
+      }
+      res = await request(req.url, opts);
     } catch (err) {
       throw abortReason(options.signal, timeoutOrConnection(req, err, options));
     }
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.headers)) {
+    const raw = res.headers;
+    for (const name in raw) {
+      const value = raw[name];
       if (value === undefined) continue;
-      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(name.toLowerCase() === 'set-cookie' ? '\n' : ', ') : value;
+      headers[name] = typeof value === 'string' ? value : value.join(name === 'set-cookie' ? '\n' : ', ');
     }
-    const declared = Number(headers['content-length']);
-    if (Number.isFinite(declared) && declared > max) {
-      res.body.destroy();
-      throw tooLarge(req, max);
+    const lengthHeader = headers['content-length'];
+    if (lengthHeader !== undefined) {
+      const declared = Number(lengthHeader);
+      if (declared > max) {
+        res.body.destroy();
+        throw tooLarge(req, max);
+      }
+      if (Number.isFinite(declared)) {
+        // undici enforces Content-Length, so the declared size bounds what text() reads.
+        try {
+          return { statusCode: res.statusCode, headers, bodyText: await res.body.text() };
+        } catch (err) {
+          throw abortReason(options.signal, timeoutOrConnection(req, err, options));
+        }
+      }
     }
     const chunks: Buffer[] = [];
     let size = 0;

@@ -49,6 +49,11 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with ArazzoError RUN_CANCELLED when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional fast path for timeouts: call `fn` once after `ms` unless the returned cancel function
+   * is called first. The engine falls back to `sleep` + AbortController when absent.
+   */
+  setTimer?(ms: number, fn: () => void): () => void;
 }
 
 // ---------------------------------------------------------------- events
