@@ -1,6 +1,8 @@
 /**
  * The Hugging Face Inference Endpoints simulator, driven with plain HTTP requests and a fake clock.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
@@ -439,5 +441,27 @@ describe('simulator command line', () => {
       elasticsearch: false,
     });
     expect(parseSimulatorArgs(['--help'])).toBe('help');
+  });
+
+  it('starts from the built command line on the chosen port and serves the API', async () => {
+    const cliPath = fileURLToPath(new URL('../dist/simulator/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cliPath, '--port', '0', '--token', TOKEN, '--namespace', 'acme', '--create-status', '201'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1] as string);
+        });
+        child.on('exit', (code) => reject(new Error(`simulator exited with ${code}: ${out}`)));
+      });
+      const created = await call(`${url}/v2/endpoint/acme`, 'POST', endpointBody('from-cli'));
+      expect(created.status).toBe(201);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
   });
 });

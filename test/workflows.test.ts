@@ -400,3 +400,25 @@ describe('deploy-and-wait through the built CLI', () => {
     expect(s.requestCount()).toBe(0);
   });
 });
+
+describe('npm run demo', () => {
+  it('runs deploy-and-wait against the in-process simulator and exits with the CLI exit code', async () => {
+    const demo = `${ROOT}dist/demo/demo.js`;
+    const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [demo, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+    const ok = await run(['--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ status: 'succeeded', outputs: { endpointName: 'demo-gpt2', state: 'running' } });
+    const failed = await run(['--fail-deploy', '--json']);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).outputs.message).toContain('Endpoint failed to deploy');
+  }, 60_000);
+});
