@@ -240,6 +240,33 @@ describe('management API: the endpoint lifecycle', () => {
     expect((await call(`${sim.url}/v2/endpoint/acme/ep`)).body.status.state).toBe('running');
   });
 
+  it('holds a request during a cold start when X-Scale-Up-Timeout covers it', async () => {
+    let t = Date.UTC(2025, 0, 1);
+    const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], clock });
+    await call(`${sim.url}/v2/endpoint/acme`, 'POST', endpointBody('ep'));
+    t += DEPLOY_MS;
+    const url = (await call(`${sim.url}/v2/endpoint/acme/ep/scale-to-zero`, 'POST')).body.status.url;
+    expect((await call(`${url}/health`, 'GET', undefined, { ...AUTH, 'x-scale-up-timeout': '10' })).status).toBe(503);
+    const before = t;
+    const held = await call(url, 'POST', { inputs: 'hi' }, { ...AUTH, 'x-scale-up-timeout': '60' });
+    expect(held.status).toBe(200);
+    expect(held.body[0]).toHaveLength(384);
+    expect(t - before).toBe(30_000);
+    expect((await call(`${sim.url}/v2/endpoint/acme/ep`)).body.status.state).toBe('running');
+  });
+
+  it('pages the list with limit and cursor', async () => {
+    const { sim } = await start();
+    for (const name of ['a1', 'a2', 'a3']) await call(`${sim.url}/v2/endpoint/acme`, 'POST', endpointBody(name));
+    const first = (await call(`${sim.url}/v2/endpoint/acme?limit=2`)).body;
+    expect(first.items.map((e: { name: string }) => e.name)).toEqual(['a1', 'a2']);
+    const second = (await call(`${sim.url}/v2/endpoint/acme?limit=2&cursor=${first.nextCursor}`)).body;
+    expect(second.items.map((e: { name: string }) => e.name)).toEqual(['a3']);
+    expect(second.nextCursor).toBeNull();
+    expect((await call(`${sim.url}/v2/endpoint/acme?search=2`)).body.items).toHaveLength(1);
+  });
+
   it('scales to zero by itself after scaleToZeroTimeout idle minutes when minReplica is 0', async () => {
     const { sim, clock } = await start();
     const body = endpointBody('idle', {

@@ -117,7 +117,13 @@ function list(ctx: SimContext, namespace: string, query: URLSearchParams, now: n
     .filter((ep) => !search || ep.name.includes(search))
     .filter((ep) => !tags || tags.every((t) => (ep.config['tags'] as string[]).includes(t)))
     .map((ep) => view(ctx, ep, now));
-  return json(200, { items });
+  const limit = Number(query.get('limit') ?? 20);
+  const size = Number.isInteger(limit) && limit > 0 ? limit : 20;
+  const start = Math.max(0, Number(query.get('cursor') ?? 0) || 0);
+  const page = items.slice(start, start + size);
+  const next = start + size < items.length ? String(start + size) : null;
+  const prev = start > 0 ? String(Math.max(0, start - size)) : null;
+  return json(200, { items: page, nextCursor: next, prevCursor: prev });
 }
 
 function create(ctx: SimContext, namespace: string, body: unknown, user: EndpointRecord['createdBy'], now: number): Reply {

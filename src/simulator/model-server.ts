@@ -41,7 +41,12 @@ function reply(repository: string, prompt: string): string {
   return `This is a simulated answer from ${repository} to: "${short}"`;
 }
 
-export function handleModel(ctx: SimContext, req: IncomingMessage, method: string, id: string, rest: string, body: unknown): Reply {
+/**
+ * Serves a request to a deployed endpoint. While a scaled-to-zero endpoint starts a replica it
+ * answers 503, unless the request sets `X-Scale-Up-Timeout: <seconds>` long enough to hold it
+ * until the replica is ready (waited on the simulator clock).
+ */
+export async function handleModel(ctx: SimContext, req: IncomingMessage, method: string, id: string, rest: string, body: unknown): Promise<Reply> {
   const ep = ctx.endpointsById.get(id);
   if (!ep) return modelError(404, `No endpoint is served at /endpoints/${id}`, 'not_found');
   if (ep.config['type'] !== 'public') {
@@ -50,15 +55,24 @@ export function handleModel(ctx: SimContext, req: IncomingMessage, method: strin
       return modelError(401, 'This endpoint is not public: send a valid Hugging Face token as "Authorization: Bearer <token>"', 'unauthorized');
     }
   }
-  const now = ctx.now();
+  let now = ctx.now();
   settle(ep, now, ctx.timings);
-  const state = stateOf(ep, ctx.timings, now);
+  let state = stateOf(ep, ctx.timings, now);
   if (state === 'scaledToZero') {
     ep.phase = { kind: 'waking', since: now };
     recordLog(ep, now, 'Request received while scaled to zero; starting a replica');
-    return modelError(503, 'The endpoint is scaled to zero and is starting a replica; retry shortly', 'unavailable');
   }
-  if (ep.phase.kind === 'waking') return modelError(503, 'The endpoint is starting a replica after scale-to-zero; retry shortly', 'unavailable');
+  if (ep.phase.kind === 'waking') {
+    const holdSeconds = Number(req.headers['x-scale-up-timeout']);
+    const remaining = ep.phase.since + ctx.timings.coldStartMs - now;
+    if (!(holdSeconds * 1000 >= remaining)) {
+      return modelError(503, 'The endpoint is scaled to zero and is starting a replica; retry shortly or send X-Scale-Up-Timeout', 'unavailable');
+    }
+    await (ctx.clock.sleep ? ctx.clock.sleep(remaining) : new Promise((r) => setTimeout(r, remaining)));
+    now = Math.max(ctx.now(), ep.phase.since + ctx.timings.coldStartMs);
+    settle(ep, now, ctx.timings);
+    state = stateOf(ep, ctx.timings, now);
+  }
   if (state !== 'running' && state !== 'updating' && state !== 'updateFailed') {
     return modelError(503, `The endpoint is ${state}, not running`, 'unhealthy');
   }
