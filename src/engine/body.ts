@@ -10,9 +10,16 @@ import { scalarText } from './serialize.js';
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
+const jsonTypes = new Map<string, boolean>();
+
 export function isJsonMediaType(ct: string): boolean {
-  const base = ct.split(';')[0]!.trim().toLowerCase();
-  return base === 'application/json' || base.endsWith('+json');
+  let known = jsonTypes.get(ct);
+  if (known === undefined) {
+    const base = ct.split(';')[0]!.trim().toLowerCase();
+    known = base === 'application/json' || base.endsWith('+json');
+    if (jsonTypes.size < 256) jsonTypes.set(ct, known);
+  }
+  return known;
 }
 
 export function isXmlMediaType(ct: string): boolean {

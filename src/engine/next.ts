@@ -24,8 +24,10 @@ export interface Runtime {
   readonly timeoutMs?: number;
   now(): number;
   emit(event: EventInput): void;
-  /** Called with every finished step execution (history, checkpoint hooks). */
+  /** Called with every finished step execution (history, events). */
   record(rec: StepRecord): void;
+  /** False when nobody listens: step records are then not built at all. */
+  readonly recording?: boolean;
 }
 
 /** The outcome of executing an operation step's request. */
@@ -197,7 +199,15 @@ function failRun(rt: Runtime, state: RunState, error: RunErrorInfo): void {
   state.frames.length = 0;
 }
 
+const summaries = new WeakMap<ActionPlan, ActionSummary>();
+
 function summary(a: ActionPlan): ActionSummary {
+  let s = summaries.get(a);
+  if (!s) summaries.set(a, (s = makeSummary(a)));
+  return s;
+}
+
+function makeSummary(a: ActionPlan): ActionSummary {
   return {
     name: a.name,
     type: a.type,
@@ -262,7 +272,7 @@ function applyOutcome(
   // A side trip of a retry with stepId: go back and retry the step that asked for it.
   if (frame.returnTo !== undefined && frame.returnTo !== frame.index) {
     const back = frame.returnTo;
-    rt.record(record(frame, step, success, outputs, info, undefined));
+    if (rt.recording !== false) rt.record(record(frame, step, success, outputs, info, undefined));
     frame.index = back;
     frame.returnTo = undefined;
     frame.prepared = true;
@@ -281,8 +291,8 @@ function applyOutcome(
     chosen = a;
     break;
   }
-  const action: ActionSummary = chosen ? summary(chosen) : { name: success ? 'next' : 'fail', type: success ? 'next' : 'fail' };
-  rt.record(record(frame, step, success, outputs, info, action));
+  const action: ActionSummary = chosen ? summary(chosen) : success ? NEXT : FAIL;
+  if (rt.recording !== false) rt.record(record(frame, step, success, outputs, info, action));
   if (chosen) rt.emit({ type: 'action.taken', workflowId: frame.wf, stepId: step.stepId, kind: success ? 'success' : 'failure', action });
 
   const stepError: RunErrorInfo = info.error ?? {
@@ -372,6 +382,8 @@ function record(
 }
 
 const EXCERPT = 500;
+const NEXT: ActionSummary = Object.freeze({ name: 'next', type: 'next' });
+const FAIL: ActionSummary = Object.freeze({ name: 'fail', type: 'fail' });
 
 /** Apply the result of an operation step's request. */
 function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {

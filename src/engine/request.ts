@@ -17,9 +17,19 @@ export interface BuiltRequest {
 }
 
 /** The base URL of an operation: `servers` override > first OpenAPI server (variables at defaults). */
+const serverCache = new WeakMap<OperationInfo, string>();
+
 export function baseUrlFor(op: OperationInfo, overrides: Readonly<Record<string, string>> | undefined, sourceLocation?: string): string {
   const override = overrides?.[op.sourceName];
   if (override) return override;
+  const cached = serverCache.get(op);
+  if (cached !== undefined) return cached;
+  const url = computeBaseUrl(op, sourceLocation);
+  serverCache.set(op, url);
+  return url;
+}
+
+function computeBaseUrl(op: OperationInfo, sourceLocation: string | undefined): string {
   const server: ServerInfo = op.servers[0] ?? { url: '/', variables: {} };
   let url = server.url.replace(/\{([^}]+)\}/g, (m, name: string) => server.variables[name]?.default ?? m);
   if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
@@ -118,7 +128,7 @@ export async function buildRequest(
     }
   }
 
-  let path = op.pathTemplate.replace(/\{([^}]+)\}/g, (m, name: string) => {
+  let path = !op.pathTemplate.includes('{') ? op.pathTemplate : op.pathTemplate.replace(/\{([^}]+)\}/g, (m, name: string) => {
     const v = pathValues.get(name);
     if (v === undefined) {
       if (!missing.some((x) => x.startsWith(`${name} (path)`))) missing.push(`${name} (path)`);

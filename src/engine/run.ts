@@ -121,6 +121,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
     now: () => clock.now(),
     emit: emitRaw,
+    recording: Boolean(history || listener),
     record(rec) {
       if (history) history.push(masker.value(rec));
       if (listener) emitRaw({ type: 'step.finished', workflowId: rec.workflowId, stepId: rec.stepId, record: rec });
