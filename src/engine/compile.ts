@@ -106,14 +106,11 @@ class Compiler {
   }
 
   component<T>(kind: 'parameters' | 'successActions' | 'failureActions', ref: string, path: string): T | undefined {
+    // Bad references are reported by the validator (COMPONENT_REFERENCE_INVALID, COMPONENT_NOT_FOUND).
+    void path;
     const prefix = `$components.${kind}.`;
-    if (!ref.startsWith(prefix)) {
-      this.problem('REFERENCE_INVALID', `Reference "${ref}" must start with ${prefix}.`, path);
-      return undefined;
-    }
-    const found = this.input.components?.[kind]?.[ref.slice(prefix.length)];
-    if (!found) this.problem('REFERENCE_UNRESOLVED', `Reference "${ref}" does not resolve to a components.${kind} entry.`, path);
-    return found as T | undefined;
+    if (!ref.startsWith(prefix)) return undefined;
+    return this.input.components?.[kind]?.[ref.slice(prefix.length)] as T | undefined;
   }
 
   /** Resolve a list of parameters / reusable parameter objects (value override applied). */
@@ -180,8 +177,8 @@ class Compiler {
       if (!a || typeof a !== 'object') return;
       let stepIndex: number | undefined;
       if (a.stepId !== undefined) {
+        // An unknown stepId is reported by the validator (STEP_NOT_FOUND).
         stepIndex = stepIds.get(a.stepId);
-        if (stepIndex === undefined) this.problem('ACTION_TARGET_MISSING', `Action "${a.name}" targets step "${a.stepId}", which is not in this workflow.`, `${at}.stepId`);
       }
       const workflow = a.workflowId !== undefined ? this.workflowRef(a.workflowId, at) : undefined;
       const params = this.parameterList(a.parameters, `${at}.parameters`).map(({ p, path: pp }) => ({

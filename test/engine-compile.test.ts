@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { DocumentError } from '../src/errors.js';
+import { loadDoc } from './engine-helpers.js';
+
+describe('plan compilation at load', () => {
+  it('warns about bare expressions inside strings (P28), suggesting the braced form', async () => {
+    const doc = await loadDoc([
+      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ name: 'id', in: 'path', value: 'item-$inputs.id' }, { name: 'X-Trace', in: 'header', value: 'Bearer $inputs.token' }] }] },
+    ]);
+    const bare = doc.warnings.filter((w) => w.code === 'EXPRESSION_BARE');
+    expect(bare.map((w) => w.path)).toContain('$.workflows[0].steps[0].parameters[1].value');
+    expect(bare.find((w) => w.path.endsWith('parameters[1].value'))?.message).toContain('{$inputs.token}');
+  });
+
+  it('warns when a parameter (name, in) is not defined on the target operation', async () => {
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', parameters: [{ name: 'verbose', in: 'query', value: true }] }] }]);
+    const w = doc.warnings.find((p) => p.code === 'PARAMETER_NOT_IN_OPERATION');
+    expect(w).toMatchObject({ severity: 'warning', path: '$.workflows[0].steps[0].parameters[0]' });
+    expect(w?.message).toContain('verbose');
+  });
+
+  it('reports a malformed criterion and a bad extension as errors with JSON paths', async () => {
+    const err = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [{ stepId: 's', operationId: 'getStatus', 'x-delay': -1, successCriteria: [{ condition: '$statusCode == == 200' }] }],
+      },
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DocumentError);
+    const problems = (err as DocumentError).problems;
+    expect(problems.find((p) => p.code === 'STEP_EXTENSION_INVALID')?.path).toBe('$.workflows[0].steps[0].x-delay');
+    expect(problems.find((p) => p.path.startsWith('$.workflows[0].steps[0].successCriteria[0]'))?.severity).toBe('error');
+  });
+
+  it('merges workflow-level and step parameters (step wins on name+in) and actions (step first, P13)', async () => {
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        parameters: [{ name: 'X-Trace', in: 'header', value: 'wf' }, { name: 'label', value: 'for workflow steps only' }],
+        successActions: [{ name: 'done', type: 'end' }, { name: 'shared', type: 'end' }],
+        steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ name: 'x-trace', in: 'header', value: 'step' }, { name: 'id', in: 'path', value: 1 }], onSuccess: [{ name: 'shared', type: 'goto', stepId: 's' }] }],
+      },
+    ]);
+    const step = doc.workflows.get('w')!.steps[0]!;
+    expect(step.parameters.map((p) => `${p.name}:${p.in}`)).toEqual(['x-trace:header', 'id:path']);
+    expect(step.onSuccess.map((a) => `${a.name}:${a.origin}`)).toEqual(['shared:step', 'done:workflow']);
+  });
+});
