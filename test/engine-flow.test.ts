@@ -261,3 +261,34 @@ describe('inputs (P19)', () => {
     await expect(runWorkflow(doc, 'nope', {})).rejects.toMatchObject({ code: 'WORKFLOW_NOT_FOUND' });
   });
 });
+
+describe('workflows in other documents and retry targets', () => {
+  it('runs a workflow step whose workflow lives in an arazzo source, and retries after running a workflow', async () => {
+    let authorized = false;
+    server = await startServer((req, res) => {
+      if (req.url === '/base/token') {
+        authorized = true;
+        return json(res, 200, { token: 'cross-doc-token' });
+      }
+      json(res, authorized ? 200 : 401, {});
+    });
+    const doc = await loadDoc(
+      [
+        {
+          workflowId: 'w',
+          steps: [
+            statusStep({ onFailure: [{ name: 'reauth', type: 'retry', workflowId: '$sourceDescriptions.child.refresh', criteria: [{ condition: '$statusCode == 401' }] }] }),
+            { stepId: 'call', workflowId: '$sourceDescriptions.child.refresh', parameters: [{ name: 'reason', value: 'explicit' }], outputs: { token: '$outputs.token', reason: '$outputs.reason' } },
+          ],
+          outputs: { token: '$steps.call.outputs.token', reason: '$steps.call.outputs.reason' },
+        },
+      ],
+      { sourceDescriptions: [{ name: 'api', url: './api.openapi.yml', type: 'openapi' }, { name: 'child', url: './child.arazzo.yml', type: 'arazzo' }] },
+    );
+    const result = await runWorkflow(doc, 'w', {}, { servers: servers(), history: true });
+    expect(result.error).toBeUndefined();
+    expect(result.outputs).toEqual({ token: 'cross-doc-token', reason: 'explicit' });
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /base/status', 'POST /base/token', 'GET /base/status', 'POST /base/token']);
+    expect(result.steps?.map((s) => `${s.workflowId}/${s.stepId}`)).toEqual(['w/poll', 'refresh/tok', 'w/poll', 'refresh/tok', 'w/call']);
+  });
+});
