@@ -77,17 +77,17 @@ export interface BuiltBody {
 }
 
 /** Evaluate a payload and encode it. `onMissing` reports unresolved expressions (P25). */
-export async function buildBody(
+export function buildBody(
   plan: BodyPlan,
   ctx: EvalContext,
   onMissing: (expr: string) => void,
-): Promise<BuiltBody | undefined> {
+): BuiltBody | undefined | Promise<BuiltBody | undefined> {
   if (!plan.payload) return undefined;
-  let value = plan.payload.evaluate(ctx, onMissing);
+  const value = plan.payload.evaluate(ctx, onMissing);
   if (value === undefined) return undefined;
   const ct = plan.contentType;
-  if (plan.replacements.length > 0) value = await applyReplacements(value, plan.replacements, ct, ctx, onMissing);
-  return encodeBody(value, ct);
+  if (plan.replacements.length === 0) return encodeBody(value, ct);
+  return applyReplacements(value, plan.replacements, ct, ctx, onMissing).then((v) => encodeBody(v, ct));
 }
 
 async function applyReplacements(

@@ -5,7 +5,7 @@
 import { ArazzoError } from '../errors.js';
 import type { EvalContext, MessageView } from '../expressions/types.js';
 import type { OperationInfo, ServerInfo } from '../sources/types.js';
-import { buildBody, isJsonMediaType } from './body.js';
+import { buildBody, isJsonMediaType, type BuiltBody } from './body.js';
 import type { Masker } from './mask.js';
 import type { StepPlan } from './plan-types.js';
 import { serializeCookie, serializeHeader, serializePath, serializeQuery, serializeQueryString, styleOf } from './serialize.js';
@@ -52,11 +52,24 @@ export function joinUrl(base: string, path: string): string {
   return `${b}${path.startsWith('/') ? path : `/${path}`}`;
 }
 
-export async function buildRequest(
-  step: StepPlan,
-  ctx: EvalContext,
-  options: { servers?: Readonly<Record<string, string>>; sourceLocation?: string; masker: Masker },
-): Promise<BuiltRequest> {
+type BuildOptions = { servers?: Readonly<Record<string, string>>; sourceLocation?: string; masker: Masker };
+
+/**
+ * Build the request of an operation step. Synchronous unless the body needs replacements (which
+ * may load JSONPath/XPath support): callers await only when a Promise comes back.
+ */
+export function buildRequest(step: StepPlan, ctx: EvalContext, options: BuildOptions): BuiltRequest | Promise<BuiltRequest> {
+  let unresolved: string | undefined;
+  const body = step.body
+    ? buildBody(step.body, ctx, (expr) => {
+        unresolved ??= expr;
+      })
+    : undefined;
+  if (body instanceof Promise) return body.then((b) => assemble(step, ctx, options, b, unresolved));
+  return assemble(step, ctx, options, body, unresolved);
+}
+
+function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built: BuiltBody | undefined, bodyUnresolved: string | undefined): BuiltRequest {
   const op = step.operation as OperationInfo;
   const missing: string[] = [];
   let base: string;
@@ -142,15 +155,10 @@ export async function buildRequest(
     options.masker.addFromHeader('cookie', cookie);
   }
 
-  let built: Awaited<ReturnType<typeof buildBody>>;
   if (step.body) {
     // P25 for payloads: members whose expression resolves to nothing are left out; a payload that
     // resolves to nothing as a whole fails the step when the operation requires a body.
-    let unresolved: string | undefined;
-    built = await buildBody(step.body, ctx, (expr) => {
-      unresolved ??= expr;
-    });
-    if (!built && step.body.payload && op.requestBody?.required) missing.push(`request body from ${unresolved ?? 'its payload'}`);
+    if (!built && step.body.payload && op.requestBody?.required) missing.push(`request body from ${bodyUnresolved ?? 'its payload'}`);
     if (built && !headerKeys.has('content-type')) headers['content-type'] = built.contentType;
   }
 

@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { ArazzoError } from '../errors.js';
 import type { LoadedDocument } from '../document/loaded.js';
-import { startTimer, systemClock } from './clock.js';
+import { startTimer, systemClock, timeoutSlot } from './clock.js';
 import { Masker } from './mask.js';
 import { abortRun, next, runTimeoutError, planFor, type Effect, type EventInput, type Executed, type Runtime } from './next.js';
-import { buildRequest, responseView } from './request.js';
+import { buildRequest, responseView, type BuiltRequest } from './request.js';
 import { isRunState, newRunState, type RunState } from './state.js';
 import { FetchHttpClient, UndiciHttpClient, envProxyAgent, proxyConfigured, DEFAULT_MAX_BODY_BYTES } from './transport.js';
 import type { Clock, HttpClient, RequestSummary, RunErrorInfo, RunEvent, RunOptions, RunResult, StepRecord } from './types.js';
@@ -136,6 +136,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     else options.signal.addEventListener('abort', onUserAbort, { once: true });
   }
   let cancelRunTimer: () => void = () => undefined;
+  const requestTimer = timeoutSlot(clock);
   let requestControl = new AbortController();
   run.signal.addEventListener('abort', () => requestControl.abort(run.signal.reason), { once: true });
   if (limits.timeoutMs !== undefined) {
@@ -196,6 +197,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     }
   } finally {
     cancelRunTimer();
+    requestTimer.dispose();
     options.signal?.removeEventListener('abort', onUserAbort);
   }
 
@@ -222,9 +224,10 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     if (!op) {
       return { error: { code: 'STEP_TARGET_UNRESOLVED', message: `Step "${step.stepId}" has no resolvable operation.` }, startedAt, durationMs: 0 };
     }
-    let built;
+    let built: BuiltRequest;
     try {
-      built = await buildRequest(step, ctx, { servers: options.servers, sourceLocation: effect.doc.sources.get(op.sourceName)?.location, masker });
+      const pending = buildRequest(step, ctx, { servers: options.servers, sourceLocation: effect.doc.sources.get(op.sourceName)?.location, masker });
+      built = pending instanceof Promise ? await pending : pending;
     } catch (err) {
       const info = errorInfo(err);
       return { error: { code: info.code, message: masker.text(info.message) }, startedAt, durationMs: clock.now() - startedAt, method: op.method };
@@ -246,7 +249,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     const reqAbort = requestControl;
     const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < requestTimeoutMs;
     const timeout = stepTimeout ? (step.timeoutMs as number) : requestTimeoutMs;
-    const cancelTimer = startTimer(clock, timeout, () =>
+    const cancelTimer = requestTimer.arm(timeout, () =>
         reqAbort.abort(
           stepTimeout
             ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
