@@ -292,3 +292,37 @@ describe('workflows in other documents and retry targets', () => {
     expect(result.steps?.map((s) => `${s.workflowId}/${s.stepId}`)).toEqual(['w/poll', 'refresh/tok', 'w/poll', 'refresh/tok', 'w/call']);
   });
 });
+
+describe('expressions over the exchange', () => {
+  it('exposes $url, $method, $request.* and $response.* to outputs, and 1.1 Selector objects', async () => {
+    server = await startServer((req, res) => json(res, 200, { items: [{ id: 'first' }, { id: 'second' }], echo: JSON.parse(req.body || '{}') }, { 'x-request-id': 'rid-1' }));
+    const doc = await loadDoc(
+      [
+        {
+          workflowId: 'w',
+          steps: [
+            {
+              stepId: 'e',
+              operationId: 'echo',
+              requestBody: { payload: { n: 5 } },
+              outputs: {
+                url: '$url',
+                method: '$method',
+                sent: '$request.body#/n',
+                header: '$response.header.X-Request-Id',
+                second: { context: '$response.body', selector: '$.items[1].id', type: 'jsonpath' },
+                pointer: { context: '$response.body', selector: '/echo/n', type: 'jsonpointer' },
+              },
+            },
+          ],
+          outputs: Object.fromEntries(['url', 'method', 'sent', 'header', 'second', 'pointer'].map((k) => [k, `$steps.e.outputs.${k}`])),
+        },
+      ],
+      {},
+      '1.1.0',
+    );
+    const result = await runWorkflow(doc, 'w', {}, { servers: servers() });
+    expect(result.error).toBeUndefined();
+    expect(result.outputs).toEqual({ url: `${server.url}/base/echo`, method: 'POST', sent: 5, header: 'rid-1', second: 'second', pointer: 5 });
+  });
+});
