@@ -16,13 +16,19 @@ const loop = (extra: Record<string, unknown> = {}) => ({
   steps: [{ stepId: 'poll', operationId: 'getStatus', onSuccess: [{ name: 'again', type: 'goto', stepId: 'poll' }], ...extra }],
 });
 
-/** A transport that answers instantly without a network. */
+/** A loopback server answering 200 {} to everything; returns the `servers` option for it. */
+async function okServers(): Promise<Record<string, string>> {
+  server = await startServer((_req, res) => json(res, 200, {}));
+  return { api: server.url };
+}
+
+/** A transport that answers instantly without a network (for the 10,000-step memory check). */
 const instant: HttpClient = { send: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: '{}' }) };
 
 describe('loop guards (P20)', () => {
   it('stops an endless goto loop at limits.maxSteps, naming the step and the limit', async () => {
     const doc = await loadDoc([loop()]);
-    const result = await runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, limits: { maxSteps: 50 } });
+    const result = await runWorkflow(doc, 'w', {}, { servers: await okServers(), limits: { maxSteps: 50 } });
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ code: 'MAX_STEPS_EXCEEDED', stepId: 'poll', limit: 50 });
     expect(result.error?.message).toContain('50');
@@ -38,7 +44,7 @@ describe('loop guards (P20)', () => {
 
   it('x-max-executions (an expression) caps one step; failure actions do not apply to a guard', async () => {
     const doc = await loadDoc([loop({ 'x-max-executions': '$inputs.max', onFailure: [{ name: 'retry', type: 'retry', retryLimit: 100 }] })]);
-    const result = await runWorkflow(doc, 'w', { max: 3 }, { http: instant, servers: { api: 'http://x' } });
+    const result = await runWorkflow(doc, 'w', { max: 3 }, { servers: await okServers() });
     expect(result.error).toMatchObject({ code: 'STEP_LIMIT_EXCEEDED', stepId: 'poll', limit: 3 });
     expect(result.stepExecutions).toBe(3);
   });
@@ -46,7 +52,7 @@ describe('loop guards (P20)', () => {
   it('x-max-duration stops re-execution once the time since the first execution has passed', async () => {
     const clock = new ManualClock();
     const doc = await loadDoc([loop({ 'x-delay': 10, 'x-max-duration': 25 })]);
-    const result = await runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, clock, onEvent: autoAdvance(clock) });
+    const result = await runWorkflow(doc, 'w', {}, { servers: await okServers(), clock, onEvent: autoAdvance(clock) });
     expect(result.error).toMatchObject({ code: 'STEP_DEADLINE_EXCEEDED', stepId: 'poll', limit: 25 });
     expect(result.stepExecutions).toBe(3);
   });
@@ -54,7 +60,7 @@ describe('loop guards (P20)', () => {
   it('limits.timeoutMs fails the run with RUN_TIMEOUT, even in the middle of a delay', async () => {
     const clock = new ManualClock();
     const doc = await loadDoc([loop({ 'x-delay': 60 })]);
-    const result = await runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, clock, limits: { timeoutMs: 90_000 }, onEvent: autoAdvance(clock) });
+    const result = await runWorkflow(doc, 'w', {}, { servers: await okServers(), clock, limits: { timeoutMs: 90_000 }, onEvent: autoAdvance(clock) });
     expect(result.error).toMatchObject({ code: 'RUN_TIMEOUT', limit: 90_000 });
     expect(result.stepExecutions).toBe(2);
   });
@@ -66,8 +72,7 @@ describe('cancellation and timeouts', () => {
     const doc = await loadDoc([loop({ 'x-delay': 3600 })]);
     const ac = new AbortController();
     const result = await runWorkflow(doc, 'w', {}, {
-      http: instant,
-      servers: { api: 'http://x' },
+      servers: await okServers(),
       clock,
       onEvent: (e) => {
         if (e.type === 'delay.started') setImmediate(() => ac.abort());
