@@ -149,6 +149,20 @@ describe('cancellation and timeouts', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('follows redirects when RunOptions.followRedirects is set', async () => {
+    server = await startServer((req, res) => {
+      if (req.url === '/status') {
+        res.writeHead(302, { location: '/landed' });
+        res.end();
+        return;
+      }
+      json(res, 200, { at: req.url });
+    });
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', outputs: { at: '$response.body#/at' } }], outputs: { at: '$steps.s.outputs.at' } }]);
+    const result = await runWorkflow(doc, 'w', {}, { servers: { api: server.url }, followRedirects: true });
+    expect(result.outputs).toEqual({ at: '/landed' });
+  });
+
   it('a refused connection is a step failure with HTTP_CONNECTION', async () => {
     const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus' }] }]);
     const result = await runWorkflow(doc, 'w', {}, { servers: { api: 'http://127.0.0.1:9' } });

@@ -259,7 +259,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
         ),
     );
     try {
-      const response = await http.send(req, { signal: reqAbort.signal, maxBodyBytes, followRedirects: false });
+      const response = await http.send(req, { signal: reqAbort.signal, maxBodyBytes, followRedirects: options.followRedirects === true });
       const durationMs = clock.now() - startedAt;
       if (listener) {
         masker.addFromHeader('set-cookie', response.headers['set-cookie'] ?? '');

@@ -184,4 +184,6 @@ export interface RunOptions {
   readonly onCheckpoint?: (state: unknown) => void | Promise<void>;
   /** Extra literal values to mask everywhere (e.g. CLI inputs taken from the environment). */
   readonly secrets?: readonly string[];
+  /** Follow HTTP redirects (default false: a 3xx response is the step's result). */
+  readonly followRedirects?: boolean;
 }
