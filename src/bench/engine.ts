@@ -97,7 +97,7 @@ async function listen(server: Server): Promise<string> {
 async function pollLoop(doc: LoadedDocument): Promise<void> {
   const N = 10_000;
   let counter = 0;
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     counter += 1;
     const body = JSON.stringify({ n: counter, state: counter % N === 0 ? 'running' : 'pending' });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });

@@ -170,7 +170,7 @@ function numberOf(v: unknown): number | undefined {
   return undefined;
 }
 
-function evalNumber(rt: Runtime, value: { evaluate(ctx: EvalContext): unknown } | undefined, ctx: EvalContext, what: string, stepId: string): number | undefined {
+function evalNumber(value: { evaluate(ctx: EvalContext): unknown } | undefined, ctx: EvalContext, what: string, stepId: string): number | undefined {
   if (!value) return undefined;
   const raw = value.evaluate(ctx);
   const n = numberOf(raw);
@@ -628,7 +628,7 @@ function advance(rt: Runtime, state: RunState): Effect {
     if (!frame.prepared) {
       frame.prepared = true;
       if (!frame.retry && frame.first[step.stepId] !== undefined && step.extensions.delay) {
-        const seconds = evalNumber(rt, step.extensions.delay, ctx, 'x-delay', step.stepId) ?? 0;
+        const seconds = evalNumber(step.extensions.delay, ctx, 'x-delay', step.stepId) ?? 0;
         const ms = Math.round(seconds * 1000);
         if (ms > 0) {
           frame.waitUntil = now + ms;
@@ -640,7 +640,7 @@ function advance(rt: Runtime, state: RunState): Effect {
 
     const countKey = `${frame.doc}|${frame.wf}|${step.stepId}`;
     const count = state.counts[countKey] ?? 0;
-    const maxExec = evalNumber(rt, step.extensions.maxExecutions, ctx, 'x-max-executions', step.stepId);
+    const maxExec = evalNumber(step.extensions.maxExecutions, ctx, 'x-max-executions', step.stepId);
     if (maxExec !== undefined && count >= maxExec) {
       failRun(rt, state, {
         code: 'STEP_LIMIT_EXCEEDED',
@@ -652,7 +652,7 @@ function advance(rt: Runtime, state: RunState): Effect {
       return { type: 'done' };
     }
     const first = frame.first[step.stepId];
-    const maxDur = evalNumber(rt, step.extensions.maxDuration, ctx, 'x-max-duration', step.stepId);
+    const maxDur = evalNumber(step.extensions.maxDuration, ctx, 'x-max-duration', step.stepId);
     if (maxDur !== undefined && first !== undefined && now - first >= maxDur * 1000) {
       failRun(rt, state, {
         code: 'STEP_DEADLINE_EXCEEDED',
