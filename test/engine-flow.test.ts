@@ -326,3 +326,35 @@ describe('expressions over the exchange', () => {
     expect(result.outputs).toEqual({ url: `${server.url}/base/echo`, method: 'POST', sent: 5, header: 'rid-1', second: 'second', pointer: 5 });
   });
 });
+
+describe('failures across workflows', () => {
+  it('a failed dependsOn prerequisite fails the dependent workflow with DEPENDENCY_FAILED', async () => {
+    await scripted([{ status: 500 }]);
+    const doc = await loadDoc([
+      { workflowId: 'prereq', steps: [statusStep()] },
+      { workflowId: 'main', dependsOn: ['prereq'], steps: [{ stepId: 'never', operationId: 'refreshToken' }] },
+    ]);
+    const result = await runWorkflow(doc, 'main', {}, { servers: servers() });
+    expect(result.error).toMatchObject({ code: 'DEPENDENCY_FAILED', workflowId: 'main' });
+    expect(result.error?.message).toContain('prereq');
+    expect(server.requests.map((r) => r.url)).toEqual(['/base/status']);
+  });
+
+  it('workflow-level parameters without `in` become inputs of workflow steps (P27); a child failure is the step failure', async () => {
+    await scripted([{ status: 200 }]);
+    const doc = await loadDoc([
+      { workflowId: 'child', inputs: { type: 'object', required: ['mode'], properties: { mode: { type: 'string', enum: ['fast'] } } }, steps: [statusStep()] },
+      {
+        workflowId: 'parent',
+        parameters: [{ name: 'mode', value: '$inputs.mode' }],
+        steps: [{ stepId: 'call', workflowId: 'child', onFailure: [{ name: 'report', type: 'end' }] }],
+      },
+    ]);
+    const ok = await runWorkflow(doc, 'parent', { mode: 'fast' }, { servers: servers() });
+    expect(ok.status).toBe('succeeded');
+    const bad = await runWorkflow(doc, 'parent', { mode: 'slow' }, { servers: servers(), history: true });
+    expect(bad.status).toBe('failed');
+    expect(bad.steps?.[0]).toMatchObject({ stepId: 'call', outcome: 'failed', error: { code: 'INPUT_INVALID' }, action: { name: 'report' } });
+    expect(server.requests).toHaveLength(1);
+  });
+});
