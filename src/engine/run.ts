@@ -54,7 +54,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
   const masker = new Masker(options.secrets ?? []);
   const history: StepRecord[] | undefined = options.history ? [] : undefined;
 
-  let state: RunState;
+  let state: RunState | undefined;
   let runId: string;
   const rootPlan = doc.workflows.get(workflowId);
   if (!rootPlan) {
@@ -69,8 +69,15 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     listener(masker.value(full));
   };
   const addSecretInputs = (wf: string, values: Record<string, unknown>): void => {
-    const plan = doc.workflows.get(wf);
-    for (const name of plan?.secretInputs ?? []) addSecretValue(values[name]);
+    // The frame just started is on top of the stack; its document may be another Arazzo source.
+    const top = state?.frames[state.frames.length - 1];
+    let secretNames: readonly string[] = [];
+    try {
+      secretNames = top && top.wf === wf ? planFor({ root: doc } as Runtime, top.doc, wf).secretInputs : (doc.workflows.get(wf)?.secretInputs ?? []);
+    } catch {
+      secretNames = [];
+    }
+    for (const name of secretNames) addSecretValue(values[name]);
   };
   const addSecretValue = (v: unknown): void => {
     if (typeof v === 'string' || typeof v === 'number') masker.add(v);
