@@ -138,6 +138,19 @@ describe('cancellation and timeouts', () => {
     expect(result.error).toMatchObject({ code: 'HTTP_BODY_TOO_LARGE', stepId: 's' });
   });
 
+  it('caps a chunked response body (no Content-Length) while streaming it', async () => {
+    server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < 20; i++) res.write('y'.repeat(100));
+      res.end();
+    });
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus' }] }]);
+    const capped = await runWorkflow(doc, 'w', {}, { servers: { api: server.url }, limits: { maxResponseBytes: 1000 } });
+    expect(capped.error).toMatchObject({ code: 'HTTP_BODY_TOO_LARGE', limit: 1000 });
+    const fits = await runWorkflow(doc, 'w', {}, { servers: { api: server.url }, limits: { maxResponseBytes: 4000 } });
+    expect(fits.status).toBe('succeeded');
+  });
+
   it('does not follow redirects: a 302 is the step result', async () => {
     server = await startServer((_req, res) => {
       res.writeHead(302, { location: '/elsewhere' });

@@ -38,7 +38,7 @@ export interface Executed {
   readonly response?: HttpResponse;
   readonly responseView?: MessageView;
   /** Building or sending failed (P25, transport errors, step timeout). */
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: { readonly code: string; readonly message: string; readonly limit?: number };
   readonly startedAt: number;
   readonly durationMs: number;
 }
@@ -415,6 +415,7 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
       message: result.error?.message ?? `Step "${step.stepId}" got no response.`,
       workflowId: frame.wf,
       stepId: step.stepId,
+      ...(result.error?.limit !== undefined ? { limit: result.error.limit } : {}),
     };
   } else if (step.successCriteria.length > 0) {
     const failed: Array<{ condition: string; error?: string }> = [];

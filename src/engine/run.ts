@@ -283,7 +283,8 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
       return { url: req.url, method: req.method, request: built.view, response, responseView: responseView(response.headers, response.bodyText), startedAt, durationMs };
     } catch (err) {
       const info = errorInfo(err);
-      return { url: req.url, method: req.method, request: built.view, error: { code: info.code, message: masker.text(info.message) }, startedAt, durationMs: clock.now() - startedAt };
+      const error = info.limit !== undefined ? { code: info.code, message: masker.text(info.message), limit: info.limit } : { code: info.code, message: masker.text(info.message) };
+      return { url: req.url, method: req.method, request: built.view, error, startedAt, durationMs: clock.now() - startedAt };
     } finally {
       cancelTimer();
     }
