@@ -2,7 +2,7 @@
  * `npm run bench [-- name...]`: runs each benchmark module in turn. Every module prints its own
  * figures together with a ratio against a baseline measured in the same process.
  */
-const ALL = ['expressions', 'engine', 'cli'] as const;
+const ALL = ['expressions', 'load', 'engine', 'cli'] as const;
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
