@@ -19,6 +19,36 @@ describe('plan compilation at load', () => {
     expect(w?.message).toContain('verbose');
   });
 
+  it('does not warn about credentials the operation\'s security schemes supply, but still warns about other undeclared parameters', async () => {
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          { stepId: 'bearer', operationId: 'getBearerSecured', parameters: [{ name: 'authorization', in: 'header', value: 'Bearer {$inputs.token}' }] },
+          { stepId: 'basic', operationId: 'getBasicSecured', parameters: [{ name: 'Authorization', in: 'header', value: 'Basic dXNlcjpwYXNz' }] },
+          {
+            stepId: 'keys',
+            operationId: 'getKeySecured',
+            parameters: [
+              { name: 'x-api-key', in: 'header', value: '$inputs.key' },
+              { name: 'sid', in: 'cookie', value: '$inputs.sid' },
+              // Same names in the wrong location, and an Authorization header on an apiKey-only operation: still mistakes.
+              { name: 'X-Api-Key', in: 'query', value: '$inputs.key' },
+              { name: 'Authorization', in: 'header', value: 'Bearer x' },
+            ],
+          },
+          { stepId: 'open', operationId: 'getStatus', parameters: [{ name: 'Authorization', in: 'header', value: 'Bearer x' }] },
+        ],
+      },
+    ]);
+    const warned = doc.warnings.filter((w) => w.code === 'PARAMETER_NOT_IN_OPERATION').map((w) => w.path);
+    expect(warned).toEqual([
+      '$.workflows[0].steps[2].parameters[2]',
+      '$.workflows[0].steps[2].parameters[3]',
+      '$.workflows[0].steps[3].parameters[0]',
+    ]);
+  });
+
   it('reports a malformed criterion and a bad extension as errors with JSON paths', async () => {
     const err = await loadDoc([
       {

@@ -132,7 +132,7 @@ class Compiler {
   parameters(entries: Array<{ p: Parameter; path: string }>, op: OperationInfo | undefined, stepPath: string): ParameterPlan[] {
     return entries.map(({ p, path }) => {
       const spec = op?.parameters.find((s) => s.in === p.in && (p.in === 'header' ? s.name.toLowerCase() === p.name.toLowerCase() : s.name === p.name));
-      if (op && p.in && !spec) {
+      if (op && p.in && !spec && !suppliedBySecurity(op, p.in, p.name)) {
         this.problem(
           'PARAMETER_NOT_IN_OPERATION',
           `Parameter "${p.name}" (in: ${p.in}) is not defined by operation ${op.operationId ?? op.pointer}; it is sent anyway. Check its name and location.`,
@@ -402,3 +402,22 @@ function inputValidator(schema: JsonSchema | undefined, components: ArazzoDocume
     return { ok, value, errors };
   };
 }
+
+/**
+ * Whether a parameter the operation does not declare is one its security schemes supply: the
+ * `Authorization` header of an `http` (bearer, basic, ...), OAuth2 or OpenID Connect scheme, or the
+ * parameter named by an `apiKey` scheme in the same location. Such parameters are how workflows pass
+ * credentials, so they are not reported as PARAMETER_NOT_IN_OPERATION.
+ */
+export function suppliedBySecurity(op: OperationInfo, location: string, name: string): boolean {
+  const lower = name.toLowerCase();
+  for (const s of op.security) {
+    if (location === 'header' && lower === 'authorization' && AUTHORIZATION_SCHEMES.has(s.type)) return true;
+    if (s.type === 'apiKey' && s.in === location && s.paramName !== undefined) {
+      if (location === 'header' ? s.paramName.toLowerCase() === lower : s.paramName === name) return true;
+    }
+  }
+  return false;
+}
+
+const AUTHORIZATION_SCHEMES = new Set(['http', 'basic', 'oauth2', 'openIdConnect']);
