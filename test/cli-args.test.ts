@@ -8,7 +8,7 @@ import { COMMANDS } from '../src/cli/commands.js';
 import { CliError } from '../src/cli/errors.js';
 import { coerceInput, gatherInputs } from '../src/cli/inputs.js';
 import type { CliIo } from '../src/cli/io.js';
-import { suggest } from '../src/cli/suggest.js';
+import { suggest } from '../src/util/suggest.js';
 import type { InputsShape } from '../src/cli/document.js';
 
 function fakeIo(env: Record<string, string> = {}, stdin = ''): CliIo & { out: string; err: string } {

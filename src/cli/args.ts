@@ -3,7 +3,7 @@
  * repeatable flags, `--` to end options. Unknown flags fail with a suggestion.
  */
 import { CliError } from './errors.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../util/suggest.js';
 
 export interface FlagSpec {
   readonly type: 'string' | 'boolean';

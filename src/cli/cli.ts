@@ -7,7 +7,7 @@ import { parseArgv, type ParsedArgs } from './args.js';
 import { COMMANDS, COMMAND_NAMES, commandHelp, mainHelp, type CommandName } from './commands.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { packageVersion, type CliIo } from './io.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../util/suggest.js';
 
 export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;

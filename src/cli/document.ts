@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js';
 import { CliError } from './errors.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../util/suggest.js';
 
 export async function readText(file: string): Promise<string> {
   if (/^https?:\/\//i.test(file)) {

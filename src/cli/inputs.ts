@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { splitAssignment } from './args.js';
 import type { InputDescription, InputsShape } from './document.js';
 import { CliError } from './errors.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../util/suggest.js';
 
 export interface InputSources {
   readonly inputsFile?: string;

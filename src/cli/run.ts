@@ -19,7 +19,7 @@ import { createMasker, MASK, maskValue, type Masker } from './mask.js';
 import { ProgressRenderer, renderSummary } from './progress.js';
 import { ReportBuilder } from './report.js';
 import { withFile } from './validate.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../util/suggest.js';
 
 /** Run errors that mean "the inputs or the invocation were wrong, nothing was sent": exit 2. */
 const USAGE_ERROR_CODES = new Set(['INPUT_INVALID', 'WORKFLOW_NOT_FOUND', 'SERVER_UNKNOWN_SOURCE', 'SOURCE_NOT_FOUND']);

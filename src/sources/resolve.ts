@@ -7,6 +7,10 @@ import type { ArazzoDocument, ArazzoVersion, SourceDescription, Workflow } from 
 import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
 import type { OpenApiSource, OperationInfo } from './types.js';
 import { escapePointerToken } from './operation-index.js';
+import { didYouMean } from '../util/suggest.js';
+
+/** The shared suggestion helpers (src/util/suggest.ts), re-exported under their historical names. */
+export { editDistance, suggest as closest } from '../util/suggest.js';
 
 const QUALIFIED = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/s;
 const SOURCE_FIELDS = new Set(['url', 'type', 'name']);
@@ -57,47 +61,6 @@ function openApiSources(sources: ReadonlyMap<string, LoadedSource>): OpenApiSour
 
 function declared(opts: ResolveOptions, name: string): SourceDescription | undefined {
   return opts.sourceDescriptions?.find((sd) => sd && sd.name === name);
-}
-
-/** Levenshtein distance, capped for speed on long lists. */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
-}
-
-/** The closest candidate, if it is close enough to be a plausible typo. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  const lower = word.toLowerCase();
-  for (const c of candidates) {
-    const cl = c.toLowerCase();
-    let d = cl === lower ? 0.5 : editDistance(lower, cl);
-    // A prefix of a longer name (`refresh` for `refreshToken`) is a likely slip too.
-    if (d > 1 && lower.length >= 3 && (cl.startsWith(lower) || lower.startsWith(cl))) d = 1.5;
-    if (d < bestScore) {
-      bestScore = d;
-      best = c;
-    }
-  }
-  const limit = Math.max(2, Math.floor(word.length / 3));
-  return best !== undefined && bestScore <= limit ? best : undefined;
-}
-
-function didYouMean(word: string, candidates: Iterable<string>): string {
-  const c = closest(word, candidates);
-  return c === undefined ? '' : ` Did you mean "${c}"?`;
 }
 
 /** Resolve an operation step target. Exactly one of `operationId` / `operationPath` should be set. */
