@@ -2,24 +2,20 @@
  * Validate a document against the project JSON Schemas with ajv and turn ajv's errors into
  * problems a human can act on: one per mistake, phrased in the spec's vocabulary.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors.js';
 import { appendPath, pointerToJsonPath, type PathSegment } from './json-path.js';
 import type { ArazzoVersion } from './types.js';
-import { arazzoSchema10 } from './schema-1.0.js';
-import { arazzoSchema11 } from './schema-1.1.js';
+// Precompiled by generate-validators.ts (ajv standalone): no ajv import, no schema compilation at run time.
+import { validateArazzo10, validateArazzo11 } from './schema-validators.generated.js';
 
+interface StandaloneValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
-const validators = new Map<ArazzoVersion, ValidateFunction>();
-
-function validatorFor(version: ArazzoVersion): ValidateFunction {
-  let validate = validators.get(version);
-  if (!validate) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
-    validate = ajv.compile(version === '1.1' ? arazzoSchema11 : arazzoSchema10);
-    validators.set(version, validate);
-  }
-  return validate;
+function validatorFor(version: ArazzoVersion): StandaloneValidator {
+  return (version === '1.1' ? validateArazzo11 : validateArazzo10) as unknown as StandaloneValidator;
 }
 
 /** The spec's name for the value at a JSON Pointer (`/workflows/0/steps/1` is a "step"). */
