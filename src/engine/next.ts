@@ -389,6 +389,7 @@ const FAIL: ActionSummary = Object.freeze({ name: 'fail', type: 'fail' });
 function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
   const frame = state.frames[state.frames.length - 1];
   if (!frame) return;
+  frame.sending = undefined;
   const plan = planFor(rt, frame.doc, frame.wf);
   const step = plan.steps[frame.index] as StepPlan;
   const base = docBase(documentAt(rt.root, frame.doc));
@@ -609,6 +610,13 @@ function advance(rt: Runtime, state: RunState): Effect {
     const step = plan.steps[frame.index] as StepPlan;
     const now = rt.now();
 
+    if (frame.sending) {
+      // Resumed from a checkpoint taken while this request was in flight: it was counted already.
+      const execution = state.counts[`${frame.doc}|${frame.wf}|${step.stepId}`] ?? 1;
+      rt.emit({ type: 'step.started', workflowId: frame.wf, stepId: step.stepId, execution, attempt: frame.attempt });
+      return { type: 'execute', frame, step, doc: documentAt(rt.root, frame.doc), ctx: frameContext(rt, state, frame) };
+    }
+
     if (state.stepExecutions >= rt.maxSteps) {
       failRun(rt, state, {
         code: 'MAX_STEPS_EXCEEDED',
@@ -681,6 +689,7 @@ function advance(rt: Runtime, state: RunState): Effect {
       rt.emit({ type: 'workflow.started', workflowId: started.frame.wf, depth: state.frames.length - 1, inputs: started.frame.inputs });
       continue;
     }
+    frame.sending = true;
     return { type: 'execute', frame, step, doc: documentAt(rt.root, frame.doc), ctx };
   }
 }

@@ -32,6 +32,11 @@ export interface Frame {
   retry: boolean;
   /** Wait decided for the current step is set (x-delay evaluated). */
   prepared: boolean;
+  /**
+   * The current step's request has been decided and counted but its result is not applied yet. A
+   * run resumed from such a checkpoint sends the request again without counting a new execution.
+   */
+  sending?: boolean;
   /** Do not execute before this clock time. */
   waitUntil?: number;
   /** Side trip of a retry with `stepId`: after that step runs, return here and retry. */
