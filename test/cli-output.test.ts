@@ -55,9 +55,27 @@ describe('progress renderer', () => {
     const r = new ProgressRenderer({ tty: true, color: false, verbose: false, quiet: false });
     const text = pollRun().map((e) => r.onEvent(e)).join('') + r.flush();
     expect(text.split('\n').filter((l) => l !== '')).toHaveLength(2);
-    expect(text.split(CLEAR_LINE)).toHaveLength(5);
-    const last = text.split(CLEAR_LINE).at(-1)!;
-    expect(last).toMatch(/^⟳ pollJob {2}5 polls {2}state=running {2}200 {2}1m02s\n$/);
+    const frames = text.split(CLEAR_LINE);
+    // polls 2..5 redraw the line, and the end of the loop redraws it once more with its outcome.
+    expect(frames).toHaveLength(6);
+    expect(frames[1]).toBe('⟳ pollJob  2 polls  state=initializing  15.5s');
+    expect(frames[4]).toBe('⟳ pollJob  5 polls  state=running  1m02s');
+    expect(frames.at(-1)).toBe('✔ pollJob  5 polls  state=running  1m02s\n');
+  });
+
+  it('in a terminal ends a poll loop with its mark when the next step starts, and shows a non-2xx status', () => {
+    const r = new ProgressRenderer({ tty: true, color: false, verbose: false, quiet: false });
+    const events = pollRun();
+    events.splice(4, 0, stepFinished('pollJob', 1010, { statusCode: 503, outputs: { state: 'busy' } }));
+    events.push(stepFinished('readResult', 90_000));
+    const text = events.map((e) => r.onEvent(e)).join('') + r.flush();
+    const lines = text.split('\n').filter((l) => l !== '').map((l) => l.split(CLEAR_LINE).at(-1));
+    expect(lines).toEqual([
+      '✔ createJob  POST /api/jobs  201  30ms  → pollJob',
+      '✔ pollJob  6 polls  state=running  1m02s',
+      '✔ readResult  GET /api/jobs/7?x=1  200  30ms',
+    ]);
+    expect(text).toContain('⟳ pollJob  2 polls  state=busy  503  40ms');
   });
 
   it('shows failures in red only when colour is on, and respects NO_COLOR', () => {
@@ -110,15 +128,28 @@ describe('summary', () => {
     expect(text).toContain('wf failed at step pollJob (HTTP 500)');
     expect(text).toContain('STEP_FAILED');
     expect(text).toContain('criterion not met: $statusCode == 200');
-    expect(text).toContain('response: {"error":"database unavailable"}');
+    expect(text).toContain('response said: database unavailable');
     expect(text).toMatch(/Outputs:\n {2}jobId {2}7\n/);
   });
 
   it('shows the outputs of a successful run, and nothing with --quiet', () => {
-    const result = { workflowId: 'wf', status: 'succeeded' as const, outputs: { url: 'https://x.example/a', n: 3 }, stepExecutions: 6, durationMs: 62_000 };
+    const result = {
+      workflowId: 'wf',
+      status: 'succeeded' as const,
+      outputs: { url: 'https://x.example/a', n: 3, message: 'Endpoint is ready', empty: '', none: null, tags: ['a'], two: 'line\nbreak' },
+      stepExecutions: 6,
+      durationMs: 62_000,
+    };
     const text = renderSummary(result, { color: false, quiet: false });
     expect(text).toContain('✔ wf succeeded (6 step executions in 1m02s)');
-    expect(text).toContain('url  https://x.example/a');
+    // Every string reads the same way: bare, unless it is empty or spans lines.
+    expect(text).toContain('\n  url      https://x.example/a\n');
+    expect(text).toContain('\n  message  Endpoint is ready\n');
+    expect(text).toContain('\n  n        3\n');
+    expect(text).toContain('\n  empty    ""\n');
+    expect(text).toContain('\n  none     null\n');
+    expect(text).toContain('\n  tags     ["a"]\n');
+    expect(text).toContain('\n  two      "line\\nbreak"\n');
     expect(renderSummary(result, { color: false, quiet: true })).toBe('');
   });
 });

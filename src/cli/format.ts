@@ -35,11 +35,49 @@ export function truncate(text: string, max: number): string {
   return oneLine.length > max ? `${oneLine.slice(0, Math.max(0, max - 1))}…` : oneLine;
 }
 
-/** A value as it reads on a summary line: strings bare when short and simple, otherwise JSON. */
+/**
+ * A value as it reads on a progress or summary line: strings bare (`Endpoint is ready`, not
+ * `"Endpoint is ready"`), the empty string and strings with line breaks or control characters as
+ * JSON, everything else as compact JSON.
+ */
 export function showValue(value: unknown, max = 200): string {
   if (value === undefined) return 'undefined';
-  const text = typeof value === 'string' && /^[\w.:/@+-]{1,60}$/.test(value) ? value : JSON.stringify(value);
+  const text = typeof value === 'string' && value !== '' && !/[\u0000-\u001f\u007f]/.test(value) ? value : JSON.stringify(value);
   return truncate(text ?? String(value), max);
+}
+
+/**
+ * What a failed response said, in one short line: the first message-like string of a JSON body
+ * (`error`, `message`, `errorMessage`, `detail`, …), else the body itself, shortened.
+ */
+export function responseSaid(body: string, max = 300): string {
+  const keys = /^(error_?message|errorMessage|message|error|error_description|detail|title|reason|description)$/i;
+  try {
+    const found = findMessage(JSON.parse(body) as unknown, keys, 0);
+    if (found !== undefined) return truncate(found, max);
+  } catch {
+    // A truncated or non-JSON body: look for a message-like field in the text itself.
+    const m = /"(errorMessage|error_message|message|error|detail|title|reason)"\s*:\s*"((?:[^"\\]|\\.){1,1000})"/.exec(body);
+    if (m) {
+      try {
+        return truncate(JSON.parse(`"${m[2]}"`) as string, max);
+      } catch {
+        return truncate(m[2]!, max);
+      }
+    }
+  }
+  return truncate(body, max);
+}
+
+function findMessage(value: unknown, keys: RegExp, depth: number): string | undefined {
+  if (depth > 4 || value === null || typeof value !== 'object') return undefined;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  for (const [k, v] of entries) if (keys.test(k) && typeof v === 'string' && v.trim() !== '') return v;
+  for (const [, v] of entries) {
+    const inner = findMessage(v, keys, depth + 1);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 export interface Style {

@@ -4,7 +4,7 @@
  * same step (a poll loop) rewrite a single line instead of scrolling.
  */
 import type { RunErrorInfo, RunEvent, RunResult, StepRecord } from '../engine/types.js';
-import { createStyle, formatDuration, pathOf, showValue, truncate, type Style } from './format.js';
+import { createStyle, formatDuration, pathOf, responseSaid, showValue, truncate, type Style } from './format.js';
 
 export interface ProgressOptions {
   /** stderr is a terminal: rewrite poll lines in place with `\r\x1b[2K`. */
@@ -22,6 +22,9 @@ interface Poll {
   count: number;
   readonly firstStartedAt: number;
   lastEnd: number;
+  /** The latest execution, to redraw the line with its final mark when the loop ends. */
+  last: StepRecord;
+  readonly depth: number;
 }
 
 export class ProgressRenderer {
@@ -67,7 +70,17 @@ export class ProgressRenderer {
 
   /** Text that closes any line still open; call before writing anything else to stderr. */
   flush(): string {
+    const poll = this.poll;
     this.poll = undefined;
+    if (!this.openLine) return '';
+    this.openLine = false;
+    // A poll loop that ends: its line keeps the final count and gets the outcome's mark.
+    if (poll && poll.count > 1) return `${CLEAR_LINE}${this.pollLine(poll.last, poll, poll.depth, true)}\n`;
+    return '\n';
+  }
+
+  /** End the open line without redrawing it. */
+  private closeLine(): string {
     if (!this.openLine) return '';
     this.openLine = false;
     return '\n';
@@ -94,14 +107,14 @@ export class ProgressRenderer {
     const end = r.startedAt + r.durationMs;
     const inPlace = this.options.tty && !this.options.verbose;
 
-    if (this.poll && this.poll.key === key) {
-      this.poll.count++;
-      this.poll.lastEnd = end;
+    const continuing = this.poll !== undefined && this.poll.key === key ? this.poll : undefined;
+    if (continuing) {
+      continuing.count++;
+      continuing.lastEnd = end;
+      continuing.last = r;
       if (inPlace && this.openLine) {
-        return `${CLEAR_LINE}${this.pollLine(r, this.poll, depth)}`;
+        return `${CLEAR_LINE}${this.pollLine(r, continuing, depth)}`;
       }
-    } else {
-      this.poll = undefined;
     }
 
     const mark = r.outcome === 'succeeded' ? s.green('✔') : s.red('✖');
@@ -111,12 +124,12 @@ export class ProgressRenderer {
     if (r.outcome === 'failed') parts.push(s.red('failed'));
     const action = r.action ? describeAction(r.action.type, r.action.stepId, r.action.workflowId) : '';
     if (action && r.action?.type !== 'next' && r.action?.type !== 'fail') parts.push(s.dim(action));
-    if (this.poll) parts.splice(1, 0, s.dim(`#${this.poll.count}`));
+    if (continuing) parts.splice(1, 0, s.dim(`#${continuing.count}`));
     const text = parts.filter((p) => p !== '').join('  ');
 
-    const poll: Poll = this.poll ?? { key, count: 1, firstStartedAt: r.startedAt, lastEnd: end };
-    const prefix = this.flush();
-    this.poll = poll;
+    // Closing the previous line also gives an ended poll loop its final mark.
+    const prefix = continuing ? this.closeLine() : this.flush();
+    this.poll = continuing ?? { key, count: 1, firstStartedAt: r.startedAt, lastEnd: end, last: r, depth };
     if (inPlace) {
       this.openLine = true;
       return `${prefix}${text}`;
@@ -124,12 +137,15 @@ export class ProgressRenderer {
     return `${prefix}${text}\n`;
   }
 
-  /** `⟳ pollStatus  12 polls  state=initializing  1m02s` */
-  private pollLine(r: StepRecord, poll: Poll, depth: number): string {
+  /**
+   * `⟳ pollStatus  12 polls  state=initializing  1m02s` while the loop runs; `✔`/`✖` once it has
+   * ended. The status code is shown only when it is not a 2xx.
+   */
+  private pollLine(r: StepRecord, poll: Poll, depth: number, ended = false): string {
     const s = this.style;
-    const mark = r.outcome === 'succeeded' ? s.yellow('⟳') : s.red('✖');
+    const mark = r.outcome !== 'succeeded' ? s.red('✖') : ended ? s.green('✔') : s.yellow('⟳');
     const outputs = pollOutputs(r.outputs ?? {}).map(([k, v]) => `${k}=${showValue(v, 40)}`);
-    const status = r.statusCode !== undefined ? colourStatus(r.statusCode, s) : '';
+    const status = r.statusCode !== undefined && (r.statusCode < 200 || r.statusCode > 299) ? colourStatus(r.statusCode, s) : r.statusCode === undefined && r.method ? s.red('no response') : '';
     return [
       `${this.indent(depth)}${mark} ${s.bold(r.stepId)}`,
       `${poll.count} polls`,
@@ -211,10 +227,11 @@ export function explainFailure(workflowId: string, error: RunErrorInfo | undefin
   if (error) {
     lines.push(`  ${error.code}: ${error.message}`);
     for (const c of error.failedCriteria ?? []) {
-      lines.push(`  criterion not met: ${c.condition}${c.error ? ` (${c.error})` : ''}`);
+      // The engine's message usually quotes the criterion already; repeat it only with news.
+      if (c.error || !error.message.includes(c.condition)) lines.push(`  criterion not met: ${c.condition}${c.error ? ` (${c.error})` : ''}`);
     }
-    if (error.limit !== undefined) lines.push(`  limit: ${error.limit}`);
-    if (error.responseExcerpt) lines.push(`  response: ${truncate(error.responseExcerpt, 500)}`);
+    if (error.limit !== undefined && !error.message.includes(String(error.limit))) lines.push(`  limit: ${error.limit}`);
+    if (error.responseExcerpt) lines.push(`  response said: ${responseSaid(error.responseExcerpt)}`);
   }
   return lines;
 }
