@@ -470,6 +470,12 @@ describe('simulator command line', () => {
     expect(parseSimulatorArgs(['--help'])).toBe('help');
   });
 
+  it('takes --fail-deploy and --fail-update without names as "every endpoint"', () => {
+    expect(parseSimulatorArgs(['--fail-deploy', '--port', '0'])).toMatchObject({ port: 0, faults: { failDeploy: true } });
+    expect(parseSimulatorArgs(['--port', '0', '--fail-update'])).toMatchObject({ faults: { failUpdate: true } });
+    expect(parseSimulatorArgs(['--fail-update', 'a,b'])).toMatchObject({ faults: { failUpdate: ['a', 'b'] } });
+  });
+
   it('starts from the built command line on the chosen port and serves the API', async () => {
     const cliPath = fileURLToPath(new URL('../dist/simulator/cli.js', import.meta.url));
     const child = spawn(process.execPath, [cliPath, '--port', '0', '--token', TOKEN, '--namespace', 'acme', '--create-status', '201'], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -21,8 +21,8 @@ Usage: node dist/simulator/cli.js [options]
   --pending-seconds <s>      simulated time in pending (default 10)
   --initializing-seconds <s> simulated time in initializing (default 90)
   --updating-seconds <s>     simulated time in updating (default 30)
-  --fail-deploy [names]      deployments end failed (all, or a comma-separated list of names)
-  --fail-update [names]      updates end updateFailed (all, or a comma-separated list of names)
+  --fail-deploy [names]      deployments end failed (bare: all; or a comma-separated list of names)
+  --fail-update [names]      updates end updateFailed (bare: all; or a comma-separated list of names)
   --fault <json>             a request fault rule (repeatable), e.g.
                              '{"method":"POST","path":"/v2/endpoint/*","status":429,"retryAfter":2,"times":1}'
   --es-api-key <key>         require this Elasticsearch API key (repeatable; default: no auth)
@@ -49,11 +49,22 @@ function names(value: string | undefined): boolean | string[] | undefined {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** Flags whose value is optional: bare `--fail-deploy` means every endpoint. */
+const OPTIONAL_VALUE = new Set(['--fail-deploy', '--fail-update']);
+
+/** Rewrites a bare optional-value flag (last, or followed by another flag) to `--flag=`. */
+function expandOptionalValues(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => {
+    const next = argv[i + 1];
+    return OPTIONAL_VALUE.has(arg) && (next === undefined || next.startsWith('--')) ? `${arg}=` : arg;
+  });
+}
+
 export function parseSimulatorArgs(argv: string[]): SimulatorOptions | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: expandOptionalValues(argv),
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
