@@ -131,6 +131,65 @@ describe('cancellation and timeouts', () => {
     expect(result.error).toMatchObject({ code: 'STEP_TIMEOUT', stepId: 'slow' });
   });
 
+  it('a 1.1 timeout on a workflow step stops the child workflow between polls and onFailure applies', async () => {
+    server = await startServer((req, res) => json(res, 200, { state: 'pending', path: req.url }));
+    const clock = new ManualClock();
+    const start = clock.now();
+    const doc = await loadDoc(
+      [
+        {
+          workflowId: 'parent',
+          steps: [
+            { stepId: 'wait', workflowId: 'pollForever', timeout: 25_000, onFailure: [{ name: 'giveUp', type: 'goto', stepId: 'fallback', criteria: [{ condition: '$statusCode == null' }] }] },
+            { stepId: 'fallback', operationId: 'refreshToken' },
+          ],
+        },
+        {
+          workflowId: 'pollForever',
+          steps: [{ stepId: 'poll', operationId: 'getStatus', 'x-delay': 10, onSuccess: [{ name: 'again', type: 'goto', stepId: 'poll' }] }],
+        },
+      ],
+      {},
+      '1.1.0',
+    );
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'parent', {}, { servers: { api: `${server.url}/base` }, clock, history: true, onEvent: autoAdvance(clock, events) });
+    expect(result.status).toBe('succeeded');
+    // Polls at 0 s, 10 s and 20 s; the wait after the third is cut by the 25 s timeout.
+    expect(server.requests.map((r) => r.url)).toEqual(['/base/status', '/base/status', '/base/status', '/base/token']);
+    const wait = result.steps?.find((r) => r.stepId === 'wait');
+    expect(wait).toMatchObject({ outcome: 'failed', action: { name: 'giveUp' }, error: { code: 'STEP_TIMEOUT', stepId: 'wait', limit: 25_000 } });
+    expect(wait?.error?.message).toContain('pollForever');
+    expect(events.find((e) => e.type === 'workflow.finished' && e.workflowId === 'pollForever')).toMatchObject({ status: 'failed', error: { code: 'STEP_TIMEOUT' } });
+    expect(clock.now() - start).toBeGreaterThanOrEqual(25_000);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a 1.1 timeout on a workflow step aborts the child\'s in-flight request; the child\'s own failure actions do not run', async () => {
+    server = await startServer(() => undefined);
+    const clock = new ManualClock();
+    const doc = await loadDoc(
+      [
+        { workflowId: 'parent', steps: [{ stepId: 'wait', workflowId: 'slowChild', timeout: 3000 }] },
+        { workflowId: 'slowChild', steps: [{ stepId: 'slow', operationId: 'getStatus', onFailure: [{ name: 'again', type: 'retry', retryLimit: 5 }] }] },
+      ],
+      {},
+      '1.1.0',
+    );
+    const result = await runWorkflow(doc, 'parent', {}, {
+      servers: { api: server.url },
+      clock,
+      history: true,
+      onEvent: (e) => {
+        if (e.type === 'request.sent') setImmediate(() => void clock.advance(3000));
+      },
+    });
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ code: 'STEP_TIMEOUT', workflowId: 'parent', stepId: 'wait', limit: 3000 });
+    expect(server.requests).toHaveLength(1);
+    expect(result.steps?.map((r) => r.stepId)).toEqual(['wait']);
+  });
+
   it('a response body larger than limits.maxResponseBytes fails with HTTP_BODY_TOO_LARGE', async () => {
     server = await startServer((_req, res) => json(res, 200, { big: 'x'.repeat(5000) }));
     const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus' }] }]);

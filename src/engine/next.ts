@@ -46,7 +46,15 @@ export interface Executed {
 export type Input = { readonly type: 'start' } | { readonly type: 'executed'; readonly result: Executed } | { readonly type: 'slept' };
 
 export type Effect =
-  | { readonly type: 'execute'; readonly frame: Frame; readonly step: StepPlan; readonly doc: LoadedDocument; readonly ctx: EvalContext }
+  | {
+      readonly type: 'execute';
+      readonly frame: Frame;
+      readonly step: StepPlan;
+      readonly doc: LoadedDocument;
+      readonly ctx: EvalContext;
+      /** Clock time at which an enclosing workflow step times out (1.1 `timeout`): abort the request then. */
+      readonly deadline?: number;
+    }
   | { readonly type: 'sleep'; readonly ms: number; readonly stepId: string }
   | { readonly type: 'done' };
 
@@ -495,6 +503,7 @@ function deliver(rt: Runtime, state: RunState, child: Frame): void {
     case 'retry':
       return;
     case 'step': {
+      parent.deadline = undefined;
       const plan = planFor(rt, parent.doc, parent.wf);
       const step = plan.steps[parent.index] as StepPlan;
       // P16: inside the workflow step's criteria and outputs, $outputs are the child's.
@@ -530,7 +539,10 @@ function deliver(rt: Runtime, state: RunState, child: Frame): void {
 export function next(rt: Runtime, state: RunState, input: Input): Effect {
   if (state.status !== 'running') return { type: 'done' };
   try {
-    if (input.type === 'executed') applyExecuted(rt, state, input.result);
+    if (input.type === 'executed') {
+      // A request interrupted because an enclosing workflow step timed out belongs to a child that is over.
+      if (expiredFrame(state, rt.now()) < 0) applyExecuted(rt, state, input.result);
+    }
     else if (input.type === 'slept') {
       const top = state.frames[state.frames.length - 1];
       if (top) top.waitUntil = undefined;
@@ -553,12 +565,63 @@ export function abortRun(rt: Runtime, state: RunState, error: RunErrorInfo): voi
   if (state.status === 'running') failRun(rt, state, error);
 }
 
+/** Index of the lowest frame whose running workflow step is past its 1.1 `timeout`, or -1. */
+function expiredFrame(state: RunState, now: number): number {
+  const frames = state.frames;
+  for (let i = 0; i < frames.length - 1; i++) {
+    const d = (frames[i] as Frame).deadline;
+    if (d !== undefined && now >= d) return i;
+  }
+  return -1;
+}
+
+/** The earliest workflow-step deadline below the top frame, if any. */
+function nearestDeadline(state: RunState): number | undefined {
+  let min: number | undefined;
+  const frames = state.frames;
+  for (let i = 0; i < frames.length - 1; i++) {
+    const d = (frames[i] as Frame).deadline;
+    if (d !== undefined && (min === undefined || d < min)) min = d;
+  }
+  return min;
+}
+
+/** A workflow step exceeded its `timeout`: stop its child workflow (and anything it runs) and fail the step. */
+function timeOutWorkflowStep(rt: Runtime, state: RunState, index: number): void {
+  const frame = state.frames[index] as Frame;
+  const step = planFor(rt, frame.doc, frame.wf).steps[frame.index] as StepPlan;
+  const limit = step.timeoutMs ?? 0;
+  const child = state.frames[index + 1];
+  const error: RunErrorInfo = {
+    code: 'STEP_TIMEOUT',
+    message: `Step "${step.stepId}" of workflow "${frame.wf}" exceeded its timeout of ${limit} ms; its workflow "${child?.wf ?? step.workflow?.workflowId ?? '?'}" was stopped.`,
+    workflowId: frame.wf,
+    stepId: step.stepId,
+    limit,
+  };
+  while (state.frames.length > index + 1) {
+    const popped = state.frames.pop() as Frame;
+    rt.emit({ type: 'workflow.finished', workflowId: popped.wf, depth: state.frames.length, status: 'failed', outputs: {}, error });
+  }
+  frame.deadline = undefined;
+  const ctx: EvalContext = { ...frameContext(rt, state, frame), outputs: {} };
+  const startedAt = frame.first[step.stepId] ?? rt.now();
+  applyOutcome(rt, state, frame, step, false, ctx, { startedAt, durationMs: rt.now() - startedAt, error });
+}
+
 function advance(rt: Runtime, state: RunState): Effect {
   for (;;) {
     const frame = state.frames[state.frames.length - 1];
     if (!frame) {
       if (state.status === 'running') state.status = 'failed';
       return { type: 'done' };
+    }
+    if (state.frames.length > 1) {
+      const expired = expiredFrame(state, rt.now());
+      if (expired >= 0) {
+        timeOutWorkflowStep(rt, state, expired);
+        continue;
+      }
     }
     if (frame.status !== undefined) {
       state.frames.pop();
@@ -587,7 +650,12 @@ function advance(rt: Runtime, state: RunState): Effect {
 
     if (frame.waitUntil !== undefined) {
       const now = rt.now();
-      if (now < frame.waitUntil) return { type: 'sleep', ms: frame.waitUntil - now, stepId: plan.steps[frame.index]?.stepId ?? '' };
+      if (now < frame.waitUntil) {
+        // Wake up early if an enclosing workflow step times out during the wait.
+        const deadline = state.frames.length > 1 ? nearestDeadline(state) : undefined;
+        const until = deadline !== undefined && deadline < frame.waitUntil ? deadline : frame.waitUntil;
+        return { type: 'sleep', ms: until - now, stepId: plan.steps[frame.index]?.stepId ?? '' };
+      }
       frame.waitUntil = undefined;
     }
 
@@ -614,7 +682,7 @@ function advance(rt: Runtime, state: RunState): Effect {
       // Resumed from a checkpoint taken while this request was in flight: it was counted already.
       const execution = state.counts[`${frame.doc}|${frame.wf}|${step.stepId}`] ?? 1;
       rt.emit({ type: 'step.started', workflowId: frame.wf, stepId: step.stepId, execution, attempt: frame.attempt });
-      return { type: 'execute', frame, step, doc: documentAt(rt.root, frame.doc), ctx: frameContext(rt, state, frame) };
+      return executeEffect(rt, state, frame, step, frameContext(rt, state, frame));
     }
 
     if (state.stepExecutions >= rt.maxSteps) {
@@ -685,13 +753,20 @@ function advance(rt: Runtime, state: RunState): Effect {
         applyOutcome(rt, state, frame, step, false, ctx, { startedAt: now, durationMs: 0, error: { ...started.error, stepId: step.stepId } });
         continue;
       }
+      if (step.timeoutMs !== undefined) frame.deadline = now + step.timeoutMs;
       state.frames.push(started.frame);
       rt.emit({ type: 'workflow.started', workflowId: started.frame.wf, depth: state.frames.length - 1, inputs: started.frame.inputs });
       continue;
     }
     frame.sending = true;
-    return { type: 'execute', frame, step, doc: documentAt(rt.root, frame.doc), ctx };
+    return executeEffect(rt, state, frame, step, ctx);
   }
+}
+
+function executeEffect(rt: Runtime, state: RunState, frame: Frame, step: StepPlan, ctx: EvalContext): Effect {
+  const deadline = state.frames.length > 1 ? nearestDeadline(state) : undefined;
+  const doc = documentAt(rt.root, frame.doc);
+  return deadline === undefined ? { type: 'execute', frame, step, doc, ctx } : { type: 'execute', frame, step, doc, ctx, deadline };
 }
 
 export function runTimeoutError(timeoutMs: number, workflowId?: string, stepId?: string): RunErrorInfo {

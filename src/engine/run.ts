@@ -255,10 +255,15 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     if (requestControl.signal.aborted) requestControl = new AbortController();
     const reqAbort = requestControl;
     const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < requestTimeoutMs;
-    const timeout = stepTimeout ? (step.timeoutMs as number) : requestTimeoutMs;
+    let timeout = stepTimeout ? (step.timeoutMs as number) : requestTimeoutMs;
+    // An enclosing workflow step with a 1.1 `timeout` cuts the request short; next() then fails that step.
+    const outer = effect.deadline !== undefined && effect.deadline - startedAt < timeout;
+    if (outer) timeout = Math.max(0, (effect.deadline as number) - startedAt);
     const cancelTimer = requestTimer.arm(timeout, () =>
         reqAbort.abort(
-          stepTimeout
+          outer
+            ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" was stopped: the workflow step running it exceeded its timeout.`, { limit: timeout })
+            : stepTimeout
             ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
             : new ArazzoError('HTTP_TIMEOUT', `${req.method} ${masker.text(req.url)} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`, {
                 limit: timeout,

@@ -37,6 +37,8 @@ export interface Frame {
    * run resumed from such a checkpoint sends the request again without counting a new execution.
    */
   sending?: boolean;
+  /** 1.1 step `timeout` of the running workflow step: clock time by which its child workflow must end. */
+  deadline?: number;
   /** Do not execute before this clock time. */
   waitUntil?: number;
   /** Side trip of a retry with `stepId`: after that step runs, return here and retry. */
