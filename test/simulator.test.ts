@@ -5,6 +5,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
 import { parseSimulatorArgs } from '../src/simulator/cli.js';
 
@@ -415,6 +418,27 @@ describe('Elasticsearch _inference emulation', () => {
     expect((await call(`${sim.elasticsearchUrl}/_inference/_all`)).body.endpoints).toEqual([]);
   });
 
+  it('fails the PUT while the endpoint is paused or scaled to zero, and succeeds once it runs', async () => {
+    const { sim, clock } = await start();
+    await call(`${sim.url}/v2/endpoint/acme`, 'POST', endpointBody('emb'));
+    clock.advance(DEPLOY_MS);
+    const url = (await call(`${sim.url}/v2/endpoint/acme/emb`)).body.status.url as string;
+    const put = (): Promise<Answer> =>
+      call(`${sim.elasticsearchUrl}/_inference/text_embedding/hf`, 'PUT', { service: 'hugging_face', service_settings: { api_key: TOKEN, url } });
+    await call(`${sim.url}/v2/endpoint/acme/emb/pause`, 'POST');
+    const paused = await put();
+    expect(paused.status).toBe(400);
+    expect(paused.body.error.caused_by.reason).toContain('[503]');
+    await call(`${sim.url}/v2/endpoint/acme/emb/resume`, 'POST');
+    clock.advance(DEPLOY_MS);
+    await call(`${sim.url}/v2/endpoint/acme/emb/scale-to-zero`, 'POST');
+    const scaled = await put();
+    expect(scaled.status).toBe(400);
+    expect(scaled.body.error.caused_by.reason).toContain('scaled to zero');
+    clock.advance(30_000);
+    expect((await put()).status).toBe(200);
+  });
+
   it('registers a running endpoint with the dimensions it learned, embeds through it, lists and deletes it', async () => {
     const { sim, clock } = await start({ elasticsearch: { apiKeys: ['es-key'] } });
     await call(`${sim.url}/v2/endpoint/acme`, 'POST', endpointBody('emb'));
@@ -496,5 +520,115 @@ describe('simulator command line', () => {
     }
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(0);
+  });
+});
+
+describe('responses match the shipped OpenAPI descriptions', () => {
+  /**
+   * Checks a simulator answer against the response the description declares for this operation and
+   * status: the status must be declared, and a JSON body must match its schema. The whole document
+   * is registered with Ajv so recursive schemas (Elasticsearch's caused_by) resolve by reference.
+   */
+  async function conformance(file: string): Promise<(method: string, template: string, answer: Answer) => string[]> {
+    const doc = (await SwaggerParser.bundle(fileURLToPath(new URL(`../openapi/${file}`, import.meta.url)))) as any;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+    ajv.addSchema({ ...doc, $id: `https://openapi.local/${file}` });
+    const pointer = (...parts: string[]): string => parts.map((p) => encodeURIComponent(p.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+    return (method, template, answer) => {
+      const op = doc.paths?.[template]?.[method.toLowerCase()];
+      if (!op) return [`${method} ${template} is not described`];
+      const code = String(answer.status);
+      const key = op.responses[code] !== undefined ? code : op.responses[`${code[0]}XX`] !== undefined ? `${code[0]}XX` : undefined;
+      if (key === undefined) return [`${method} ${template} answered ${code}, which the description does not declare`];
+      let response = op.responses[key];
+      if (response.$ref) response = doc.components.responses[String(response.$ref).split('/').pop() as string];
+      const json = Object.keys(response.content ?? {}).find((m) => m.includes('json'));
+      if (json === undefined) return [];
+      let ref = `https://openapi.local/${file}#/${pointer('paths', template, method.toLowerCase(), 'responses', key, 'content', json, 'schema')}`;
+      if (op.responses[key].$ref) ref = `https://openapi.local/${file}#/${pointer('components', 'responses', String(op.responses[key].$ref).split('/').pop() as string, 'content', json, 'schema')}`;
+      const validate = ajv.getSchema(ref);
+      if (!validate) return [`no schema at ${ref}`];
+      return validate(answer.body) ? [] : [`${method} ${template} ${code}: ${ajv.errorsText(validate.errors)}`];
+    };
+  }
+
+  it('the management API answers what hugging-face-inference-endpoints-api.yml declares', async () => {
+    const check = await conformance('hugging-face-inference-endpoints-api.yml');
+    const { sim, clock } = await start();
+    const E = '/v2/endpoint/{namespace}';
+    const N = `${E}/{endpoint_name}`;
+    const base = `${sim.url}/v2/endpoint/acme`;
+    const problems: string[] = [];
+    const run = async (method: string, template: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Answer> => {
+      const answer = await call(url, method, body, headers);
+      problems.push(...check(method, template, answer));
+      return answer;
+    };
+    const tgi = { tgi: { url: 'ghcr.io/huggingface/text-generation-inference:latest', health_route: '/health' } };
+    await run('POST', E, base, endpointBody('ep', { model: { repository: 'gpt2', framework: 'pytorch', task: 'text-generation', image: tgi } }));
+    expect((await run('POST', E, base, endpointBody('ep'))).status).toBe(409);
+    expect((await run('POST', E, base, { name: 'Not Valid' })).status).toBe(400);
+    expect((await run('GET', E, base, undefined, {})).status).toBe(401);
+    await run('GET', E, base);
+    await run('GET', N, `${base}/ep`);
+    clock.advance(DEPLOY_MS);
+    expect((await run('GET', N, `${base}/ep`)).body.status.state).toBe('running');
+    await run('PUT', N, `${base}/ep`, { compute: { instanceSize: 'x4' } });
+    await run('POST', `${N}/pause`, `${base}/ep/pause`);
+    await run('POST', `${N}/resume`, `${base}/ep/resume`);
+    clock.advance(DEPLOY_MS);
+    expect((await run('POST', `${N}/resume`, `${base}/ep/resume`)).status).toBe(400);
+    await run('POST', `${N}/scale-to-zero`, `${base}/ep/scale-to-zero`);
+    await run('GET', `${N}/logs`, `${base}/ep/logs?tail=5`);
+    await run('POST', `${N}/metrics`, `${base}/ep/metrics`, { from: 0, to: 600, step: 60 });
+    await run('POST', `${N}/metrics/{metric}`, `${base}/ep/metrics/cpu-usage`, { from: 0, to: 600 });
+    await run('GET', '/v2/provider', `${sim.url}/v2/provider`, undefined, {});
+    await run('GET', '/v2/provider/{namespace}', `${sim.url}/v2/provider/acme`);
+    await run('DELETE', N, `${base}/ep`);
+    expect((await run('GET', N, `${base}/ep`)).status).toBe(404);
+    expect(problems).toEqual([]);
+  });
+
+  it('the served model and the Elasticsearch emulation answer what their descriptions declare', async () => {
+    const model = await conformance('hugging-face-endpoint-inference-api.yml');
+    const es = await conformance('elasticsearch-inference-api.yml');
+    const { sim, clock } = await start();
+    await call(`${sim.url}/v2/endpoint/acme`, 'POST', endpointBody('emb'));
+    await call(`${sim.url}/v2/endpoint/acme`, 'POST', endpointBody('gen', { model: { repository: 'gpt2', framework: 'pytorch', task: 'text-generation' } }));
+    const served = Object.fromEntries(sim.endpoints().map((e) => [e['name'] as string, e['servedUrl'] as string]));
+    const emb = served['emb'] as string;
+    const gen = served['gen'] as string;
+    const problems: string[] = [];
+    const run = async (check: typeof model, method: string, template: string, url: string, body?: unknown): Promise<Answer> => {
+      const answer = await call(url, method, body);
+      problems.push(...check(method, template, answer));
+      return answer;
+    };
+    expect((await run(model, 'GET', '/health', `${emb}/health`)).status).toBe(503);
+    expect((await run(model, 'POST', '/', emb, { inputs: 'x' })).status).toBe(503);
+    clock.advance(DEPLOY_MS);
+    await run(model, 'GET', '/health', `${emb}/health`);
+    await run(model, 'POST', '/', emb, { inputs: ['a', 'b'] });
+    await run(model, 'POST', '/embed', `${emb}/embed`, { inputs: 'a' });
+    await run(model, 'POST', '/v1/embeddings', `${emb}/v1/embeddings`, { input: ['a'] });
+    expect((await run(model, 'POST', '/', emb, { nope: 1 })).status).toBe(422);
+    await run(model, 'POST', '/', gen, { inputs: 'hi' });
+    await run(model, 'POST', '/generate', `${gen}/generate`, { inputs: 'hi' });
+    await run(model, 'POST', '/v1/chat/completions', `${gen}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }] });
+
+    const E = sim.elasticsearchUrl;
+    const one = '/_inference/{task_type}/{inference_id}';
+    const settings = (url: string): unknown => ({ service: 'hugging_face', service_settings: { api_key: TOKEN, url } });
+    await run(es, 'GET', '/', `${E}/`);
+    expect((await run(es, 'PUT', one, `${E}/_inference/text_embedding/x`, settings('http://127.0.0.1:1/'))).status).toBe(400);
+    expect((await run(es, 'PUT', one, `${E}/_inference/text_embedding/x`, settings(emb))).status).toBe(200);
+    await run(es, 'GET', one, `${E}/_inference/text_embedding/x`);
+    await run(es, 'GET', '/_inference/_all', `${E}/_inference/_all`);
+    await run(es, 'POST', '/_inference/text_embedding/{inference_id}', `${E}/_inference/text_embedding/x`, { input: 'hi' });
+    expect((await run(es, 'POST', '/_inference/text_embedding/{inference_id}', `${E}/_inference/text_embedding/x`, {})).status).toBe(400);
+    await run(es, 'DELETE', one, `${E}/_inference/text_embedding/x`);
+    expect((await run(es, 'GET', one, `${E}/_inference/text_embedding/x`)).status).toBe(404);
+    expect(problems).toEqual([]);
   });
 });
