@@ -466,3 +466,76 @@ describe('resolveWorkflowRef', () => {
     expect(resolveWorkflowRef('$sourceDescriptions.auth.refresh', local, sources).problem!.message).toContain('Did you mean "refreshToken"?');
   });
 });
+
+describe('local $ref fast path (no swagger-parser)', () => {
+  const base = () => ({
+    openapi: '3.0.3',
+    info: { title: 't', version: '1' },
+    paths: {
+      '/a': {
+        parameters: [{ $ref: '#/components/parameters/id' }],
+        get: { operationId: 'a', responses: { '200': { $ref: '#/components/responses/Ok' } } },
+      },
+    },
+    components: {
+      parameters: { id: { name: 'id', in: 'path', required: true, schema: { $ref: '#/components/schemas/Id' } } },
+      responses: { Ok: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } },
+      schemas: {
+        Id: { type: 'string' },
+        Alias: { $ref: '#/components/schemas/Id' },
+        Node: { type: 'object', properties: { next: { $ref: '#/components/schemas/Node' }, id: { $ref: '#/components/schemas/Alias' } } },
+      },
+    },
+  });
+
+  it('replaces local references by their shared targets and keeps cycles as object cycles', async () => {
+    const { dereferenceLocal } = await import('../src/sources/openapi.js');
+    const data = base() as any;
+    expect(dereferenceLocal(data)).toBe(true);
+    const node = data.components.schemas.Node;
+    expect(node.properties.next).toBe(node);
+    expect(node.properties.id).toBe(data.components.schemas.Id); // a chain of references ends at the value
+    expect(data.paths['/a'].parameters[0].schema).toEqual({ type: 'string' });
+    expect(data.paths['/a'].get.responses['200'].content['application/json'].schema).toBe(node);
+  });
+
+  it.each([
+    ['an external reference', { $ref: 'other.yaml#/x' }],
+    ['a reference that does not resolve', { $ref: '#/components/schemas/Missing' }],
+    ['a reference with sibling keys', { $ref: '#/components/schemas/Id', description: 'd' }],
+    ['a percent-encoded pointer', { $ref: '#/components/schemas/I%64' }],
+  ])('leaves the document untouched for %s (swagger-parser handles it)', async (_name, ref) => {
+    const { dereferenceLocal } = await import('../src/sources/openapi.js');
+    const data = base() as any;
+    data.components.schemas.Extra = ref;
+    const before = JSON.stringify(data);
+    expect(dereferenceLocal(data)).toBe(false);
+    expect(JSON.stringify(data)).toBe(before);
+  });
+
+  it('gives the same operations as swagger-parser for every shipped and fixture description', async () => {
+    const { dereferenceOpenApi } = await import('../src/sources/openapi.js');
+    const { default: SwaggerParser } = await import('@apidevtools/swagger-parser');
+    const { parse } = await import('yaml');
+    const root = join(here, '..');
+    const files = [
+      'openapi/hugging-face-inference-endpoints-api.yml',
+      'openapi/elasticsearch-inference-api.yml',
+      'openapi/hugging-face-endpoint-inference-api.yml',
+      'test/fixtures/engine/api.openapi.yml',
+      'test/fixtures/sources/apis/store-3.1.yaml',
+      'test/fixtures/sources/apis/legacy-2.0.yaml',
+    ];
+    for (const file of files) {
+      const path = join(root, file);
+      const text = readFileSync(path, 'utf8');
+      const fast = await dereferenceOpenApi(pathToFileURL(path), parse(text), async () => {
+        throw new Error('no reads expected');
+      });
+      const reference = await new SwaggerParser().dereference(path, parse(text), { dereference: { circular: true } } as never);
+      const a = indexOpenApi('s', path, fast as Record<string, unknown>);
+      const b = indexOpenApi('s', path, reference as unknown as Record<string, unknown>);
+      expect(a.operations, file).toEqual(b.operations);
+    }
+  });
+});

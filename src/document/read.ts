@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ArazzoError, DocumentError, type Problem } from '../errors.js';
 import { parseJsonPath } from './json-path.js';
@@ -240,6 +240,7 @@ async function fetchText(url: URL, options: ReadOptions, maxBytes: number): Prom
         throw fail(`the server answered HTTP ${status}.`);
       }
     } else {
+      const { request } = await import('undici'); // loaded only when a document is fetched over http
       const response = await request(url, {
         method: 'GET',
         headers,

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ArazzoError } from '../errors.js';
 
 export const DEFAULT_MAX_SOURCE_BYTES = 10 * 1024 * 1024;
@@ -196,6 +196,7 @@ interface RawResponse {
 }
 
 async function viaUndici(url: URL, signal: AbortSignal, dispatcher: Dispatcher | undefined): Promise<RawResponse> {
+  const { request } = await import('undici'); // loaded only when something is fetched over http
   const res = await request(url, { method: 'GET', headers: { accept: ACCEPT }, signal, ...(dispatcher ? { dispatcher } : {}) });
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
