@@ -84,7 +84,11 @@ async function run(
 const stepIds = (r: RunResult): string[] => (r.steps ?? []).map((s) => s.stepId);
 const distinct = (ids: string[]): string[] => ids.filter((id, i) => ids[i - 1] !== id);
 
-async function createDirectly(s: Simulator, name: string): Promise<void> {
+async function createDirectly(
+  s: Simulator,
+  name: string,
+  model: Record<string, unknown> = { repository: 'gpt2', framework: 'pytorch', task: 'text-generation' },
+): Promise<void> {
   const res = await request(`${s.url}/v2/endpoint/acme`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -93,7 +97,7 @@ async function createDirectly(s: Simulator, name: string): Promise<void> {
       type: 'authenticated',
       provider: { vendor: 'aws', region: 'us-east-1' },
       compute: { accelerator: 'cpu', instanceType: 'intel-icl', instanceSize: 'x2', scaling: { minReplica: 1, maxReplica: 1 } },
-      model: { repository: 'gpt2', framework: 'pytorch', task: 'text-generation' },
+      model,
     }),
   });
   await res.body.text();
@@ -267,6 +271,21 @@ describe('deploy-and-wait failure paths', () => {
     expect(result.status).toBe('succeeded');
     expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'adoptExisting', 'resumeExisting', 'waitUntilRunning']);
     expect(result.outputs['state']).toBe('running');
+  });
+
+  it.each([
+    ['4', EMBEDDINGS, 'deploy-embeddings-to-elasticsearch', { repository: 'sentence-transformers/all-MiniLM-L6-v2', framework: 'pytorch', task: 'sentence-embeddings' }],
+    ['5', CHAT, 'deploy-and-chat', { repository: 'gpt2', framework: 'pytorch', task: 'text-generation' }],
+  ] as const)('workflow %s adopts a paused endpoint on 409, resumes it and goes on', async (_n, file, workflowId, model) => {
+    const { sim, clock } = await simulator();
+    await createDirectly(sim, 'parked', model);
+    clock.t += 100_000;
+    await post(`${sim.url}/v2/endpoint/acme/parked/pause`);
+    const { result } = await run(file, workflowId, { name: 'parked', esApiKey: 'unused' }, clock);
+    expect(result.error).toBeUndefined();
+    expect(distinct(stepIds(result)).slice(0, 5)).toEqual(['createEndpoint', 'adoptExisting', 'resumeExisting', 'waitUntilRunning', 'probeHealth']);
+    expect(result.outputs['state']).toBe('running');
+    expect(sim.endpoints()).toHaveLength(1);
   });
 
   it('retries a 429 on create after the Retry-After seconds', async () => {
