@@ -211,8 +211,8 @@ describe('arazzo run', () => {
     expect(report.error).toMatchObject({ stepId: 'readJob', statusCode: 500 });
     // the human explanation: which step, which status, which criterion, what the response said
     expect(r.stderr).toContain('failing failed at step readJob (HTTP 500)');
-    expect(r.stderr).toContain('criterion not met: $statusCode == 200');
-    expect(r.stderr).toContain('database unavailable');
+    expect(r.stderr).toContain('success criteria not met: $statusCode == 200');
+    expect(r.stderr).toContain('response said: database unavailable');
   });
 
   it('names the variable when an --input-env variable is not set', async () => {

@@ -52,6 +52,8 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       throw new CliError('CLI_USAGE', `"arazzo ${first}" takes one document; unexpected ${extra}. Flags take their value after them, e.g. --input name=value.`);
     }
     const file = args.positionals[0]!;
+    const { checkDocumentPath } = await import('./document.js');
+    await checkDocumentPath(file);
     switch (first) {
       case 'run': {
         const { runCommand } = await import('./run.js');

@@ -17,6 +17,11 @@ export interface CommandSpec {
 
 const help = { type: 'boolean', short: 'h', description: 'Show this help.' } as const;
 
+/** Workflows shipped in the package, used by the examples (a test runs every example). */
+const DEPLOY = 'workflows/hugging-face-deploy-and-wait-workflow.yml';
+const CHAT = 'workflows/hugging-face-chat-completion-workflow.yml';
+const LIFECYCLE = 'workflows/hugging-face-endpoint-lifecycle-workflow.yml';
+
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   run: {
     name: 'run',
@@ -38,11 +43,12 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       help,
     },
     examples: [
-      'arazzo run workflows/deploy.yml --input namespace=acme --input name=demo --input-env hfToken=HF_TOKEN',
-      'arazzo run petstore.arazzo.yaml --workflow buyPet --input petId=42 --server petStore=http://127.0.0.1:8080',
-      'echo \'{"namespace":"acme"}\' | arazzo run deploy.yml --inputs - --input-env hfToken=HF_TOKEN --json > report.json',
-      'arazzo run deploy.yml --inputs inputs.json --trace run.har --timeout 600',
-      'arazzo run deploy.yml --inputs inputs.json --dry-run',
+      '# Deploy a model and wait until it runs; the token comes from the environment (export HF_TOKEN=hf_...)',
+      `arazzo run ${DEPLOY} --input namespace=acme --input name=demo --input repository=openai-community/gpt2 --input-env hfToken=HF_TOKEN --timeout 1800`,
+      '# The same against a local simulator (node dist/simulator/cli.js --port 8080 --token $HF_TOKEN --namespace acme), with a report and a trace',
+      `arazzo run ${DEPLOY} --server inferenceEndpointsApi=http://127.0.0.1:8080 --input namespace=acme --input name=demo --input repository=openai-community/gpt2 --input-env hfToken=HF_TOKEN --json --trace run.har > report.json`,
+      '# Inputs as JSON from stdin; --dry-run prints the first request instead of sending it',
+      `echo '{"namespace":"acme","name":"demo","repository":"openai-community/gpt2"}' | arazzo run ${DEPLOY} --inputs - --input-env hfToken=HF_TOKEN --dry-run`,
     ],
     notes: [
       'Exit codes: 0 succeeded, 1 the workflow failed, 2 bad usage / invalid document / invalid inputs (nothing is sent), 130 interrupted (Ctrl-C).',
@@ -57,7 +63,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       json: { type: 'boolean', description: 'Print the problems as a JSON array on stdout.' },
       help,
     },
-    examples: ['arazzo validate workflows/deploy.yml', 'arazzo validate petstore.arazzo.yaml --json | jq \'.[] | select(.severity=="error")\''],
+    examples: [`arazzo validate ${DEPLOY}`, `arazzo validate ${CHAT} --json | jq '.[] | select(.severity=="error")'`],
     notes: [
       'Prints one line per problem: file:line:col  code  message  (json path).',
       'Exit 2 when any problem is an error; warnings alone exit 0.',
@@ -71,7 +77,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       json: { type: 'boolean', description: 'Print the workflows and inputs as JSON on stdout.' },
       help,
     },
-    examples: ['arazzo list workflows/deploy.yml', 'arazzo list petstore.arazzo.yaml --json'],
+    examples: [`arazzo list ${DEPLOY}`, `arazzo list ${LIFECYCLE} --json`],
   },
   graph: {
     name: 'graph',
@@ -82,10 +88,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       direction: { type: 'string', arg: '<TD|LR>', description: 'Flowchart direction (default TD).' },
       help,
     },
-    examples: [
-      'arazzo graph workflows/deploy.yml > deploy.mmd',
-      'arazzo graph petstore.arazzo.yaml --workflow buyPet --direction LR',
-    ],
+    examples: [`arazzo graph ${DEPLOY} > deploy.mmd`, `arazzo graph ${LIFECYCLE} --workflow endpoint-lifecycle --direction LR`],
     notes: ['Solid arrows: success paths; dashed arrows: failure paths (retry, goto, end); double-bordered boxes call another workflow.'],
   },
 };
@@ -106,11 +109,11 @@ export function mainHelp(version: string): string {
     '  -h, --help     Show help (also: arazzo <command> --help)',
     '  -V, --version  Print the version',
     '',
-    'Examples:',
-    '  arazzo list workflows/deploy.yml',
-    '  arazzo run workflows/deploy.yml --input namespace=acme --input-env hfToken=HF_TOKEN',
-    '  arazzo validate workflows/deploy.yml',
-    '  arazzo graph workflows/deploy.yml > deploy.mmd',
+    'Examples (the workflows/ directory ships with the package):',
+    `  arazzo list ${DEPLOY}`,
+    `  arazzo validate ${DEPLOY}`,
+    `  arazzo run ${DEPLOY} --input namespace=acme --input name=demo --input repository=openai-community/gpt2 --input-env hfToken=HF_TOKEN`,
+    `  arazzo graph ${DEPLOY} > deploy.mmd`,
     '',
   ].join('\n');
 }

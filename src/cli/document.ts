@@ -3,10 +3,49 @@
  * need its shape (`list`, `graph`) and for the CLI's view of workflow inputs. No sources are
  * fetched and no expressions are compiled, so these commands stay fast.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
+
+const DOCUMENT_FILE = /\.(ya?ml|json)$/i;
+
+/**
+ * Check a local document path before any command reads it, so a typo or a directory gets one
+ * clear line (with the closest file name, or the documents the directory holds) instead of a
+ * stack trace. URLs are left to the reader.
+ */
+export async function checkDocumentPath(file: string): Promise<void> {
+  if (/^https?:\/\//i.test(file)) return;
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(file)).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const dir = dirname(file);
+      const siblings = (await listDocuments(dir)).map((n) => (dir === '.' && !file.startsWith('./') ? n : join(dir, n)));
+      throw new CliError('FILE_NOT_FOUND', `No such file: ${file}.${didYouMean(file, siblings)} Check the path.`, { file });
+    }
+    throw new CliError('FILE_UNREADABLE', `Could not read ${file}: ${(err as Error).message}.`, { file });
+  }
+  if (isDirectory) {
+    const docs = (await listDocuments(file)).map((n) => join(file, n));
+    const shown = docs.length > 0 ? ` It holds: ${docs.slice(0, 8).join(', ')}${docs.length > 8 ? `, … (${docs.length} in all)` : ''}.` : '';
+    throw new CliError('FILE_UNREADABLE', `${file} is a directory; give the path of one Arazzo document.${shown}`, { file });
+  }
+}
+
+/** The YAML/JSON files of a directory, sorted; none when it cannot be read. */
+async function listDocuments(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isFile() && DOCUMENT_FILE.test(e.name)).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
 
 export async function readText(file: string): Promise<string> {
   if (/^https?:\/\//i.test(file)) {

@@ -155,3 +155,29 @@ function coerceAs(raw: string, type: string): unknown {
       return NO;
   }
 }
+
+/**
+ * Required inputs that were not given and have no default, as one error naming each and how to
+ * pass it (secrets from the environment); undefined when none is missing. The engine validates
+ * the inputs fully; this only turns the most common mistake into a line that says what to type.
+ */
+export function missingInputs(shape: InputsShape, inputs: Readonly<Record<string, unknown>>, workflowId: string): CliError | undefined {
+  const missing = shape.inputs.filter((i) => i.required && !i.hasDefault && inputs[i.name] === undefined);
+  if (missing.length === 0) return undefined;
+  const how = missing.map((i) => (i.secret ? `--input-env ${i.name}=${envName(i.name)}` : `--input ${i.name}=<${i.type === 'any' ? 'value' : i.type}>`));
+  const names = missing.map((i) => i.name);
+  return new CliError(
+    'INPUT_INVALID',
+    `Workflow "${workflowId}" needs ${missing.length === 1 ? 'the input' : 'the inputs'} ${names.join(', ')}; add ${how.join(' ')} (or put ${missing.length === 1 ? 'it' : 'them'} in --inputs <file.json>).`,
+    { missing: names },
+  );
+}
+
+/** `hfToken` → `HF_TOKEN`: the environment variable name we suggest for a secret input. */
+export function envName(input: string): string {
+  return input
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase() || 'VALUE';
+}

@@ -12,7 +12,7 @@ import { describeInputs, selectWorkflow } from './document.js';
 import { CliError, EXIT_CANCELLED, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 import { createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
-import { gatherInputs } from './inputs.js';
+import { gatherInputs, missingInputs } from './inputs.js';
 import { packageVersion, type CliIo } from './io.js';
 import { loadLibrary } from './library.js';
 import { createMasker, MASK, maskValue, type Masker } from './mask.js';
@@ -64,17 +64,20 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   const workflow = selectWorkflow(doc.document, flags.workflow, file);
   const workflowId = workflow.workflowId;
   const servers = parseServers(flags.server ?? [], doc);
+  const shape = describeInputs(doc.document, workflow);
   let gathered;
   try {
     gathered = await gatherInputs(
       { ...(flags.inputs !== undefined ? { inputsFile: flags.inputs } : {}), input: flags.input ?? [], inputEnv: flags['input-env'] ?? [], env: io.env, readStdin: io.readStdin },
-      describeInputs(doc.document, workflow),
+      shape,
     );
   } catch (err) {
     if (err instanceof ArazzoError) return usageError(io, err, json, workflowId);
     throw err;
   }
   const mask = createMasker(gathered.secrets);
+  const missing = missingInputs(shape, gathered.inputs, workflowId);
+  if (missing) return usageError(io, missing, json, workflowId, mask);
 
   // ---- wiring: progress on stderr, report and trace from the same event stream
   const color = wantsColor(io.stderr.isTTY === true, io.env);
@@ -207,6 +210,9 @@ function parseServers(items: readonly string[], doc: LoadedDocument): Record<str
   const names = doc.sources.size > 0 ? [...doc.sources.keys()] : (doc.document.sourceDescriptions ?? []).map((s) => s.name);
   const servers: Record<string, string> = {};
   for (const item of items) {
+    if (item.indexOf('=') <= 0) {
+      throw new CliError('CLI_USAGE', `--server expects sourceName=baseUrl, e.g. --server ${names[0] ?? 'api'}=http://127.0.0.1:8080 (sources: ${names.join(', ') || 'none'}).`, { flag: '--server' });
+    }
     const [name, url] = splitAssignment(item, '--server', 'sourceName=baseUrl');
     if (!names.includes(name)) {
       throw new CliError('SERVER_UNKNOWN_SOURCE', `--server ${name}=…: the document has no source description named "${name}".${didYouMean(name, names)} Sources: ${names.join(', ')}.`, {
@@ -216,9 +222,11 @@ function parseServers(items: readonly string[], doc: LoadedDocument): Record<str
     }
     let parsed: URL;
     try {
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new Error('not absolute');
       parsed = new URL(url);
     } catch {
-      throw new CliError('CLI_USAGE', `--server ${name}=…: "${url}" is not an absolute URL; write it like http://127.0.0.1:8080 or https://api.example.com/v2.`, { source: name });
+      const example = url === '' ? 'http://127.0.0.1:8080' : `http://${url.replace(/^[/:]+/, '')}`;
+      throw new CliError('CLI_USAGE', `--server ${name}=${url}: the base URL must be absolute, with http:// or https://, e.g. --server ${name}=${example}.`, { source: name });
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new CliError('CLI_USAGE', `--server ${name}=…: only http and https URLs are supported, not ${parsed.protocol}.`, { source: name });
