@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
-import { Masker } from '../src/engine/mask.js';
+import { createMasker, maskValue, Masker, MASK } from '../src/engine/mask.js';
 import type { RunEvent } from '../src/engine/types.js';
 import { json, loadDoc, startServer, type TestServer } from './engine-helpers.js';
 
@@ -58,5 +58,64 @@ describe('secret masking (P21)', () => {
     expect(m.text('token=t0ken-zz')).toBe('token=***');
     expect(m.headers({ Authorization: 'Bearer t0ken-zz', Accept: 'abc' })).toEqual({ Authorization: '***', Accept: '***' });
     expect(m.value({ a: ['abc', 1], b: { c: 'no' } })).toEqual({ a: ['***', 1], b: { c: 'no' } });
+  });
+  it('masks the URL-encoded, JSON-escaped and base64 forms of a secret wherever a server echoes them', async () => {
+    const token = 'p@ss/w"rd+1';
+    server = await startServer((req, res) => {
+      const sent = (req.headers['x-trace'] as string).slice('T '.length);
+      json(res, 400, { raw: sent, url: `https://h/cb?t=${encodeURIComponent(sent)}`, b64: Buffer.from(sent).toString('base64') });
+    });
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        inputs: { type: 'object', properties: { apiToken: { type: 'string' } } },
+        steps: [
+          {
+            stepId: 's',
+            operationId: 'getStatus',
+            parameters: [{ name: 'X-Trace', in: 'header', value: 'T {$inputs.apiToken}' }],
+            outputs: { url: '$response.body#/url', b64: '$response.body#/b64' },
+          },
+        ],
+        outputs: { url: '$steps.s.outputs.url', b64: '$steps.s.outputs.b64' },
+      },
+    ]);
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'w', { apiToken: token }, { servers: { api: server.url }, onEvent: (e) => events.push(e), history: true });
+    const text = JSON.stringify({ events, result: { ...result, state: undefined } });
+    for (const form of [token, JSON.stringify(token).slice(1, -1), encodeURIComponent(token), Buffer.from(token).toString('base64').replace(/=+$/, '')]) {
+      expect(text).not.toContain(form);
+    }
+    expect(result.outputs).toEqual({ url: `https://h/cb?t=${MASK}`, b64: MASK });
+    const body = events.find((e) => e.type === 'response.received')?.response.body;
+    expect(body).toBe(`{"raw":"${MASK}","url":"https://h/cb?t=${MASK}","b64":"${MASK}"}`);
+  });
+
+  it('masks the user:password pair and the password behind a Basic Authorization header', async () => {
+    const basic = Buffer.from('bob:hunter2-pw').toString('base64');
+    server = await startServer((req, res) => {
+      const pair = Buffer.from((req.headers.authorization as string).slice('Basic '.length), 'base64').toString();
+      json(res, 403, { message: `user ${pair} refused`, password: pair.split(':')[1] });
+    });
+    // The credential is written in the document: nothing marks it secret until the request is built.
+    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getBasicSecured', parameters: [{ name: 'Authorization', in: 'header', value: `Basic ${basic}` }] }] }]);
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'w', {}, { servers: { api: `${server.url}/base` }, onEvent: (e) => events.push(e) });
+    expect(result.status).toBe('failed');
+    const text = JSON.stringify({ events, error: result.error });
+    expect(text).not.toContain('hunter2-pw');
+    expect(text).not.toContain(basic);
+    expect(result.error?.responseExcerpt).toBe(`{"message":"user ${MASK} refused","password":"${MASK}"}`);
+  });
+
+  it('createMasker and maskValue (used by the CLI printers) hide every form of the given secrets, object keys included', () => {
+    const mask = createMasker(['tok/en+"1"', 'ab', 42_000]);
+    expect(mask('Bearer tok/en+"1" n=42000')).toBe(`Bearer ${MASK} n=${MASK}`);
+    expect(mask('https://h/?t=tok%2Fen%2B%221%22')).toBe(`https://h/?t=${MASK}`);
+    expect(mask(JSON.stringify({ t: 'tok/en+"1"' }))).toBe(`{"t":"${MASK}"}`);
+    expect(mask(`b64 ${Buffer.from('tok/en+"1"').toString('base64')}`)).toBe(`b64 ${MASK}`);
+    expect(mask('ab stays: too short to mask safely')).toBe('ab stays: too short to mask safely');
+    expect(maskValue({ list: ['x tok/en+"1"'], n: 1, 'tok/en+"1"': true }, mask)).toEqual({ list: [`x ${MASK}`], n: 1, [MASK]: true });
+    expect(maskValue({ a: 'tok/en+"1"' }, new Masker(['tok/en+"1"']))).toEqual({ a: MASK });
   });
 });
