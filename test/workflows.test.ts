@@ -205,6 +205,7 @@ describe('workflows run green against the simulator', () => {
       updatedState: 'running',
       instanceType: 'intel-spr',
       instanceSize: 'x4',
+      repository: 'gpt2',
       message: 'Endpoint is ready',
       scaledState: 'scaledToZero',
       deletedStatusCode: 404,
@@ -213,6 +214,17 @@ describe('workflows run green against the simulator', () => {
       'pauseEndpoint', 'resumeEndpoint', 'waitAfterResume', 'updateHardware', 'waitAfterUpdate', 'scaleToZero', 'deleteEndpoint', 'confirmDeleted',
     ]);
     expect(sim.endpoints()).toEqual([]);
+  });
+
+  it('3. the lifecycle changes the model too when modelUpdate is given, and only the fields given', async () => {
+    const { sim, clock } = await simulator();
+    await createDirectly(sim, 'remodel');
+    clock.t += 100_000;
+    const { result } = await run(LIFECYCLE, 'endpoint-lifecycle', { name: 'remodel', modelUpdate: { repository: 'openai-community/gpt2-medium' } }, clock);
+    expect(result.error).toBeUndefined();
+    expect(result.outputs).toMatchObject({ updatedState: 'running', repository: 'openai-community/gpt2-medium', instanceType: 'intel-spr' });
+    const put = result.steps?.find((s) => s.stepId === 'updateHardware');
+    expect(put?.statusCode).toBe(200);
   });
 
   it('4. deploys an embedding model, registers it with Elasticsearch and embeds through it', async () => {
