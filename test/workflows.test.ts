@@ -425,6 +425,21 @@ describe('deploy-and-wait through the built CLI', () => {
     expect(report.steps[1].stepId).toBe('adoptExisting');
   });
 
+  it('lifecycle exits 1 with the server message when the update ends updateFailed', async () => {
+    sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000, faults: { failUpdate: true } });
+    await createDirectly(sim, 'cli-upd');
+    const out = await cli(
+      ['run', LIFECYCLE, '--server', `inferenceEndpointsApi=${sim.url}`, '--input', 'namespace=acme', '--input', 'name=cli-upd', '--input', 'pollIntervalSeconds=0.02', '--input-env', 'hfToken=HF_TEST_TOKEN', '--json'],
+      { HF_TEST_TOKEN: TOKEN },
+    );
+    expect(out.code).toBe(1);
+    const report = JSON.parse(out.stdout);
+    expect(report.error.stepId).toBe('waitAfterUpdate');
+    expect(report.outputs).toMatchObject({ updatedState: 'updateFailed' });
+    expect(report.outputs.message).toContain('Endpoint failed to update');
+    expect(out.stderr + out.stdout).not.toContain(TOKEN);
+  });
+
   it('exits 2 and sends nothing when a required input is missing or invalid', async () => {
     const { code, sim: s } = await deploy({}, ['--input', 'name=Not_Valid']);
     expect(code).toBe(2);
