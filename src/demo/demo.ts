@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: start the Hugging Face Inference Endpoints simulator on a free loopback port (time
- * compressed 30x), run the production deploy-and-wait workflow against it with the real `arazzo`
+ * compressed 50x), run the production deploy-and-wait workflow against it with the real `arazzo`
  * CLI, and exit with the CLI's exit code.
  *
  *   npm run demo                    # deploys, polls, prints progress and the outputs
@@ -16,7 +16,7 @@ const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const WORKFLOW = 'workflows/hugging-face-deploy-and-wait-workflow.yml';
 const TOKEN = 'hf_demo_simulator_token';
 const NAMESPACE = 'demo';
-const TIME_SCALE = 30;
+const TIME_SCALE = 50;
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     '--input',
     'repository=openai-community/gpt2',
     '--input',
-    'pollIntervalSeconds=0.5',
+    'pollIntervalSeconds=0.25',
     '--input',
     'maxWaitSeconds=60',
     '--input-env',
