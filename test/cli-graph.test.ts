@@ -67,6 +67,36 @@ describe('arazzo graph (Mermaid)', () => {
     expect(renderMermaid(tricky)).toContain('w0_s0 -->|"say #quot;hi#quot; #lt;b#gt;: $response.body#35;/a #124; #96;x#96;"| w0_done');
   });
 
+  it('stacks the labels of parallel arrows and reads input-driven extensions with their defaults', () => {
+    const doc = {
+      arazzo: '1.0.1',
+      info: { title: 't', version: '1' },
+      sourceDescriptions: [],
+      workflows: [
+        {
+          workflowId: 'w',
+          inputs: { type: 'object', properties: { every: { type: 'number', default: 5 }, budget: { type: 'integer' } } },
+          steps: [
+            {
+              stepId: 'poll',
+              operationId: 'getJob',
+              'x-delay': '$inputs.every',
+              'x-max-duration': '$inputs.budget',
+              onFailure: [
+                { name: 'busy', type: 'retry', retryAfter: 1, retryLimit: 2, criteria: [{ condition: '$statusCode == 503' }] },
+                { name: 'limited', type: 'retry', retryAfter: 10, retryLimit: 5, criteria: [{ condition: '$statusCode == 429' }] },
+              ],
+            },
+          ],
+        },
+      ],
+    } as unknown as ArazzoDocument;
+    const lines = renderMermaid(doc).split('\n').map((l) => l.trim());
+    expect(lines).toContain('w0_s0["poll ⟳ every (5s) ⏱ budget<br/>getJob"]');
+    const loops = lines.filter((l) => l.startsWith('w0_s0 -.->') && l.endsWith('w0_s0'));
+    expect(loops).toEqual(['w0_s0 -.->|"busy: retry ×2 after 1s if $statusCode == 503<br/>limited: retry ×5 after 10s if $statusCode == 429"| w0_s0']);
+  });
+
   it('draws default next-step edges where no unconditional action takes over', () => {
     expect(lines).toContain('w0_s0 --> w0_s1');
     expect(lines).toContain('w0_s1 --> w0_s2');
@@ -105,6 +135,8 @@ describe('arazzo list', () => {
     expect(io.out).toMatch(/createAndWait {2}Create a job and poll it until it is ready\. {2}\(2 steps\)/);
     expect(io.out).toMatch(/count {5}integer {2}optional, default: 1\n/);
     expect(io.out).toMatch(/password {2}string {3}optional, secret\n/);
+    // The closing hint is a command that runs: every required input, secrets from the environment.
+    expect(io.out).toContain(`Run the first with: arazzo run ${fixture('jobs.arazzo.yaml')} --workflow createAndWait --input token=<string> --input name=<string>\n`);
   });
 });
 

@@ -5,6 +5,7 @@
  * subroutine boxes with an arrow to the called workflow, drawn alongside when it is local.
  */
 import type { ArazzoDocument, Criterion, FailureAction, ReusableObject, Step, SuccessAction, Workflow } from '../document/types.js';
+import { describeInputs } from './document.js';
 import { formatDuration } from './format.js';
 
 export interface GraphOptions {
@@ -58,7 +59,7 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
     const p = `w${wi}_`;
     const pad = wrap ? '    ' : '  ';
     const lines: string[] = [];
-    const edges: string[] = [];
+    const edges = new EdgeSet(pad);
     const steps = Array.isArray(w.steps) ? w.steps : [];
     const stepNode = (stepId: string | undefined): string | undefined => {
       const i = steps.findIndex((s) => s.stepId === stepId);
@@ -69,13 +70,12 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
     lines.push(`${pad}${p}start(["${text(wrap ? 'start' : `start: ${w.workflowId}`)}"])`);
     steps.forEach((step, i) => {
       const target = targetLabel(step);
-      const label = [`${step.stepId}${badges(step)}`, target === step.stepId ? '' : target].filter((l) => l !== '').map(text).join('<br/>');
+      const label = [`${step.stepId}${badges(step, inputDefaults(doc, w))}`, target === step.stepId ? '' : target].filter((l) => l !== '').map(text).join('<br/>');
       lines.push(step.workflowId !== undefined ? `${pad}${p}s${i}[["${label}"]]` : `${pad}${p}s${i}["${label}"]`);
     });
     lines.push(`${pad}${p}done(["${text('succeeded')}"])`);
 
-    if (steps.length > 0) edges.push(`${pad}${p}start --> ${p}s0`);
-    else edges.push(`${pad}${p}start --> ${p}done`);
+    edges.add(`${p}start`, '-->', steps.length > 0 ? `${p}s0` : `${p}done`);
 
     steps.forEach((step, i) => {
       const from = `${p}s${i}`;
@@ -91,15 +91,15 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
         const cond = conditions(a.criteria);
         if (cond === '') unconditionalSuccess = true;
         const label = text(edgeLabel(a.name, cond));
-        if (a.type === 'end') edges.push(`${pad}${from} -->|"${label}"| ${p}done`);
+        if (a.type === 'end') edges.add(from, '-->', `${p}done`, label);
         else if (a.type === 'goto') {
           const to = a.stepId !== undefined ? stepNode(a.stepId) : undefined;
-          if (to) edges.push(`${pad}${from} -->|"${label}"| ${to}`);
+          if (to) edges.add(from, '-->', to, label);
           else if (a.workflowId !== undefined) cross.push(`  ${from} -->|"${label}"| ${workflowTarget(a.workflowId)}`);
         }
         if (unconditionalSuccess) break;
       }
-      if (!unconditionalSuccess) edges.push(`${pad}${from} --> ${next}`);
+      if (!unconditionalSuccess) edges.add(from, '-->', next);
 
       const failure = [...list(step.onFailure), ...list(w.failureActions)].map((a) => resolve<FailureAction>(doc, a, 'failureActions'));
       for (const a of failure) {
@@ -111,22 +111,22 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
           const label = text(edgeLabel(a.name, [parts.join(' '), cond].filter((c) => c !== '').join(' if ')));
           const via = a.stepId !== undefined ? stepNode(a.stepId) : undefined;
           if (via) {
-            edges.push(`${pad}${from} -.->|"${label}"| ${via}`);
-            edges.push(`${pad}${via} -.->|"${text('then retry')}"| ${from}`);
+            edges.add(from, '-.->', via, label);
+            edges.add(via, '-.->', from, text('then retry'));
           } else if (a.workflowId !== undefined) {
             cross.push(`  ${from} -.->|"${label}"| ${workflowTarget(a.workflowId)}`);
           } else {
-            edges.push(`${pad}${from} -.->|"${label}"| ${from}`);
+            edges.add(from, '-.->', from, label);
           }
           continue;
         }
         const label = text(edgeLabel(a.name, cond));
         if (a.type === 'end') {
           usesFailed = true;
-          edges.push(`${pad}${from} -.->|"${label}"| ${p}failed`);
+          edges.add(from, '-.->', `${p}failed`, label);
         } else if (a.type === 'goto') {
           const to = a.stepId !== undefined ? stepNode(a.stepId) : undefined;
-          if (to) edges.push(`${pad}${from} -.->|"${label}"| ${to}`);
+          if (to) edges.add(from, '-.->', to, label);
           else if (a.workflowId !== undefined) cross.push(`  ${from} -.->|"${label}"| ${workflowTarget(a.workflowId)}`);
         }
         if (cond === '') break;
@@ -137,14 +137,35 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
     if (wrap) {
       out.push(`  subgraph w${wi}["${text(w.workflowId)}"]`);
       out.push(`    direction ${options.direction ?? 'TD'}`);
-      out.push(...lines, ...edges);
+      out.push(...lines, ...edges.render());
       out.push('  end');
     } else {
-      out.push(...lines, ...edges);
+      out.push(...lines, ...edges.render());
     }
   }
   out.push(...cross);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The arrows of one workflow. Arrows with the same ends and style are drawn once, their labels
+ * stacked (a step with three retry actions gets one dashed loop, not three on top of each other).
+ */
+class EdgeSet {
+  private readonly edges = new Map<string, { from: string; arrow: string; to: string; labels: string[] }>();
+
+  constructor(private readonly pad: string) {}
+
+  add(from: string, arrow: '-->' | '-.->', to: string, label = ''): void {
+    const key = `${from} ${arrow} ${to} ${label === '' ? 'plain' : 'labelled'}`;
+    const edge = this.edges.get(key) ?? { from, arrow, to, labels: [] };
+    if (label !== '' && !edge.labels.includes(label)) edge.labels.push(label);
+    this.edges.set(key, edge);
+  }
+
+  render(): string[] {
+    return [...this.edges.values()].map((e) => `${this.pad}${e.from} ${e.arrow}${e.labels.length > 0 ? `|"${e.labels.join('<br/>')}"|` : ''} ${e.to}`);
+  }
 }
 
 function list<T>(value: T[] | undefined): T[] {
@@ -197,10 +218,28 @@ function edgeLabel(name: string | undefined, detail: string): string {
   return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label;
 }
 
-/** ` ⟳ 5s`, ` ≤20×`, ` ⏱ 10m00s`, ` @ https://…` for the engine's step extensions. */
-function badges(step: Step): string {
+/** The defaults of a workflow's inputs, to show what `x-delay: $inputs.pollIntervalSeconds` means. */
+function inputDefaults(doc: ArazzoDocument, w: Workflow): Map<string, unknown> {
+  const defaults = new Map<string, unknown>();
+  for (const i of describeInputs(doc, w).inputs) if (i.hasDefault) defaults.set(i.name, i.default);
+  return defaults;
+}
+
+/**
+ * ` ⟳ 5s`, ` ≤20×`, ` ⏱ 10m00s`, ` @ https://…` for the engine's step extensions; a value taken
+ * from an input reads `⟳ pollIntervalSeconds (5s)`, with the input's default when it has one.
+ */
+function badges(step: Step, defaults: ReadonlyMap<string, unknown> = new Map()): string {
   const out: string[] = [];
-  const seconds = (v: unknown) => (typeof v === 'number' ? formatDuration(v * 1000) : String(v));
+  const seconds = (v: unknown): string => {
+    if (typeof v === 'number') return formatDuration(v * 1000);
+    const m = typeof v === 'string' ? /^\$inputs\.([A-Za-z0-9_.-]+)$/.exec(v) : null;
+    if (m) {
+      const d = defaults.get(m[1]!);
+      return typeof d === 'number' ? `${m[1]} (${formatDuration(d * 1000)})` : m[1]!;
+    }
+    return String(v);
+  };
   if (step['x-delay'] !== undefined) out.push(`⟳ ${seconds(step['x-delay'])}`);
   if (step['x-max-executions'] !== undefined) out.push(`≤${String(step['x-max-executions'])}×`);
   if (step['x-max-duration'] !== undefined) out.push(`⏱ ${seconds(step['x-max-duration'])}`);
