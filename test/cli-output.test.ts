@@ -102,6 +102,13 @@ describe('progress renderer', () => {
     expect(out).toContain('→ GET http://127.0.0.1:1/api/jobs/7');
     expect(out).toContain('← 404');
     expect(out).toContain('no such job');
+    // Detail lines between the executions of a poll loop keep its count.
+    const counted = new ProgressRenderer({ tty: false, color: false, verbose: true, quiet: false });
+    const text = pollRun()
+      .flatMap((e) => (e.type === 'step.finished' ? [{ ...base, type: 'request.sent' as const, time: 0, workflowId: 'wf', stepId: e.stepId, request }, e] : [e]))
+      .map((e) => counted.onEvent(e))
+      .join('');
+    expect(text).toMatch(/✔ pollJob {2}#5 {2}GET/);
   });
 });
 

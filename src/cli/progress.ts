@@ -70,11 +70,16 @@ export class ProgressRenderer {
 
   /** Text that closes any line still open; call before writing anything else to stderr. */
   flush(): string {
-    const poll = this.poll;
+    const text = this.finishLine();
     this.poll = undefined;
+    return text;
+  }
+
+  /** End the open line; a poll loop's line keeps its final count and gets the outcome's mark. */
+  private finishLine(): string {
     if (!this.openLine) return '';
     this.openLine = false;
-    // A poll loop that ends: its line keeps the final count and gets the outcome's mark.
+    const poll = this.poll;
     if (poll && poll.count > 1) return `${CLEAR_LINE}${this.pollLine(poll.last, poll, poll.depth, true)}\n`;
     return '\n';
   }
@@ -96,7 +101,8 @@ export class ProgressRenderer {
 
   /** A finished line: close any open one first. */
   private line(text: string): string {
-    const prefix = this.flush();
+    // Verbose detail lines do not break a poll count (`#3`, `#4`, …).
+    const prefix = this.finishLine();
     return `${prefix}${text}\n`;
   }
 
@@ -128,7 +134,7 @@ export class ProgressRenderer {
     const text = parts.filter((p) => p !== '').join('  ');
 
     // Closing the previous line also gives an ended poll loop its final mark.
-    const prefix = continuing ? this.closeLine() : this.flush();
+    const prefix = continuing ? this.closeLine() : this.finishLine();
     this.poll = continuing ?? { key, count: 1, firstStartedAt: r.startedAt, lastEnd: end, last: r, depth };
     if (inPlace) {
       this.openLine = true;

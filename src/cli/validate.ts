@@ -30,8 +30,13 @@ export async function validateCommand(file: string, json: boolean, io: CliIo): P
     for (const p of problems) io.stdout.write(`${formatProblem(p)}${p.severity === 'warning' ? '  [warning]' : ''}\n`);
   }
   const s = createStyle(wantsColor(io.stderr.isTTY === true, io.env));
-  const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-  io.stderr.write(errors > 0 ? `${s.red('✖')} ${file}: ${counts}\n` : `${s.green('✔')} ${file} is valid${warnings > 0 ? ` (${counts})` : ''}\n`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const warned = warnings > 0 ? `${plural(warnings, 'warning')}` : '';
+  io.stderr.write(
+    errors > 0
+      ? `${s.red('✖')} ${file}: ${plural(errors, 'error')}${warned ? `, ${warned}` : ''}\n`
+      : `${s.green('✔')} ${file} is valid${warned ? `, with ${warned}` : ''}\n`,
+  );
   return errors > 0 ? EXIT_USAGE : 0;
 }
 
