@@ -139,6 +139,16 @@ describe('summary', () => {
     expect(text).toMatch(/Outputs:\n {2}jobId {2}7\n/);
   });
 
+  it('finds the message in a cut-off JSON body, and shortens a body without one', () => {
+    const fail = (responseExcerpt: string) =>
+      renderSummary({ workflowId: 'wf', status: 'failed', outputs: {}, stepExecutions: 1, durationMs: 5, error: { code: 'STEP_FAILED', message: 'x', responseExcerpt } }, { color: false, quiet: false });
+    expect(fail('{"id":7,"status":{"state":"failed","message":"Disk \\"full\\"","more":"abc')).toContain('\n  response said: Disk "full"\n');
+    const plain = fail(`{"id":7,"items":[${'1,'.repeat(300)}`);
+    const line = plain.split('\n').find((l) => l.startsWith('  response: '))!;
+    expect(line.length).toBeLessThanOrEqual(172);
+    expect(line.endsWith('…')).toBe(true);
+  });
+
   it('shows the outputs of a successful run, and nothing with --quiet', () => {
     const result = {
       workflowId: 'wf',

@@ -47,26 +47,24 @@ export function showValue(value: unknown, max = 200): string {
 }
 
 /**
- * What a failed response said, in one short line: the first message-like string of a JSON body
- * (`error`, `message`, `errorMessage`, `detail`, …), else the body itself, shortened.
+ * What a failed response said, when its body carries a message: the first message-like string of
+ * a JSON body (`error`, `message`, `errorMessage`, `detail`, …), also in a truncated excerpt.
  */
-export function responseSaid(body: string, max = 300): string {
-  const keys = /^(error_?message|errorMessage|message|error|error_description|detail|title|reason|description)$/i;
+export function responseMessage(body: string, max = 300): string | undefined {
+  const keys = /^(error_?message|errorMessage|message|error|error_description|detail|title|reason)$/i;
   try {
     const found = findMessage(JSON.parse(body) as unknown, keys, 0);
-    if (found !== undefined) return truncate(found, max);
+    return found === undefined ? undefined : truncate(found, max);
   } catch {
     // A truncated or non-JSON body: look for a message-like field in the text itself.
     const m = /"(errorMessage|error_message|message|error|detail|title|reason)"\s*:\s*"((?:[^"\\]|\\.){1,1000})"/.exec(body);
-    if (m) {
-      try {
-        return truncate(JSON.parse(`"${m[2]}"`) as string, max);
-      } catch {
-        return truncate(m[2]!, max);
-      }
+    if (!m) return undefined;
+    try {
+      return truncate(JSON.parse(`"${m[2]}"`) as string, max);
+    } catch {
+      return truncate(m[2]!, max);
     }
   }
-  return truncate(body, max);
 }
 
 function findMessage(value: unknown, keys: RegExp, depth: number): string | undefined {

@@ -4,7 +4,7 @@
  * same step (a poll loop) rewrite a single line instead of scrolling.
  */
 import type { RunErrorInfo, RunEvent, RunResult, StepRecord } from '../engine/types.js';
-import { createStyle, formatDuration, pathOf, responseSaid, showValue, truncate, type Style } from './format.js';
+import { createStyle, formatDuration, pathOf, responseMessage, showValue, truncate, type Style } from './format.js';
 
 export interface ProgressOptions {
   /** stderr is a terminal: rewrite poll lines in place with `\r\x1b[2K`. */
@@ -237,7 +237,10 @@ export function explainFailure(workflowId: string, error: RunErrorInfo | undefin
       if (c.error || !error.message.includes(c.condition)) lines.push(`  criterion not met: ${c.condition}${c.error ? ` (${c.error})` : ''}`);
     }
     if (error.limit !== undefined && !error.message.includes(String(error.limit))) lines.push(`  limit: ${error.limit}`);
-    if (error.responseExcerpt) lines.push(`  response said: ${responseSaid(error.responseExcerpt)}`);
+    if (error.responseExcerpt) {
+      const said = responseMessage(error.responseExcerpt);
+      lines.push(said !== undefined ? `  response said: ${said}` : `  response: ${truncate(error.responseExcerpt, 160)}`);
+    }
   }
   return lines;
 }
