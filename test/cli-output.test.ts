@@ -46,7 +46,9 @@ describe('progress renderer', () => {
     expect(lines[0]).toMatch(/^✔ createJob {2}POST \/api\/jobs {2}201 {2}30ms {2}→ pollJob$/);
     expect(lines[1]).toContain('pollJob');
     expect(lines[1]).toContain('GET /api/jobs/7?x=1');
+    expect(lines[2]).toMatch(/^✔ pollJob {2}#2 {2}GET \/api\/jobs\/7\?x=1 {2}200 {2}30ms {2}state=initializing$/);
     expect(lines[5]).toContain('#5');
+    expect(lines[5]).toContain('state=running');
     expect(text).not.toContain('\x1b');
     expect(text).not.toContain('\r');
   });

@@ -131,6 +131,9 @@ export class ProgressRenderer {
     const action = r.action ? describeAction(r.action.type, r.action.stepId, r.action.workflowId) : '';
     if (action && r.action?.type !== 'next' && r.action?.type !== 'fail') parts.push(s.dim(action));
     if (continuing) parts.splice(1, 0, s.dim(`#${continuing.count}`));
+    // A poll without a terminal: say what it is waiting for on each line (`state=initializing`).
+    const polling = continuing !== undefined || (r.action?.type === 'goto' && r.action.stepId === r.stepId && r.action.workflowId === undefined);
+    if (polling) parts.splice(parts.length - (action && r.action?.type !== 'next' && r.action?.type !== 'fail' ? 1 : 0), 0, ...stateOutputs(r.outputs ?? {}).map(([k, v]) => `${k}=${showValue(v, 40)}`));
     const text = parts.filter((p) => p !== '').join('  ');
 
     // Closing the previous line also gives an ended poll loop its final mark.
@@ -162,6 +165,11 @@ export class ProgressRenderer {
       .filter((p) => p !== '')
       .join('  ');
   }
+}
+
+/** Only the state-like outputs (`state`, `status`, …) of a poll, for plain lines. */
+function stateOutputs(outputs: Record<string, unknown>): Array<[string, unknown]> {
+  return pollOutputs(outputs).filter(([k]) => /state|status|phase|progress|ready/i.test(k));
 }
 
 /** What a poll is waiting for: state-like outputs first (`state`, `status`, `phase`, `progress`), at most two scalars. */
