@@ -307,3 +307,137 @@ describe('JSON paths', () => {
     expect(doc.locate(jsonPath(['outputs', 'x-a b']))).toEqual({ line: 2, column: 3 });
   });
 });
+
+describe('fast YAML reader (start-up speed) agrees with the yaml package', () => {
+  // [name, text, whether the fast reader takes it]. Anything it does not take goes to `yaml`.
+  const cases: Array<[string, string, boolean]> = [
+    ['scalars', 'a: 1\nb: -2\nc: 1.5\nd: 1.50\ne: 007\nf: +3\ng: 1.0.0\nh: 2024-01-01\ni: 3.0.3\n', true],
+    ['booleans and nulls', 'a: true\nb: True\nc: FALSE\nd: yes\ne: on\nf: ~\ng: null\nh: NULL\ni:\n', true],
+    ['numeric keys', "200: ok\n'404': nf\ntrue: t\n", true],
+    ['block scalars', 'a: |\n  line1\n   indented\n\n  line3\nb: >\n  fold\n  this\n\n  para\nc: |-\n  strip\nd: >-\n  x\n  y\ne: 1\n', true],
+    ['block scalar ends the file', 'a: >-\n  x\n  y', true],
+    ['block scalar: comment-looking content and trailing blank lines', 'a: |\n  x\n  # content\n\n\n# comment\nb: 1\n', true],
+    ['folded paragraphs', 'a: >\n  p1\n\n\n  p2\n  p2b\nb: 1\n', true],
+    ['block scalars as sequence items', '- |\n  x\n- >-\n  y\n  z\n- 1\n', true],
+    ['sequences', "a:\n- 1\n- two\n- - x\n  - y\n- k: v\n  k2: v2\n-   spaced: 1\n    more: 2\nb: [1, 'a', \"b\", {c: d}, []]\nc: {}\n", true],
+    ['nested compact sequences', '- - - a\n    - b\n  - c\n- d\n', true],
+    ['quoted', "a: 'it''s'\nb: \"tab\\tq\\\"x\\u00e9\\\\\"\nc: \"\\x41\"\nd: ''\ne: \"\"\nf: '#x'\n", true],
+    ['comments', "# top\na: b # c\nc: d#e\nd: 'x' # y\n  # indented comment\ne:\n  # c\n  f: 1\n", true],
+    ['colons in values', "a: http://x:80/y\nb: a:b\nc: 'a: b'\n", true],
+    ['flow mappings', "a: { $ref: '#/c/d', x: [1, {y: z}], 'q': \"r\", url: http://a.b/c, n: -1 }\nb: {'x y': 1, \"z\": [true, null, ~]}\n", true],
+    ['indentation changes', 'a:\n    b:\n        c: 1\n    d: 2\ne: 3\nf:\n  - 1\n  - 2\n', true],
+    ['keys with spaces, trailing spaces', 'my key: v\n"q k": w\nkey  : v   \n', true],
+    ['unicode', 'a: héllo ✓\nb: "\\u2713"\n', true],
+    // Left to the yaml package (valid YAML outside the subset):
+    ['anchors', 'a: &x 1\nb: *x\n', false],
+    ['tags', 'a: !!str 1\n', false],
+    ['multi-line plain', 'a: foo\n  bar\nb: 1\n', false],
+    ['multi-line quoted', "a: 'foo\n  bar'\n", false],
+    ['multi-line flow', 'a: { b: 1,\n  c: 2 }\n', false],
+    ['other numbers', 'a: 0x1F\nb: 1e3\nc: .inf\nd: 12345678901234567890\n', false],
+    ['a key that is not a canonical number', '1.50: x\n', false],
+    ['keep chomping', 'a: |+\n  x\n\nb: 1\n', false],
+    ['indentation indicator', 'a: |2\n   x\n', false],
+    ['more-indented folded line', 'a: >\n  x\n    y\n  z\n', false],
+    ['document marker', '---\na: 1\n', false],
+    ['CRLF', 'a: 1\r\nb: 2\r\n', false],
+    ['tab', 'a:\tb\n', false],
+    ['__proto__ key', '__proto__: 1\n', false],
+    ['complex key', '? a\n: b\n', false],
+    ['JSON', '{"a": 1}\n', false],
+    // Invalid YAML: never taken, so the yaml package reports it.
+    ['duplicate key', 'a: 1\na: 2\n', false],
+    ['nested mapping on one line', 'a: b: c\n', false],
+    ['bad indentation', 'a:\n  b: 1\n c: 2\n', false],
+    ['text after a quoted scalar', "a: 'x' y\n", false],
+    ['text after a flow collection', 'a: [1, 2] x\n', false],
+    ['reserved indicator', 'a: @x\n', false],
+    ['sequence as a mapping value on the same line', 'a: 1\nb: - c\n', false],
+  ];
+
+  const paths = (value: unknown, segments: Array<string | number> = [], out: Array<Array<string | number>> = []) => {
+    out.push(segments);
+    if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...segments, i], out));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) paths(v, [...segments, k], out);
+    return out;
+  };
+
+  /** Data and the position of every path, from the yaml package (via the reference reader) and from the fast reader. */
+  async function compare(text: string, expectFast: boolean) {
+    const { fastParseYaml, locateOffset, lineColumn } = await import('../src/document/fast-yaml.js');
+    const { parseDocument, isMap, isSeq, isPair, isScalar } = await import('yaml');
+    const fast = fastParseYaml(text, true);
+    expect(fast !== undefined).toBe(expectFast);
+    if (!fast) return;
+    const doc = parseDocument(text, { schema: 'core', customTags: [], uniqueKeys: true, strict: true });
+    expect(doc.errors).toEqual([]);
+    const data = doc.toJS({ maxAliasCount: 1000 });
+    expect(JSON.stringify(fast.data)).toBe(JSON.stringify(data));
+    expect(fast.data).toStrictEqual(data);
+    for (const segments of paths(data)) {
+      let node: unknown = doc.contents;
+      let offset = (doc.contents as { range?: number[] }).range?.[0];
+      for (const s of segments) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(s));
+          if (!pair) break;
+          offset = (pair.key as { range?: number[] }).range?.[0];
+          node = pair.value;
+        } else if (isSeq(node) && typeof s === 'number') {
+          node = node.items[s];
+          offset = (node as { range?: number[] }).range?.[0];
+        } else break;
+      }
+      const at = locateOffset(fast.positions!, segments);
+      expect(at, JSON.stringify(segments)).toBe(offset);
+      const { line, column } = lineColumn(text, undefined, at);
+      expect(line).toBe(text.slice(0, at).split('\n').length);
+      expect(column).toBe(at - text.lastIndexOf('\n', at - 1));
+    }
+  }
+
+  it.each(cases)('%s', async (_name, text, expectFast) => {
+    await compare(text, expectFast);
+  });
+
+  it('reads every YAML file the project ships and tests with exactly like the yaml package', async () => {
+    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    const root = resolve(import.meta.dirname, '..');
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.ya?ml$/.test(name)) files.push(path);
+      }
+    };
+    for (const dir of ['workflows', 'openapi', 'test/fixtures']) walk(join(root, dir));
+    expect(files.length).toBeGreaterThan(20);
+    let taken = 0;
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      const { parseDocument } = await import('yaml');
+      const valid = parseDocument(text, { uniqueKeys: true, strict: true }).errors.length === 0;
+      const { fastParseYaml } = await import('../src/document/fast-yaml.js');
+      if (!valid) expect(fastParseYaml(text), file).toBeUndefined();
+      else if (fastParseYaml(text)) {
+        taken++;
+        await compare(text, true);
+      }
+    }
+    // The shipped workflows and descriptions are all within the fast subset.
+    expect(taken).toBeGreaterThan(files.length / 2);
+  });
+
+  it('keeps reporting YAML errors with their positions (through the yaml package)', () => {
+    const err = (() => {
+      try {
+        parseText('a: 1\nb: 2\na: 3\n', '/x.yaml');
+      } catch (e) {
+        return e as DocumentError;
+      }
+      throw new Error('no error');
+    })();
+    expect(err.problems[0]).toMatchObject({ code: 'YAML_DUPLICATE_KEY', line: 3, column: 1 });
+  });
+});

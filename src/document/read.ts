@@ -6,9 +6,18 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node } from 'yaml';
 import { ArazzoError, DocumentError, type Problem } from '../errors.js';
 import { parseJsonPath } from './json-path.js';
+import { fastParseYaml, lineColumn, locateOffset } from './fast-yaml.js';
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+/** The `yaml` package, loaded on first need (~40 ms): most documents are read by fast-yaml.ts. */
+function yamlLib(): YamlModule {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
+}
 
 export interface ReadOptions {
   /** undici Dispatcher for http(s) URLs (an Agent, a MockAgent, a proxy). */
@@ -107,6 +116,26 @@ export async function readDocument(input: string | URL | object, options: ReadOp
  * base URI unless `$self` says otherwise.
  */
 export function parseText(text: string, location: string = MEMORY_LOCATION, retrievalUri: string = location): ReadResult {
+  const fast = fastParseYaml(text, true);
+  if (fast) {
+    const positions = fast.positions!;
+    let lineStarts: number[] | undefined;
+    return {
+      data: fast.data,
+      text,
+      location,
+      baseUri: selfBase(fast.data, retrievalUri) ?? retrievalUri,
+      locate: (path) => {
+        const segments = parseJsonPath(path);
+        if (!segments) return undefined;
+        const { line, column, starts } = lineColumn(text, lineStarts, locateOffset(positions, segments));
+        lineStarts = starts;
+        return { line, column };
+      },
+    };
+  }
+  // Outside fast-yaml's subset (or invalid): the yaml package parses it and reports every error.
+  const { LineCounter, parseDocument, visit, isScalar } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     schema: 'core',
@@ -172,6 +201,7 @@ function sortProblems(problems: Problem[]): Problem[] {
 }
 
 function locateInDocument(doc: Document, path: string, toPosition: (offset: number) => Position): Position | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yamlLib();
   const segments = parseJsonPath(path);
   if (!segments) return undefined;
   let node: unknown = doc.contents;

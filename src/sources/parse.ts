@@ -2,7 +2,8 @@
  * Turning fetched text into data (JSON or YAML 1.2, core schema) and sniffing what kind of
  * description it is (P2).
  */
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
+import { fastParseYaml } from '../document/fast-yaml.js';
 import { ArazzoError } from '../errors.js';
 
 export type SniffedType = 'openapi' | 'arazzo' | 'asyncapi';
@@ -17,6 +18,10 @@ export function parseDescriptionText(text: string, location: string): unknown {
       // Fall through: YAML is a superset of JSON and gives a line number.
     }
   }
+  const fast = fastParseYaml(text);
+  if (fast) return fast.data;
+  // Outside fast-yaml's subset (or invalid): the yaml package, loaded now, parses it and reports errors.
+  const { parse: parseYaml, YAMLParseError } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   try {
     return parseYaml(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 1000, prettyErrors: true });
   } catch (err) {
