@@ -126,14 +126,19 @@ export class ProgressRenderer {
     const mark = r.outcome === 'succeeded' ? s.green('✔') : s.red('✖');
     const request = r.method ? `${r.method} ${pathOf(r.url)}` : s.dim('(workflow)');
     const status = r.statusCode !== undefined ? colourStatus(r.statusCode, s) : r.method ? s.red('no response') : '';
-    const parts = [`${this.indent(depth)}${mark} ${s.bold(r.stepId)}`, request, status, s.dim(formatDuration(r.durationMs))];
-    if (r.outcome === 'failed') parts.push(s.red('failed'));
     const action = r.action ? describeAction(r.action.type, r.action.stepId, r.action.workflowId) : '';
-    if (action && r.action?.type !== 'next' && r.action?.type !== 'fail') parts.push(s.dim(action));
-    if (continuing) parts.splice(1, 0, s.dim(`#${continuing.count}`));
     // A poll without a terminal: say what it is waiting for on each line (`state=initializing`).
     const polling = continuing !== undefined || (r.action?.type === 'goto' && r.action.stepId === r.stepId && r.action.workflowId === undefined);
-    if (polling) parts.splice(parts.length - (action && r.action?.type !== 'next' && r.action?.type !== 'fail' ? 1 : 0), 0, ...stateOutputs(r.outputs ?? {}).map(([k, v]) => `${k}=${showValue(v, 40)}`));
+    const parts = [
+      `${this.indent(depth)}${mark} ${s.bold(r.stepId)}`,
+      continuing ? s.dim(`#${continuing.count}`) : '',
+      request,
+      status,
+      s.dim(formatDuration(r.durationMs)),
+      ...(polling ? stateOutputs(r.outputs ?? {}).map(([k, v]) => `${k}=${showValue(v, 40)}`) : []),
+      r.outcome === 'failed' ? s.red('failed') : '',
+      action && r.action?.type !== 'next' && r.action?.type !== 'fail' ? s.dim(action) : '',
+    ];
     const text = parts.filter((p) => p !== '').join('  ');
 
     // Closing the previous line also gives an ended poll loop its final mark.
