@@ -8,9 +8,18 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { query as rfcQuery, type JsonValue } from 'jsonpath-rfc9535';
-import parseRfc9535 from 'jsonpath-rfc9535/parser';
-import { JSONPath } from 'jsonpath-plus';
+import type { JsonValue } from 'jsonpath-rfc9535';
+
+// Both libraries load on first use (their CommonJS builds, synchronously): ~30 ms that documents
+// without JSONPath, or with only one dialect, do not pay at start-up.
+const require = createRequire(import.meta.url);
+let rfcModule: typeof import('jsonpath-rfc9535') | undefined;
+let rfcParser: ((query: string) => unknown) | undefined;
+let plusModule: typeof import('jsonpath-plus') | undefined;
+const rfcQuery = (value: JsonValue, query: string): unknown[] => (rfcModule ??= require('jsonpath-rfc9535') as typeof import('jsonpath-rfc9535')).query(value, query);
+const parseRfc9535 = (query: string): unknown =>
+  (rfcParser ??= (require('jsonpath-rfc9535/parser') as { default: (query: string) => unknown }).default)(query);
+const jsonPathPlus = (): typeof import('jsonpath-plus').JSONPath => (plusModule ??= require('jsonpath-plus') as typeof import('jsonpath-plus')).JSONPath;
 
 export type JsonPathDialect = 'rfc9535' | 'goessner';
 
@@ -37,7 +46,6 @@ let internals: Rfc9535Internals | null | undefined;
 function loadInternals(): Rfc9535Internals | null {
   if (internals !== undefined) return internals;
   try {
-    const require = createRequire(import.meta.url);
     const dir = path.dirname(require.resolve('jsonpath-rfc9535'));
     const load = (rel: string): unknown => {
       const mod = require(path.join(dir, rel)) as { default?: unknown };
@@ -103,14 +111,14 @@ export function compileJsonPath(query: string, dialect: JsonPathDialect = 'rfc95
     }
     let parsed: string[];
     try {
-      parsed = JSONPath.toPathArray(query);
+      parsed = jsonPathPlus().toPathArray(query);
     } catch (err) {
       throw new JsonPathSyntaxError(`Invalid JSONPath (Goessner) "${query}": ${err instanceof Error ? err.message : String(err)}`, undefined);
     }
     void parsed;
     return (value) => {
       if (value === undefined) return [];
-      const result = JSONPath({ path: query, json: value as object, wrap: true, eval: 'safe' }) as unknown;
+      const result = jsonPathPlus()({ path: query, json: value as object, wrap: true, eval: 'safe' }) as unknown;
       return Array.isArray(result) ? result : [];
     };
   }
