@@ -109,3 +109,23 @@ describe('mistakes get one line that names the fix, and exit 2', () => {
     expect(envName('es-api-key')).toBe('ES_API_KEY');
   });
 });
+
+describe('validate in a terminal', () => {
+  const tty = (env: Record<string, string>) => {
+    const io = fakeIo(env);
+    return { ...io, stdout: { write: io.stdout.write, isTTY: true }, stderr: { write: io.stderr.write, isTTY: true }, get out() { return io.out; }, get err() { return io.err; } };
+  };
+
+  it('colours the problem codes, and not with NO_COLOR; the closing line counts only what is there', async () => {
+    const coloured = tty({});
+    expect(await cli(['validate', join(fixtures, 'invalid.arazzo.yaml')], coloured)).toBe(2);
+    expect(coloured.out).toContain('\x1b[31mOPERATION_NOT_FOUND\x1b[39m');
+    expect(coloured.err).toMatch(/invalid\.arazzo\.yaml: 2 errors\n$/);
+
+    const plain = tty({ NO_COLOR: '1' });
+    expect(await cli(['validate', join(fixtures, 'warning.arazzo.yaml')], plain)).toBe(0);
+    expect(plain.out + plain.err).not.toContain('\x1b[');
+    expect(plain.out).toMatch(/:24:13 {2}EXPRESSION_BARE {2}.*\(\$\.workflows\[0\]\.steps\[0\]\.parameters\[1\]\.value\) {2}\[warning\]\n$/);
+    expect(plain.err).toMatch(/warning\.arazzo\.yaml is valid, with 1 warning\n$/);
+  });
+});

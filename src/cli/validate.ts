@@ -27,7 +27,11 @@ export async function validateCommand(file: string, json: boolean, io: CliIo): P
   if (json) {
     io.stdout.write(`${JSON.stringify(problems, null, 2)}\n`);
   } else {
-    for (const p of problems) io.stdout.write(`${formatProblem(p)}${p.severity === 'warning' ? '  [warning]' : ''}\n`);
+    const colour = wantsColor(io.stdout.isTTY === true, io.env);
+    const c = createStyle(colour);
+    for (const p of problems) {
+      io.stdout.write(`${colour ? colourProblem(p, c) : formatProblem(p)}${p.severity === 'warning' ? '  [warning]' : ''}\n`);
+    }
   }
   const s = createStyle(wantsColor(io.stderr.isTTY === true, io.env));
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -38,6 +42,13 @@ export async function validateCommand(file: string, json: boolean, io: CliIo): P
       : `${s.green('✔')} ${file} is valid${warned ? `, with ${warned}` : ''}\n`,
   );
   return errors > 0 ? EXIT_USAGE : 0;
+}
+
+/** A problem line in colour (terminal only): the code red or yellow, the JSON path dimmed. */
+function colourProblem(p: Problem, c: ReturnType<typeof createStyle>): string {
+  const loc = p.file ? `${p.file}${p.line ? `:${p.line}:${p.column ?? 1}` : ''}  ` : '';
+  const code = p.severity === 'warning' ? c.yellow(p.code) : c.red(p.code);
+  return `${loc}${code}  ${p.message}  ${c.dim(`(${p.path})`)}`;
 }
 
 /** Show the document's path as the user typed it (sources keep their own paths). */
