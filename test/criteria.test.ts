@@ -469,3 +469,31 @@ describe('xpath criteria (P12)', () => {
     expect(evaluateXPath(invoiceXml, '/Invoice/Nothing')).toBeUndefined();
   });
 });
+
+describe('simple JSONPath operands ($.a.b[0]) are walked without the RFC 9535 library', () => {
+  class Box {
+    a = 1;
+  }
+  const values: unknown[] = [
+    { status: { state: 'running', list: [1, { x: 2 }, 3] } },
+    { status: { state: null } },
+    { status: [] },
+    { status: 'text' },
+    [{ a: 1 }, { a: 2 }],
+    { a: new Box() },
+    Object.assign(Object.create(null), { status: { state: 'proto-less' } }),
+    { list: [1, 2] },
+    'plain string',
+    42,
+    null,
+  ];
+  const queries = ['$', '$.status', '$.status.state', '$.status.list[0]', '$.status.list[-1]', '$.status.list[1].x', '$.status.list[3]', '$.status.list[-4]', '$[0].a', '$[-1].a', '$.a.a', '$.list.length', '$.constructor', '$.toString'];
+
+  it.each(queries)('%s gives the same nodelist as jsonpath-rfc9535', (query) => {
+    const compiled = compileJsonPath(query);
+    for (const value of values) {
+      expect(compiled(value), JSON.stringify(value)).toEqual(referenceQuery(value as never, query));
+    }
+    expect(compiled(undefined)).toEqual([]);
+  });
+});

@@ -122,6 +122,8 @@ export function compileJsonPath(query: string, dialect: JsonPathDialect = 'rfc95
       return Array.isArray(result) ? result : [];
     };
   }
+  const simple = compileSimplePath(query);
+  if (simple) return simple;
   const ast = parseJsonPathRfc9535(query);
   const fast = loadInternals();
   if (fast) {
@@ -133,6 +135,43 @@ export function compileJsonPath(query: string, dialect: JsonPathDialect = 'rfc95
     };
   }
   return (value) => (value === undefined ? [] : rfcQuery(value as JsonValue, query));
+}
+
+/** `$` followed only by `.name` and `[index]` segments: the usual criterion operand (`$.status.state`). */
+const SIMPLE_PATH = /^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:0|-?[1-9][0-9]{0,14})\])*$/;
+const SIMPLE_SEGMENT = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(-?[0-9]+)\]/g;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === null || proto === Object.prototype;
+};
+
+/**
+ * RFC 9535 semantics for a simple path, walked directly: a name selects an own member of a plain
+ * object, an index (negative from the end) an element of an array; the nodelist has at most one
+ * value. Needs no library, so most documents never load one.
+ */
+function compileSimplePath(query: string): CompiledJsonPath | undefined {
+  if (!SIMPLE_PATH.test(query)) return undefined;
+  const segments: Array<string | number> = [];
+  for (const m of query.matchAll(SIMPLE_SEGMENT)) segments.push(m[1] !== undefined ? m[1] : Number(m[2]));
+  return (value) => {
+    if (value === undefined) return [];
+    let node: unknown = value;
+    for (const segment of segments) {
+      if (typeof segment === 'string') {
+        if (!isPlainObject(node) || !Object.hasOwn(node, segment)) return [];
+        node = node[segment];
+      } else {
+        if (!Array.isArray(node)) return [];
+        const i = segment < 0 ? node.length + segment : segment;
+        if (i < 0 || i >= node.length) return [];
+        node = node[i];
+      }
+    }
+    return [node];
+  };
 }
 
 const cache = new Map<string, CompiledJsonPath>();
