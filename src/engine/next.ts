@@ -28,6 +28,8 @@ export interface Runtime {
   record(rec: StepRecord): void;
   /** False when nobody listens: step records are then not built at all. */
   readonly recording?: boolean;
+  /** False when nobody listens to events: per-step events (step.started, action.taken) are not built. */
+  readonly listening?: boolean;
 }
 
 /** The outcome of executing an operation step's request. */
@@ -275,7 +277,6 @@ function applyOutcome(
 ): void {
   const outputs = evaluateOutputs(step.outputs, ctx);
   frame.steps[step.stepId] = outputs;
-  const now = rt.now();
 
   // A side trip of a retry with stepId: go back and retry the step that asked for it.
   if (frame.returnTo !== undefined && frame.returnTo !== frame.index) {
@@ -301,21 +302,22 @@ function applyOutcome(
   }
   const action: ActionSummary = chosen ? summary(chosen) : success ? NEXT : FAIL;
   if (rt.recording !== false) rt.record(record(frame, step, success, outputs, info, action));
-  if (chosen) rt.emit({ type: 'action.taken', workflowId: frame.wf, stepId: step.stepId, kind: success ? 'success' : 'failure', action });
+  if (chosen && rt.listening !== false) rt.emit({ type: 'action.taken', workflowId: frame.wf, stepId: step.stepId, kind: success ? 'success' : 'failure', action });
 
-  const stepError: RunErrorInfo = info.error ?? {
-    code: 'STEP_FAILED',
-    message: `Step "${step.stepId}" of workflow "${frame.wf}" failed.`,
-    workflowId: frame.wf,
-    stepId: step.stepId,
-  };
+  const stepError = (): RunErrorInfo =>
+    info.error ?? {
+      code: 'STEP_FAILED',
+      message: `Step "${step.stepId}" of workflow "${frame.wf}" failed.`,
+      workflowId: frame.wf,
+      stepId: step.stepId,
+    };
 
   if (!chosen) {
     if (success) {
       enterStep(frame, frame.index + 1);
       if (frame.index >= planFor(rt, frame.doc, frame.wf).steps.length) finishFrame(rt, state, frame, 'succeeded');
     } else {
-      finishFrame(rt, state, frame, 'failed', stepError);
+      finishFrame(rt, state, frame, 'failed', stepError());
     }
     return;
   }
@@ -324,7 +326,10 @@ function applyOutcome(
     case 'end':
       // P23: an onFailure end ends the workflow as failed.
       if (success) finishFrame(rt, state, frame, 'succeeded');
-      else finishFrame(rt, state, frame, 'failed', { ...stepError, message: `${stepError.message} The onFailure action "${chosen.name}" ended the workflow.` });
+      else {
+        const e = stepError();
+        finishFrame(rt, state, frame, 'failed', { ...e, message: `${e.message} The onFailure action "${chosen.name}" ended the workflow.` });
+      }
       return;
     case 'goto':
       if (chosen.stepIndex !== undefined) {
@@ -355,7 +360,7 @@ function applyOutcome(
       frame.attempt += 1;
       frame.retry = true;
       frame.prepared = true;
-      frame.waitUntil = wait > 0 ? now + wait : undefined;
+      frame.waitUntil = wait > 0 ? rt.now() + wait : undefined;
       if (wait > 0) rt.emit({ type: 'delay.started', workflowId: frame.wf, stepId: step.stepId, ms: wait, reason: 'retry' });
       if (chosen.stepIndex !== undefined && chosen.stepIndex !== frame.index) {
         frame.returnTo = frame.index;
@@ -680,8 +685,8 @@ function advance(rt: Runtime, state: RunState): Effect {
 
     if (frame.sending) {
       // Resumed from a checkpoint taken while this request was in flight: it was counted already.
-      const execution = state.counts[`${frame.doc}|${frame.wf}|${step.stepId}`] ?? 1;
-      rt.emit({ type: 'step.started', workflowId: frame.wf, stepId: step.stepId, execution, attempt: frame.attempt });
+      const execution = state.counts[countKeyOf(frame, step)] ?? 1;
+      if (rt.listening !== false) rt.emit({ type: 'step.started', workflowId: frame.wf, stepId: step.stepId, execution, attempt: frame.attempt });
       return executeEffect(rt, state, frame, step, frameContext(rt, state, frame));
     }
 
@@ -715,7 +720,7 @@ function advance(rt: Runtime, state: RunState): Effect {
       }
     }
 
-    const countKey = `${frame.doc}|${frame.wf}|${step.stepId}`;
+    const countKey = countKeyOf(frame, step);
     const count = state.counts[countKey] ?? 0;
     const maxExec = evalNumber(step.extensions.maxExecutions, ctx, 'x-max-executions', step.stepId);
     if (maxExec !== undefined && count >= maxExec) {
@@ -744,7 +749,7 @@ function advance(rt: Runtime, state: RunState): Effect {
     state.stepExecutions += 1;
     state.counts[countKey] = count + 1;
     if (first === undefined) frame.first[step.stepId] = now;
-    rt.emit({ type: 'step.started', workflowId: frame.wf, stepId: step.stepId, execution: count + 1, attempt: frame.attempt });
+    if (rt.listening !== false) rt.emit({ type: 'step.started', workflowId: frame.wf, stepId: step.stepId, execution: count + 1, attempt: frame.attempt });
 
     if (step.kind === 'workflow' && step.workflow) {
       const inputs = evaluateInputs(step.parameters, ctx);
@@ -761,6 +766,15 @@ function advance(rt: Runtime, state: RunState): Effect {
     frame.sending = true;
     return executeEffect(rt, state, frame, step, ctx);
   }
+}
+
+/** `doc|workflow|step`, the key of a step's execution counter; cached for the entry document. */
+const countKeys = new WeakMap<StepPlan, string>();
+function countKeyOf(frame: Frame, step: StepPlan): string {
+  if (frame.doc !== '') return `${frame.doc}|${frame.wf}|${step.stepId}`;
+  let key = countKeys.get(step);
+  if (key === undefined) countKeys.set(step, (key = `|${frame.wf}|${step.stepId}`));
+  return key;
 }
 
 function executeEffect(rt: Runtime, state: RunState, frame: Frame, step: StepPlan, ctx: EvalContext): Effect {

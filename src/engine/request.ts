@@ -71,7 +71,8 @@ export function buildRequest(step: StepPlan, ctx: EvalContext, options: BuildOpt
 
 function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built: BuiltBody | undefined, bodyUnresolved: string | undefined): BuiltRequest {
   const op = step.operation as OperationInfo;
-  const missing: string[] = [];
+  // Containers are created on first use: a step without parameters allocates none of them.
+  let missing: string[] | undefined;
   let base: string;
   if (step.extensions.serverUrl) {
     const v = step.extensions.serverUrl.evaluate(ctx);
@@ -86,12 +87,12 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
   }
 
   const headers: Record<string, string> = {};
-  const headerKeys = new Map<string, string>();
-  const query: string[] = [];
-  const queryView: Record<string, string> = {};
-  const pathView: Record<string, string> = {};
-  const pathValues = new Map<string, string>();
-  const cookies: string[] = [];
+  let headerKeys: Map<string, string> | undefined;
+  let query: string[] | undefined;
+  let queryView: Record<string, string> = EMPTY;
+  let pathView: Record<string, string> = EMPTY;
+  let pathValues: Map<string, string> | undefined;
+  let cookies: string[] | undefined;
   let queryString: string | undefined;
 
   for (const p of step.parameters) {
@@ -102,18 +103,20 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     });
     if (value === undefined || unresolved !== undefined) {
       if (p.required || p.in === 'path') {
-        missing.push(`${p.name} (${p.in}) from ${unresolved ?? 'its value'}`);
+        (missing ??= []).push(`${p.name} (${p.in}) from ${unresolved ?? 'its value'}`);
       }
       continue;
     }
     const style = styleOf(p.in, p.spec);
     switch (p.in) {
       case 'path':
-        pathValues.set(p.name, serializePath(p.name, value, style));
+        (pathValues ??= new Map()).set(p.name, serializePath(p.name, value, style));
+        if (pathView === EMPTY) pathView = {};
         pathView[p.name] = typeof value === 'string' ? value : JSON.stringify(value);
         break;
       case 'query':
-        query.push(serializeQuery(p.name, value, style));
+        (query ??= []).push(serializeQuery(p.name, value, style));
+        if (queryView === EMPTY) queryView = {};
         queryView[p.name] = typeof value === 'string' ? value : JSON.stringify(value);
         break;
       case 'querystring':
@@ -122,7 +125,7 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
       case 'header': {
         const lower = p.name.toLowerCase();
         const text = serializeHeader(value, style);
-        const prev = headerKeys.get(lower);
+        const prev = (headerKeys ??= new Map()).get(lower);
         if (prev !== undefined) delete headers[prev];
         headerKeys.set(lower, p.name);
         headers[p.name] = text;
@@ -130,7 +133,7 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
         break;
       }
       case 'cookie':
-        cookies.push(serializeCookie(p.name, value, style));
+        (cookies ??= []).push(serializeCookie(p.name, value, style));
         break;
     }
     if (p.in !== 'header' && op.security.some((s) => s.type === 'apiKey' && s.in === p.in && s.paramName === p.name)) {
@@ -142,14 +145,14 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
   }
 
   let path = !op.pathTemplate.includes('{') ? op.pathTemplate : op.pathTemplate.replace(/\{([^}]+)\}/g, (m, name: string) => {
-    const v = pathValues.get(name);
+    const v = pathValues?.get(name);
     if (v === undefined) {
-      if (!missing.some((x) => x.startsWith(`${name} (path)`))) missing.push(`${name} (path)`);
+      if (!missing?.some((x) => x.startsWith(`${name} (path)`))) (missing ??= []).push(`${name} (path)`);
       return m;
     }
     return v;
   });
-  if (cookies.length > 0) {
+  if (cookies !== undefined) {
     const cookie = cookies.join('; ');
     headers['Cookie'] = cookie;
     options.masker.addFromHeader('cookie', cookie);
@@ -158,11 +161,11 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
   if (step.body) {
     // P25 for payloads: members whose expression resolves to nothing are left out; a payload that
     // resolves to nothing as a whole fails the step when the operation requires a body.
-    if (!built && step.body.payload && op.requestBody?.required) missing.push(`request body from ${bodyUnresolved ?? 'its payload'}`);
-    if (built && !headerKeys.has('content-type')) headers['content-type'] = built.contentType;
+    if (!built && step.body.payload && op.requestBody?.required) (missing ??= []).push(`request body from ${bodyUnresolved ?? 'its payload'}`);
+    if (built && !headerKeys?.has('content-type')) headers['content-type'] = built.contentType;
   }
 
-  if (missing.length > 0) {
+  if (missing !== undefined) {
     throw new ArazzoError(
       'PARAMETER_UNRESOLVED',
       `Step "${step.stepId}" cannot be sent: no value for ${missing.join(', ')}. Check the inputs and the outputs of earlier steps.`,
@@ -170,11 +173,14 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     );
   }
 
-  const qs = [queryString, ...query].filter((q) => q !== undefined && q !== '').join('&');
+  const qs = query === undefined && queryString === undefined ? '' : [queryString, ...(query ?? [])].filter((q) => q !== undefined && q !== '').join('&');
   if (path === '') path = '/';
   const url = joinUrl(base, path) + (qs ? `${base.includes('?') ? '&' : '?'}${qs}` : '');
-  const lowerHeaders: Record<string, string> = {};
-  for (const k of Object.keys(headers)) lowerHeaders[k.toLowerCase()] = headers[k] as string;
+  let lowerHeaders: Record<string, string> = EMPTY;
+  for (const k in headers) {
+    if (lowerHeaders === EMPTY) lowerHeaders = {};
+    lowerHeaders[k.toLowerCase()] = headers[k] as string;
+  }
   const request: HttpRequest = built ? { method: op.method, url, headers, body: built.body } : { method: op.method, url, headers };
   const view: MessageView = {
     headers: lowerHeaders,
@@ -184,6 +190,9 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
   };
   return { request, view };
 }
+
+/** Shared by requests with no query, path parameters or headers (views are read-only). */
+const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 function safeJson(text: string): unknown {
   try {
@@ -195,23 +204,33 @@ function safeJson(text: string): unknown {
 
 /** A response as expressions see it: body parsed lazily, once (JSON for JSON media types, else text). */
 export function responseView(headers: Readonly<Record<string, string>>, bodyText: string): MessageView {
-  let parsed = false;
-  let body: unknown;
-  return {
-    headers,
-    get body(): unknown {
-      if (!parsed) {
-        parsed = true;
-        if (bodyText === '') body = undefined;
-        else if (isJsonMediaType(headers['content-type'] ?? '') || (headers['content-type'] === undefined && /^\s*[[{]/.test(bodyText))) {
-          try {
-            body = JSON.parse(bodyText);
-          } catch {
-            body = bodyText;
-          }
-        } else body = bodyText;
-      }
-      return body;
-    },
-  };
+  return new ResponseView(headers, bodyText);
+}
+
+/** A class, not an object literal with a getter: one cheap allocation per response. */
+class ResponseView implements MessageView {
+  private parsed = false;
+  private value: unknown = undefined;
+
+  constructor(
+    readonly headers: Readonly<Record<string, string>>,
+    private readonly text: string,
+  ) {}
+
+  get body(): unknown {
+    if (!this.parsed) {
+      this.parsed = true;
+      const text = this.text;
+      const type = this.headers['content-type'];
+      if (text === '') this.value = undefined;
+      else if (type !== undefined ? isJsonMediaType(type) : /^\s*[[{]/.test(text)) {
+        try {
+          this.value = JSON.parse(text);
+        } catch {
+          this.value = text;
+        }
+      } else this.value = text;
+    }
+    return this.value;
+  }
 }

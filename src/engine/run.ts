@@ -129,6 +129,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     now: () => clock.now(),
     emit: emitRaw,
     recording: Boolean(history || listener),
+    listening: listener !== undefined,
     record(rec) {
       if (history) history.push(masker.value(rec));
       if (listener) emitRaw({ type: 'step.finished', workflowId: rec.workflowId, stepId: rec.stepId, record: rec });
