@@ -81,6 +81,32 @@ describe('checkpoint and resume', () => {
     expect(events.filter((e) => e.type === 'delay.started').length).toBeGreaterThan(0);
   });
 
+  it('a checkpoint taken while the next request is decided resends it once without counting it twice', async () => {
+    // After `create`, the next move is the first `poll` request (no delay before a first execution).
+    const workflow = { ...pollWorkflow, steps: [pollWorkflow.steps[0], { ...pollWorkflow.steps[1], 'x-max-executions': 5 }] };
+    server = await pollServer();
+    const clock = new ManualClock();
+    const ac = new AbortController();
+    let saved = '';
+    await runWorkflow(await loadDoc([workflow]), 'w', { token: 't' }, {
+      servers: { api: `${server.url}/base` },
+      clock,
+      signal: ac.signal,
+      onCheckpoint: (state) => {
+        saved = JSON.stringify(state);
+        ac.abort();
+      },
+    });
+    expect(JSON.parse(saved)).toMatchObject({ stepExecutions: 2, frames: [{ sending: true }] });
+    const events: RunEvent[] = [];
+    const resumed = await runWorkflow(await loadDoc([workflow]), 'w', {}, { servers: { api: `${server.url}/base` }, clock, onEvent: autoAdvance(clock, events), resume: JSON.parse(saved) as unknown });
+    // 1 create + 5 polls: exactly x-max-executions, so the resent poll was not counted again.
+    expect(resumed).toMatchObject({ status: 'succeeded', stepExecutions: 6, outputs: { state: 'ready', polls: 5 } });
+    expect(server.requests.map((r) => r.url)).toEqual(['/base/token', ...Array(5).fill('/base/status')]);
+    const started = events.filter((e) => e.type === 'step.started').map((e) => (e as { execution: number }).execution);
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('refuses a resume value that is not a run state', async () => {
     const doc = await loadDoc([pollWorkflow]);
     await expect(runWorkflow(doc, 'w', {}, { resume: { nope: true } })).rejects.toMatchObject({ code: 'RESUME_STATE_INVALID' });
