@@ -127,7 +127,7 @@ describe('arazzo list', () => {
     expect(listed.map((w) => w.workflowId)).toEqual(['createAndWait', 'failing']);
     expect(listed[0]!.summary).toBe('Create a job and poll it until it is ready.');
     expect(listed[0]!.inputs).toContainEqual({ name: 'count', type: 'integer', required: false, default: 1, secret: false });
-    expect(listed[0]!.inputs).toContainEqual({ name: 'token', type: 'string', required: true, secret: false, description: 'Bearer token for the Jobs API.' });
+    expect(listed[0]!.inputs).toContainEqual({ name: 'token', type: 'string', required: true, secret: true, description: 'Bearer token for the Jobs API.' });
     expect(listed[0]!.inputs).toContainEqual({ name: 'password', type: 'string', required: false, secret: true });
 
     const io = fakeIo();
@@ -136,7 +136,7 @@ describe('arazzo list', () => {
     expect(io.out).toMatch(/count {5}integer {2}optional, default: 1\n/);
     expect(io.out).toMatch(/password {2}string {3}optional, secret\n/);
     // The closing hint is a command that runs: every required input, secrets from the environment.
-    expect(io.out).toContain(`Run the first with: arazzo run ${fixture('jobs.arazzo.yaml')} --workflow createAndWait --input token=<string> --input name=<string>\n`);
+    expect(io.out).toContain(`Run the first with: arazzo run ${fixture('jobs.arazzo.yaml')} --workflow createAndWait --input name=<string> --input-env token=TOKEN\n`);
   });
 });
 

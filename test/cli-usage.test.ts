@@ -85,7 +85,7 @@ describe('mistakes get one line that names the fix, and exit 2', () => {
     ['an option typo', ['run', JOBS, '-w', 'createAndWait', '--inptu', 'name=x'], /CLI_UNKNOWN_FLAG: .*Did you mean "--input"\?/],
     ['an input name typo', ['run', JOBS, '-w', 'createAndWait', '--input', 'nmae=x'], /INPUT_UNKNOWN: .*Did you mean "name"\?/],
     ['an input that does not exist', ['run', JOBS, '-w', 'createAndWait', '--input', 'colour=red'], /INPUT_UNKNOWN: Unknown input "colour".* Inputs: token, name, /],
-    ['a missing required input', ['run', JOBS, '-w', 'createAndWait', '--input', 'name=x'], /needs the input token; add --input token=<string>/],
+    ['a missing required input', ['run', JOBS, '-w', 'createAndWait', '--input', 'name=x'], /needs the input token; add --input-env token=TOKEN/],
     ['a --server without "="', ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsApi'], /e\.g\. --server jobsApi=http:\/\/127\.0\.0\.1:8080 \(sources: jobsApi\)/],
     ['a --server URL without scheme', ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsApi=localhost:8080'], /must be absolute, .* e\.g\. --server jobsApi=http:\/\/localhost:8080\./],
     ['a --server for an unknown source', ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsapi=http://127.0.0.1:1'], /SERVER_UNKNOWN_SOURCE: .*Did you mean "jobsApi"\?/],

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { isSecretName } from '../engine/mask.js';
 
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i;
 
@@ -193,7 +194,8 @@ export function describeInputs(doc: ArazzoDocument, workflow: Workflow): InputsS
       required: required.has(name),
       ...(hasDefault ? { default: p.default } : {}),
       hasDefault,
-      secret: p.format === 'password' || p.writeOnly === true,
+      // The engine's rule (P21): a password format or a secret-looking name; writeOnly too.
+      secret: p.format === 'password' || p.writeOnly === true || isSecretName(name),
       ...(typeof p.description === 'string' ? { description: p.description } : {}),
       ...(Array.isArray(p.enum) ? { enum: p.enum } : {}),
     });
