@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent, StepRecord } from '../src/engine/types.js';
 import { wantsColor } from '../src/cli/format.js';
 import { HarRecorder } from '../src/cli/har.js';
-import { createMasker, MASK, maskValue } from '../src/cli/mask.js';
+import { createMasker, MASK, maskValue } from '../src/engine/mask.js';
 import { CLEAR_LINE, ProgressRenderer, renderSummary } from '../src/cli/progress.js';
 import { ReportBuilder } from '../src/cli/report.js';
 

@@ -15,7 +15,7 @@ import { HarRecorder } from './har.js';
 import { gatherInputs, missingInputs } from './inputs.js';
 import { packageVersion, type CliIo } from './io.js';
 import { loadLibrary } from './library.js';
-import { createMasker, MASK, maskValue, type Masker } from './mask.js';
+import { createMasker, isSecretHeader, MASK, maskValue, type MaskFn as Masker } from '../engine/mask.js';
 import { ProgressRenderer, renderSummary } from './progress.js';
 import { ReportBuilder } from './report.js';
 import { withFile } from './validate.js';
@@ -248,12 +248,10 @@ function dryRunTransport(onRequest: (r: HttpRequest) => void, controller: AbortC
   };
 }
 
-const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
-
 /** Used only if the engine did not emit `request.sent` before sending: mask the usual headers. */
 function summarise(r: HttpRequest): RequestSummary {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.headers)) headers[k] = SENSITIVE_HEADERS.has(k.toLowerCase()) ? MASK : v;
+  for (const [k, v] of Object.entries(r.headers)) headers[k] = isSecretHeader(k) ? MASK : v;
   const body = r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : Buffer.from(r.body).toString('utf8');
   return { method: r.method, url: r.url, headers, ...(body !== undefined ? { body } : {}) };
 }
