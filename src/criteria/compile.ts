@@ -17,7 +17,7 @@ import { parseTemplate, renderTemplate, type Template } from '../expressions/tem
 import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
 import { parseCondition, scanJsonPathOperand, type CompiledCondition } from './condition.js';
 import { resolveExpressionType } from './expression-type.js';
-import { compileJsonPath, JsonPathSyntaxError, parseJsonPathRfc9535, type CompiledJsonPath, type JsonPathDialect } from './jsonpath.js';
+import { compileJsonPath, isSimpleJsonPath, JsonPathSyntaxError, parseJsonPathRfc9535, type CompiledJsonPath, type JsonPathDialect } from './jsonpath.js';
 import { compileRegex, regexInput } from './regex.js';
 import type { CompiledCriterion, CriterionResult } from './types.js';
 import { checkXPath, evaluateXPathBoolean, XPathSyntaxError } from './xpath.js';
@@ -165,7 +165,13 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
   const isSingleQuery = (() => {
     const probe = text.includes('{$') ? text.replace(/\{\$[^}]*\}/g, '0') : text;
     try {
-      if (dialect === 'rfc9535') parseJsonPathRfc9535(probe);
+      if (dialect === 'rfc9535') {
+        // Decided without the parser where the grammar settles it: a simple path is one query; a
+        // query followed by an operator outside brackets (`$.a == 1`) is not (no segment starts with one).
+        if (isSimpleJsonPath(probe)) return true;
+        if (probe.startsWith('$') && /^\s*[=!<>&|]/.test(probe.slice(scanJsonPathOperand(probe, 0)))) return false;
+        parseJsonPathRfc9535(probe);
+      }
       else if (!probe.startsWith('$') || scanJsonPathOperand(probe, 0) !== probe.length) return false;
       else compileJsonPath(probe, dialect);
       return true;

@@ -152,6 +152,11 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
  * object, an index (negative from the end) an element of an array; the nodelist has at most one
  * value. Needs no library, so most documents never load one.
  */
+/** True for `$` followed only by `.name` / `[index]` segments: always a valid RFC 9535 query. */
+export function isSimpleJsonPath(query: string): boolean {
+  return SIMPLE_PATH.test(query);
+}
+
 function compileSimplePath(query: string): CompiledJsonPath | undefined {
   if (!SIMPLE_PATH.test(query)) return undefined;
   const segments: Array<string | number> = [];

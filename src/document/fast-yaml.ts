@@ -82,6 +82,9 @@ const DOUBLE_ESCAPES: Record<string, string> = {
 class Reader {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
+  /** Leading spaces of each line, and whether it holds content (not blank, not a comment). */
+  private readonly indents: number[] = [];
+  private readonly hasContent: boolean[] = [];
   /** Current line, and the column its content starts at when a `- ` item put us mid-line (else -1). */
   private line = 0;
   private col = -1;
@@ -93,8 +96,13 @@ class Reader {
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
+      const end = nl < 0 ? text.length : nl;
+      let i = start;
+      while (i < end && text.charCodeAt(i) === 32) i++;
       this.starts.push(start);
-      this.ends.push(nl < 0 ? text.length : nl);
+      this.ends.push(end);
+      this.indents.push(i - start);
+      this.hasContent.push(i < end && text.charCodeAt(i) !== 35 /* # */);
       if (nl < 0) break;
       start = nl + 1;
     }
@@ -113,19 +121,14 @@ class Reader {
   }
 
   private indentOf(line: number): number {
-    const s = this.starts[line]!;
-    const e = this.ends[line]!;
-    let i = s;
-    while (i < e && this.text.charCodeAt(i) === 32) i++;
-    return i - s;
+    return this.indents[line]!;
   }
 
   /** The next line with content (skipping blank and comment lines) from the cursor, or -1. */
   private nextContentLine(): number {
     if (this.col >= 0) return this.line;
     for (let l = this.line; l < this.starts.length; l++) {
-      const s = this.starts[l]! + this.indentOf(l);
-      if (s < this.ends[l]! && this.text[s] !== '#') {
+      if (this.hasContent[l]) {
         this.line = l;
         return l;
       }
