@@ -208,12 +208,15 @@ class Reader {
       const after = close[1];
       return t[after] === ':' && (after + 1 === end || t[after + 1] === ' ') ? after : -1;
     }
-    for (let i = s; i < end; i++) {
-      const ch = t.charCodeAt(i);
-      if (ch === 35 /* # */ && i > s && t.charCodeAt(i - 1) === 32) return -1;
-      if (ch === 58 /* : */ && (i + 1 === end || t.charCodeAt(i + 1) === 32)) return i;
-    }
-    return -1;
+    // Native searches rather than a character loop: this runs once per line, mostly before the JIT warms up.
+    // (on the line's own text, so a search never runs past the end of the line).
+    const lineText = t.slice(s, end);
+    const len = lineText.length;
+    let colon = lineText.indexOf(':');
+    while (colon >= 0 && colon + 1 !== len && lineText.charCodeAt(colon + 1) !== 32) colon = lineText.indexOf(':', colon + 1);
+    if (colon < 0) return -1;
+    const hash = lineText.indexOf(' #');
+    return hash >= 0 && hash < colon ? -1 : s + colon;
   }
 
   private mapping(indent: number): [Record<string, unknown>, PositionNode | undefined] {
@@ -300,16 +303,12 @@ class Reader {
     }
     if ('&*!%@`,]}'.includes(c)) bail();
     if ((c === '-' || c === '?' || c === ':') && (s + 1 === end || t[s + 1] === ' ')) bail();
-    let stop = end;
-    for (let i = s; i < end; i++) {
-      const ch = t.charCodeAt(i);
-      if (ch === 35 && t.charCodeAt(i - 1) === 32) {
-        stop = i;
-        break;
-      }
-      if (ch === 58 && (i + 1 === end || t.charCodeAt(i + 1) === 32)) bail(); // `a: b: c`
-    }
-    const raw = t.slice(s, stop).trimEnd();
+    const lineText = t.slice(s, end);
+    const hash = lineText.indexOf(' #');
+    const stop = hash >= 0 ? hash : lineText.length;
+    const nested = lineText.indexOf(': ');
+    if ((nested >= 0 && nested < stop) || (hash < 0 && lineText.charCodeAt(lineText.length - 1) === 58)) bail(); // `a: b: c`
+    const raw = lineText.slice(0, stop).trimEnd();
     this.noContinuation(parentIndent);
     return [resolvePlain(raw), this.withPositions ? { at: s } : undefined];
   }
