@@ -123,24 +123,49 @@ const isRef = (v: unknown): v is { $ref: string } => isObject(v) && !Array.isArr
  * then uses swagger-parser, which also produces the error messages.
  */
 export function dereferenceLocal(data: Json): boolean {
-  const targets = new Map<string, unknown>();
-  // Pass 1: check every reference without touching the document.
-  const pending: unknown[] = [data];
+  if (isRef(data)) return false;
+  // Pass 1: find every reference (where it sits and what it names) without touching the document.
+  const parents: Json[] = [];
+  const keys: Array<string | number> = [];
+  const refs: string[] = [];
+  const pending: Json[] = [data];
   const seen = new Set<object>();
   while (pending.length > 0) {
-    const value = pending.pop();
-    if (!isObject(value) || seen.has(value)) continue;
+    const value = pending.pop()!;
+    if (seen.has(value)) continue;
     seen.add(value);
-    if (isRef(value)) {
-      if (Object.keys(value).length !== 1) return false;
-      if (!targets.has(value.$ref)) {
-        const found = lookup(data, value.$ref);
-        if (found === NOT_FOUND) return false;
-        targets.set(value.$ref, found);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const child: unknown = value[i];
+        if (!isObject(child)) continue;
+        if (isRef(child)) {
+          parents.push(value);
+          keys.push(i);
+          refs.push(child.$ref);
+        } else pending.push(child);
       }
       continue;
     }
-    for (const child of Object.values(value)) if (isObject(child)) pending.push(child);
+    for (const key in value) {
+      const child = value[key];
+      if (!isObject(child)) continue;
+      if (isRef(child)) {
+        parents.push(value);
+        keys.push(key);
+        refs.push(child.$ref);
+      } else pending.push(child);
+    }
+  }
+  const targets = new Map<string, unknown>();
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    const slot = (parents[i] as Record<string | number, unknown>)[keys[i]!] as Json;
+    if (Object.keys(slot).length !== 1) return false; // sibling keys: swagger-parser's merge rules apply
+    if (!targets.has(ref)) {
+      const found = lookup(data, ref);
+      if (found === NOT_FOUND) return false;
+      targets.set(ref, found);
+    }
   }
   // Follow chains (a $ref whose target is a $ref); a chain that loops is left to swagger-parser.
   const final = new Map<string, unknown>();
@@ -150,36 +175,18 @@ export function dereferenceLocal(data: Json): boolean {
     while (isRef(target)) {
       if (chain.has(target.$ref)) return false;
       chain.add(target.$ref);
+      if (!targets.has(target.$ref)) {
+        const found = lookup(data, target.$ref);
+        if (found === NOT_FOUND) return false;
+        targets.set(target.$ref, found);
+      }
       target = targets.get(target.$ref);
     }
     final.set(ref, target);
   }
-  // Pass 2: replace references by their targets, each object processed once (shared, cycles kept).
-  const done = new Set<object>();
-  const visit = (value: Json): void => {
-    if (done.has(value)) return;
-    done.add(value);
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const child: unknown = value[i];
-        if (!isObject(child)) continue;
-        const next = isRef(child) ? final.get(child.$ref) : child;
-        value[i] = next;
-        if (isObject(next)) visit(next);
-      }
-      return;
-    }
-    for (const key of Object.keys(value)) {
-      const child = value[key];
-      if (!isObject(child)) continue;
-      const next = isRef(child) ? final.get(child.$ref) : child;
-      value[key] = next;
-      if (isObject(next)) visit(next);
-    }
-  };
-  const root = isRef(data) ? undefined : data;
-  if (!root) return false;
-  visit(root);
+  // Pass 2: every reference becomes its (shared) target. Targets are objects of this same tree, so
+  // references inside them were found in pass 1 too; cycles become object cycles.
+  for (let i = 0; i < refs.length; i++) (parents[i] as Record<string | number, unknown>)[keys[i]!] = final.get(refs[i]!);
   return true;
 }
 
