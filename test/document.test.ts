@@ -328,6 +328,11 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
     ['indentation changes', 'a:\n    b:\n        c: 1\n    d: 2\ne: 3\nf:\n  - 1\n  - 2\n', true],
     ['keys with spaces, trailing spaces', 'my key: v\n"q k": w\nkey  : v   \n', true],
     ['unicode', 'a: héllo ✓\nb: "\\u2713"\n', true],
+    ['indicator-like plain scalars', 'a: ?x\nb: :y\nc: -1\nd: <<\ne: it\'s #1\nf: a#b\n- x: 1\n'.replace('- x: 1\n', ''), true],
+    ['trailing spaces in block scalars', 'a: |\n  x  \n  y\nb: >\n  p  \n  q\n', true],
+    ['quoted keys with escapes and empty keys', '"a\\"b": 1\n"": 2\n\'c\'\'d\': 3\n', true],
+    ['flow collections as sequence items', '- [a, b]\n- {a: 1}\n- "q": 1\n  r: 2\n', true],
+    ['keys that look like numbers', '1: a\n1.0.0: b\n1_000: c\n', true],
     // Left to the yaml package (valid YAML outside the subset):
     ['anchors', 'a: &x 1\nb: *x\n', false],
     ['tags', 'a: !!str 1\n', false],

@@ -114,7 +114,8 @@ class Reader {
     const indent = this.indentOf(first);
     const content = this.starts[first]! + indent;
     const c = this.text[content];
-    if (c === '{' || c === '[' || c === '"' || c === "'") bail(); // a root flow collection or scalar: JSON, mostly
+    // A root flow collection (JSON, mostly) or a root scalar is not taken; a quoted first key is.
+    if (c === '{' || c === '[' || ((c === '"' || c === "'") && this.keyEnd(content, this.ends[first]!) < 0)) bail();
     const [data, positions] = this.block(indent);
     if (this.nextContentLine() >= 0) bail();
     return this.withPositions ? { data, positions: positions! } : { data };
