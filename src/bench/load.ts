@@ -161,7 +161,7 @@ export async function bench(): Promise<void> {
 
     const nodeBaseline = await coldMedian(['-e', '']);
     console.log(`cold: median wall time of ${COLD_RUNS} fresh processes (import + first load)`);
-    console.log(`  ${'node -e ""'.padEnd(44)} ${nodeBaseline.toFixed(1).padStart(8)} ms`);
+    console.log(`  ${'node -e ""'.padEnd(52)} ${nodeBaseline.toFixed(1).padStart(8)} ms`);
     for (const [name, file, files] of documents) {
       const yamlOnly = await coldMedian([
         '--input-type=module',
@@ -169,9 +169,9 @@ export async function bench(): Promise<void> {
         `import { parse } from 'yaml'; import { readFileSync } from 'node:fs'; for (const f of ${JSON.stringify(files)}) parse(readFileSync(f, 'utf8'));`,
       ]);
       const load = await coldMedian(['--input-type=module', '-e', `const { loadArazzo } = await import(${JSON.stringify(loadJs)}); await loadArazzo(${JSON.stringify(file)});`]);
-      console.log(`  ${`${name}: import yaml + yaml.parse`.padEnd(44)} ${yamlOnly.toFixed(1).padStart(8)} ms`);
+      console.log(`  ${`${name}: import yaml + yaml.parse`.padEnd(52)} ${yamlOnly.toFixed(1).padStart(8)} ms`);
       console.log(
-        `  ${`${name}: import + loadArazzo`.padEnd(44)} ${load.toFixed(1).padStart(8)} ms   ${(load / yamlOnly).toFixed(2)}× yaml.parse, +${(load - nodeBaseline).toFixed(1)} ms over node -e ""`,
+        `  ${`${name}: import + loadArazzo`.padEnd(52)} ${load.toFixed(1).padStart(8)} ms   ${(load / yamlOnly).toFixed(2)}× yaml.parse, +${(load - nodeBaseline).toFixed(1)} ms over node -e ""`,
       );
     }
 
@@ -194,7 +194,7 @@ export async function bench(): Promise<void> {
       }
       const l = median(loads);
       const p = median(parses);
-      console.log(`  ${`${name}: loadArazzo`.padEnd(44)} ${l.toFixed(2).padStart(8)} ms   ${(l / p).toFixed(2)}× yaml.parse of its files (${p.toFixed(2)} ms)`);
+      console.log(`  ${`${name}: loadArazzo`.padEnd(52)} ${l.toFixed(2).padStart(8)} ms   ${(l / p).toFixed(2)}× yaml.parse of its files (${p.toFixed(2)} ms)`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
