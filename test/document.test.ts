@@ -379,7 +379,10 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
     const data = doc.toJS({ maxAliasCount: 1000 });
     expect(JSON.stringify(fast.data)).toBe(JSON.stringify(data));
     expect(fast.data).toStrictEqual(data);
-    for (const segments of paths(data)) {
+    const existing = paths(data);
+    // Missing paths report their deepest existing ancestor, as with the yaml package.
+    const all = [...existing, ...existing.flatMap((p) => [[...p, '__missing__'], [...p, 999]])];
+    for (const segments of all) {
       let node: unknown = doc.contents;
       let offset = (doc.contents as { range?: number[] }).range?.[0];
       for (const s of segments) {
@@ -389,7 +392,9 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
           offset = (pair.key as { range?: number[] }).range?.[0];
           node = pair.value;
         } else if (isSeq(node) && typeof s === 'number') {
-          node = node.items[s];
+          const item = node.items[s];
+          if (!item) break;
+          node = item;
           offset = (node as { range?: number[] }).range?.[0];
         } else break;
       }
