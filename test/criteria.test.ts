@@ -497,3 +497,98 @@ describe('simple JSONPath operands ($.a.b[0]) are walked without the RFC 9535 li
     expect(compiled(undefined)).toEqual([]);
   });
 });
+
+describe('conditions of the common shape are parsed without jsep, with the same results', () => {
+  const simple = [
+    '$statusCode == 200',
+    '$statusCode==201',
+    ' $statusCode  !=  404 ',
+    '$statusCode >= 200 && $statusCode < 300',
+    '$statusCode == 200 || $statusCode == 201 || $statusCode == 202',
+    '$statusCode == 200 && $response.body#/ok == true || $statusCode == 204',
+    "$response.header.content-type == 'application/json'",
+    "$response.body#/name == 'it''s'",
+    '$response.body#/count > 2.5',
+    '$response.body#/count <= 03',
+    '$response.body#/missing == null',
+    '$response.body#/flag',
+    '$response.body#/flag != false',
+    '$inputs.region == $response.body#/region',
+    '200 == $statusCode',
+    "'x' < 'y'",
+    // Left to jsep (other shapes), still the same results:
+    '($statusCode == 200)',
+    '!($statusCode == 500)',
+    '$response.body#/list.length == 2',
+    '$response.body#/list[0] == 1',
+    '$statusCode == -1',
+    '$statusCode == 200 == true',
+    '$statusCode == 2e2',
+  ];
+  const jsonpath = [
+    "$.status.state == 'running'",
+    "$.status.state == 'pending' || $.status.state == 'initializing'",
+    '$.count > 1 && $.list[0] == 1',
+    '$statusCode == 200 && $.count >= 2',
+    '$.list[?@ > 1] == 2',
+  ];
+  const bodies: unknown[] = [
+    { ok: true, name: "it's", count: 3, flag: true, region: 'eu', list: [1, 2], status: { state: 'running' } },
+    { ok: false, name: 'x', count: 2, flag: false, region: 'us', list: [], status: { state: 'pending' } },
+    { count: '3', missing: null, status: { state: 'initializing' } },
+  ];
+  const contexts = bodies.flatMap((body) =>
+    [200, 201, 204, 404, 500].map((statusCode) =>
+      withBody(body, { statusCode, inputs: { region: 'eu' }, response: { headers: { 'content-type': 'application/json' }, body } }),
+    ),
+  );
+
+  it.each([...simple.map((c) => [c, 'simple'] as const), ...jsonpath.map((c) => [c, 'jsonpath'] as const)])('%s (%s)', async (text, mode) => {
+    const { parseCondition, parseConditionWithJsep } = await import('../src/criteria/condition.js');
+    const options = { version: '1.1' as const, mode };
+    const fast = parseCondition(text, options);
+    const reference = parseConditionWithJsep(text, options);
+    expect(fast.expressions.map((e) => e.text)).toEqual(reference.expressions.map((e) => e.text));
+    for (const ctx of contexts) {
+      const data = (ctx.response as { body: unknown }).body;
+      const outcome = (c: typeof fast) => {
+        try {
+          return { value: c.evaluate(ctx, data) };
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+      };
+      expect(outcome(fast)).toEqual(outcome(reference));
+    }
+  });
+
+  it('loads jsep only for a condition outside the common shape', async () => {
+    const { vi } = await import('vitest');
+    vi.resetModules();
+    const fresh = await import('../src/criteria/condition.js');
+    fresh.parseCondition("$statusCode == 200 && $response.body#/a != 'x' || $statusCode < 300", { version: '1.0' });
+    fresh.parseCondition("$.status.state == 'running'", { version: '1.0', mode: 'jsonpath' });
+    expect(fresh.isJsepLoaded()).toBe(false);
+    fresh.parseCondition('!($statusCode == 500)', { version: '1.0' });
+    expect(fresh.isJsepLoaded()).toBe(true);
+  });
+
+  it.each(['$statusCode ==', '$statusCode === 200', '$statusCode & 1', "'open", '$statusCode == 200 200', '$statusCode == "x"', 'foo == 1', '$nope == 1'])(
+    'reports "%s" exactly as jsep does',
+    async (text) => {
+      const { parseCondition, parseConditionWithJsep } = await import('../src/criteria/condition.js');
+      const failure = (fn: () => unknown) => {
+        try {
+          fn();
+        } catch (err) {
+          return { code: (err as ArazzoError).code, message: (err as Error).message };
+        }
+        return undefined;
+      };
+      const options = { version: '1.1' as const };
+      const got = failure(() => parseCondition(text, options));
+      expect(got).toBeDefined();
+      expect(got).toEqual(failure(() => parseConditionWithJsep(text, options)));
+    },
+  );
+});

@@ -12,7 +12,8 @@
  * `!`, `&&`, `||` work on "is boolean true"; relational comparison with `null` is false; comparing
  * incompatible types (an object with a number, …) is an evaluation error.
  */
-import jsep from 'jsep';
+import { createRequire } from 'node:module';
+import type jsep from 'jsep';
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
@@ -182,7 +183,151 @@ function gobbleToken(this: jsep.HookScope, env: { node?: jsep.Expression }): voi
   }
 }
 
-jsep.hooks.add('gobble-token', gobbleToken, true);
+let jsepParser: typeof jsep | undefined;
+
+/** jsep (its CommonJS build, the same code as the ESM one), loaded and hooked on the first condition the fast path does not take. */
+function jsepLib(): typeof jsep {
+  if (!jsepParser) {
+    const lib = createRequire(import.meta.url)('jsep') as typeof jsep;
+    lib.hooks.add('gobble-token', gobbleToken, true);
+    jsepParser = lib;
+  }
+  return jsepParser;
+}
+
+/** Whether jsep has been loaded (the fast path below takes most conditions without it). */
+export function isJsepLoaded(): boolean {
+  return jsepParser !== undefined;
+}
+
+// ---- fast path: `operand op operand` joined by && and || ----
+
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+const IDENTIFIER_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
+const NUMBER = /^[0-9]+(?:\.[0-9]+)?/;
+
+/**
+ * The tree jsep would build for the common shape: comparisons (`== != < <= > >=`) of runtime
+ * expressions, JSONPath operands (jsonpath mode), numbers, 'strings', true, false and null,
+ * joined by `&&` and `||`. Anything else (parentheses, `!`, `-`, member access, `{$…}`, other
+ * operators, any syntax error) returns undefined and jsep parses the text, so trees, errors and
+ * offsets are jsep's. Operands are registered on `p` as jsep's hook would, in the same order.
+ */
+function fastTree(text: string, p: ActiveParse): jsep.Expression | undefined {
+  let i = 0;
+  const skip = () => {
+    while (isSpace(text[i])) i++;
+  };
+  const operand = (): jsep.Expression | undefined => {
+    skip();
+    const start = i;
+    const ch = text[i];
+    if (ch === '$') {
+      if (p.options.mode === 'jsonpath' && !startsRuntimeExpression(text, start)) {
+        const end = scanJsonPathOperand(text, start);
+        const query = text.slice(start, end);
+        let run: (value: unknown) => unknown[];
+        try {
+          run = compileJsonPath(query, p.options.dialect ?? 'rfc9535');
+        } catch {
+          return undefined;
+        }
+        i = end;
+        return addOperand(p, (_ctx, data) => run(data)[0], query) as unknown as jsep.Expression;
+      }
+      const result = matchRuntimeExpression(text, start, p.options.version, 'embedded');
+      if (!result.ok) return undefined;
+      i = result.end;
+      const after = i;
+      skip();
+      const next = text[i];
+      if (next === '.' || next === '[' || next === '(' || next === '?') return undefined; // member access, calls: jsep's
+      i = after;
+      return runtimeOperand(p, result.expression) as unknown as jsep.Expression;
+    }
+    if (ch === "'") {
+      let out = '';
+      let j = start + 1;
+      for (;;) {
+        if (j >= text.length) return undefined;
+        if (text[j] === "'") {
+          if (text[j + 1] === "'") {
+            out += "'";
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        out += text[j];
+        j++;
+      }
+      i = j + 1;
+      return { type: 'Literal', value: out, raw: text.slice(start, i) } as jsep.Literal;
+    }
+    const number = NUMBER.exec(text.slice(start));
+    if (number) {
+      i = start + number[0].length;
+      const next = text[i];
+      if (next !== undefined && (next === '.' || next === 'e' || next === 'E' || IDENTIFIER_PART.test(next))) return undefined;
+      return { type: 'Literal', value: Number.parseFloat(number[0]), raw: number[0] } as jsep.Literal;
+    }
+    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+      if (text.startsWith(word, start)) {
+        const next = text[start + word.length];
+        if (next !== undefined && (IDENTIFIER_PART.test(next) || next === '.' || next === '[' || next === '(')) return undefined;
+        i = start + word.length;
+        return { type: 'Literal', value, raw: word } as jsep.Literal;
+      }
+    }
+    return undefined;
+  };
+  const operator = (allowed: readonly string[]): string | undefined => {
+    skip();
+    const two = text.slice(i, i + 2);
+    const third = text[i + 2];
+    let op: string | undefined;
+    if (two === '==' || two === '!=' || two === '<=' || two === '>=' || two === '&&' || two === '||') {
+      if (third === '=' || third === '&' || third === '|' || third === '<' || third === '>') return undefined;
+      op = two;
+    } else if ((two[0] === '<' || two[0] === '>') && two[1] !== '<' && two[1] !== '>') {
+      op = two[0];
+    }
+    if (op === undefined || !allowed.includes(op)) return undefined;
+    i += op.length;
+    return op;
+  };
+  const binary = (operator: string, left: jsep.Expression, right: jsep.Expression): jsep.Expression =>
+    ({ type: 'BinaryExpression', operator, left, right }) as jsep.BinaryExpression;
+  const comparison = (): jsep.Expression | undefined => {
+    const left = operand();
+    if (!left) return undefined;
+    const save = i;
+    const op = operator(['==', '!=', '<', '<=', '>', '>=']);
+    if (!op) {
+      i = save;
+      return left;
+    }
+    const right = operand();
+    return right ? binary(op, left, right) : undefined;
+  };
+  const level = (next: () => jsep.Expression | undefined, op: string): jsep.Expression | undefined => {
+    let tree = next();
+    if (!tree) return undefined;
+    for (;;) {
+      const save = i;
+      if (!operator([op])) {
+        i = save;
+        return tree;
+      }
+      const right = next();
+      if (!right) return undefined;
+      tree = binary(op, tree, right);
+    }
+  };
+  const tree = level(() => level(comparison, '&&'), '||');
+  skip();
+  return tree && i === text.length ? tree : undefined;
+}
 
 const BINARY = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
 
@@ -375,12 +520,24 @@ export function parseCondition(text: string, options: ParseConditionOptions): Co
       throw syntax('a condition is never wrapped in "{…}"; drop the braces (write "$statusCode == 401", not "{$statusCode == 401}")', text, text.indexOf('{'));
     }
   }
+  const fast: ActiveParse = { options, operands: [], expressions: [], labels: [] };
+  const fastResult = fastTree(text, fast);
+  if (fastResult) {
+    const evaluate = compileNode(fastResult, fast, text);
+    return { expressions: fast.expressions, evaluate: (ctx, data) => evaluate(ctx, data) };
+  }
+  return parseConditionWithJsep(text, options);
+}
+
+/** parseCondition without the fast path (exported for the test that compares the two). */
+export function parseConditionWithJsep(text: string, options: ParseConditionOptions): CompiledCondition {
+  const parse = jsepLib();
   const p: ActiveParse = { options, operands: [], expressions: [], labels: [] };
   let tree: jsep.Expression;
   const previous = active;
   active = p;
   try {
-    tree = jsep(text);
+    tree = parse(text);
   } catch (err) {
     const e = err as { index?: number; description?: string; message?: string; code?: string };
     const code = e.code === 'EXPRESSION_UNSUPPORTED' ? e.code : 'CRITERION_SYNTAX';
