@@ -225,3 +225,21 @@ describe('loadArazzo problem merging', () => {
     expect(err.problems.filter((p) => p.severity === 'error')).toHaveLength(1);
   });
 });
+
+describe('start-up: what loading the shipped workflows pulls in (built dist/)', () => {
+  it('loads no third-party package for the seed workflow and the other shipped ones', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const root = join(here, '..');
+    const script = `
+      import { createRequire } from 'node:module';
+      import { readdirSync } from 'node:fs';
+      const { loadArazzo } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/load.js')).href)});
+      for (const f of readdirSync(${JSON.stringify(join(root, 'workflows'))})) await loadArazzo(${JSON.stringify(join(root, 'workflows'))} + '/' + f);
+      const cache = createRequire(import.meta.url).cache;
+      const packages = new Set(Object.keys(cache).filter((k) => k.includes('node_modules')).map((k) => k.split('node_modules/').pop().split('/').slice(0, k.split('node_modules/').pop().startsWith('@') ? 2 : 1).join('/')));
+      console.log(JSON.stringify([...packages]));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    // yaml, ajv, undici, swagger-parser, jsep and the JSONPath libraries load only when a document needs them.
+    expect(JSON.parse(out.trim())).toEqual([]);
+  });
+});
