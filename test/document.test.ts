@@ -332,6 +332,7 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
     ['trailing spaces in block scalars', 'a: |\n  x  \n  y\nb: >\n  p  \n  q\n', true],
     ['quoted keys with escapes and empty keys', '"a\\"b": 1\n"": 2\n\'c\'\'d\': 3\n', true],
     ['flow collections as sequence items', '- [a, b]\n- {a: 1}\n- "q": 1\n  r: 2\n', true],
+    ['CRLF line ends', 'a: 1\r\nb:\r\n  - x # c\r\n  - {y: 1}\r\nc: |\r\n  l1\r\n\r\n  l2\r\nd: >-\r\n  f1\r\n  f2\r\ne: \'q\'\r\n', true],
     ['keys that look like numbers', '1: a\n1.0.0: b\n1_000: c\n', true],
     // Left to the yaml package (valid YAML outside the subset):
     ['anchors', 'a: &x 1\nb: *x\n', false],
@@ -345,7 +346,7 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
     ['indentation indicator', 'a: |2\n   x\n', false],
     ['more-indented folded line', 'a: >\n  x\n    y\n  z\n', false],
     ['document marker', '---\na: 1\n', false],
-    ['CRLF', 'a: 1\r\nb: 2\r\n', false],
+    ['a lone CR', 'a: 1\rb: 2\n', false],
     ['tab', 'a:\tb\n', false],
     ['__proto__ key', '__proto__: 1\n', false],
     ['complex key', '? a\n: b\n', false],

@@ -5,7 +5,7 @@
  * package costs ~150 ms to load and warm up on a cold process, this reader a few milliseconds.
  *
  * It never guesses. Anything outside the subset (anchors, aliases, tags, directives, multi-line
- * plain or quoted scalars, multi-line flow collections, complex or duplicate keys, tabs, CR, a
+ * plain or quoted scalars, multi-line flow collections, complex or duplicate keys, tabs, a lone CR, a
  * scalar the core schema would read as something other than a plain string, integer, decimal,
  * boolean or null, any syntax error) makes it return `undefined`, and the caller parses the text
  * with the `yaml` package, which also reports every error. A test checks that both give the same
@@ -96,7 +96,8 @@ class Reader {
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
-      const end = nl < 0 ? text.length : nl;
+      // A CRLF line ends before its CR; offsets stay those of the original text.
+      const end = nl < 0 ? text.length : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       let i = start;
       while (i < end && text.charCodeAt(i) === 32) i++;
       this.starts.push(start);
@@ -577,7 +578,7 @@ class FlowReader {
  * With `withPositions`, also the offsets `locate` needs.
  */
 export function fastParseYaml(text: string, withPositions = false): FastYamlResult | undefined {
-  if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff) return undefined;
+  if (text.includes('\t') || /\r(?!\n)/.test(text) || text.charCodeAt(0) === 0xfeff) return undefined;
   if (/^(?:---|\.\.\.)(?:[ \n]|$)|^%/m.test(text)) return undefined;
   try {
     return new Reader(text, withPositions).read();
