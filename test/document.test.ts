@@ -369,10 +369,10 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
   };
 
   /** Data and the position of every path, from the yaml package (via the reference reader) and from the fast reader. */
-  async function compare(text: string, expectFast: boolean) {
-    const { fastParseYaml, locateOffset, lineColumn } = await import('../src/document/fast-yaml.js');
+  async function compare(text: string, expectFast: boolean, json = false) {
+    const { fastParseYaml, fastParseJson, locateOffset, lineColumn } = await import('../src/document/fast-yaml.js');
     const { parseDocument, isMap, isSeq, isPair, isScalar } = await import('yaml');
-    const fast = fastParseYaml(text, true);
+    const fast = json ? fastParseJson(text, true) : fastParseYaml(text, true);
     expect(fast !== undefined).toBe(expectFast);
     if (!fast) return;
     const doc = parseDocument(text, { schema: 'core', customTags: [], uniqueKeys: true, strict: true });
@@ -411,6 +411,22 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
     await compare(text, expectFast);
   });
 
+  const jsonCases: Array<[string, string, boolean]> = [
+    ['object', '{"arazzo": "1.0.1", "n": [1, -0, 2.5, 1e3, 12345678901234567890, true, false, null], "s": "a\\"b\\u00e9\\ud83d\\ude00\\/", "e": {}, "l": []}', true],
+    ['pretty-printed with CRLF', '{\r\n  "a": {\r\n    "b": [\r\n      1,\r\n      {"c": "d"}\r\n    ]\r\n  },\r\n  "": 0\r\n}\r\n', true],
+    ['array root, compact', '[{"a":1},[2,[3]],"x"]', true],
+    ['escaped keys', '{"a\\u0062": 1, "a/b": 2, "~": 3}', true],
+    ['duplicate key', '{"a": 1, "a": 2}', false],
+    ['duplicate key after decoding', '{"a": 1, "\\u0061": 2}', false],
+    ['tab', '{\t"a": 1}', false],
+    ['colon on the next line', '{"a"\n: 1}', false],
+    ['invalid JSON', '{"a": 1,}', false],
+    ['scalar root', '"text"', false],
+  ];
+  it.each(jsonCases)('JSON: %s', async (_name, text, expectFast) => {
+    await compare(text, expectFast, true);
+  });
+
   it('reads every YAML file the project ships and tests with exactly like the yaml package', async () => {
     const { readdirSync, readFileSync, statSync } = await import('node:fs');
     const root = resolve(import.meta.dirname, '..');
@@ -419,7 +435,7 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
       for (const name of readdirSync(dir)) {
         const path = join(dir, name);
         if (statSync(path).isDirectory()) walk(path);
-        else if (/\.ya?ml$/.test(name)) files.push(path);
+        else if (/\.(ya?ml|json)$/.test(name)) files.push(path);
       }
     };
     for (const dir of ['workflows', 'openapi', 'test/fixtures']) walk(join(root, dir));
@@ -429,11 +445,13 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
       const text = readFileSync(file, 'utf8');
       const { parseDocument } = await import('yaml');
       const valid = parseDocument(text, { uniqueKeys: true, strict: true }).errors.length === 0;
-      const { fastParseYaml } = await import('../src/document/fast-yaml.js');
-      if (!valid) expect(fastParseYaml(text), file).toBeUndefined();
-      else if (fastParseYaml(text)) {
+      const { fastParseYaml, fastParseJson } = await import('../src/document/fast-yaml.js');
+      const json = file.endsWith('.json');
+      const parse = json ? fastParseJson : fastParseYaml;
+      if (!valid) expect(parse(text), file).toBeUndefined();
+      else if (parse(text)) {
         taken++;
-        await compare(text, true);
+        await compare(text, true, json);
       }
     }
     // The shipped workflows and descriptions are all within the fast subset.

@@ -617,3 +617,89 @@ function computeLineStarts(text: string): number[] {
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
 }
+
+// ---- JSON documents ----
+
+/** One JSON token: whitespace, string, punctuation, or a literal (number, true, false, null). */
+const JSON_TOKEN = /[ \n\r]+|"(?:[^"\\]|\\.)*"|[{}[\]:,]|[^ \n\r{}[\]:,"]+/y;
+
+interface JsonFrame {
+  readonly node: { at: number; keys?: Map<string, PositionNode>; items?: PositionNode[] };
+  /** Object frames: the key read and where it starts, until its value arrives. */
+  key?: string;
+  keyAt?: number;
+  keyEnd?: number;
+}
+
+/**
+ * A JSON document (an object or array at the root): data from `JSON.parse`, positions and the
+ * duplicate-key check from one token scan. `undefined` (the yaml package reads it) for invalid
+ * JSON, duplicate keys, tabs, a key longer than YAML's 1024-character implicit-key limit or one
+ * whose `:` is on a later line, so results stay those of the yaml package.
+ */
+export function fastParseJson(text: string, withPositions = false): FastYamlResult | undefined {
+  if (text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
+  const first = text.search(/\S/);
+  if (first < 0 || (text[first] !== '{' && text[first] !== '[')) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const stack: JsonFrame[] = [];
+  let root: PositionNode | undefined;
+  /** Attach a value starting at `at` to its parent; returns its node. */
+  const place = (node: JsonFrame['node']): void => {
+    const parent = stack[stack.length - 1];
+    if (!parent) {
+      root = node;
+      return;
+    }
+    if (parent.node.items) parent.node.items.push(node);
+    else {
+      parent.node.keys!.set(parent.key!, { ...node, at: parent.keyAt! });
+      // Containers are filled after being placed: keep the placed copy in sync by sharing the collections.
+      parent.key = undefined;
+    }
+  };
+  JSON_TOKEN.lastIndex = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    JSON_TOKEN.lastIndex = pos;
+    const m = JSON_TOKEN.exec(text);
+    if (!m) return undefined;
+    const token = m[0];
+    const at = pos;
+    pos += token.length;
+    const c = token[0]!;
+    if (c === ' ' || c === '\n' || c === '\r' || c === ',') continue;
+    const frame = stack[stack.length - 1];
+    if (c === ':') {
+      if (frame && frame.keyEnd !== undefined && text.slice(frame.keyEnd, at).includes('\n')) return undefined;
+      continue;
+    }
+    if (c === '}' || c === ']') {
+      stack.pop();
+      continue;
+    }
+    if (frame?.node.keys && frame.key === undefined) {
+      // A key.
+      const key = JSON.parse(token) as string;
+      if (token.length > 1024 || frame.node.keys.has(key) || key === '__proto__') return undefined;
+      frame.key = key;
+      frame.keyAt = at;
+      frame.keyEnd = pos;
+      frame.node.keys.set(key, { at }); // reserve: a duplicate later is caught even before its value
+      continue;
+    }
+    if (c === '{' || c === '[') {
+      const node = c === '{' ? { at, keys: new Map<string, PositionNode>() } : { at, items: [] as PositionNode[] };
+      place(node);
+      stack.push({ node });
+      continue;
+    }
+    place({ at });
+  }
+  return withPositions ? { data, positions: root! } : { data };
+}

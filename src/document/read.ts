@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { Document, Node } from 'yaml';
 import { ArazzoError, DocumentError, type Problem } from '../errors.js';
 import { parseJsonPath } from './json-path.js';
-import { fastParseYaml, lineColumn, locateOffset } from './fast-yaml.js';
+import { fastParseJson, fastParseYaml, lineColumn, locateOffset } from './fast-yaml.js';
 
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
@@ -116,7 +116,7 @@ export async function readDocument(input: string | URL | object, options: ReadOp
  * base URI unless `$self` says otherwise.
  */
 export function parseText(text: string, location: string = MEMORY_LOCATION, retrievalUri: string = location): ReadResult {
-  const fast = fastParseYaml(text, true);
+  const fast = fastParseYaml(text, true) ?? fastParseJson(text, true);
   if (fast) {
     const positions = fast.positions!;
     let lineStarts: number[] | undefined;
@@ -134,7 +134,7 @@ export function parseText(text: string, location: string = MEMORY_LOCATION, retr
       },
     };
   }
-  // Outside fast-yaml's subset (or invalid): the yaml package parses it and reports every error.
+  // Outside the fast readers' subsets (or invalid): the yaml package parses it and reports every error.
   const { LineCounter, parseDocument, visit, isScalar } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
