@@ -58,5 +58,8 @@ export function withFile(p: Problem, file: string): Problem {
 }
 
 function byPosition(a: Problem, b: Problem): number {
-  return (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+  const fa = a.file ?? '';
+  const fb = b.file ?? '';
+  // Plain comparison: localeCompare's first call costs ~9 ms of ICU set-up on every start.
+  return (fa < fb ? -1 : fa > fb ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
