@@ -50,6 +50,41 @@ describe('P18 path serialisation', () => {
   });
 });
 
+describe('values a URL or header cannot carry', () => {
+  async function failing(step: Record<string, unknown>, inputs: Record<string, unknown>) {
+    const servers = await serve();
+    const doc = await loadConformance([{ workflowId: 'w', steps: [{ stepId: 's', ...step, onFailure: [{ name: 'alt', type: 'goto', stepId: 'b' }] }, { stepId: 'b', operationId: 'other' }] }]);
+    const result = await runWorkflow(doc, 'w', inputs, { servers, history: true });
+    return result;
+  }
+
+  for (const v of ['..', '.']) {
+    it(`a path value "${v}" is refused with PARAMETER_INVALID instead of reaching another resource`, async () => {
+      const result = await failing({ operationId: 'pathSimple', parameters: [{ name: 'v', in: 'path', value: '$inputs.v' }] }, { v });
+      expect(result.steps?.[0]).toMatchObject({ outcome: 'failed', error: { code: 'PARAMETER_INVALID' }, action: { name: 'alt' } });
+      expect(result.steps?.[0]?.error?.message).toContain('{v}');
+      expect(server!.requests.map((r) => r.url)).toEqual(['/other']);
+    });
+  }
+
+  it('a path value with dots inside a longer segment is sent as is', async () => {
+    const req = await send({ operationId: 'pathSimple', parameters: [{ name: 'v', in: 'path', value: '$inputs.v' }] }, { v: '..a.b' });
+    expect(req.url).toBe('/simple/..a.b');
+  });
+
+  it('a header value with a line break or a non-Latin-1 character fails the step with PARAMETER_INVALID before sending', async () => {
+    for (const value of ['a\r\nInjected: yes', 'check ✓']) {
+      const result = await failing({ operationId: 'headerStyles', parameters: [{ name: 'X-Num', in: 'header', value: '$inputs.h' }] }, { h: value });
+      expect(result.status).toBe('succeeded');
+      expect(result.steps?.[0]).toMatchObject({ outcome: 'failed', error: { code: 'PARAMETER_INVALID' }, action: { name: 'alt' } });
+      expect(result.steps?.[0]?.error?.message).toContain('X-Num');
+      expect(server!.requests.map((r) => r.url)).toEqual(['/other']);
+      await server!.close();
+      server = undefined;
+    }
+  });
+});
+
 describe('P18 query serialisation', () => {
   it('serialises arrays and objects per form explode true/false, deepObject, pipe and space delimited', async () => {
     const req = await send(

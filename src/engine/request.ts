@@ -125,6 +125,7 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
       case 'header': {
         const lower = p.name.toLowerCase();
         const text = serializeHeader(value, style);
+        checkHeader(step.stepId, p.name, text);
         const prev = (headerKeys ??= new Map()).get(lower);
         if (prev !== undefined) delete headers[prev];
         headerKeys.set(lower, p.name);
@@ -144,14 +145,22 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     }
   }
 
-  let path = !op.pathTemplate.includes('{') ? op.pathTemplate : op.pathTemplate.replace(/\{([^}]+)\}/g, (m, name: string) => {
+  const substitute = (m: string, name: string): string => {
     const v = pathValues?.get(name);
     if (v === undefined) {
       if (!missing?.some((x) => x.startsWith(`${name} (path)`))) (missing ??= []).push(`${name} (path)`);
       return m;
     }
     return v;
-  });
+  };
+  // A parameter value that makes a whole segment "." or ".." is removed as a dot segment by URL
+  // parsers (WHATWG URL treats "%2e%2e" the same), so the request would reach another resource.
+  let path = !op.pathTemplate.includes('{')
+    ? op.pathTemplate
+    : op.pathTemplate
+        .split('/')
+        .map((seg) => (seg.includes('{') ? checkDotSegments(step.stepId, seg, seg.replace(/\{([^}]+)\}/g, substitute)) : seg))
+        .join('/');
   if (cookies !== undefined) {
     const cookie = cookies.join('; ');
     headers['Cookie'] = cookie;
@@ -189,6 +198,43 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     body: built ? (isJsonMediaType(built.contentType) && typeof built.view === 'string' ? safeJson(built.view) : built.view) : undefined,
   };
   return { request, view };
+}
+
+function checkDotSegments(stepId: string, template: string, text: string): string {
+  if (!text.includes('.')) return text;
+  for (const seg of text.split('/')) {
+    if (seg === '.' || seg === '..') {
+      throw new ArazzoError(
+        'PARAMETER_INVALID',
+        `Step "${stepId}" cannot be sent: the path segment "${template}" resolves to "${seg}", which URL normalisation removes, ` +
+          'so the request would reach another resource; check the path parameter value.',
+        { stepId },
+      );
+    }
+  }
+  return text;
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE_BAD = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Refuse, before sending, a header that HTTP cannot carry (line breaks, control or non-Latin-1 characters). */
+function checkHeader(stepId: string, name: string, text: string): void {
+  if (!HEADER_NAME.test(name)) {
+    throw new ArazzoError('PARAMETER_INVALID', `Step "${stepId}" cannot be sent: "${name}" is not a valid HTTP header name (RFC 9110 token characters only).`, {
+      stepId,
+    });
+  }
+  const bad = HEADER_VALUE_BAD.exec(text);
+  if (bad) {
+    const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new ArazzoError(
+      'PARAMETER_INVALID',
+      `Step "${stepId}" cannot be sent: the value of header "${name}" contains ${code} at position ${bad.index}, which an HTTP header cannot carry ` +
+        '(line breaks, control characters and characters outside ISO-8859-1); encode the value first.',
+      { stepId },
+    );
+  }
 }
 
 /** Shared by requests with no query, path parameters or headers (views are read-only). */
