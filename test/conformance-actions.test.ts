@@ -310,6 +310,68 @@ describe('dependsOn (P15) and workflow steps (P16)', () => {
   });
 });
 
+describe('retry details (P13, P26)', () => {
+  it('retrying a workflow step runs the child workflow again; the step outputs come from the latest run', async () => {
+    const servers = await serve({ '/poll': [{ status: 500, body: { n: 2 } }, { status: 200, body: { n: 3 } }] });
+    const doc = await loadConformance([
+      { workflowId: 'child', steps: [poll({ outputs: { n: '$response.body#/n' } })], outputs: { n: '$steps.a.outputs.n' } },
+      { workflowId: 'main', steps: [{ stepId: 'call', workflowId: 'child', outputs: { n: '$outputs.n' }, onFailure: [{ name: 'r', type: 'retry', retryAfter: 1 }] }], outputs: { n: '$steps.call.outputs.n' } },
+    ]);
+    const clock = new ManualClock();
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'main', {}, { servers, clock, onEvent: autoAdvance(clock, events), history: true });
+    expect(result).toMatchObject({ status: 'succeeded', outputs: { n: 3 } });
+    expect(result.steps?.filter((s) => s.stepId === 'call').map((s) => `${s.outcome}:${s.action?.name}`)).toEqual(['failed:r', 'succeeded:next']);
+    expect(events.filter((e) => e.type === 'delay.started')).toHaveLength(1);
+  });
+
+  it('an unparseable Retry-After header falls back to retryAfter', async () => {
+    const servers = await serve({ '/poll': [{ status: 503, headers: { 'Retry-After': 'soon' } }, { status: 200 }] });
+    const doc = await loadConformance([{ workflowId: 'w', steps: [poll({ onFailure: [{ name: 'r', type: 'retry', retryAfter: 2 }] })] }]);
+    const clock = new ManualClock();
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'w', {}, { servers, clock, onEvent: autoAdvance(clock, events) });
+    expect(result.status).toBe('succeeded');
+    expect(events.filter((e) => e.type === 'delay.started').map((e) => (e as { ms: number }).ms)).toEqual([2000]);
+  });
+
+  it('a Retry-After HTTP-date in the past retries at once', async () => {
+    const servers = await serve({ '/poll': [{ status: 503, headers: { 'Retry-After': 'Wed, 21 Oct 2015 07:28:00 GMT' } }, { status: 200 }] });
+    const doc = await loadConformance([{ workflowId: 'w', steps: [poll({ onFailure: [{ name: 'r', type: 'retry', retryAfter: 30 }] })] }]);
+    const clock = new ManualClock();
+    const events: RunEvent[] = [];
+    const t0 = clock.now();
+    const result = await runWorkflow(doc, 'w', {}, { servers, clock, onEvent: autoAdvance(clock, events) });
+    expect(result.status).toBe('succeeded');
+    expect(events.filter((e) => e.type === 'delay.started')).toHaveLength(0);
+    expect(clock.now()).toBe(t0);
+  });
+});
+
+describe('workflow-level parameters (P27)', () => {
+  it('parameters with `in` reach the workflow\'s operation steps only; those without `in` become inputs of its workflow steps only', async () => {
+    const servers = await serve();
+    const doc = await loadConformance([
+      {
+        workflowId: 'child',
+        inputs: { type: 'object', additionalProperties: false, properties: { k: { type: 'string' } } },
+        steps: [{ stepId: 'c', operationId: 'other', parameters: [{ name: 'n', in: 'query', value: '$inputs.k' }] }],
+      },
+      {
+        workflowId: 'main',
+        parameters: [
+          { name: 'n', in: 'query', value: 'Q' },
+          { name: 'k', value: 'K' },
+        ],
+        steps: [{ stepId: 'o', operationId: 'other' }, { stepId: 'call', workflowId: 'child' }],
+      },
+    ]);
+    const result = await runWorkflow(doc, 'main', {}, { servers });
+    expect(result.status).toBe('succeeded');
+    expect(server!.requests.map((r) => r.url)).toEqual(['/other?n=Q', '/other?n=K']);
+  });
+});
+
 describe('outputs (P6)', () => {
   it('re-running a step replaces only that step\'s outputs, and outputs of a failed execution are kept', async () => {
     const servers = await serve({

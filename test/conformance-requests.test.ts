@@ -85,6 +85,13 @@ describe('values a URL or header cannot carry', () => {
   });
 });
 
+describe('operationPath steps', () => {
+  it('resolves an operationPath with ~1-escaped segments and a {param} template, then substitutes the parameter', async () => {
+    const req = await send({ operationPath: '{$sourceDescriptions.api.url}#/paths/~1simple~1{v}/get', parameters: [{ name: 'v', in: 'path', value: 'x y' }] });
+    expect(req).toMatchObject({ method: 'GET', url: '/simple/x%20y' });
+  });
+});
+
 describe('P18 query serialisation', () => {
   it('serialises arrays and objects per form explode true/false, deepObject, pipe and space delimited', async () => {
     const req = await send(
