@@ -325,6 +325,19 @@ describe('retry details (P13, P26)', () => {
     expect(events.filter((e) => e.type === 'delay.started')).toHaveLength(1);
   });
 
+  it('a retry whose workflow cannot start (invalid inputs) still retries, and reports that workflow as failed', async () => {
+    const servers = await serve({ '/poll': [{ status: 401 }, { status: 200 }] });
+    const doc = await loadConformance([
+      { workflowId: 'refresh', inputs: { type: 'object', required: ['user'] }, steps: [{ stepId: 't', operationId: 'token' }] },
+      { workflowId: 'main', steps: [poll({ onFailure: [{ name: 'relogin', type: 'retry', workflowId: 'refresh' }] })] },
+    ]);
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'main', {}, { servers, onEvent: (e) => events.push(e) });
+    expect(result.status).toBe('succeeded');
+    expect(server!.hits('/token')).toHaveLength(0);
+    expect(events.find((e) => e.type === 'workflow.finished' && e.workflowId === 'refresh')).toMatchObject({ status: 'failed', error: { code: 'INPUT_INVALID' } });
+  });
+
   it('an unparseable Retry-After header falls back to retryAfter', async () => {
     const servers = await serve({ '/poll': [{ status: 503, headers: { 'Retry-After': 'soon' } }, { status: 200 }] });
     const doc = await loadConformance([{ workflowId: 'w', steps: [poll({ onFailure: [{ name: 'r', type: 'retry', retryAfter: 2 }] })] }]);

@@ -672,6 +672,10 @@ function advance(rt: Runtime, state: RunState): Effect {
       if (!('error' in started)) {
         state.frames.push(started.frame);
         rt.emit({ type: 'workflow.started', workflowId: started.frame.wf, depth: state.frames.length - 1, inputs: started.frame.inputs });
+      } else {
+        // The referenced workflow could not start (invalid inputs): it counts as a failed run of it
+        // (the retry goes on), but say so instead of skipping it silently.
+        rt.emit({ type: 'workflow.finished', workflowId: call.workflowId, depth: state.frames.length, status: 'failed', outputs: {}, error: started.error });
       }
       continue;
     }
