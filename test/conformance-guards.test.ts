@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
 import { ManualClock } from '../src/engine/clock.js';
 import type { RunEvent } from '../src/engine/types.js';
-import { autoAdvance, type Received, type TestServer } from './engine-helpers.js';
+import { autoAdvance, json, startServer, type Received, type TestServer } from './engine-helpers.js';
 import { loadConformance, scriptedServer, type Reply } from './fixtures/conformance/helpers.js';
 
 let server: (TestServer & { hits(path: string): Received[] }) | undefined;
@@ -178,5 +178,40 @@ describe('run timeout and cancellation during waits', () => {
     const result = await runWorkflow(doc, 'w', {}, { servers, signal: controller.signal });
     expect(result.error).toMatchObject({ code: 'RUN_CANCELLED' });
     expect(server!.requests).toHaveLength(0);
+  });
+});
+
+describe('1.1 step timeout', () => {
+  it('a timed-out attempt fails with STEP_TIMEOUT, onFailure retry applies, and the next attempt succeeds', async () => {
+    let calls = 0;
+    const hung: Array<() => void> = [];
+    const raw = await startServer((_req, res) => {
+      calls += 1;
+      if (calls === 1) {
+        hung.push(() => res.destroy());
+        return;
+      }
+      json(res, 200, { ok: true });
+    });
+    server = Object.assign(raw, { hits: () => raw.requests });
+    const doc = await loadConformance(
+      [{ workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', timeout: 5000, onFailure: [{ name: 'r', type: 'retry', criteria: [{ condition: '$statusCode == null' }] }] }] }],
+      {},
+      '1.1.0',
+    );
+    const clock = new ManualClock();
+    let sent = 0;
+    const result = await runWorkflow(doc, 'w', {}, {
+      servers: { api: raw.url },
+      clock,
+      history: true,
+      onEvent: (e) => {
+        if (e.type === 'request.sent' && ++sent === 1) setImmediate(() => void clock.advance(5000));
+      },
+    });
+    hung.forEach((f) => f());
+    expect(result.status).toBe('succeeded');
+    expect(result.steps?.map((s) => `${s.outcome}:${s.error?.code ?? ''}:${s.action?.name}`)).toEqual(['failed:STEP_TIMEOUT:r', 'succeeded::next']);
+    expect(calls).toBe(2);
   });
 });
