@@ -255,6 +255,53 @@ describe('request bodies', () => {
   });
 });
 
+describe('P25 for payloads', () => {
+  async function run(step: Record<string, unknown>, inputs: Record<string, unknown> = {}) {
+    const servers = await serve();
+    const doc = await loadConformance([{ workflowId: 'w', steps: [{ stepId: 's', ...step }] }]);
+    return runWorkflow(doc, 'w', inputs, { servers });
+  }
+
+  it('members of a structured payload that resolve to nothing are left out; the rest is sent', async () => {
+    const result = await run({ operationId: 'postJson', requestBody: { payload: { a: '$inputs.a', b: '$inputs.b', nested: { c: '$inputs.c', d: 1 } } } }, { a: 1 });
+    expect(result.status).toBe('succeeded');
+    expect(JSON.parse(server!.requests[0]!.body)).toEqual({ a: 1, nested: { d: 1 } });
+  });
+
+  it('a required body whose whole-expression payload resolves to nothing fails before sending, naming the expression', async () => {
+    const result = await run({ operationId: 'postJson', requestBody: { payload: '$inputs.body' } });
+    expect(result.error).toMatchObject({ code: 'PARAMETER_UNRESOLVED', stepId: 's' });
+    expect(result.error?.message).toContain('$inputs.body');
+    expect(server!.requests).toHaveLength(0);
+  });
+
+  it('a required body whose string template has a part that resolves to nothing fails instead of sending it empty', async () => {
+    const result = await run({ operationId: 'postJson', requestBody: { payload: '{"id": "{$inputs.id}", "kind": "x"}' } });
+    expect(result.error).toMatchObject({ code: 'PARAMETER_UNRESOLVED', stepId: 's' });
+    expect(result.error?.message).toContain('$inputs.id');
+    expect(server!.requests).toHaveLength(0);
+  });
+
+  it('an optional body whose string template has a part that resolves to nothing is left out', async () => {
+    const result = await run({ operationId: 'postText', requestBody: { payload: 'id={$inputs.id}' } });
+    expect(result.status).toBe('succeeded');
+    expect(server!.requests[0]).toMatchObject({ url: '/text', body: '' });
+    expect(server!.requests[0]!.headers['content-type']).toBeUndefined();
+  });
+
+  it('a 1.1 Selector inside a payload is evaluated', async () => {
+    const servers = await serve();
+    const doc = await loadConformance(
+      [{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'postJson', requestBody: { payload: { id: { context: '$inputs.o', selector: '/x/y', type: 'jsonpointer' } } } }] }],
+      {},
+      '1.1.0',
+    );
+    const result = await runWorkflow(doc, 'w', { o: { x: { y: 5 } } }, { servers });
+    expect(result.status).toBe('succeeded');
+    expect(JSON.parse(server!.requests[0]!.body)).toEqual({ id: 5 });
+  });
+});
+
 describe('request and response expressions', () => {
   it('$url, $method, $statusCode, $request.body#/ptr, $request.header and $response.header (any case) are available to outputs', async () => {
     const servers = await serve({ '/json': [{ status: 200, headers: { 'X-Request-Id': 'r-1' }, body: { ok: true } }] });
@@ -291,6 +338,15 @@ describe('request and response expressions', () => {
       reqIdUpper: 'r-1',
       status: 200,
     });
+  });
+
+  it('a JSON-looking response with a text/plain content type stays text for $response.body', async () => {
+    const servers = await serve({ '/poll': [{ status: 200, headers: { 'content-type': 'text/plain' }, text: '{"a":1}' }] });
+    const doc = await loadConformance([
+      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'poll', outputs: { body: '$response.body', a: '$response.body#/a' } }], outputs: { body: '$steps.s.outputs.body', a: '$steps.s.outputs.a' } },
+    ]);
+    const result = await runWorkflow(doc, 'w', {}, { servers });
+    expect(result.outputs).toEqual({ body: '{"a":1}' });
   });
 
   it('P24: a body member that does not exist compares equal to null in a success criterion', async () => {

@@ -83,8 +83,16 @@ export function buildBody(
   onMissing: (expr: string) => void,
 ): BuiltBody | undefined | Promise<BuiltBody | undefined> {
   if (!plan.payload) return undefined;
-  const value = plan.payload.evaluate(ctx, onMissing);
+  let missing = false;
+  const value = plan.payload.evaluate(ctx, (expr) => {
+    missing = true;
+    onMissing(expr);
+  });
   if (value === undefined) return undefined;
+  // A string template with a part that resolves to nothing would go out with that part silently
+  // empty ('{"id": ""}'): treat it like a payload that resolves to nothing (P25). Members of a
+  // structured payload are different: they are left out one by one.
+  if (missing && typeof value === 'string') return undefined;
   const ct = plan.contentType;
   if (plan.replacements.length === 0) return encodeBody(value, ct);
   return applyReplacements(value, plan.replacements, ct, ctx, onMissing).then((v) => encodeBody(v, ct));
