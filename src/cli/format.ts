@@ -46,37 +46,8 @@ export function showValue(value: unknown, max = 200): string {
   return truncate(text ?? String(value), max);
 }
 
-/**
- * What a failed response said, when its body carries a message: the first message-like string of
- * a JSON body (`error`, `message`, `errorMessage`, `detail`, …), also in a truncated excerpt.
- */
-export function responseMessage(body: string, max = 300): string | undefined {
-  const keys = /^(error_?message|errorMessage|message|error|error_description|detail|title|reason)$/i;
-  try {
-    const found = findMessage(JSON.parse(body) as unknown, keys, 0);
-    return found === undefined ? undefined : truncate(found, max);
-  } catch {
-    // A truncated or non-JSON body: look for a message-like field in the text itself.
-    const m = /"(errorMessage|error_message|message|error|detail|title|reason)"\s*:\s*"((?:[^"\\]|\\.){1,1000})"/.exec(body);
-    if (!m) return undefined;
-    try {
-      return truncate(JSON.parse(`"${m[2]}"`) as string, max);
-    } catch {
-      return truncate(m[2]!, max);
-    }
-  }
-}
-
-function findMessage(value: unknown, keys: RegExp, depth: number): string | undefined {
-  if (depth > 4 || value === null || typeof value !== 'object') return undefined;
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-  for (const [k, v] of entries) if (keys.test(k) && typeof v === 'string' && v.trim() !== '') return v;
-  for (const [, v] of entries) {
-    const inner = findMessage(v, keys, depth + 1);
-    if (inner !== undefined) return inner;
-  }
-  return undefined;
-}
+/** What a failed response said (shared with the engine, which fills RunErrorInfo.responseMessage). */
+export { responseMessage } from '../engine/response-message.js';
 
 export interface Style {
   readonly green: (s: string) => string;

@@ -251,7 +251,7 @@ export function explainFailure(workflowId: string, error: RunErrorInfo | undefin
     }
     if (error.limit !== undefined && !error.message.includes(String(error.limit))) lines.push(`  limit: ${error.limit}`);
     if (error.responseExcerpt) {
-      const said = responseMessage(error.responseExcerpt);
+      const said = error.responseMessage ?? responseMessage(error.responseExcerpt);
       lines.push(said !== undefined ? `  response said: ${said}` : `  response: ${truncate(error.responseExcerpt, 160)}`);
     }
   }

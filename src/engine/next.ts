@@ -5,6 +5,7 @@
  * events go to `rt.emit`. Control flow is a loop over an explicit frame stack — a goto loop of any
  * length runs in flat stack and memory.
  */
+import { responseMessage } from './response-message.js';
 import { ArazzoError } from '../errors.js';
 import type { LoadedDocument } from '../document/loaded.js';
 import type { EvalContext, MessageView, SourceDescriptionView } from '../expressions/types.js';
@@ -395,6 +396,12 @@ function record(
 }
 
 const EXCERPT = 500;
+
+/** The start of a failed response's body and, read from the whole body, the message it carried. */
+function excerptOf(bodyText: string): { responseExcerpt: string; responseMessage?: string } {
+  const message = responseMessage(bodyText);
+  return message === undefined ? { responseExcerpt: bodyText.slice(0, EXCERPT) } : { responseExcerpt: bodyText.slice(0, EXCERPT), responseMessage: message };
+}
 const NEXT: ActionSummary = Object.freeze({ name: 'next', type: 'next' });
 const FAIL: ActionSummary = Object.freeze({ name: 'fail', type: 'fail' });
 
@@ -442,7 +449,7 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
         stepId: step.stepId,
         statusCode: result.response.statusCode,
         failedCriteria: failed,
-        responseExcerpt: result.response.bodyText.slice(0, EXCERPT),
+        ...excerptOf(result.response.bodyText),
       };
     }
   } else {
@@ -455,7 +462,7 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
         workflowId: frame.wf,
         stepId: step.stepId,
         statusCode: sc,
-        responseExcerpt: result.response.bodyText.slice(0, EXCERPT),
+        ...excerptOf(result.response.bodyText),
       };
     }
   }

@@ -117,6 +117,8 @@ export interface RunErrorInfo {
   readonly failedCriteria?: ReadonlyArray<{ readonly condition: string; readonly error?: string }>;
   /** A short, masked excerpt of the last response body. */
   readonly responseExcerpt?: string;
+  /** The message the failed response's body carried (its `error`, `message`, `detail`, … field), if any; masked. */
+  readonly responseMessage?: string;
   readonly limit?: number;
 }
 
