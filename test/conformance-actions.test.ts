@@ -226,9 +226,18 @@ describe('goto workflowId (P14)', () => {
         outputs: { fixed: '$steps.fix.outputs.fixed', code: '$inputs.code' },
       },
     ]);
-    const result = await runWorkflow(doc, 'main', {}, { servers });
+    const finished: Array<{ workflowId: string; status: string; code?: string }> = [];
+    const onEvent = (e: RunEvent) => {
+      if (e.type === 'workflow.finished') finished.push({ workflowId: e.workflowId, status: e.status, ...(e.error ? { code: e.error.code } : {}) });
+    };
+    const result = await runWorkflow(doc, 'main', {}, { servers, onEvent });
     expect(result.status).toBe('succeeded');
     expect(result.outputs).toEqual({ fixed: true, code: 'E42' });
+    // The workflow left through onFailure is reported failed, with the step's error; the target succeeds.
+    expect(finished).toEqual([
+      { workflowId: 'main', status: 'failed', code: 'STEP_FAILED' },
+      { workflowId: 'recovery', status: 'succeeded' },
+    ]);
     expect(server!.hits('/other')[0]).toMatchObject({ url: '/other?n=E42' });
     expect(server!.hits('/token')).toHaveLength(0);
   });

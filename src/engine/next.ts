@@ -339,9 +339,11 @@ function applyOutcome(
       }
       if (chosen.workflow) {
         // P14: a one-way transfer; the target's result becomes this invocation's result.
+        // The workflow left behind ends as the step did: a transfer from onFailure leaves it failed.
         const inputs = evaluateInputs(chosen.parameters, ctx);
-        finishFrame(rt, state, frame, 'succeeded');
-        rt.emit({ type: 'workflow.finished', workflowId: frame.wf, depth: state.frames.length - 1, status: 'succeeded', outputs: frame.outputs ?? {} });
+        const leftError = success ? undefined : stepError();
+        finishFrame(rt, state, frame, success ? 'succeeded' : 'failed', leftError);
+        rt.emit({ type: 'workflow.finished', workflowId: frame.wf, depth: state.frames.length - 1, status: success ? 'succeeded' : 'failed', outputs: frame.outputs ?? {}, ...(leftError ? { error: leftError } : {}) });
         const started = startFrame(rt, chosen.workflow, frame.doc, frame.role, inputs);
         const idx = state.frames.lastIndexOf(frame);
         if ('error' in started) {
