@@ -10,6 +10,7 @@
  *   giving its first node's value. 1.1 `{$…}` parts are substituted into a single query before it runs.
  * - xpath (P12): xpath.ts; the effective boolean value decides.
  */
+import { structuredContext } from '../expressions/structured.js';
 import type { ArazzoVersion, Criterion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
@@ -60,20 +61,6 @@ function describeContext(criterion: Criterion): string {
   return `the context "${criterion.context ?? ''}"`;
 }
 
-/** Parses JSON text contexts so a raw JSON body can still be queried. */
-function jsonData(value: unknown): unknown {
-  if (typeof value === 'string') {
-    const t = value.trim();
-    if (t.startsWith('{') || t.startsWith('[')) {
-      try {
-        return JSON.parse(t) as unknown;
-      } catch {
-        return value;
-      }
-    }
-  }
-  return value;
-}
 
 function wrapCondition(e: unknown, condition: string): never {
   if (e instanceof ArazzoError) throw e;
@@ -192,7 +179,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
         if (bad) return bad;
         try {
           const run: CompiledJsonPath = query.get(ctx);
-          return run(jsonData(value)).length > 0 ? PASS : FAIL;
+          return run(structuredContext(value)).length > 0 ? PASS : FAIL;
         } catch (err) {
           return failWith(errorText(err));
         }
@@ -226,7 +213,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
       const bad = noData(value);
       if (bad) return bad;
       try {
-        return condition.get(ctx).evaluate(ctx, jsonData(value)) === true ? PASS : FAIL;
+        return condition.get(ctx).evaluate(ctx, structuredContext(value)) === true ? PASS : FAIL;
       } catch (err) {
         return failWith(errorText(err));
       }

@@ -12,6 +12,7 @@
  * - 1.1: an object with exactly `context`, `selector` and `type` (plus `x-` extensions) is a
  *   Selector Object; its result is the first node (JSONPath, XPath) or the pointed value.
  */
+import { structuredContext } from './structured.js';
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { resolveExpressionType } from '../criteria/expression-type.js';
@@ -91,19 +92,6 @@ function isSelectorObject(value: Record<string, unknown>): boolean {
   return core === 3 && typeof value['context'] === 'string' && typeof value['selector'] === 'string';
 }
 
-function structuredContext(value: unknown): unknown {
-  if (typeof value === 'string') {
-    const t = value.trim();
-    if (t.startsWith('{') || t.startsWith('[')) {
-      try {
-        return JSON.parse(t) as unknown;
-      } catch {
-        return value;
-      }
-    }
-  }
-  return value;
-}
 
 function compileSelector(sel: Record<string, unknown>, pointer: string, c: Collect): Node {
   const contextText = sel['context'] as string;
