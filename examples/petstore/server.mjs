@@ -19,6 +19,7 @@ let nextId = 4;
 const tokens = new Set();
 const sessions = new Set();
 let ordersSeen = 0;
+let requestsSeen = 0;
 
 function send(res, status, body, headers = {}) {
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
@@ -71,6 +72,9 @@ const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const body = await readBody(req);
     const path = url.pathname;
+    // Not part of the API: how many API requests this server has answered, for tests.
+    if (req.method === 'GET' && path === '/_requests') return send(res, 200, { count: requestsSeen });
+    requestsSeen += 1;
 
     if (req.method === 'GET' && path === '/pets') {
       const statuses = url.searchParams.getAll('status');
