@@ -48,6 +48,29 @@ describe('parameters (P18, P25, P27)', () => {
     expect(req.headers.cookie).toBe('session=wf-cookie');
   });
 
+  it('merges cookie parameters into a Cookie header parameter instead of dropping it', async () => {
+    await okServer();
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          {
+            stepId: 's',
+            operationId: 'getItem',
+            parameters: [
+              { name: 'id', in: 'path', value: '1' },
+              { name: 'Cookie', in: 'header', value: 'session=from-login' },
+              { name: 'lang', in: 'cookie', value: 'en' },
+            ],
+          },
+        ],
+      },
+    ]);
+    const result = await runWorkflow(doc, 'w', {}, { servers: servers() });
+    expect(result.status).toBe('succeeded');
+    expect(server.requests[0]!.headers.cookie).toBe('session=from-login; lang=en');
+  });
+
   it('serialises label-style path arrays and a 1.1 querystring parameter', async () => {
     await okServer();
     const doc = await loadDoc(

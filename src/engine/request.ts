@@ -162,7 +162,11 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
         .map((seg) => (seg.includes('{') ? checkDotSegments(step.stepId, seg, seg.replace(/\{([^}]+)\}/g, substitute)) : seg))
         .join('/');
   if (cookies !== undefined) {
-    const cookie = cookies.join('; ');
+    // A Cookie header parameter (e.g. copied from a login's Set-Cookie) and cookie parameters go
+    // into one Cookie header: a second header, or overwriting the first, would lose cookies.
+    const prev = headerKeys?.get('cookie');
+    const cookie = prev !== undefined ? `${headers[prev]}; ${cookies.join('; ')}` : cookies.join('; ');
+    if (prev !== undefined) delete headers[prev];
     headers['Cookie'] = cookie;
     options.masker.addFromHeader('cookie', cookie);
   }
