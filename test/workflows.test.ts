@@ -173,10 +173,14 @@ describe('workflows run green against the simulator', () => {
     const started = clock.now();
     const { result, events } = await run(DEPLOY, 'deploy-and-wait', { name: 'prod-gpt2', repository: 'gpt2' }, clock);
     expect(result.status).toBe('succeeded');
-    expect(result.outputs).toMatchObject({ endpointName: 'prod-gpt2', state: 'running', message: 'Endpoint is ready' });
+    expect(result.outputs).toMatchObject({ endpointName: 'prod-gpt2', state: 'running', message: 'Endpoint is ready', healthStatus: 200 });
     expect(result.outputs['inferenceUrl']).toMatch(/\/endpoints\/[a-z0-9]+$/);
-    // pending 10 s + initializing 90 s, polled every 5 s: 21 polls, ready at 100 s.
+    // pending 10 s + initializing 90 s, polled every 5 s: 21 polls, ready at 100 s, then one health probe.
     expect(stepIds(result).filter((s) => s === 'waitUntilRunning')).toHaveLength(21);
+    expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'waitUntilRunning', 'probeHealth']);
+    const probe = result.steps?.at(-1);
+    expect(probe).toMatchObject({ stepId: 'probeHealth', statusCode: 200, outcome: 'succeeded', url: `${result.outputs['inferenceUrl']}/health` });
+    expect(result.outputs['healthMessage']).toBe(`GET ${result.outputs['inferenceUrl']}/health answered HTTP 200 `);
     expect(clock.now() - started).toBe(100_000);
     const delays = events.filter((e) => e.type === 'delay.started');
     expect(delays.every((e) => e.type === 'delay.started' && e.ms === 5000 && e.reason === 'step-delay')).toBe(true);
@@ -269,7 +273,7 @@ describe('deploy-and-wait failure paths', () => {
     const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'taken', repository: 'gpt2' }, clock);
     expect(result.status).toBe('succeeded');
     expect(result.steps?.[0]).toMatchObject({ stepId: 'createEndpoint', statusCode: 409, outcome: 'failed' });
-    expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'adoptExisting', 'waitUntilRunning']);
+    expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'adoptExisting', 'waitUntilRunning', 'probeHealth']);
     expect(result.outputs['state']).toBe('running');
     expect(sim.endpoints()).toHaveLength(1);
   });
@@ -281,8 +285,8 @@ describe('deploy-and-wait failure paths', () => {
     await post(`${sim.url}/v2/endpoint/acme/sleepy/${action}`);
     const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'sleepy', repository: 'gpt2' }, clock);
     expect(result.status).toBe('succeeded');
-    expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'adoptExisting', 'resumeExisting', 'waitUntilRunning']);
-    expect(result.outputs['state']).toBe('running');
+    expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'adoptExisting', 'resumeExisting', 'waitUntilRunning', 'probeHealth']);
+    expect(result.outputs).toMatchObject({ state: 'running', healthStatus: 200 });
   });
 
   it.each([
@@ -343,6 +347,99 @@ describe('deploy-and-wait failure paths', () => {
     expect(stepIds(result).filter((s) => s === 'waitUntilRunning')).toHaveLength(240);
   });
 
+  const HEALTH = /^\/endpoints\/[a-z0-9]+\/health$/;
+  const UNHEALTHY = { error: 'unhealthy', error_type: 'healthcheck' };
+
+  it('probes the health route with the token and retries 503 (cold start) every 2 s until it answers 200', async () => {
+    const { clock, sim } = await simulator({ faults: { requests: [{ method: 'GET', path: HEALTH, status: 503, body: UNHEALTHY, times: 3 }] } });
+    const { result, events } = await run(DEPLOY, 'deploy-and-wait', { name: 'warming', repository: 'gpt2' }, clock);
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    const probes = (result.steps ?? []).filter((s) => s.stepId === 'probeHealth');
+    expect(probes.map((s) => s.statusCode)).toEqual([503, 503, 503, 200]);
+    const waits = events.flatMap((e) => (e.type === 'delay.started' && e.stepId === 'probeHealth' ? [[e.ms, e.reason]] : []));
+    expect(waits).toEqual([[2000, 'retry'], [2000, 'retry'], [2000, 'retry']]);
+    expect(result.outputs).toMatchObject({ state: 'running', healthStatus: 200 });
+    // The probe went to the endpoint's own URL, not to the management API, and carried the token.
+    expect(probes[0]?.url).toBe(`${result.outputs['inferenceUrl']}/health`);
+    expect(sim.endpoints()).toHaveLength(1);
+  });
+
+  it('waits out a real scale-to-zero cold start of the simulated model: 503 for 30 s, then 200', async () => {
+    const { sim, clock } = await simulator();
+    // An endpoint that scales to zero after 1 idle minute, running since 100 s after its creation.
+    const res = await request(`${sim.url}/v2/endpoint/acme`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'idle',
+        type: 'authenticated',
+        provider: { vendor: 'aws', region: 'us-east-1' },
+        compute: { accelerator: 'cpu', instanceType: 'intel-icl', instanceSize: 'x2', scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 1 } },
+        model: { repository: 'gpt2', framework: 'pytorch', task: 'text-generation' },
+      }),
+    });
+    await res.body.text();
+    expect(res.statusCode).toBe(200);
+    clock.t += 100_000;
+    // The first probe spends a minute in the proxy: by the time it arrives the idle endpoint has
+    // scaled to zero, so it starts a replica (30 s) and every probe until then answers 503.
+    sim.setFaults({ requests: [{ method: 'GET', path: HEALTH, delayMs: 60_000, times: 1 }] });
+    const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'idle', repository: 'gpt2' }, clock);
+    expect(result.error).toBeUndefined();
+    expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'adoptExisting', 'waitUntilRunning', 'probeHealth']);
+    const probes = (result.steps ?? []).filter((st) => st.stepId === 'probeHealth');
+    expect(probes.map((st) => st.statusCode)).toEqual([...Array(15).fill(503), 200]);
+    expect(result.outputs).toMatchObject({ state: 'running', healthStatus: 200 });
+  });
+
+  it('ends failed with a clear message when the health route never answers 200 (90 retries, 3 minutes)', async () => {
+    const { clock } = await simulator({ faults: { requests: [{ method: 'GET', path: HEALTH, status: 503, body: UNHEALTHY }] } });
+    const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'sick', repository: 'gpt2' }, clock);
+    expect(result.status).toBe('failed');
+    const probes = (result.steps ?? []).filter((s) => s.stepId === 'probeHealth');
+    expect(probes).toHaveLength(91);
+    expect((probes.at(-1)?.startedAt ?? 0) - (probes[0]?.startedAt ?? 0)).toBe(180_000);
+    expect(result.error).toMatchObject({ code: 'CRITERION_FAILED', stepId: 'probeHealth', statusCode: 503, responseMessage: 'unhealthy' });
+    expect(result.error?.message).toContain('"unhealthy" ended the workflow');
+    expect(result.outputs).toMatchObject({ state: 'running', healthStatus: 503 });
+    expect(result.outputs['healthMessage']).toBe(`GET ${result.outputs['inferenceUrl']}/health answered HTTP 503 unhealthy`);
+  });
+
+  it('ends failed at once when the health route answers anything but 200 or 503', async () => {
+    const { clock } = await simulator({ faults: { requests: [{ method: 'GET', path: HEALTH, status: 404, body: { error: 'No route GET /health', error_type: 'not_found' } }] } });
+    const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'noroute', repository: 'gpt2' }, clock);
+    expect(result.status).toBe('failed');
+    expect((result.steps ?? []).filter((s) => s.stepId === 'probeHealth')).toHaveLength(1);
+    expect(result.error).toMatchObject({ stepId: 'probeHealth', statusCode: 404 });
+    expect(result.outputs['healthMessage']).toMatch(/\/health answered HTTP 404 No route GET \/health$/);
+  });
+
+  it('fails without retrying when the token is refused by the deployed model (401)', async () => {
+    const { clock } = await simulator({ faults: { requests: [{ method: 'GET', path: HEALTH, status: 401, body: { error: 'Invalid credentials in Authorization header' } }] } });
+    const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'refused', repository: 'gpt2' }, clock);
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ stepId: 'probeHealth', statusCode: 401 });
+    expect(result.outputs['healthMessage']).toContain('answered HTTP 401 Invalid credentials');
+  });
+
+  it('skips the probe when probeHealth is false (e.g. a public endpoint behind a proxy that blocks /health)', async () => {
+    const { clock } = await simulator({ faults: { requests: [{ method: 'GET', path: HEALTH, status: 403 }] } });
+    const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'proxied', repository: 'gpt2', endpointType: 'public', probeHealth: false }, clock);
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'waitUntilRunning']);
+    expect(result.outputs).toMatchObject({ state: 'running', message: 'Endpoint is ready' });
+    expect(result.outputs).not.toHaveProperty('healthStatus');
+  });
+
+  it('the same public endpoint fails the run when the probe is not skipped', async () => {
+    const { clock } = await simulator({ faults: { requests: [{ method: 'GET', path: HEALTH, status: 403 }] } });
+    const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'proxied', repository: 'gpt2', endpointType: 'public' }, clock);
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ stepId: 'probeHealth', statusCode: 403 });
+  });
+
   it('lifecycle ends failed when the update ends updateFailed', async () => {
     const { sim, clock } = await simulator({ faults: { failUpdate: true } });
     await createDirectly(sim, 'upd');
@@ -390,7 +487,8 @@ describe('deploy-and-wait through the built CLI', () => {
   it('exits 0 with the outputs when the endpoint runs', async () => {
     const { code, report, stderr } = await deploy({}, ['--input', 'name=cli-ok']);
     expect(code).toBe(0);
-    expect(report).toMatchObject({ workflowId: 'deploy-and-wait', status: 'succeeded', outputs: { endpointName: 'cli-ok', state: 'running' } });
+    expect(report).toMatchObject({ workflowId: 'deploy-and-wait', status: 'succeeded', outputs: { endpointName: 'cli-ok', state: 'running', healthStatus: 200 } });
+    expect(report.steps.at(-1)).toMatchObject({ stepId: 'probeHealth', statusCode: 200 });
     expect(stderr + JSON.stringify(report)).not.toContain(TOKEN);
   });
 
@@ -400,6 +498,19 @@ describe('deploy-and-wait through the built CLI', () => {
     expect(report.status).toBe('failed');
     expect(report.outputs.message).toContain('Endpoint failed to deploy');
     expect(report.error.message).toContain('waitUntilRunning');
+  });
+
+  it('--input probeHealth=false skips the health probe', async () => {
+    const { code, report } = await deploy({ faults: { requests: [{ method: 'GET', path: /\/health$/, status: 403 }] } }, ['--input', 'name=cli-noprobe', '--input', 'probeHealth=false']);
+    expect(code).toBe(0);
+    expect(report.steps.map((s: { stepId: string }) => s.stepId)).not.toContain('probeHealth');
+  });
+
+  it('exits 1 naming the probe when the health route refuses', async () => {
+    const { code, report } = await deploy({ faults: { requests: [{ method: 'GET', path: /\/health$/, status: 403 }] } }, ['--input', 'name=cli-blocked']);
+    expect(code).toBe(1);
+    expect(report.error).toMatchObject({ stepId: 'probeHealth', statusCode: 403 });
+    expect(report.outputs.healthMessage).toContain('answered HTTP 403');
   });
 
   it('exits 1 with STEP_DEADLINE_EXCEEDED when the guard is exceeded', async () => {
@@ -462,7 +573,12 @@ describe('npm run demo', () => {
       });
     const ok = await run(['--json']);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ status: 'succeeded', outputs: { endpointName: 'demo-gpt2', state: 'running' } });
+    const report = JSON.parse(ok.stdout);
+    expect(report).toMatchObject({ status: 'succeeded', outputs: { endpointName: 'demo-gpt2', state: 'running', healthStatus: 200 } });
+    expect(report.steps.at(-1)).toMatchObject({ stepId: 'probeHealth', statusCode: 200 });
+    const text = await run([]);
+    expect(text.code).toBe(0);
+    expect(text.stdout + text.stderr).toMatch(/probeHealth\s+GET \/endpoints\/[a-z0-9]+\/health\s+200/);
     const failed = await run(['--fail-deploy', '--json']);
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).outputs.message).toContain('Endpoint failed to deploy');
