@@ -84,13 +84,16 @@ describe('pet store example: validate, list, graph', () => {
     expect(adopt.find((i) => i.name === 'quantity')).toMatchObject({ required: false, default: 1 });
   });
 
-  it('graphs the goto, end and retry edges and the sub-workflow call', () => {
+  it('graphs the goto, end and retry edges, the sub-workflow call and the dependsOn prerequisite', () => {
     const r = cli(['graph', DOC, '--workflow', 'adopt-pet']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('flowchart TD');
     expect(r.stdout).toMatch(/skipPhotoWithoutCaption: .*\| w2_s4/);
     expect(r.stdout).toMatch(/busy: retry ×2/);
     expect(r.stdout).toContain('calls sign-in');
+    // adopt-pet dependsOn find-pets: the prerequisite is drawn and runs before adopt-pet starts.
+    expect(r.stdout).toContain('subgraph w0["find-pets"]');
+    expect(r.stdout).toContain('w0_done -.->|"dependsOn"| w2_start');
   });
 });
 

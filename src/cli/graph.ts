@@ -77,6 +77,14 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
 
     edges.add(`${p}start`, '-->', steps.length > 0 ? `${p}s0` : `${p}done`);
 
+    // dependsOn: each prerequisite workflow runs to completion before this one starts (P15).
+    for (const dep of list(w.dependsOn)) {
+      if (typeof dep !== 'string') continue;
+      const local = byId.get(localWorkflowId(dep));
+      const from = local && seen.has(local.workflow.workflowId) ? `w${local.index}_done` : externalNode(dep);
+      cross.push(`  ${from} -.->|"${text('dependsOn')}"| ${p}start`);
+    }
+
     steps.forEach((step, i) => {
       const from = `${p}s${i}`;
       const next = i + 1 < steps.length ? `${p}s${i + 1}` : `${p}done`;
@@ -183,7 +191,7 @@ function resolve<T>(doc: ArazzoDocument, item: T | ReusableObject, kind: 'succes
 }
 
 function calledWorkflows(doc: ArazzoDocument, w: Workflow): string[] {
-  const ids: string[] = [];
+  const ids: string[] = list(w.dependsOn).filter((d): d is string => typeof d === 'string');
   for (const s of list(w.steps)) {
     if (typeof s.workflowId === 'string') ids.push(s.workflowId);
     for (const a of [...list(s.onSuccess), ...list(s.onFailure)]) {
