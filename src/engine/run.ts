@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ArazzoError } from '../errors.js';
 import type { LoadedDocument } from '../document/loaded.js';
 import { startTimer, systemClock, timeoutSlot } from './clock.js';
-import { Masker } from './mask.js';
+import { isSecretName, Masker } from './mask.js';
 import { abortRun, next, runTimeoutError, planFor, type Effect, type EventInput, type Executed, type Runtime } from './next.js';
 import { buildRequest, responseView, type BuiltRequest } from './request.js';
 import { isRunState, newRunState, type RunState } from './state.js';
@@ -79,6 +79,11 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     }
     for (const name of secretNames) addSecretValue(values[name]);
   };
+  // A secret obtained at run time (a login's token) is a secret from then on, like a secret input:
+  // outputs whose names look secret are masked wherever their values appear later (P21).
+  const addSecretOutputs = (values: Record<string, unknown> | undefined): void => {
+    for (const [name, v] of Object.entries(values ?? {})) if (isSecretName(name)) addSecretValue(v);
+  };
   const addSecretValue = (v: unknown): void => {
     if (typeof v === 'string' || typeof v === 'number') masker.add(v);
     else if (v && typeof v === 'object') for (const x of Object.values(v)) addSecretValue(x);
@@ -131,6 +136,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     recording: Boolean(history || listener),
     listening: listener !== undefined,
     record(rec) {
+      addSecretOutputs(rec.outputs);
       if (history) history.push(masker.value(rec));
       if (listener) emitRaw({ type: 'step.finished', workflowId: rec.workflowId, stepId: rec.stepId, record: rec });
     },
@@ -210,6 +216,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
   }
 
   const durationMs = clock.now() - state.startedAt;
+  addSecretOutputs(state.outputs);
   const outputs = masker.value(state.outputs ?? {});
   const error = state.error ? masker.value(state.error) : undefined;
   const status = state.status === 'succeeded' ? 'succeeded' : 'failed';
