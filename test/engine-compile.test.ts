@@ -19,7 +19,7 @@ describe('plan compilation at load', () => {
     expect(w?.message).toContain('verbose');
   });
 
-  it('does not warn about credentials the operation\'s security schemes supply, but still warns about other undeclared parameters', async () => {
+  it('does not warn about credentials security schemes supply or headers OpenAPI ignores (Accept, Content-Type, Authorization), but still warns about other undeclared parameters', async () => {
     const doc = await loadDoc([
       {
         workflowId: 'w',
@@ -32,21 +32,28 @@ describe('plan compilation at load', () => {
             parameters: [
               { name: 'x-api-key', in: 'header', value: '$inputs.key' },
               { name: 'sid', in: 'cookie', value: '$inputs.sid' },
-              // Same names in the wrong location, and an Authorization header on an apiKey-only operation: still mistakes.
+              // The same name in the wrong location is still a mistake.
               { name: 'X-Api-Key', in: 'query', value: '$inputs.key' },
+              // OpenAPI ignores header parameters named Accept, Content-Type or Authorization, so no
+              // operation can declare them: never "not in the operation".
               { name: 'Authorization', in: 'header', value: 'Bearer x' },
             ],
           },
-          { stepId: 'open', operationId: 'getStatus', parameters: [{ name: 'Authorization', in: 'header', value: 'Bearer x' }] },
+          {
+            stepId: 'open',
+            operationId: 'getStatus',
+            parameters: [
+              { name: 'Authorization', in: 'header', value: 'Bearer x' },
+              { name: 'Accept', in: 'header', value: 'application/xml' },
+              { name: 'content-type', in: 'header', value: 'text/plain' },
+              { name: 'X-Unknown', in: 'header', value: 'still reported' },
+            ],
+          },
         ],
       },
     ]);
     const warned = doc.warnings.filter((w) => w.code === 'PARAMETER_NOT_IN_OPERATION').map((w) => w.path);
-    expect(warned).toEqual([
-      '$.workflows[0].steps[2].parameters[2]',
-      '$.workflows[0].steps[2].parameters[3]',
-      '$.workflows[0].steps[3].parameters[0]',
-    ]);
+    expect(warned).toEqual(['$.workflows[0].steps[2].parameters[2]', '$.workflows[0].steps[3].parameters[3]']);
   });
 
   it('reports a malformed criterion and a bad extension as errors with JSON paths', async () => {

@@ -132,7 +132,7 @@ class Compiler {
   parameters(entries: Array<{ p: Parameter; path: string }>, op: OperationInfo | undefined, stepPath: string): ParameterPlan[] {
     return entries.map(({ p, path }) => {
       const spec = op?.parameters.find((s) => s.in === p.in && (p.in === 'header' ? s.name.toLowerCase() === p.name.toLowerCase() : s.name === p.name));
-      if (op && p.in && !spec && !suppliedBySecurity(op, p.in, p.name)) {
+      if (op && p.in && !spec && !suppliedBySecurity(op, p.in, p.name) && !(p.in === 'header' && HEADERS_OPENAPI_IGNORES.has(p.name.toLowerCase()))) {
         this.problem(
           'PARAMETER_NOT_IN_OPERATION',
           `Parameter "${p.name}" (in: ${p.in}) is not defined by operation ${op.operationId ?? op.pointer}; it is sent anyway. Check its name and location.`,
@@ -421,3 +421,6 @@ export function suppliedBySecurity(op: OperationInfo, location: string, name: st
 }
 
 const AUTHORIZATION_SCHEMES = new Set(['http', 'basic', 'oauth2', 'openIdConnect']);
+
+/** OpenAPI: header parameters named Accept, Content-Type or Authorization "SHALL be ignored", so no operation can declare them. */
+const HEADERS_OPENAPI_IGNORES = new Set(['accept', 'content-type', 'authorization']);
