@@ -180,7 +180,8 @@ describe('workflows run green against the simulator', () => {
     expect(distinct(stepIds(result))).toEqual(['createEndpoint', 'waitUntilRunning', 'probeHealth']);
     const probe = result.steps?.at(-1);
     expect(probe).toMatchObject({ stepId: 'probeHealth', statusCode: 200, outcome: 'succeeded', url: `${result.outputs['inferenceUrl']}/health` });
-    expect(result.outputs['healthMessage']).toBe(`GET ${result.outputs['inferenceUrl']}/health answered HTTP 200 `);
+    expect(result.outputs['healthMessage']).toBe(`GET ${result.outputs['inferenceUrl']}/health answered HTTP 200`);
+    expect(result.outputs).not.toHaveProperty('healthError');
     expect(clock.now() - started).toBe(100_000);
     const delays = events.filter((e) => e.type === 'delay.started');
     expect(delays.every((e) => e.type === 'delay.started' && e.ms === 5000 && e.reason === 'step-delay')).toBe(true);
@@ -403,7 +404,8 @@ describe('deploy-and-wait failure paths', () => {
     expect(result.error).toMatchObject({ code: 'CRITERION_FAILED', stepId: 'probeHealth', statusCode: 503, responseMessage: 'unhealthy' });
     expect(result.error?.message).toContain('"unhealthy" ended the workflow');
     expect(result.outputs).toMatchObject({ state: 'running', healthStatus: 503 });
-    expect(result.outputs['healthMessage']).toBe(`GET ${result.outputs['inferenceUrl']}/health answered HTTP 503 unhealthy`);
+    expect(result.outputs['healthMessage']).toBe(`GET ${result.outputs['inferenceUrl']}/health answered HTTP 503`);
+    expect(result.outputs['healthError']).toBe('unhealthy');
   });
 
   it('ends failed at once when the health route answers anything but 200 or 503', async () => {
@@ -412,7 +414,8 @@ describe('deploy-and-wait failure paths', () => {
     expect(result.status).toBe('failed');
     expect((result.steps ?? []).filter((s) => s.stepId === 'probeHealth')).toHaveLength(1);
     expect(result.error).toMatchObject({ stepId: 'probeHealth', statusCode: 404 });
-    expect(result.outputs['healthMessage']).toMatch(/\/health answered HTTP 404 No route GET \/health$/);
+    expect(result.outputs['healthMessage']).toMatch(/\/health answered HTTP 404$/);
+    expect(result.outputs['healthError']).toBe('No route GET /health');
   });
 
   it('fails without retrying when the token is refused by the deployed model (401)', async () => {
@@ -420,7 +423,8 @@ describe('deploy-and-wait failure paths', () => {
     const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'refused', repository: 'gpt2' }, clock);
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ stepId: 'probeHealth', statusCode: 401 });
-    expect(result.outputs['healthMessage']).toContain('answered HTTP 401 Invalid credentials');
+    expect(result.outputs['healthMessage']).toContain('answered HTTP 401');
+    expect(result.outputs['healthError']).toContain('Invalid credentials');
   });
 
   it('skips the probe when probeHealth is false (e.g. a public endpoint behind a proxy that blocks /health)', async () => {
