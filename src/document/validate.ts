@@ -42,6 +42,9 @@ const quoteList = (names: Iterable<string>): string => {
   return all.length === 0 ? '(none)' : all.map((n) => `'${n}'`).join(', ');
 };
 
+/** The step whose strings are being checked for references, or undefined outside a step. */
+type StepScope = { index: number; dependsOn: Set<string>; stepId: string | undefined; afterRun?: boolean } | undefined;
+
 type ComponentKind = 'parameters' | 'successActions' | 'failureActions';
 
 interface WorkflowContext {
@@ -176,7 +179,7 @@ class SemanticChecker {
       const map = this.components[kind];
       if (!isObj(map)) continue;
       for (const [key, action] of Object.entries(map)) {
-        if (isObj(action)) this.checkActionShape(action, appendPath(appendPath(base, kind), key), kind === 'successActions' ? 'success' : 'failure');
+        if (isObj(action)) this.checkActionShape(action, appendPath(appendPath(base, kind), key));
       }
     }
     const parameters = this.components.parameters;
@@ -364,9 +367,10 @@ class SemanticChecker {
     });
 
     const { outputs, onSuccess, onFailure, dependsOn: _dependsOn, ...inputsSide } = step;
-    this.checkReferencesInStrings(inputsSide, path, ctx, { index, dependsOn, stepId: isStr(step.stepId) ? step.stepId : undefined });
+    const scope = { index, dependsOn, stepId: isStr(step.stepId) ? step.stepId : undefined };
+    this.checkReferencesInStrings(inputsSide, path, ctx, scope);
     // Outputs and actions run after the step, so its own outputs are fine there; later steps are not.
-    this.checkReferencesInStrings({ outputs, onSuccess, onFailure }, path, ctx, { index, dependsOn, stepId: isStr(step.stepId) ? step.stepId : undefined, afterRun: true });
+    this.checkReferencesInStrings({ outputs, onSuccess, onFailure }, path, ctx, { ...scope, afterRun: true });
   }
 
   private checkOperationId(operationId: string, path: string): void {
@@ -473,7 +477,7 @@ class SemanticChecker {
       const isRef = entry.reference !== undefined;
       const action = isRef ? this.resolveReusable(entry, entryPath, kind === 'success' ? 'successActions' : 'failureActions') : entry;
       if (!action) return;
-      if (!isRef) this.checkActionShape(action, entryPath, kind);
+      if (!isRef) this.checkActionShape(action, entryPath);
       this.checkActionTargets(action, entryPath, isRef, ctx);
       if (isStr(action.name)) {
         const first = seen.get(action.name);
@@ -487,7 +491,7 @@ class SemanticChecker {
   }
 
   /** Checks that do not depend on where the action is used (also run on components). */
-  private checkActionShape(action: Obj, path: string, kind: 'success' | 'failure'): void {
+  private checkActionShape(action: Obj, path: string): void {
     const hasStep = action.stepId !== undefined;
     const hasWorkflow = action.workflowId !== undefined;
     if (action.type === 'end' && (hasStep || hasWorkflow)) {
@@ -502,7 +506,6 @@ class SemanticChecker {
     }
     this.checkParameters(action.parameters, `${path}.parameters`, 'action');
     this.checkCriteria(action.criteria, `${path}.criteria`);
-    void kind;
   }
 
   private checkActionTargets(action: Obj, path: string, viaReference: boolean, ctx: WorkflowContext): void {
@@ -539,7 +542,7 @@ class SemanticChecker {
     value: unknown,
     path: string,
     ctx: WorkflowContext,
-    step: { index: number; dependsOn: Set<string>; stepId: string | undefined; afterRun?: boolean } | undefined,
+    step: StepScope,
   ): void {
     const reported = new Set<string>();
     const visitValue = (current: unknown, currentPath: string): void => {
@@ -558,7 +561,7 @@ class SemanticChecker {
     text: string,
     path: string,
     ctx: WorkflowContext,
-    step: { index: number; dependsOn: Set<string>; stepId: string | undefined; afterRun?: boolean } | undefined,
+    step: StepScope,
     reported: Set<string>,
   ): void {
     if (!text.includes('$')) return;
