@@ -21,6 +21,17 @@ async function loadErrors(input: string | object, options = {}): Promise<Documen
 }
 
 describe('loadArazzo', () => {
+  it('warns (and still runs) when a bare operationId is used with several non-arazzo sources, which the spec forbids', async () => {
+    const doc = await loadArazzo(wf('unqualified.arazzo.yaml'));
+    const warned = doc.warnings.filter((w) => w.code === 'OPERATION_ID_UNQUALIFIED');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ severity: 'warning', path: '$.workflows[0].steps[0].operationId', line: 14, column: 9 });
+    expect(warned[0]!.message).toContain('$sourceDescriptions.pets.getPet');
+    // With a single OpenAPI source a bare operationId is what the spec allows: no warning.
+    const single = await loadArazzo(wf('main.arazzo.yaml'));
+    expect(single.warnings.map((w) => w.code)).not.toContain('OPERATION_ID_UNQUALIFIED');
+  });
+
   it('loads a document with an OpenAPI source and a cross-document arazzo source', async () => {
     const doc = await loadArazzo(wf('main.arazzo.yaml'));
     expect(doc.location).toBe(wf('main.arazzo.yaml'));

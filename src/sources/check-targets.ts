@@ -31,6 +31,19 @@ export function checkStepTargets(document: ArazzoDocument, sources: ReadonlyMap<
   const workflowRef = (id: unknown, path: string, field = 'workflowId') => {
     if (typeof id === 'string') add(resolveWorkflowRef(id, document, sources, { ...base, path, field }));
   };
+  // The spec: with more than one non-arazzo source, an operationId MUST be qualified. P3 still runs a
+  // bare one that exactly one source defines, but says so, since other runners will reject it.
+  const nonArazzo = (base.sourceDescriptions ?? []).filter((sd) => sd.type !== 'arazzo' && sources.get(sd.name)?.kind !== 'arazzo').length;
+  const unqualified = (operationId: string, sourceName: string, path: string) => {
+    if (nonArazzo < 2 || operationId.startsWith('$sourceDescriptions.')) return;
+    problems.push({
+      code: 'OPERATION_ID_UNQUALIFIED',
+      severity: 'warning',
+      message: `operationId "${operationId}" is not qualified, but the document has ${nonArazzo} non-arazzo sources; the spec requires $sourceDescriptions.${sourceName}.${operationId} (it runs here because only "${sourceName}" defines it, P3).`,
+      path,
+      ...(options.file ? { file: options.file } : {}),
+    });
+  };
   const actions = (list: unknown, path: string) => {
     if (!Array.isArray(list)) return;
     list.forEach((a, i) => {
@@ -56,7 +69,11 @@ export function checkStepTargets(document: ArazzoDocument, sources: ReadonlyMap<
       const targets = ['operationId', 'operationPath', 'workflowId'].filter((k) => typeof step[k] === 'string');
       if (targets.length === 1) {
         if (targets[0] === 'workflowId') workflowRef(step.workflowId, path);
-        else add(resolveOperation({ [targets[0]!]: step[targets[0]!] as string }, sources, { ...base, path }));
+        else {
+          const resolved = resolveOperation({ [targets[0]!]: step[targets[0]!] as string }, sources, { ...base, path });
+          add(resolved);
+          if (resolved.operation && targets[0] === 'operationId') unqualified(step.operationId as string, resolved.operation.sourceName, `${path}.operationId`);
+        }
       }
       actions(step.onSuccess, `${path}.onSuccess`);
       actions(step.onFailure, `${path}.onFailure`);

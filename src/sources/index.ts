@@ -26,6 +26,7 @@ export const SOURCE_PROBLEM_CODES = {
   SOURCE_NOT_ARAZZO: 'A workflowId points into an OpenAPI source.',
   STEP_TARGET_INVALID: 'An operationId/operationPath points into an Arazzo source.',
   OPERATION_NOT_FOUND: 'No operation has that operationId (with a "did you mean" suggestion).',
+  OPERATION_ID_UNQUALIFIED: 'Warning: a bare operationId in a document with several non-arazzo sources, where the spec requires the qualified form (P3 runs it when only one source defines it).',
   OPERATION_AMBIGUOUS: 'A bare operationId is defined by several OpenAPI sources (P3); qualify it.',
   OPERATION_ID_INVALID: 'An operationId starting with $sourceDescriptions. is not <name>.<operationId>.',
   OPERATION_PATH_INVALID: 'operationPath has no #pointer or does not start with the source url expression.',
