@@ -11,7 +11,7 @@ import { ArazzoError, DocumentError, type Problem } from './errors.js';
 import type { ArazzoDocument, ArazzoVersion } from './document/types.js';
 import type { LoadedDocument, LoadedSource } from './document/loaded.js';
 import type { WorkflowPlan } from './engine/plan-types.js';
-import { MEMORY_LOCATION, parseText, readDocument, type ReadResult } from './document/read.js';
+import { MEMORY_LOCATION, parseText, readDocument, selfBase, toUrl, type ReadResult } from './document/read.js';
 import { validateDocument } from './document/validate.js';
 import { versionOf } from './document/version.js';
 import { DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS, displayLocation, isHostAllowed, type FetchOptions } from './sources/fetch.js';
@@ -69,18 +69,9 @@ async function readRoot(input: string | URL | object, options: LoadOptions, fetc
   if (typeof input === 'object' && !(input instanceof URL)) {
     const read = await readDocument(input);
     const base = options.baseUri ?? pathToFileURL(resolvePath(process.cwd()) + '/').href;
-    const self = (input as Record<string, unknown>).$self;
-    let baseUri = base;
-    if (typeof self === 'string' && self !== '') {
-      try {
-        baseUri = new URL(self, base).href;
-      } catch {
-        baseUri = base;
-      }
-    }
-    return { ...read, baseUri };
+    return { ...read, baseUri: selfBase(input, base) ?? base };
   }
-  const url = input instanceof URL ? input : /^(https?|file):/i.test(input) ? new URL(input) : pathToFileURL(resolvePath(input));
+  const url = toUrl(input);
   if ((url.protocol === 'http:' || url.protocol === 'https:') && !isHostAllowed(url, options.allowHosts)) {
     throw new ArazzoError(
       'DOCUMENT_FETCH_FAILED',
@@ -88,13 +79,7 @@ async function readRoot(input: string | URL | object, options: LoadOptions, fetc
       { location: url.href },
     );
   }
-  return readDocument(url, {
-    ...(fetch.dispatcher ? { dispatcher: fetch.dispatcher } : {}),
-    ...(fetch.fetch ? { fetch: fetch.fetch } : {}),
-    ...(fetch.timeoutMs !== undefined ? { timeoutMs: fetch.timeoutMs } : {}),
-    ...(fetch.maxBytes !== undefined ? { maxBytes: fetch.maxBytes } : {}),
-    ...(fetch.signal ? { signal: fetch.signal } : {}),
-  });
+  return readDocument(url, fetch);
 }
 
 /** An `arazzo`-type source: loaded once per load; a document already loading (a cycle) is shared, not reloaded. */

@@ -224,7 +224,8 @@ function locateInDocument(doc: Document, path: string, toPosition: (offset: numb
   return offset === undefined ? undefined : toPosition(offset);
 }
 
-function selfBase(data: unknown, retrievalUri: string | undefined): string | undefined {
+/** `$self` of `data` resolved against `retrievalUri`; undefined when absent, empty or not a URI reference. */
+export function selfBase(data: unknown, retrievalUri: string | undefined): string | undefined {
   if (data === null || typeof data !== 'object') return undefined;
   const self = (data as Record<string, unknown>).$self;
   if (typeof self !== 'string' || self === '') return undefined;
@@ -235,7 +236,8 @@ function selfBase(data: unknown, retrievalUri: string | undefined): string | und
   }
 }
 
-function toUrl(input: string | URL, cwd: string | undefined): URL {
+/** A file path (relative to `cwd`, default the current directory) or a file:/http(s) URL as a URL. */
+export function toUrl(input: string | URL, cwd?: string): URL {
   if (input instanceof URL) return input;
   if (/^(https?|file):/i.test(input)) return new URL(input);
   return pathToFileURL(resolvePath(cwd ?? process.cwd(), input));
