@@ -96,9 +96,9 @@ async function loadNested(href: string, session: LoadSession): Promise<LoadedDoc
 }
 
 async function loadRead(read: ReadResult, session: LoadSession, key?: string): Promise<LoadedDocument> {
-  const { location, locate } = read;
-  const data = read.data;
-  const problems: Problem[] = [...validateDocument(data, { location, locate })];
+  const { data, location, locate } = read;
+  // Unlocated: finish() below gives every problem of every stage its file, line and column at once.
+  const problems: Problem[] = validateDocument(data);
   const version = versionOf((data as Record<string, unknown> | null)?.arazzo);
   if (data === null || typeof data !== 'object' || Array.isArray(data) || version === undefined) {
     throw new DocumentError(finish(problems, location, locate), location);
