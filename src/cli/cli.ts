@@ -7,6 +7,7 @@ import { parseArgv, type ParsedArgs } from './args.js';
 import { COMMANDS, COMMAND_NAMES, commandHelp, mainHelp, type CommandName } from './commands.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { packageVersion, type CliIo } from './io.js';
+import { errorReport } from './report.js';
 import { didYouMean } from '../util/suggest.js';
 
 export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -93,9 +94,9 @@ function unknownCommand(name: string): CliError {
 export function usageError(io: CliIo, err: ArazzoError, json = false, workflowId: string | null = null, mask: (s: string) => string = (s) => s): number {
   io.stderr.write(`${mask(`error ${err.code}: ${err.message}`)}\n`);
   if (json) {
-    const error: Record<string, unknown> = { code: err.code, message: mask(err.message) };
+    const error: { code: string; message: string } & Record<string, unknown> = { code: err.code, message: mask(err.message) };
     if (err.details) for (const [k, v] of Object.entries(err.details)) if (v !== undefined && k !== 'code' && k !== 'message') error[k] = v;
-    io.stdout.write(`${mask(JSON.stringify({ workflowId, status: 'failed', outputs: {}, steps: [], error }))}\n`);
+    io.stdout.write(`${mask(JSON.stringify(errorReport(workflowId, error)))}\n`);
   }
   return err instanceof CliError ? err.exitCode : EXIT_USAGE;
 }
