@@ -30,7 +30,7 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
     seen.add(w.workflowId);
     drawn.push(w);
     for (const target of calledWorkflows(doc, w)) {
-      const local = byId.get(localWorkflowId(target));
+      const local = byId.get(target);
       if (local && !seen.has(local.workflow.workflowId)) queue.push(local.workflow);
     }
   }
@@ -40,7 +40,7 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
   const external = new Map<string, string>();
   const wrap = drawn.length > 1;
   const startOf = (id: string): string | undefined => {
-    const w = byId.get(localWorkflowId(id));
+    const w = byId.get(id);
     return w && seen.has(w.workflow.workflowId) ? `w${w.index}_start` : undefined;
   };
   const externalNode = (id: string): string => {
@@ -66,11 +66,12 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
       return i === -1 ? undefined : `${p}s${i}`;
     };
     let usesFailed = false;
+    const defaults = inputDefaults(doc, w);
 
     lines.push(`${pad}${p}start(["${text(wrap ? 'start' : `start: ${w.workflowId}`)}"])`);
     steps.forEach((step, i) => {
       const target = targetLabel(step);
-      const label = [`${step.stepId}${badges(step, inputDefaults(doc, w))}`, target === step.stepId ? '' : target].filter((l) => l !== '').map(text).join('<br/>');
+      const label = [`${step.stepId}${badges(step, defaults)}`, target === step.stepId ? '' : target].filter((l) => l !== '').map(text).join('<br/>');
       lines.push(step.workflowId !== undefined ? `${pad}${p}s${i}[["${label}"]]` : `${pad}${p}s${i}["${label}"]`);
     });
     lines.push(`${pad}${p}done(["${text('succeeded')}"])`);
@@ -80,7 +81,7 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
     // dependsOn: each prerequisite workflow runs to completion before this one starts (P15).
     for (const dep of list(w.dependsOn)) {
       if (typeof dep !== 'string') continue;
-      const local = byId.get(localWorkflowId(dep));
+      const local = byId.get(dep);
       const from = local && seen.has(local.workflow.workflowId) ? `w${local.index}_done` : externalNode(dep);
       cross.push(`  ${from} -.->|"${text('dependsOn')}"| ${p}start`);
     }
@@ -192,23 +193,18 @@ function resolve<T>(doc: ArazzoDocument, item: T | ReusableObject, kind: 'succes
 
 function calledWorkflows(doc: ArazzoDocument, w: Workflow): string[] {
   const ids: string[] = list(w.dependsOn).filter((d): d is string => typeof d === 'string');
-  for (const s of list(w.steps)) {
-    if (typeof s.workflowId === 'string') ids.push(s.workflowId);
-    for (const a of [...list(s.onSuccess), ...list(s.onFailure)]) {
+  const addTargets = (actions: Array<SuccessAction | FailureAction | ReusableObject>): void => {
+    for (const a of actions) {
       const r = resolve<SuccessAction | FailureAction>(doc, a, 'successActions') ?? resolve<SuccessAction | FailureAction>(doc, a, 'failureActions');
       if (r && typeof r.workflowId === 'string') ids.push(r.workflowId);
     }
+  };
+  for (const s of list(w.steps)) {
+    if (typeof s.workflowId === 'string') ids.push(s.workflowId);
+    addTargets([...list(s.onSuccess), ...list(s.onFailure)]);
   }
-  for (const a of [...list(w.successActions), ...list(w.failureActions)]) {
-    const r = resolve<SuccessAction | FailureAction>(doc, a, 'successActions') ?? resolve<SuccessAction | FailureAction>(doc, a, 'failureActions');
-    if (r && typeof r.workflowId === 'string') ids.push(r.workflowId);
-  }
+  addTargets([...list(w.successActions), ...list(w.failureActions)]);
   return ids;
-}
-
-/** A workflowId as written may be qualified with an arazzo source; local ids stay as they are. */
-function localWorkflowId(id: string): string {
-  return id;
 }
 
 function conditions(criteria: Criterion[] | undefined): string {
