@@ -95,9 +95,10 @@ function docBase(doc: LoadedDocument): { sourceDescriptions: Record<string, Sour
   return base;
 }
 
-export function planFor(rt: Runtime, docKey: string, workflowId: string): WorkflowPlan {
-  const plan = documentAt(rt.root, docKey).workflows.get(workflowId);
-  if (!plan) throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" does not exist in ${documentAt(rt.root, docKey).location}.`);
+export function planFor(root: LoadedDocument, docKey: string, workflowId: string): WorkflowPlan {
+  const doc = documentAt(root, docKey);
+  const plan = doc.workflows.get(workflowId);
+  if (!plan) throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" does not exist in ${doc.location}.`);
   return plan;
 }
 
@@ -199,7 +200,7 @@ function failRun(rt: Runtime, state: RunState, error: RunErrorInfo): void {
   const rootFrame = state.frames[0];
   if (rootFrame && rootFrame.status === undefined) {
     try {
-      const plan = planFor(rt, rootFrame.doc, rootFrame.wf);
+      const plan = planFor(rt.root, rootFrame.doc, rootFrame.wf);
       state.outputs = evaluateOutputs(plan.outputs, frameContext(rt, state, rootFrame));
     } catch {
       state.outputs = {};
@@ -239,7 +240,7 @@ function enterStep(frame: Frame, index: number): void {
 }
 
 function finishFrame(rt: Runtime, state: RunState, frame: Frame, status: 'succeeded' | 'failed', error?: RunErrorInfo): void {
-  const plan = planFor(rt, frame.doc, frame.wf);
+  const plan = planFor(rt.root, frame.doc, frame.wf);
   frame.outputs = evaluateOutputs(plan.outputs, frameContext(rt, state, frame));
   frame.status = status;
   if (error) frame.error = error;
@@ -249,7 +250,7 @@ function finishFrame(rt: Runtime, state: RunState, frame: Frame, status: 'succee
 /** Start a frame for a workflow: validate inputs (P19). Returns undefined when they are invalid. */
 function startFrame(rt: Runtime, ref: WorkflowRef, parentDoc: string, role: Frame['role'], rawInputs: Record<string, unknown>): { frame: Frame } | { error: RunErrorInfo } {
   const doc = childDoc(parentDoc, ref);
-  const plan = planFor(rt, doc, ref.workflowId);
+  const plan = planFor(rt.root, doc, ref.workflowId);
   const check = plan.validateInputs(rawInputs);
   if (!check.ok) {
     return {
@@ -316,7 +317,7 @@ function applyOutcome(
   if (!chosen) {
     if (success) {
       enterStep(frame, frame.index + 1);
-      if (frame.index >= planFor(rt, frame.doc, frame.wf).steps.length) finishFrame(rt, state, frame, 'succeeded');
+      if (frame.index >= planFor(rt.root, frame.doc, frame.wf).steps.length) finishFrame(rt, state, frame, 'succeeded');
     } else {
       finishFrame(rt, state, frame, 'failed', stepError());
     }
@@ -412,7 +413,7 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
   const frame = state.frames[state.frames.length - 1];
   if (!frame) return;
   frame.sending = undefined;
-  const plan = planFor(rt, frame.doc, frame.wf);
+  const plan = planFor(rt.root, frame.doc, frame.wf);
   const step = plan.steps[frame.index] as StepPlan;
   const base = docBase(documentAt(rt.root, frame.doc));
   const ctx: EvalContext = {
@@ -518,7 +519,7 @@ function deliver(rt: Runtime, state: RunState, child: Frame): void {
       return;
     case 'step': {
       parent.deadline = undefined;
-      const plan = planFor(rt, parent.doc, parent.wf);
+      const plan = planFor(rt.root, parent.doc, parent.wf);
       const step = plan.steps[parent.index] as StepPlan;
       // P16: inside the workflow step's criteria and outputs, $outputs are the child's.
       const ctx: EvalContext = { ...frameContext(rt, state, parent), outputs: child.outputs ?? {} };
@@ -603,7 +604,7 @@ function nearestDeadline(state: RunState): number | undefined {
 /** A workflow step exceeded its `timeout`: stop its child workflow (and anything it runs) and fail the step. */
 function timeOutWorkflowStep(rt: Runtime, state: RunState, index: number): void {
   const frame = state.frames[index] as Frame;
-  const step = planFor(rt, frame.doc, frame.wf).steps[frame.index] as StepPlan;
+  const step = planFor(rt.root, frame.doc, frame.wf).steps[frame.index] as StepPlan;
   const limit = step.timeoutMs ?? 0;
   const child = state.frames[index + 1];
   const error: RunErrorInfo = {
@@ -642,7 +643,7 @@ function advance(rt: Runtime, state: RunState): Effect {
       deliver(rt, state, frame);
       continue;
     }
-    const plan = planFor(rt, frame.doc, frame.wf);
+    const plan = planFor(rt.root, frame.doc, frame.wf);
 
     // Prerequisites (P15): each runs once per run, before the workflow's first step.
     if (frame.index === -1) {

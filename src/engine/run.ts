@@ -68,16 +68,18 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     const full = { ...event, time: clock.now(), runId } as RunEvent;
     listener(masker.value(full));
   };
+  /** Secret input names of a workflow of the entry document or of an Arazzo source; none when unknown. */
+  const secretInputsOf = (docKey: string, wf: string): readonly string[] => {
+    try {
+      return planFor(doc, docKey, wf).secretInputs;
+    } catch {
+      return [];
+    }
+  };
   const addSecretInputs = (wf: string, values: Record<string, unknown>): void => {
     // The frame just started is on top of the stack; its document may be another Arazzo source.
     const top = state?.frames[state.frames.length - 1];
-    let secretNames: readonly string[] = [];
-    try {
-      secretNames = top && top.wf === wf ? planFor({ root: doc } as Runtime, top.doc, wf).secretInputs : (doc.workflows.get(wf)?.secretInputs ?? []);
-    } catch {
-      secretNames = [];
-    }
-    for (const name of secretNames) addSecretValue(values[name]);
+    for (const name of secretInputsOf(top && top.wf === wf ? top.doc : '', wf)) addSecretValue(values[name]);
   };
   // A secret obtained at run time (a login's token) is a secret from then on, like a secret input:
   // outputs whose names look secret are masked wherever their values appear later (P21).
@@ -99,13 +101,8 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
       throw new ArazzoError('RESUME_STATE_INVALID', `The resume state belongs to workflow "${state.workflowId}", not "${workflowId}".`);
     }
     runId = state.runId;
-    for (const f of state.frames) {
-      try {
-        for (const name of planFor({ root: doc } as Runtime, f.doc, f.wf).secretInputs) addSecretValue(f.inputs[name]);
-      } catch {
-        // unknown frames fail later with a clear error
-      }
-    }
+    // Unknown frames have no secret inputs here; they fail later with a clear error.
+    for (const f of state.frames) for (const name of secretInputsOf(f.doc, f.wf)) addSecretValue(f.inputs[name]);
   } else {
     runId = randomUUID();
     for (const name of rootPlan.secretInputs) addSecretValue(inputs?.[name]);
@@ -170,7 +167,7 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     const info = errorInfo(run.signal.reason);
     const top = state.frames[state.frames.length - 1];
     if (top) {
-      const plan = planFor(rt, top.doc, top.wf);
+      const plan = planFor(doc, top.doc, top.wf);
       const step = plan.steps[top.index];
       return { ...info, workflowId: top.wf, ...(step ? { stepId: step.stepId } : {}) };
     }
