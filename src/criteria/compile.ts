@@ -27,6 +27,9 @@ export interface CompileCriterionOptions {
   readonly version: ArazzoVersion;
 }
 
+/** What compileCriterion returns: the expressions it reads are always listed. */
+type CompiledWithExpressions = CompiledCriterion & { readonly expressions: readonly RuntimeExpression[] };
+
 const PASS: CriterionResult = Object.freeze({ passed: true });
 const FAIL: CriterionResult = Object.freeze({ passed: false });
 
@@ -61,13 +64,22 @@ function describeContext(criterion: Criterion): string {
   return `the context "${criterion.context ?? ''}"`;
 }
 
+/** The failure of a jsonpath or xpath criterion whose context resolved to null or nothing; undefined when there is data. */
+function noData(criterion: Criterion, value: unknown): CriterionResult | undefined {
+  return value === undefined || value === null ? failWith(`${describeContext(criterion)} resolved to nothing (null or missing)`) : undefined;
+}
+
+/** `text` with each 1.1 `{$…}` part replaced by a placeholder operand, for checking its syntax at load. */
+function withPlaceholders(text: string): string {
+  return text.includes('{$') ? text.replace(/\{\$[^}]*\}/g, '0') : text;
+}
 
 function wrapCondition(e: unknown, condition: string): never {
   if (e instanceof ArazzoError) throw e;
   throw criterionError(`Invalid condition "${condition}": ${errorText(e)}`);
 }
 
-function compileSimple(criterion: Criterion, version: ArazzoVersion): CompiledCriterion & { expressions: readonly RuntimeExpression[] } {
+function compileSimple(criterion: Criterion, version: ArazzoVersion): CompiledWithExpressions {
   const context = compileContext(criterion, version, 'simple', false);
   let condition: CompiledCondition;
   try {
@@ -121,7 +133,7 @@ function templated<T>(text: string, version: ArazzoVersion, compile: (text: stri
   };
 }
 
-function compileRegexCriterion(criterion: Criterion, version: ArazzoVersion): CompiledCriterion & { expressions: readonly RuntimeExpression[] } {
+function compileRegexCriterion(criterion: Criterion, version: ArazzoVersion): CompiledWithExpressions {
   const context = compileContext(criterion, version, 'regex', true)!;
   const pattern = templated(criterion.condition, version, compileRegex);
   return {
@@ -141,16 +153,14 @@ function compileRegexCriterion(criterion: Criterion, version: ArazzoVersion): Co
   };
 }
 
-function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, dialect: JsonPathDialect): CompiledCriterion & { expressions: readonly RuntimeExpression[] } {
+function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, dialect: JsonPathDialect): CompiledWithExpressions {
   const context = compileContext(criterion, version, 'jsonpath', true)!;
   const text = criterion.condition.trim();
-  const noData = (value: unknown): CriterionResult | undefined =>
-    value === undefined || value === null ? failWith(`${describeContext(criterion)} resolved to nothing (null or missing)`) : undefined;
+  const probe = withPlaceholders(text);
 
   // 1. A single query (possibly with {$…} parts): non-empty nodelist passes.
   let singleError: unknown;
   const isSingleQuery = (() => {
-    const probe = text.includes('{$') ? text.replace(/\{\$[^}]*\}/g, '0') : text;
     try {
       if (dialect === 'rfc9535') {
         // Decided without the parser where the grammar settles it: a simple path is one query; a
@@ -175,7 +185,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
       expressions: [context, ...query.expressions],
       evaluate(ctx) {
         const value = context.evaluate(ctx);
-        const bad = noData(value);
+        const bad = noData(criterion, value);
         if (bad) return bad;
         try {
           const run: CompiledJsonPath = query.get(ctx);
@@ -190,10 +200,9 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
   // 2. The comparison form: operands are queries against the context. 1.1 `{$…}` parts are
   //    substituted into the text first (as for a single query); the text is checked at load with
   //    each part replaced by a placeholder, and parsed once per distinct substituted text.
-  const embedded = text.includes('{$');
   const options = { version, mode: 'jsonpath' as const, dialect };
   try {
-    parseCondition(embedded ? text.replace(/\{\$[^}]*\}/g, '0') : text, options);
+    parseCondition(probe, options);
   } catch (err) {
     const single = singleError instanceof JsonPathSyntaxError ? singleError : undefined;
     const usesOperators = /==|!=|<|>|&&|\|\|/.test(text);
@@ -210,7 +219,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
     expressions: [context, ...condition.expressions],
     evaluate(ctx) {
       const value = context.evaluate(ctx);
-      const bad = noData(value);
+      const bad = noData(criterion, value);
       if (bad) return bad;
       try {
         return condition.get(ctx).evaluate(ctx, structuredContext(value)) === true ? PASS : FAIL;
@@ -221,7 +230,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
   };
 }
 
-function compileXPathCriterion(criterion: Criterion, version: ArazzoVersion): CompiledCriterion & { expressions: readonly RuntimeExpression[] } {
+function compileXPathCriterion(criterion: Criterion, version: ArazzoVersion): CompiledWithExpressions {
   const context = compileContext(criterion, version, 'xpath', true)!;
   const expression = templated(criterion.condition, version, (x) => {
     checkXPath(x);
@@ -233,7 +242,8 @@ function compileXPathCriterion(criterion: Criterion, version: ArazzoVersion): Co
     expressions: [context, ...expression.expressions],
     evaluate(ctx) {
       const value = context.evaluate(ctx);
-      if (value === undefined || value === null) return failWith(`${describeContext(criterion)} resolved to nothing (null or missing)`);
+      const bad = noData(criterion, value);
+      if (bad) return bad;
       try {
         return evaluateXPathBoolean(value, expression.get(ctx)) ? PASS : FAIL;
       } catch (err) {
@@ -249,7 +259,7 @@ function compileXPathCriterion(criterion: Criterion, version: ArazzoVersion): Co
  * `EXPRESSION_UNSUPPORTED` for `$message…`. The returned object also lists the runtime expressions
  * it reads (`expressions`) for forward-reference checks.
  */
-export function compileCriterion(criterion: Criterion, options: CompileCriterionOptions): CompiledCriterion & { readonly expressions: readonly RuntimeExpression[] } {
+export function compileCriterion(criterion: Criterion, options: CompileCriterionOptions): CompiledWithExpressions {
   const version = options.version;
   if (typeof criterion.condition !== 'string') {
     throw criterionError('A criterion needs a "condition" string.');

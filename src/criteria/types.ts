@@ -1,5 +1,5 @@
 import type { Criterion } from '../document/types.js';
-import type { EvalContext } from '../expressions/types.js';
+import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
 
 export interface CriterionResult {
   readonly passed: boolean;
@@ -13,6 +13,6 @@ export interface CompiledCriterion {
   /** 'simple' | 'regex' | 'jsonpath' | 'xpath' */
   readonly kind: string;
   /** The runtime expressions the criterion reads (its context and condition operands), for load-time checks. */
-  readonly expressions?: readonly import('../expressions/types.js').RuntimeExpression[];
+  readonly expressions?: readonly RuntimeExpression[];
   evaluate(ctx: EvalContext): CriterionResult;
 }
