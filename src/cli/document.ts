@@ -9,6 +9,7 @@ import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js'
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { isSecretName } from '../engine/mask.js';
+import { getByTokens, parseJsonPointer } from '../expressions/json-pointer.js';
 
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i;
 
@@ -144,22 +145,16 @@ export function derefLocal(doc: unknown, schema: unknown): unknown {
     if (current === null || typeof current !== 'object') return current;
     const ref = (current as { $ref?: unknown }).$ref;
     if (typeof ref !== 'string' || !ref.startsWith('#')) return current;
-    const target = pointerGet(doc, ref.slice(1));
+    let target: unknown;
+    try {
+      target = getByTokens(doc, parseJsonPointer(ref, { fragment: true }));
+    } catch {
+      return current;
+    }
     if (target === undefined) return current;
     current = target;
   }
   return current;
-}
-
-function pointerGet(root: unknown, pointer: string): unknown {
-  if (pointer === '') return root;
-  let node: unknown = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
 }
 
 function schemaTypes(schema: Record<string, unknown>): string[] {
