@@ -11,11 +11,12 @@ import type { Document, Node } from 'yaml';
 import { ArazzoError, DocumentError, type Problem } from '../errors.js';
 import { parseJsonPath } from './json-path.js';
 import { fastParseJson, fastParseYaml, lineColumn, locateOffset } from './fast-yaml.js';
+import { DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS } from '../sources/fetch.js';
 
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
-/** The `yaml` package, loaded on first need (~40 ms): most documents are read by fast-yaml.ts. */
-function yamlLib(): YamlModule {
+/** The `yaml` package, loaded on first need (~40 ms): most documents and sources are read by fast-yaml.ts. */
+export function yamlLib(): YamlModule {
   return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
 }
 
@@ -56,8 +57,9 @@ export interface ReadResult {
   locate(path: string): Position | undefined;
 }
 
-export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
-export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The same limits as for sources: one size cap and one timeout for everything a load reads. */
+export const DEFAULT_MAX_BYTES = DEFAULT_MAX_SOURCE_BYTES;
+export const DEFAULT_TIMEOUT_MS = DEFAULT_SOURCE_TIMEOUT_MS;
 export const MEMORY_LOCATION = '<memory>';
 
 /** Tags of the YAML 1.2 core schema (JSON-compatible). Anything else is rejected. */

@@ -2,8 +2,8 @@
  * Turning fetched text into data (JSON or YAML 1.2, core schema) and sniffing what kind of
  * description it is (P2).
  */
-import { createRequire } from 'node:module';
 import { fastParseYaml } from '../document/fast-yaml.js';
+import { yamlLib } from '../document/read.js';
 import { ArazzoError } from '../errors.js';
 
 export type SniffedType = 'openapi' | 'arazzo' | 'asyncapi';
@@ -21,7 +21,7 @@ export function parseDescriptionText(text: string, location: string): unknown {
   const fast = fastParseYaml(text);
   if (fast) return fast.data;
   // Outside fast-yaml's subset (or invalid): the yaml package, loaded now, parses it and reports errors.
-  const { parse: parseYaml, YAMLParseError } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  const { parse: parseYaml, YAMLParseError } = yamlLib();
   try {
     return parseYaml(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 1000, prettyErrors: true });
   } catch (err) {
