@@ -11,7 +11,7 @@ import type { LoadedDocument } from '../document/loaded.js';
 import type { EvalContext, MessageView, SourceDescriptionView } from '../expressions/types.js';
 import type { CompiledCriterion } from '../criteria/types.js';
 import type { ActionPlan, OutputPlan, ParameterPlan, StepPlan, WorkflowPlan, WorkflowRef } from './plan-types.js';
-import { definedOnly, newFrame, type Frame, type RunState } from './state.js';
+import { newFrame, type Frame, type RunState } from './state.js';
 import type { ActionSummary, HttpResponse, RunErrorInfo, RunEvent, StepRecord } from './types.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -66,7 +66,7 @@ export type Effect =
 const docCache = new WeakMap<LoadedDocument, Map<string, LoadedDocument>>();
 const baseCache = new WeakMap<LoadedDocument, { sourceDescriptions: Record<string, SourceDescriptionView>; components?: Record<string, unknown>; self: string }>();
 
-export function documentAt(root: LoadedDocument, key: string): LoadedDocument {
+function documentAt(root: LoadedDocument, key: string): LoadedDocument {
   if (key === '') return root;
   let cache = docCache.get(root);
   if (!cache) docCache.set(root, (cache = new Map()));
@@ -108,7 +108,7 @@ function childDoc(parentDoc: string, ref: WorkflowRef): string {
 }
 
 /** The evaluation context of a frame (no request/response). */
-export function frameContext(rt: Runtime, state: RunState, frame: Frame): EvalContext {
+function frameContext(rt: Runtime, state: RunState, frame: Frame): EvalContext {
   const base = docBase(documentAt(rt.root, frame.doc));
   return {
     inputs: frame.inputs,
@@ -167,7 +167,7 @@ function evaluateInputs(params: readonly ParameterPlan[], ctx: EvalContext): Rec
 }
 
 /** `Retry-After`: delta-seconds or an HTTP-date, in ms from now. */
-export function retryAfterMs(value: string | undefined, now: number): number | undefined {
+function retryAfterMs(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
@@ -247,7 +247,7 @@ function finishFrame(rt: Runtime, state: RunState, frame: Frame, status: 'succee
   state.workflows[frame.wf] = { inputs: frame.inputs, outputs: frame.outputs };
 }
 
-/** Start a frame for a workflow: validate inputs (P19). Returns undefined when they are invalid. */
+/** Start a frame for a workflow: validate inputs (P19); invalid inputs come back as an INPUT_INVALID error. */
 function startFrame(rt: Runtime, ref: WorkflowRef, parentDoc: string, role: Frame['role'], rawInputs: Record<string, unknown>): { frame: Frame } | { error: RunErrorInfo } {
   const doc = childDoc(parentDoc, ref);
   const plan = planFor(rt.root, doc, ref.workflowId);
@@ -264,6 +264,17 @@ function startFrame(rt: Runtime, ref: WorkflowRef, parentDoc: string, role: Fram
   return { frame: newFrame(ref.workflowId, doc, role, check.value) };
 }
 
+/** What is known of a finished step execution besides its success. */
+interface OutcomeInfo {
+  startedAt: number;
+  durationMs: number;
+  statusCode?: number;
+  method?: string;
+  url?: string;
+  error?: RunErrorInfo;
+  retryAfterMs?: number;
+}
+
 /**
  * A step execution is over (operation response, or child workflow finished): record it, pick the
  * action (P13) and move the frame.
@@ -275,7 +286,7 @@ function applyOutcome(
   step: StepPlan,
   success: boolean,
   ctx: EvalContext,
-  info: { startedAt: number; durationMs: number; statusCode?: number; method?: string; url?: string; error?: RunErrorInfo; retryAfterMs?: number },
+  info: OutcomeInfo,
 ): void {
   const outputs = evaluateOutputs(step.outputs, ctx);
   frame.steps[step.stepId] = outputs;
@@ -384,7 +395,7 @@ function record(
   step: StepPlan,
   success: boolean,
   outputs: Record<string, unknown>,
-  info: { startedAt: number; durationMs: number; statusCode?: number; method?: string; url?: string; error?: RunErrorInfo },
+  info: OutcomeInfo,
   action: ActionSummary | undefined,
 ): StepRecord {
   const rec: {
@@ -415,15 +426,8 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
   frame.sending = undefined;
   const plan = planFor(rt.root, frame.doc, frame.wf);
   const step = plan.steps[frame.index] as StepPlan;
-  const base = docBase(documentAt(rt.root, frame.doc));
   const ctx: EvalContext = {
-    inputs: frame.inputs,
-    outputs: frame.outputs,
-    steps: frame.steps,
-    workflows: state.workflows,
-    sourceDescriptions: base.sourceDescriptions,
-    components: base.components,
-    self: base.self,
+    ...frameContext(rt, state, frame),
     url: result.url,
     method: result.method,
     statusCode: result.response?.statusCode,
@@ -484,15 +488,6 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
   applyOutcome(rt, state, frame, step, success, ctx, info);
 }
 
-interface OutcomeInfo {
-  startedAt: number;
-  durationMs: number;
-  statusCode?: number;
-  method?: string;
-  url?: string;
-  error?: RunErrorInfo;
-  retryAfterMs?: number;
-}
 
 /** A child frame is over: hand its result to the frame below it. */
 function deliver(rt: Runtime, state: RunState, child: Frame): void {
@@ -568,7 +563,7 @@ export function next(rt: Runtime, state: RunState, input: Input): Effect {
     const top = state.frames[state.frames.length - 1];
     const info: RunErrorInfo = { code: e.code, message: e.message };
     if (top) Object.assign(info, { workflowId: top.wf });
-    const stepId = (e.details?.stepId as string | undefined) ?? undefined;
+    const stepId = e.details?.stepId as string | undefined;
     if (stepId) Object.assign(info, { stepId });
     failRun(rt, state, info);
     return { type: 'done' };
@@ -807,4 +802,3 @@ export function runTimeoutError(timeoutMs: number, workflowId?: string, stepId?:
   };
 }
 
-export { definedOnly };

@@ -89,13 +89,6 @@ export function newRunState(runId: string, workflowId: string, inputs: Record<st
   };
 }
 
-/** Drop `undefined` members so the value is plain JSON (P6: unresolved outputs are omitted). */
-export function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(values)) if (values[k] !== undefined) out[k] = values[k];
-  return out;
-}
-
 /** Checks that a value looks like a RunState this version can resume. */
 export function isRunState(value: unknown): value is RunState {
   const s = value as RunState;
