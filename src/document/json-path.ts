@@ -2,6 +2,7 @@
  * JSON paths as problems report them: `$.workflows[0].steps[1].operationId`, with the bracket
  * form `$['x-key']` for keys that are not plain identifiers.
  */
+import { unescapePointerToken } from '../expressions/json-pointer.js';
 
 export type PathSegment = string | number;
 
@@ -68,7 +69,7 @@ export function pointerToJsonPath(pointer: string): string {
   const segments = pointer
     .slice(1)
     .split('/')
-    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map(unescapePointerToken)
     .map((token): PathSegment => (/^(0|[1-9]\d*)$/.test(token) ? Number(token) : token));
   return jsonPath(segments);
 }

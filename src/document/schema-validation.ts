@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors.js';
 import { appendPath, pointerToJsonPath, type PathSegment } from './json-path.js';
+import { unescapePointerToken } from '../expressions/json-pointer.js';
 import type { ArazzoVersion } from './types.js';
 // Precompiled by generate-validators.ts (ajv standalone): no ajv import, no schema compilation at run time.
 import { validateArazzo10, validateArazzo11 } from './schema-validators.generated.js';
@@ -20,7 +21,7 @@ function validatorFor(version: ArazzoVersion): StandaloneValidator {
 
 /** The spec's name for the value at a JSON Pointer (`/workflows/0/steps/1` is a "step"). */
 export function describeObject(pointer: string): string {
-  const tokens = pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const tokens = pointer.split('/').slice(1).map(unescapePointerToken);
   if (tokens.length === 0) return 'document root';
   const last = tokens[tokens.length - 1]!;
   const isIndex = (token: string | undefined): boolean => token !== undefined && /^\d+$/.test(token);
@@ -119,7 +120,7 @@ function keywordPhrase(error: ErrorObject): { code: string; message: string; ext
 
 function lastToken(pointer: string): string {
   const tokens = pointer.split('/');
-  return (tokens[tokens.length - 1] ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+  return unescapePointerToken(tokens[tokens.length - 1] ?? '');
 }
 
 function capitalise(text: string): string {

@@ -12,6 +12,7 @@ import { schemaProblems } from './schema-validation.js';
 import type { ArazzoVersion } from './types.js';
 import { unsupportedVersionMessage, versionOf } from './version.js';
 import { matchRuntimeExpression } from '../expressions/runtime-expression.js';
+import { unescapePointerToken } from '../expressions/json-pointer.js';
 
 export interface ValidateOptions {
   /** File path or URL the document came from; copied into every problem. */
@@ -235,7 +236,7 @@ class SemanticChecker {
       const childPath = appendPath(path, key);
       if (key === '$ref' && isStr(value) && value.startsWith('#/components/')) {
         const [kind, ...rest] = value.slice('#/components/'.length).split('/');
-        const name = rest.join('/').replace(/~1/g, '/').replace(/~0/g, '~');
+        const name = unescapePointerToken(rest.join('/'));
         if (kind !== 'inputs') {
           this.error('COMPONENT_KIND_MISMATCH', childPath, `An inputs schema can only $ref '#/components/inputs/<name>', not '${value}'.`);
         } else {

@@ -46,10 +46,15 @@ export function parseJsonPointer(pointer: string, options: ParseJsonPointerOptio
         { pointer, offset: offset + bad.index },
       );
     }
-    tokens[i] = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
+    tokens[i] = unescapePointerToken(raw);
     offset += raw.length + 1;
   }
   return tokens;
+}
+
+/** Unescapes one reference token (`~1` → `/`, `~0` → `~`). */
+export function unescapePointerToken(token: string): string {
+  return token.includes('~') ? token.replace(/~1/g, '/').replace(/~0/g, '~') : token;
 }
 
 /** Escapes one reference token (`~` → `~0`, `/` → `~1`). */

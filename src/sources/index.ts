@@ -2,7 +2,8 @@
 export type { OpenApiSource, OperationInfo, ParameterInfo, ServerInfo, ServerVariableInfo, SecuritySchemeInfo } from './types.js';
 export { loadSources, createSourceSession, readResourceOnce, type LoadSourcesOptions, type LoadSourcesResult, type SourceSession } from './load-sources.js';
 export { fetchResource, isHostAllowed, displayLocation, SourceFetchError, DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS, type FetchOptions, type FetchedResource } from './fetch.js';
-export { indexOpenApi, escapePointerToken, PATH_ITEM_METHODS } from './operation-index.js';
+export { indexOpenApi, PATH_ITEM_METHODS } from './operation-index.js';
+export { escapePointerToken } from '../expressions/json-pointer.js';
 export { dereferenceOpenApi } from './openapi.js';
 export { parseDescriptionText, sniffType, type SniffedType } from './parse.js';
 export { resolveOperation, resolveWorkflowRef, editDistance, closest, type ResolveOptions, type OperationResolution, type WorkflowResolution } from './resolve.js';

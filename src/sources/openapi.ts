@@ -8,6 +8,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { ArazzoError } from '../errors.js';
+import { unescapePointerToken } from '../expressions/json-pointer.js';
 
 /** Versions swagger-parser 12 checks for; newer 3.x descriptions are dereferenced as 3.1. */
 const PARSER_KNOWN = /^(2\.0|3\.0\.[0-4]|3\.1\.[0-2])$/;
@@ -198,7 +199,7 @@ function lookup(root: Json, ref: string): unknown {
   let node: unknown = root;
   for (const raw of ref.slice(2).split('/')) {
     if (!isObject(node) || isRef(node)) return NOT_FOUND;
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const token = unescapePointerToken(raw);
     if (Array.isArray(node)) {
       if (!/^(0|[1-9]\d*)$/.test(token) || Number(token) >= node.length) return NOT_FOUND;
       node = node[Number(token)];

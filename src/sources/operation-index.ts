@@ -10,6 +10,7 @@ import type {
   ServerInfo,
   ServerVariableInfo,
 } from './types.js';
+import { escapePointerToken } from '../expressions/json-pointer.js';
 
 type Obj = Record<string, unknown>;
 
@@ -20,11 +21,6 @@ const PARAM_LOCATIONS = new Set(['path', 'query', 'header', 'cookie', 'querystri
 
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** RFC 6901 escaping of one reference token. */
-export function escapePointerToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Build the index of one OpenAPI source. `location` is an absolute URL or file path. */

@@ -6,7 +6,7 @@ import type { Problem } from '../errors.js';
 import type { ArazzoDocument, ArazzoVersion, SourceDescription, Workflow } from '../document/types.js';
 import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
 import type { OpenApiSource, OperationInfo } from './types.js';
-import { escapePointerToken } from './operation-index.js';
+import { escapePointerToken, unescapePointerToken } from '../expressions/json-pointer.js';
 import { didYouMean } from '../util/suggest.js';
 
 /** The shared suggestion helpers (src/util/suggest.ts), re-exported under their historical names. */
@@ -146,7 +146,7 @@ function decodeToken(token: string): string {
   } catch {
     // keep as written
   }
-  return t.replace(/~1/g, '/').replace(/~0/g, '~');
+  return unescapePointerToken(t);
 }
 
 function resolveOperationPath(text: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions): OperationResolution {
