@@ -4,18 +4,18 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { LoadedDocument } from '../document/loaded.js';
-import type { HttpClient, HttpRequest, RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
+import type { HttpClient, RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
 import { usageError } from './cli.js';
 import { describeInputs, selectWorkflow } from './document.js';
-import { CliError, EXIT_CANCELLED, EXIT_FAILED, EXIT_USAGE } from './errors.js';
+import { CliError, EXIT_CANCELLED, EXIT_FAILED } from './errors.js';
 import { createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
 import { gatherInputs, missingInputs } from './inputs.js';
 import { packageVersion, type CliIo } from './io.js';
 import { loadLibrary } from './library.js';
-import { createMasker, isSecretHeader, MASK, maskValue, type MaskFn as Masker } from '../engine/mask.js';
+import { createMasker, maskValue, type MaskFn as Masker } from '../engine/mask.js';
 import { ProgressRenderer, renderSummary } from './progress.js';
 import { ReportBuilder } from './report.js';
 import { withFile } from './validate.js';
@@ -108,14 +108,15 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     }
   });
 
-  let captured: HttpRequest | undefined;
+  // The engine announces every request (already masked) in `request.sent` just before sending it.
+  let captured: RequestSummary | undefined;
   const options: RunOptions = {
     signal: controller.signal,
     onEvent,
     secrets: gathered.secrets,
     ...(Object.keys(servers).length > 0 ? { servers } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
-    ...(flags['dry-run'] ? { http: dryRunTransport((req) => (captured = req), controller) } : {}),
+    ...(flags['dry-run'] ? { http: dryRunTransport(() => (captured = lastRequest), controller) } : {}),
   };
 
   let result: RunResult;
@@ -139,7 +140,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   writeErr(progress.flush());
 
   if (flags['dry-run']) {
-    if (captured) return printDryRun(io, workflowId, lastRequest ?? summarise(captured), json, mask, color);
+    if (captured) return printDryRun(io, workflowId, captured, json, mask, color);
     if (result.error && USAGE_ERROR_CODES.has(result.error.code)) {
       return usageError(io, new CliError(result.error.code, result.error.message), json, workflowId, mask);
     }
@@ -236,24 +237,16 @@ function parseServers(items: readonly string[], doc: LoadedDocument): Record<str
   return servers;
 }
 
-/** A transport that records the first request and cancels the run instead of sending it. */
-function dryRunTransport(onRequest: (r: HttpRequest) => void, controller: AbortController): HttpClient {
+/** A transport that cancels the run at its first request instead of sending it. */
+function dryRunTransport(onRequest: () => void, controller: AbortController): HttpClient {
   return {
-    async send(request) {
-      onRequest(request);
+    async send() {
+      onRequest();
       const stop = new ArazzoError('RUN_CANCELLED', 'Dry run: the first request was not sent.');
       controller.abort(stop);
       throw stop;
     },
   };
-}
-
-/** Used only if the engine did not emit `request.sent` before sending: mask the usual headers. */
-function summarise(r: HttpRequest): RequestSummary {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.headers)) headers[k] = isSecretHeader(k) ? MASK : v;
-  const body = r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : Buffer.from(r.body).toString('utf8');
-  return { method: r.method, url: r.url, headers, ...(body !== undefined ? { body } : {}) };
 }
 
 function printDryRun(io: CliIo, workflowId: string, request: RequestSummary, json: boolean, mask: Masker, color: boolean): number {
@@ -277,5 +270,3 @@ function prettyBody(body: string): string {
     return body;
   }
 }
-
-export { EXIT_USAGE };
