@@ -6,7 +6,7 @@ export { indexOpenApi, PATH_ITEM_METHODS } from './operation-index.js';
 export { escapePointerToken } from '../expressions/json-pointer.js';
 export { dereferenceOpenApi } from './openapi.js';
 export { parseDescriptionText, sniffType, type SniffedType } from './parse.js';
-export { resolveOperation, resolveWorkflowRef, editDistance, closest, type ResolveOptions, type OperationResolution, type WorkflowResolution } from './resolve.js';
+export { resolveOperation, resolveWorkflowRef, type ResolveOptions, type OperationResolution, type WorkflowResolution } from './resolve.js';
 export { checkStepTargets, type CheckTargetsOptions } from './check-targets.js';
 
 /** Problem codes this module reports (stable). */

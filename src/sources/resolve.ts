@@ -9,9 +9,6 @@ import type { OpenApiSource, OperationInfo } from './types.js';
 import { escapePointerToken, unescapePointerToken } from '../expressions/json-pointer.js';
 import { didYouMean } from '../util/suggest.js';
 
-/** The shared suggestion helpers (src/util/suggest.ts), re-exported under their historical names. */
-export { editDistance, suggest as closest } from '../util/suggest.js';
-
 const QUALIFIED = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/s;
 const SOURCE_FIELDS = new Set(['url', 'type', 'name']);
 
