@@ -72,7 +72,8 @@ export function resolveOperation(
   return { problem: mkProblem('STEP_TARGET_MISSING', 'the step has no operationId, operationPath or workflowId; add exactly one', opts, 'operationId') };
 }
 
-function sourceProblem(name: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions, field: string, text: string): OperationResolution {
+/** The problem of a reference to a source that is not loaded: asyncapi, failed to load (a cascade), or not declared. */
+function sourceProblem(name: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions, field: string, text: string): { readonly problem: Problem; readonly cascade?: boolean } {
   const sd = declared(opts, name);
   if (sd?.type === 'asyncapi') {
     return { problem: mkProblem('ASYNCAPI_UNSUPPORTED', `"${text}" targets the AsyncAPI source "${name}"; AsyncAPI steps are not supported`, opts, field) };
@@ -213,10 +214,7 @@ export function resolveWorkflowRef(
   if (q) {
     const [, name, ref] = q as unknown as [string, string, string];
     const source = sources.get(name);
-    if (!source) {
-      const r = sourceProblem(name, sources, options, field, workflowId);
-      return r.problem ? { problem: r.problem, ...(r.cascade ? { cascade: true } : {}) } : { problem: mkProblem('SOURCE_UNKNOWN', `unknown source "${name}"`, options, field) };
-    }
+    if (!source) return sourceProblem(name, sources, options, field, workflowId);
     if (source.kind !== 'arazzo') {
       return {
         problem: mkProblem('SOURCE_NOT_ARAZZO', `"${workflowId}" names the OpenAPI source "${name}"; a workflowId must target this document or an arazzo source. To call an operation use operationId: ${workflowId}`, options, field),
