@@ -105,9 +105,8 @@ class Compiler {
     return out;
   }
 
-  component<T>(kind: 'parameters' | 'successActions' | 'failureActions', ref: string, path: string): T | undefined {
+  component<T>(kind: 'parameters' | 'successActions' | 'failureActions', ref: string): T | undefined {
     // Bad references are reported by the validator (COMPONENT_REFERENCE_INVALID, COMPONENT_NOT_FOUND).
-    void path;
     const prefix = `$components.${kind}.`;
     if (!ref.startsWith(prefix)) return undefined;
     return this.input.components?.[kind]?.[ref.slice(prefix.length)] as T | undefined;
@@ -119,7 +118,7 @@ class Compiler {
     (list ?? []).forEach((entry, i) => {
       const at = `${path}[${i}]`;
       if (isReusable(entry)) {
-        const target = this.component<Parameter>('parameters', entry.reference, `${at}.reference`);
+        const target = this.component<Parameter>('parameters', entry.reference);
         if (!target) return;
         out.push({ p: 'value' in entry && entry.value !== undefined ? { ...target, value: entry.value } : target, path: at });
       } else if (entry && typeof entry === 'object') {
@@ -129,10 +128,11 @@ class Compiler {
     return out;
   }
 
-  parameters(entries: Array<{ p: Parameter; path: string }>, op: OperationInfo | undefined, stepPath: string): ParameterPlan[] {
+  parameters(entries: Array<{ p: Parameter; path: string }>, op: OperationInfo | undefined): ParameterPlan[] {
     return entries.map(({ p, path }) => {
       const spec = op?.parameters.find((s) => s.in === p.in && (p.in === 'header' ? s.name.toLowerCase() === p.name.toLowerCase() : s.name === p.name));
-      if (op && p.in && !spec && !suppliedBySecurity(op, p.in, p.name) && !(p.in === 'header' && HEADERS_OPENAPI_IGNORES.has(p.name.toLowerCase()))) {
+      const credential = op !== undefined && p.in !== undefined && suppliedBySecurity(op, p.in, p.name);
+      if (op && p.in && !spec && !credential && !(p.in === 'header' && HEADERS_OPENAPI_IGNORES.has(p.name.toLowerCase()))) {
         this.problem(
           'PARAMETER_NOT_IN_OPERATION',
           `Parameter "${p.name}" (in: ${p.in}) is not defined by operation ${op.operationId ?? op.pointer}; it is sent anyway. Check its name and location.`,
@@ -146,9 +146,9 @@ class Compiler {
         value: this.value(p.value, `${path}.value`),
         ...(spec ? { spec } : {}),
         required: p.in === 'path' || (spec?.required ?? false),
+        ...(credential ? { credential: true as const } : {}),
         path,
       };
-      void stepPath;
       return plan;
     });
   }
@@ -172,7 +172,7 @@ class Compiler {
     (list ?? []).forEach((entry, i) => {
       const at = `${path}[${i}]`;
       const a = isReusable(entry)
-        ? this.component<FailureAction>(kind === 'success' ? 'successActions' : 'failureActions', entry.reference, `${at}.reference`)
+        ? this.component<FailureAction>(kind === 'success' ? 'successActions' : 'failureActions', entry.reference)
         : (entry as FailureAction);
       if (!a || typeof a !== 'object') return;
       let stepIndex: number | undefined;
@@ -274,7 +274,7 @@ class Compiler {
       const key = (p: Parameter): string => `${p.in === 'header' ? p.name.toLowerCase() : p.name}\u0000${p.in ?? ''}`;
       const ownKeys = new Set(own.map(({ p }) => key(p)));
       const inherited = wfParams.filter(({ p }) => (kind === 'operation' ? p.in !== undefined : p.in === undefined) && !ownKeys.has(key(p)));
-      const parameters = this.parameters([...inherited, ...own], operation, sp);
+      const parameters = this.parameters([...inherited, ...own], operation);
 
       const onSuccess = this.actions('success', step.onSuccess, 'step', `${sp}.onSuccess`, stepIds);
       const onFailure = this.actions('failure', step.onFailure, 'step', `${sp}.onFailure`, stepIds);

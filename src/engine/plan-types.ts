@@ -21,6 +21,8 @@ export interface ParameterPlan {
   readonly spec?: ParameterInfo;
   /** The OpenAPI parameter is required (P25: an unresolved value then fails the step). */
   readonly required: boolean;
+  /** The operation's security schemes supply it (apiKey, Authorization): its value is a secret (P21). */
+  readonly credential?: true;
   /** Where it came from, for messages. */
   readonly path: string;
 }

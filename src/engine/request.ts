@@ -137,12 +137,7 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
         (cookies ??= []).push(serializeCookie(p.name, value, style));
         break;
     }
-    if (p.in !== 'header' && op.security.some((s) => s.type === 'apiKey' && s.in === p.in && s.paramName === p.name)) {
-      options.masker.add(typeof value === 'string' ? value : JSON.stringify(value));
-    }
-    if (p.in === 'header' && op.security.some((s) => s.type === 'apiKey' && s.in === 'header' && s.paramName?.toLowerCase() === p.name.toLowerCase())) {
-      options.masker.add(headers[p.name]);
-    }
+    if (p.credential) options.masker.add(p.in === 'header' ? headers[p.name] : typeof value === 'string' ? value : JSON.stringify(value));
   }
 
   const substitute = (m: string, name: string): string => {
