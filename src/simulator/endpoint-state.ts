@@ -69,50 +69,37 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function log(ep: EndpointRecord, time: number, line: string): void {
+export function recordLog(ep: EndpointRecord, time: number, line: string): void {
   ep.logs.push(`${iso(time)} ${line}`);
   if (ep.logs.length > 500) ep.logs.splice(0, ep.logs.length - 500);
 }
 
 /** Advances the phase to what it is at `now`, recording transitions as log lines. */
 export function settle(ep: EndpointRecord, now: number, t: Timings): void {
-  for (;;) {
-    const p = ep.phase;
-    if (p.kind === 'deploying') {
-      const done = p.since + t.pendingMs + t.initializingMs;
-      if (now < done) return;
-      ep.phase = { kind: p.outcome, since: done };
-      ep.updatedAt = done;
-      log(ep, done, p.outcome === 'running' ? 'Endpoint is ready' : 'Endpoint failed to deploy');
-      continue;
-    }
-    if (p.kind === 'updating') {
-      const done = p.since + t.updatingMs;
-      if (now < done) return;
-      ep.phase = { kind: p.outcome, since: done };
-      ep.updatedAt = done;
-      log(ep, done, p.outcome === 'running' ? 'Update applied; endpoint is ready' : 'Endpoint failed to update');
-      continue;
-    }
-    if (p.kind === 'waking') {
-      const done = p.since + t.coldStartMs;
-      if (now < done) return;
-      ep.phase = { kind: 'running', since: done };
-      ep.updatedAt = done;
-      log(ep, done, 'Replica started after scale-to-zero; endpoint is ready');
-      continue;
-    }
-    if (p.kind === 'running') {
+  for (let end = phaseEnd(ep, t); end !== undefined && now >= end.at; end = phaseEnd(ep, t)) {
+    ep.phase = { kind: end.next, since: end.at };
+    ep.updatedAt = end.at;
+    recordLog(ep, end.at, end.line);
+  }
+}
+
+/** When the current phase ends on its own, what follows it and the log line; undefined when it lasts. */
+function phaseEnd(ep: EndpointRecord, t: Timings): { at: number; next: 'running' | 'failed' | 'updateFailed' | 'scaledToZero'; line: string } | undefined {
+  const p = ep.phase;
+  switch (p.kind) {
+    case 'deploying':
+      return { at: p.since + t.pendingMs + t.initializingMs, next: p.outcome, line: p.outcome === 'running' ? 'Endpoint is ready' : 'Endpoint failed to deploy' };
+    case 'updating':
+      return { at: p.since + t.updatingMs, next: p.outcome, line: p.outcome === 'running' ? 'Update applied; endpoint is ready' : 'Endpoint failed to update' };
+    case 'waking':
+      return { at: p.since + t.coldStartMs, next: 'running', line: 'Replica started after scale-to-zero; endpoint is ready' };
+    case 'running': {
       const idle = idleTimeoutMs(ep, t);
-      if (idle === undefined) return;
-      const lastActive = Math.max(p.since, ep.lastUsedAt ?? 0);
-      if (now < lastActive + idle) return;
-      ep.phase = { kind: 'scaledToZero', since: lastActive + idle };
-      ep.updatedAt = lastActive + idle;
-      log(ep, lastActive + idle, 'Scaled to zero after idle timeout');
-      continue;
+      if (idle === undefined) return undefined;
+      return { at: Math.max(p.since, ep.lastUsedAt ?? 0) + idle, next: 'scaledToZero', line: 'Scaled to zero after idle timeout' };
     }
-    return;
+    default:
+      return undefined;
   }
 }
 
@@ -219,8 +206,4 @@ export function healthRouteOf(config: Record<string, unknown>): string {
     }
   }
   return '/health';
-}
-
-export function recordLog(ep: EndpointRecord, time: number, line: string): void {
-  log(ep, time, line);
 }
