@@ -76,6 +76,11 @@ export class SimContext {
     return this.clock.now();
   }
 
+  /** Wait on the simulator clock (a real timer when the clock has no `sleep`). */
+  sleep(ms: number): Promise<void> {
+    return this.clock.sleep ? this.clock.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
   key(namespace: string, name: string): string {
     return `${namespace}/${name}`;
   }

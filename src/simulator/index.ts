@@ -104,7 +104,7 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
   try {
     const fault = matchFault(ctx, method, pathname);
     if (fault?.delayMs !== undefined && fault.delayMs > 0) {
-      await (ctx.clock.sleep ? ctx.clock.sleep(fault.delayMs) : new Promise((r) => setTimeout(r, fault.delayMs)));
+      await ctx.sleep(fault.delayMs);
     }
     if (fault?.drop) {
       req.socket.destroy();

@@ -68,7 +68,7 @@ export async function handleModel(ctx: SimContext, req: IncomingMessage, method:
     if (!(holdSeconds * 1000 >= remaining)) {
       return modelError(503, 'The endpoint is scaled to zero and is starting a replica; retry shortly or send X-Scale-Up-Timeout', 'unavailable');
     }
-    await (ctx.clock.sleep ? ctx.clock.sleep(remaining) : new Promise((r) => setTimeout(r, remaining)));
+    await ctx.sleep(remaining);
     now = Math.max(ctx.now(), ep.phase.since + ctx.timings.coldStartMs);
     settle(ep, now, ctx.timings);
     state = stateOf(ep, ctx.timings, now);
@@ -122,12 +122,12 @@ export async function handleModel(ctx: SimContext, req: IncomingMessage, method:
       if (!Array.isArray(inputs)) return inputs;
       return json(200, { generated_text: reply(repository, inputs[0] ?? '') });
     }
-    return chat(ctx, repository, path, body, now);
+    return chat(repository, path, body, now);
   }
   return modelError(404, `No route POST ${path}`, 'not_found');
 }
 
-function chat(ctx: SimContext, repository: string, path: string, body: unknown, now: number): Reply {
+function chat(repository: string, path: string, body: unknown, now: number): Reply {
   if (!isObject(body)) return modelError(422, 'Request body must be a JSON object', 'Validation');
   let prompt: string;
   if (path === '/v1/completions') {
@@ -148,7 +148,6 @@ function chat(ctx: SimContext, repository: string, path: string, body: unknown, 
   const usage = { prompt_tokens: prompt.split(/\s+/).filter(Boolean).length, completion_tokens: Math.min(words.length, maxTokens) };
   const common = { id: `chatcmpl-sim-${now}`, created: Math.floor(now / 1000), model: repository, system_fingerprint: 'simulator' };
   const totals = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
-  void ctx;
   if (path === '/v1/completions') {
     return json(200, { ...common, object: 'text_completion', choices: [{ index: 0, text: content, finish_reason: finish }], usage: totals });
   }
