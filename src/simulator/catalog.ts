@@ -48,7 +48,7 @@ const AWS_SPECS: Spec[] = [
 
 function computes(vendor: string, region: string, specs: Spec[]): Compute[] {
   return specs.map(([instanceType, instanceSize, accelerator, gpus, cpus, mem, gpuMem, architecture, price]) => ({
-    id: `${vendor}-${region}-${instanceType}-${instanceSize}`,
+    id: computeId(vendor, region, instanceType, instanceSize),
     accelerator,
     numAccelerators: gpus,
     numCpus: cpus,

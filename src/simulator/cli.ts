@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startSimulator, type FaultRule, type SimulatorOptions } from './index.js';
+import { DEFAULT_NAMESPACE, DEFAULT_TOKEN, startSimulator, type FaultRule, type SimulatorOptions } from './index.js';
 
 const HELP = `Hugging Face Inference Endpoints simulator
 
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   const sim = await startSimulator(options).catch((err: Error) => fail(`cannot listen: ${err.message}`));
   process.stdout.write(
     `Hugging Face Inference Endpoints simulator listening on ${sim.url}\n` +
-      `  management API  ${sim.url}/v2   (token: ${(options.tokens ?? ['hf_simulator_token']).join(', ')}; namespaces: ${(options.namespaces ?? ['demo']).join(', ')})\n` +
+      `  management API  ${sim.url}/v2   (token: ${(options.tokens ?? [DEFAULT_TOKEN]).join(', ')}; namespaces: ${(options.namespaces ?? [DEFAULT_NAMESPACE]).join(', ')})\n` +
       `  elasticsearch   ${options.elasticsearch === false ? 'off' : sim.elasticsearchUrl}\n`,
   );
   const stop = (): void => {
