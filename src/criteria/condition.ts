@@ -52,7 +52,6 @@ interface ActiveParse {
   readonly options: ParseConditionOptions;
   readonly operands: Evaluator[];
   readonly expressions: RuntimeExpression[];
-  readonly labels: string[];
 }
 
 let active: ActiveParse | null = null;
@@ -111,15 +110,21 @@ export function scanJsonPathOperand(text: string, start: number): number {
   return j;
 }
 
-function addOperand(p: ActiveParse, evaluator: Evaluator, label: string): OperandNode {
+function addOperand(p: ActiveParse, evaluator: Evaluator): OperandNode {
   p.operands.push(evaluator);
-  p.labels.push(label);
   return { type: 'ArazzoOperand', index: p.operands.length - 1 };
 }
 
 function runtimeOperand(p: ActiveParse, expr: RuntimeExpression): OperandNode {
   p.expressions.push(expr);
-  return addOperand(p, (ctx) => expr.evaluate(ctx), expr.text);
+  return addOperand(p, (ctx) => expr.evaluate(ctx));
+}
+
+/** The JSONPath query at `start` (jsonpath mode) compiled and registered as an operand, and where it ends. Throws the query's syntax error. */
+function jsonPathOperand(p: ActiveParse, text: string, start: number): { node: OperandNode; end: number } {
+  const end = scanJsonPathOperand(text, start);
+  const run = compileJsonPath(text.slice(start, end), p.options.dialect ?? 'rfc9535');
+  return { node: addOperand(p, (_ctx, data) => run(data)[0]), end };
 }
 
 function gobbleToken(this: jsep.HookScope, env: { node?: jsep.Expression }): void {
@@ -131,17 +136,15 @@ function gobbleToken(this: jsep.HookScope, env: { node?: jsep.Expression }): voi
   if (ch === '$') {
     const version = p.options.version;
     if (p.options.mode === 'jsonpath' && !startsRuntimeExpression(text, start)) {
-      const end = scanJsonPathOperand(text, start);
-      const query = text.slice(start, end);
-      let run: (value: unknown) => unknown[];
+      let operand: { node: OperandNode; end: number };
       try {
-        run = compileJsonPath(query, p.options.dialect ?? 'rfc9535');
+        operand = jsonPathOperand(p, text, start);
       } catch (err) {
         this.index = start + (err instanceof JsonPathSyntaxError && err.offset !== undefined ? err.offset : 0);
         this.throwError(err instanceof Error ? err.message : String(err));
       }
-      this.index = end;
-      env.node = addOperand(p, (_ctx, data) => run(data)[0], query) as unknown as jsep.Expression;
+      this.index = operand.end;
+      env.node = operand.node as unknown as jsep.Expression;
       return;
     }
     const result = matchRuntimeExpression(text, start, version, 'embedded');
@@ -224,16 +227,14 @@ function fastTree(text: string, p: ActiveParse): jsep.Expression | undefined {
     const ch = text[i];
     if (ch === '$') {
       if (p.options.mode === 'jsonpath' && !startsRuntimeExpression(text, start)) {
-        const end = scanJsonPathOperand(text, start);
-        const query = text.slice(start, end);
-        let run: (value: unknown) => unknown[];
+        let operand: { node: OperandNode; end: number };
         try {
-          run = compileJsonPath(query, p.options.dialect ?? 'rfc9535');
+          operand = jsonPathOperand(p, text, start);
         } catch {
           return undefined;
         }
-        i = end;
-        return addOperand(p, (_ctx, data) => run(data)[0], query) as unknown as jsep.Expression;
+        i = operand.end;
+        return operand.node as unknown as jsep.Expression;
       }
       const result = matchRuntimeExpression(text, start, p.options.version, 'embedded');
       if (!result.ok) return undefined;
@@ -520,7 +521,7 @@ export function parseCondition(text: string, options: ParseConditionOptions): Co
       throw syntax('a condition is never wrapped in "{…}"; drop the braces (write "$statusCode == 401", not "{$statusCode == 401}")', text, text.indexOf('{'));
     }
   }
-  const fast: ActiveParse = { options, operands: [], expressions: [], labels: [] };
+  const fast: ActiveParse = { options, operands: [], expressions: [] };
   const fastResult = fastTree(text, fast);
   if (fastResult) {
     const evaluate = compileNode(fastResult, fast, text);
@@ -532,7 +533,7 @@ export function parseCondition(text: string, options: ParseConditionOptions): Co
 /** parseCondition without the fast path (exported for the test that compares the two). */
 export function parseConditionWithJsep(text: string, options: ParseConditionOptions): CompiledCondition {
   const parse = jsepLib();
-  const p: ActiveParse = { options, operands: [], expressions: [], labels: [] };
+  const p: ActiveParse = { options, operands: [], expressions: [] };
   let tree: jsep.Expression;
   const previous = active;
   active = p;
