@@ -15,7 +15,7 @@ import { MEMORY_LOCATION, parseText, readDocument, selfBase, toUrl, type ReadRes
 import { validateDocument } from './document/validate.js';
 import { versionOf } from './document/version.js';
 import { DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS, displayLocation, isHostAllowed, type FetchOptions } from './sources/fetch.js';
-import { createSourceSession, loadSources, readResourceOnce, type SourceSession } from './sources/load-sources.js';
+import { createSourceSession, loadSources, readResourceOnce, withoutFragment, type SourceSession } from './sources/load-sources.js';
 import { checkStepTargets } from './sources/check-targets.js';
 import { compileWorkflows } from './engine/plan.js';
 
@@ -84,7 +84,7 @@ async function readRoot(input: string | URL | object, options: LoadOptions, fetc
 
 /** An `arazzo`-type source: loaded once per load; a document already loading (a cycle) is shared, not reloaded. */
 async function loadNested(href: string, session: LoadSession): Promise<LoadedDocument> {
-  const key = href.replace(/#.*$/, '');
+  const key = withoutFragment(href);
   const known = session.documents.get(key);
   if (known) return known;
   const url = new URL(key);

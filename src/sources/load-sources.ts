@@ -25,9 +25,14 @@ export function createSourceSession(): SourceSession {
   return { resources: new Map(), openapi: new Map() };
 }
 
+/** A URL without its `#fragment`: the key of a resource in the session caches. */
+export function withoutFragment(href: string): string {
+  return href.replace(/#.*$/, '');
+}
+
 /** Read `url` once per session (through the limits in `options`). */
 export function readResourceOnce(url: URL, options: FetchOptions, session: SourceSession): Promise<FetchedResource> {
-  const key = url.href.replace(/#.*$/, '');
+  const key = withoutFragment(url.href);
   let pending = session.resources.get(key);
   if (!pending) {
     pending = fetchResource(new URL(key), options);
@@ -35,7 +40,7 @@ export function readResourceOnce(url: URL, options: FetchOptions, session: Sourc
     // A redirect's target is the same resource: remember it under its final URL too.
     pending.then(
       (r) => {
-        const final = r.url.href.replace(/#.*$/, '');
+        const final = withoutFragment(r.url.href);
         if (!session.resources.has(final)) session.resources.set(final, Promise.resolve(r));
       },
       () => undefined,
@@ -147,7 +152,7 @@ async function loadOne(
     return problem('SOURCE_INVALID', `source "${name}" (${where}) is declared as openapi but has no "openapi" or "swagger" field; check the url points at an OpenAPI description`);
   }
 
-  const key = url.href.replace(/#.*$/, '');
+  const key = withoutFragment(url.href);
   let deref = session.openapi.get(key);
   if (!deref) {
     deref = dereferenceOpenApi(url, data as Record<string, unknown>, async (ref) => (await readResourceOnce(ref, options, session)).text);
