@@ -164,13 +164,18 @@ function coerceAs(raw: string, type: string): unknown {
 export function missingInputs(shape: InputsShape, inputs: Readonly<Record<string, unknown>>, workflowId: string): CliError | undefined {
   const missing = shape.inputs.filter((i) => i.required && !i.hasDefault && inputs[i.name] === undefined);
   if (missing.length === 0) return undefined;
-  const how = missing.map((i) => (i.secret ? `--input-env ${i.name}=${envName(i.name)}` : `--input ${i.name}=<${i.type === 'any' ? 'value' : i.type}>`));
+  const how = missing.map(inputFlag);
   const names = missing.map((i) => i.name);
   return new CliError(
     'INPUT_INVALID',
     `Workflow "${workflowId}" needs ${missing.length === 1 ? 'the input' : 'the inputs'} ${names.join(', ')}; add ${how.join(' ')} (or put ${missing.length === 1 ? 'it' : 'them'} in --inputs <file.json>).`,
     { missing: names },
   );
+}
+
+/** How to pass an input on the command line: `--input name=<type>`, a secret as `--input-env name=NAME`. */
+export function inputFlag(i: Pick<InputDescription, 'name' | 'type' | 'secret'>): string {
+  return i.secret ? `--input-env ${i.name}=${envName(i.name)}` : `--input ${i.name}=<${i.type === 'any' ? 'value' : i.type}>`;
 }
 
 /** `hfToken` → `HF_TOKEN`: the environment variable name we suggest for a secret input. */

@@ -4,7 +4,7 @@
 import type { ArazzoDocument } from '../document/types.js';
 import { describeInputs, type InputDescription } from './document.js';
 import { createStyle } from './format.js';
-import { envName } from './inputs.js';
+import { inputFlag } from './inputs.js';
 
 export interface WorkflowListing {
   workflowId: string;
@@ -74,11 +74,10 @@ export function renderList(doc: ArazzoDocument, file: string, color: boolean): s
  * A command line that runs the workflow: each required input without a default as
  * `--input name=<type>`, secrets from the environment as `--input-env name=NAME`.
  */
-export function runCommandFor(file: string, w: WorkflowListing, needsId: boolean): string {
+function runCommandFor(file: string, w: WorkflowListing, needsId: boolean): string {
   const parts = ['arazzo run', /\s/.test(file) ? `'${file}'` : file];
   if (needsId) parts.push(`--workflow ${w.workflowId}`);
   const needed = w.inputs.filter((i) => i.required && !('default' in i));
-  for (const i of needed.filter((x) => !x.secret)) parts.push(`--input ${i.name}=<${i.type === 'any' ? 'value' : i.type}>`);
-  for (const i of needed.filter((x) => x.secret)) parts.push(`--input-env ${i.name}=${envName(i.name)}`);
+  for (const i of [...needed.filter((x) => !x.secret), ...needed.filter((x) => x.secret)]) parts.push(inputFlag(i));
   return parts.join(' ');
 }
