@@ -46,9 +46,6 @@ export function showValue(value: unknown, max = 200): string {
   return truncate(text ?? String(value), max);
 }
 
-/** What a failed response said (shared with the engine, which fills RunErrorInfo.responseMessage). */
-export { responseMessage } from '../engine/response-message.js';
-
 export interface Style {
   readonly green: (s: string) => string;
   readonly red: (s: string) => string;

@@ -4,7 +4,8 @@
  * same step (a poll loop) rewrite a single line instead of scrolling.
  */
 import type { RunErrorInfo, RunEvent, RunResult, StepRecord } from '../engine/types.js';
-import { createStyle, formatDuration, pathOf, responseMessage, showValue, truncate, type Style } from './format.js';
+import { responseMessage } from '../engine/response-message.js';
+import { createStyle, formatDuration, pathOf, showValue, truncate, type Style } from './format.js';
 
 export interface ProgressOptions {
   /** stderr is a terminal: rewrite poll lines in place with `\r\x1b[2K`. */
@@ -172,15 +173,18 @@ export class ProgressRenderer {
   }
 }
 
+/** Output names that say what a poll waits for. */
+const STATE_LIKE = /state|status|phase|progress|ready/i;
+
 /** Only the state-like outputs (`state`, `status`, …) of a poll, for plain lines. */
 function stateOutputs(outputs: Record<string, unknown>): Array<[string, unknown]> {
-  return pollOutputs(outputs).filter(([k]) => /state|status|phase|progress|ready/i.test(k));
+  return pollOutputs(outputs).filter(([k]) => STATE_LIKE.test(k));
 }
 
 /** What a poll is waiting for: state-like outputs first (`state`, `status`, `phase`, `progress`), at most two scalars. */
 function pollOutputs(outputs: Record<string, unknown>): Array<[string, unknown]> {
   const scalars = Object.entries(outputs).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
-  const stateLike = scalars.filter(([k]) => /state|status|phase|progress|ready/i.test(k));
+  const stateLike = scalars.filter(([k]) => STATE_LIKE.test(k));
   return (stateLike.length > 0 ? stateLike : scalars).slice(0, 2);
 }
 
@@ -238,7 +242,7 @@ export function renderSummary(result: Pick<RunResult, 'workflowId' | 'status' | 
 }
 
 /** Which step failed, why (criterion, status code, guard) and what the response said. */
-export function explainFailure(workflowId: string, error: RunErrorInfo | undefined, s: Style, runs?: string): string[] {
+function explainFailure(workflowId: string, error: RunErrorInfo | undefined, s: Style, runs?: string): string[] {
   const lines: string[] = [];
   const at = error?.stepId ? ` at step ${s.bold(error.stepId)}${error.workflowId && error.workflowId !== workflowId ? ` of workflow ${error.workflowId}` : ''}` : '';
   const status = error?.statusCode !== undefined ? ` (HTTP ${error.statusCode})` : '';
