@@ -49,7 +49,7 @@ async function listDocuments(dir: string): Promise<string[]> {
   }
 }
 
-export async function readText(file: string): Promise<string> {
+async function readText(file: string): Promise<string> {
   if (/^https?:\/\//i.test(file)) {
     let res: Response;
     try {
@@ -139,7 +139,7 @@ export interface InputsShape {
 }
 
 /** Follow a local `$ref` (`#/components/inputs/x`) a few levels deep. */
-export function derefLocal(doc: unknown, schema: unknown): unknown {
+function derefLocal(doc: unknown, schema: unknown): unknown {
   let current = schema;
   for (let depth = 0; depth < 16; depth++) {
     if (current === null || typeof current !== 'object') return current;
