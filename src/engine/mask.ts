@@ -13,7 +13,7 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'
 export const MASK = '***';
 
 /** Values shorter than this are not masked: masking "on" or "1" would garble every line. */
-export const MIN_SECRET_LENGTH = 3;
+const MIN_SECRET_LENGTH = 3;
 
 /** Whether an input or parameter name looks like it holds a secret. */
 export function isSecretName(name: string): boolean {
@@ -21,12 +21,12 @@ export function isSecretName(name: string): boolean {
 }
 
 /** Headers always shown as `***`: Authorization, Proxy-Authorization, Cookie, Set-Cookie. */
-export function isSecretHeader(name: string): boolean {
+function isSecretHeader(name: string): boolean {
   return SECRET_HEADERS.has(name.toLowerCase());
 }
 
 /** The forms a secret can take in text: as is, URL-encoded, JSON-escaped, base64 (padded or not). */
-export function secretForms(secret: string): string[] {
+function secretForms(secret: string): string[] {
   const b64 = Buffer.from(secret, 'utf8').toString('base64');
   const forms = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), b64, b64.replace(/=+$/, '')];
   return forms.filter((f, i) => f.length >= MIN_SECRET_LENGTH && forms.indexOf(f) === i);

@@ -16,7 +16,7 @@ let sharedAgent: Agent | undefined;
 let sharedProxyAgent: EnvHttpProxyAgent | undefined;
 
 /** One pooled keep-alive Agent shared by every run that does not bring its own dispatcher. */
-export function defaultAgent(): Agent {
+function defaultAgent(): Agent {
   sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, connections: 256 });
   return sharedAgent;
 }
