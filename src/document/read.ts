@@ -29,12 +29,8 @@ export interface ReadOptions {
   timeoutMs?: number;
   /** Largest document accepted, in bytes. Default 10 MiB. */
   maxBytes?: number;
-  /** Extra headers for http(s) requests. */
-  headers?: Record<string, string>;
   /** Directory relative file paths resolve against. Default `process.cwd()`. */
   cwd?: string;
-  /** Name an in-memory object (or text) is reported under. Default `<memory>`. */
-  location?: string;
   /** Caller's AbortSignal for fetching. */
   signal?: AbortSignal;
 }
@@ -81,11 +77,10 @@ const ALLOWED_TAGS = new Set([
 export async function readDocument(input: string | URL | object, options: ReadOptions = {}): Promise<ReadResult> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (typeof input === 'object' && !(input instanceof URL)) {
-    const location = options.location ?? MEMORY_LOCATION;
     return {
       data: input,
-      location,
-      baseUri: selfBase(input, location === MEMORY_LOCATION ? undefined : location) ?? location,
+      location: MEMORY_LOCATION,
+      baseUri: selfBase(input, undefined) ?? MEMORY_LOCATION,
       locate: () => undefined,
     };
   }
@@ -257,7 +252,7 @@ async function fetchText(url: URL, options: ReadOptions, maxBytes: number): Prom
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const headers = { accept: 'application/vnd.oai.workflows+yaml, application/yaml, application/json;q=0.9, */*;q=0.5', ...options.headers };
+  const headers = { accept: 'application/vnd.oai.workflows+yaml, application/yaml, application/json;q=0.9, */*;q=0.5' };
   const fail = (why: string): ArazzoError =>
     new ArazzoError('DOCUMENT_FETCH_FAILED', `Cannot fetch ${url.href}: ${why}`, { location: url.href });
   try {
