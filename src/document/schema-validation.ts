@@ -20,7 +20,7 @@ function validatorFor(version: ArazzoVersion): StandaloneValidator {
 }
 
 /** The spec's name for the value at a JSON Pointer (`/workflows/0/steps/1` is a "step"). */
-export function describeObject(pointer: string): string {
+function describeObject(pointer: string): string {
   const tokens = pointer.split('/').slice(1).map(unescapePointerToken);
   if (tokens.length === 0) return 'document root';
   const last = tokens[tokens.length - 1]!;
