@@ -127,18 +127,16 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
     merge(problems, result.problems, location);
     merge(problems, checkStepTargets(document, sources, { version, file: location }), location);
 
-    {
-      let compiled: ReturnType<typeof compileWorkflows> | undefined;
-      try {
-        compiled = compileWorkflows({ document, version, location, sources, components: document.components });
-      } catch (err) {
-        // Compiling a document that already has errors may trip over them; those errors explain it.
-        if (problems.every((p) => p.severity !== 'error')) throw err;
-      }
-      if (compiled) {
-        merge(problems, compiled.problems, location);
-        for (const [id, plan] of compiled.workflows) workflows.set(id, plan);
-      }
+    let compiled: ReturnType<typeof compileWorkflows> | undefined;
+    try {
+      compiled = compileWorkflows({ document, version, location, sources, components: document.components });
+    } catch (err) {
+      // Compiling a document that already has errors may trip over them; those errors explain it.
+      if (problems.every((p) => p.severity !== 'error')) throw err;
+    }
+    if (compiled) {
+      merge(problems, compiled.problems, location);
+      for (const [id, plan] of compiled.workflows) workflows.set(id, plan);
     }
 
     const all = finish(problems, location, locate);
