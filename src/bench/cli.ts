@@ -2,13 +2,13 @@
  * CLI start-up and small-run wall times: spawns the built `arazzo` a few times per scenario and
  * prints the median, next to a bare `node -e ""` start measured the same way as the baseline.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { medianSpawnTime } from './timing.js';
 
 const RUNS = 7;
 
@@ -45,24 +45,8 @@ workflows:
     outputs: { name: $steps.first.outputs.name }
 `;
 
-function timeOnce(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'] });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}`));
-      else resolve(ms);
-    });
-  });
-}
-
-async function median(args: string[]): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) times.push(await timeOnce(args));
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+function median(args: string[]): Promise<number> {
+  return medianSpawnTime(args, RUNS);
 }
 
 export async function bench(): Promise<void> {

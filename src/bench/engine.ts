@@ -14,6 +14,7 @@ import type { OpenApiSource, OperationInfo } from '../sources/types.js';
 import { compileWorkflows } from '../engine/compile.js';
 import { runWorkflow } from '../engine/run.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../engine/types.js';
+import { median } from './timing.js';
 
 function operation(operationId: string, method: string, path: string): OperationInfo {
   return {
@@ -78,7 +79,6 @@ export function benchDocument(): LoadedDocument {
 }
 
 const min = (xs: number[]): number => Math.min(...xs);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 function gc(): void {
@@ -159,7 +159,7 @@ async function longLoop(doc: LoadedDocument): Promise<void> {
   let calls = 0;
   let baseline = 0;
   let peak = 0;
-  const pending = Buffer.from(JSON.stringify({ n: 0, state: 'pending' })).toString();
+  const pending = JSON.stringify({ n: 0, state: 'pending' });
   const done = JSON.stringify({ n: N, state: 'running' });
   const http: HttpClient = {
     async send(): Promise<HttpResponse> {

@@ -8,40 +8,17 @@
  *   the same files (the least any YAML-based loader must do).
  * - warm: repeated loads in this process; median, next to `yaml.parse` of the same files.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, medianSpawnTime } from './timing.js';
 
 const COLD_RUNS = 5;
 const WARM_RUNS = 20;
 
-function spawnTime(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    // From the package root, so `import 'yaml'` in an inline script resolves.
-    const cwd = fileURLToPath(new URL('../../', import.meta.url));
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`node ${args.join(' ').slice(0, 80)}… exited ${code}: ${stderr}`));
-      else resolve(Number(process.hrtime.bigint() - start) / 1e6);
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function coldMedian(args: string[]): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < COLD_RUNS; i++) times.push(await spawnTime(args));
-  return median(times);
+function coldMedian(args: string[]): Promise<number> {
+  return medianSpawnTime(args, COLD_RUNS);
 }
 
 /** A larger pair of files: `ops` operations, a workflow whose steps call them in turn. */
