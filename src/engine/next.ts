@@ -381,9 +381,7 @@ function applyOutcome(
         frame.returnTo = frame.index;
         frame.index = chosen.stepIndex;
       } else if (chosen.workflow) {
-        const call: NonNullable<Frame['call']> = { workflowId: chosen.workflow.workflowId, inputs: evaluateInputs(chosen.parameters, ctx) };
-        if (chosen.workflow.source) call.source = chosen.workflow.source;
-        frame.call = call;
+        frame.call = { ...chosen.workflow, inputs: evaluateInputs(chosen.parameters, ctx) };
       }
       return;
     }
@@ -672,8 +670,7 @@ function advance(rt: Runtime, state: RunState): Effect {
     if (frame.call) {
       const call = frame.call;
       frame.call = undefined;
-      const ref: WorkflowRef = call.source ? { source: call.source, workflowId: call.workflowId } : { workflowId: call.workflowId };
-      const started = startFrame(rt, ref, frame.doc, 'retry', call.inputs);
+      const started = startFrame(rt, call, frame.doc, 'retry', call.inputs);
       if (!('error' in started)) {
         state.frames.push(started.frame);
         rt.emit({ type: 'workflow.started', workflowId: started.frame.wf, depth: state.frames.length - 1, inputs: started.frame.inputs });
