@@ -22,7 +22,7 @@ export function isJsonMediaType(ct: string): boolean {
   return known;
 }
 
-export function isXmlMediaType(ct: string): boolean {
+function isXmlMediaType(ct: string): boolean {
   const base = ct.split(';')[0]!.trim().toLowerCase();
   return base === 'application/xml' || base === 'text/xml' || base.endsWith('+xml');
 }
@@ -32,7 +32,7 @@ function unescapeToken(t: string): string {
 }
 
 /** Set a value at a JSON Pointer (P17): creates object members, `-` appends, array indexes must exist. */
-export function setAtPointer(root: unknown, pointer: string, value: unknown): unknown {
+function setAtPointer(root: unknown, pointer: string, value: unknown): unknown {
   if (pointer === '' || pointer === '#') return value;
   const text = pointer.startsWith('#') ? decodeURIComponent(pointer.slice(1)) : pointer;
   if (!text.startsWith('/')) throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" is not a JSON Pointer; it must start with "/".`);
@@ -180,7 +180,7 @@ function multipart(value: unknown): { body: Uint8Array; boundary: string } {
   return { body: new Uint8Array(Buffer.concat(parts)), boundary };
 }
 
-export function encodeBody(value: unknown, ct: string): BuiltBody {
+function encodeBody(value: unknown, ct: string): BuiltBody {
   const base = ct.split(';')[0]!.trim().toLowerCase();
   if (isJsonMediaType(ct)) {
     return { body: typeof value === 'string' ? value : JSON.stringify(value), contentType: ct, view: value };

@@ -350,7 +350,7 @@ function resolveLocalRef(schema: unknown, components: Record<string, JsonSchema>
 }
 
 /** Input names whose values are secret: `format: password`, or a secret-looking name (P21). */
-export function secretInputNames(schema: JsonSchema | undefined, components?: Record<string, JsonSchema>): string[] {
+function secretInputNames(schema: JsonSchema | undefined, components?: Record<string, JsonSchema>): string[] {
   const root = resolveLocalRef(schema, components) as { properties?: Record<string, unknown> } | undefined;
   const names: string[] = [];
   for (const [name, prop] of Object.entries(root?.properties ?? {})) {
@@ -409,7 +409,7 @@ function inputValidator(schema: JsonSchema | undefined, components: ArazzoDocume
  * parameter named by an `apiKey` scheme in the same location. Such parameters are how workflows pass
  * credentials, so they are not reported as PARAMETER_NOT_IN_OPERATION.
  */
-export function suppliedBySecurity(op: OperationInfo, location: string, name: string): boolean {
+function suppliedBySecurity(op: OperationInfo, location: string, name: string): boolean {
   const lower = name.toLowerCase();
   for (const s of op.security) {
     if (location === 'header' && lower === 'authorization' && AUTHORIZATION_SCHEMES.has(s.type)) return true;

@@ -19,7 +19,7 @@ export interface BuiltRequest {
 /** The base URL of an operation: `servers` override > first OpenAPI server (variables at defaults). */
 const serverCache = new WeakMap<OperationInfo, string>();
 
-export function baseUrlFor(op: OperationInfo, overrides: Readonly<Record<string, string>> | undefined, sourceLocation?: string): string {
+function baseUrlFor(op: OperationInfo, overrides: Readonly<Record<string, string>> | undefined, sourceLocation?: string): string {
   const override = overrides?.[op.sourceName];
   if (override) return override;
   const cached = serverCache.get(op);
@@ -46,7 +46,7 @@ function computeBaseUrl(op: OperationInfo, sourceLocation: string | undefined): 
   return url;
 }
 
-export function joinUrl(base: string, path: string): string {
+function joinUrl(base: string, path: string): string {
   const b = base.endsWith('/') ? base.slice(0, -1) : base;
   if (path === '' || path === '/') return b === '' ? '/' : `${b}${path}`;
   return `${b}${path.startsWith('/') ? path : `/${path}`}`;

@@ -18,7 +18,7 @@ export const DEFAULT_MAX_STEPS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Pick the transport for a run from its options. */
-export function transportFor(options: RunOptions): HttpClient {
+function transportFor(options: RunOptions): HttpClient {
   if (options.http) return options.http;
   if (options.fetch) return new FetchHttpClient(options.fetch);
   if (options.dispatcher) return new UndiciHttpClient(options.dispatcher);

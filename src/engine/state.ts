@@ -5,7 +5,7 @@
  */
 import type { RunErrorInfo } from './types.js';
 
-export const RUN_STATE_VERSION = 1;
+const RUN_STATE_VERSION = 1;
 
 /** Why a frame is on the stack. */
 export type FrameRole = 'root' | 'step' | 'depends' | 'retry';
