@@ -119,6 +119,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     ...(flags['dry-run'] ? { http: dryRunTransport(() => (captured = lastRequest), controller) } : {}),
   };
 
+  const out: FinishOptions = { json, quiet: flags.quiet === true, color, report, mask, har, trace: flags.trace };
   let result: RunResult;
   try {
     result = await runWorkflow(doc, workflowId, gathered.inputs, options);
@@ -127,12 +128,12 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     writeErr(progress.flush());
     const error = err instanceof ArazzoError ? err : new ArazzoError('INTERNAL', err instanceof Error ? err.message : String(err));
     if (error.code === 'RUN_CANCELLED' && !captured) {
-      return finish(io, { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 }, { json, quiet: flags.quiet === true, color, report, mask, cancelled: true }, EXIT_CANCELLED, har, flags.trace);
+      return finish(io, { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 }, { ...out, cancelled: true }, EXIT_CANCELLED);
     }
     if (USAGE_ERROR_CODES.has(error.code)) return usageError(io, error, json, workflowId, mask);
     if (!captured) {
       const info = { ...(error.details ?? {}), code: error.code, message: error.message } as RunResult['error'] & object;
-      return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 }, { json, quiet: flags.quiet === true, color, report, mask }, EXIT_FAILED, har, flags.trace);
+      return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 }, out, EXIT_FAILED);
     }
     result = { workflowId, status: 'failed', outputs: {}, stepExecutions: 0, durationMs: 0, state: null };
   }
@@ -145,7 +146,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
       return usageError(io, new CliError(result.error.code, result.error.message), json, workflowId, mask);
     }
     io.stderr.write(mask(`Dry run: the workflow ended before sending any request.\n`));
-    return finish(io, result, { json, quiet: flags.quiet === true, color, report, mask }, result.status === 'succeeded' ? 0 : EXIT_FAILED, undefined, undefined);
+    return finish(io, result, { ...out, har: undefined }, result.status === 'succeeded' ? 0 : EXIT_FAILED);
   }
 
   if (result.status === 'failed' && result.error && USAGE_ERROR_CODES.has(result.error.code) && report.steps.length === 0) {
@@ -153,7 +154,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   }
   const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
   const exitCode = result.status === 'succeeded' ? 0 : cancelled ? EXIT_CANCELLED : EXIT_FAILED;
-  return finish(io, result, { json, quiet: flags.quiet === true, color, report, mask, cancelled }, exitCode, har, flags.trace);
+  return finish(io, result, { ...out, cancelled }, exitCode);
 }
 
 interface FinishOptions {
@@ -162,6 +163,9 @@ interface FinishOptions {
   color: boolean;
   report: ReportBuilder;
   mask: Masker;
+  /** The --trace recorder and file; no trace is written without both. */
+  har: HarRecorder | undefined;
+  trace: string | undefined;
   cancelled?: boolean;
 }
 
@@ -170,10 +174,8 @@ async function finish(
   result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'stepExecutions' | 'durationMs'>,
   o: FinishOptions,
   exitCode: number,
-  har: HarRecorder | undefined,
-  trace: string | undefined,
 ): Promise<number> {
-  await writeTrace(har, trace, o.mask, io);
+  await writeTrace(o.har, o.trace, o.mask, io);
   io.stderr.write(o.mask(renderSummary(result, { color: o.color, quiet: o.quiet, ...(o.cancelled ? { cancelled: true } : {}) })));
   if (o.json) io.stdout.write(`${JSON.stringify(maskValue(o.report.build(result), o.mask))}\n`);
   return exitCode;
