@@ -7,7 +7,7 @@ import { parseArgv, type ParsedArgs } from './args.js';
 import { COMMANDS, COMMAND_NAMES, commandHelp, mainHelp, type CommandName } from './commands.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { packageVersion, type CliIo } from './io.js';
-import { errorReport } from './report.js';
+import { usageError } from './report.js';
 import { didYouMean } from '../util/suggest.js';
 
 export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -88,15 +88,4 @@ function isCommand(name: string): name is CommandName {
 function unknownCommand(name: string): CliError {
   const hint = name.startsWith('-') ? didYouMean(name, ['--help', '--version']) : didYouMean(name, COMMAND_NAMES);
   return new CliError('CLI_UNKNOWN_COMMAND', `Unknown command "${name}".${hint} Commands: ${COMMAND_NAMES.join(', ')}. Run "arazzo --help" for usage.`);
-}
-
-/** Report an exit-2 error: on stderr, and as the `--json` report on stdout when asked for. */
-export function usageError(io: CliIo, err: ArazzoError, json = false, workflowId: string | null = null, mask: (s: string) => string = (s) => s): number {
-  io.stderr.write(`${mask(`error ${err.code}: ${err.message}`)}\n`);
-  if (json) {
-    const error: { code: string; message: string } & Record<string, unknown> = { code: err.code, message: mask(err.message) };
-    if (err.details) for (const [k, v] of Object.entries(err.details)) if (v !== undefined && k !== 'code' && k !== 'message') error[k] = v;
-    io.stdout.write(`${mask(JSON.stringify(errorReport(workflowId, error)))}\n`);
-  }
-  return err instanceof CliError ? err.exitCode : EXIT_USAGE;
 }

@@ -3,6 +3,9 @@
  * built from `step.finished` events, so the engine keeps no history in memory.
  */
 import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, StepOutcome } from '../engine/types.js';
+import type { ArazzoError } from '../errors.js';
+import { CliError, EXIT_USAGE } from './errors.js';
+import type { CliIo } from './io.js';
 
 export interface ReportStep {
   stepId: string;
@@ -62,6 +65,17 @@ function errorObject(error: RunErrorInfo): RunReport['error'] & object {
 }
 
 /** The report for a run that never started (usage, document or input error; exit 2). */
-export function errorReport(workflowId: string | null, error: { code: string; message: string } & Record<string, unknown>): RunReport {
+function errorReport(workflowId: string | null, error: { code: string; message: string } & Record<string, unknown>): RunReport {
   return { workflowId, status: 'failed', outputs: {}, steps: [], error };
+}
+
+/** Report an exit-2 error: on stderr, and as the `--json` report on stdout when asked for. */
+export function usageError(io: CliIo, err: ArazzoError, json = false, workflowId: string | null = null, mask: (s: string) => string = (s) => s): number {
+  io.stderr.write(`${mask(`error ${err.code}: ${err.message}`)}\n`);
+  if (json) {
+    const error: { code: string; message: string } & Record<string, unknown> = { code: err.code, message: mask(err.message) };
+    if (err.details) for (const [k, v] of Object.entries(err.details)) if (v !== undefined && k !== 'code' && k !== 'message') error[k] = v;
+    io.stdout.write(`${mask(JSON.stringify(errorReport(workflowId, error)))}\n`);
+  }
+  return err instanceof CliError ? err.exitCode : EXIT_USAGE;
 }

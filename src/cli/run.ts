@@ -7,7 +7,6 @@ import type { LoadedDocument } from '../document/loaded.js';
 import type { HttpClient, RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
-import { usageError } from './cli.js';
 import { describeInputs, selectWorkflow } from './document.js';
 import { CliError, EXIT_CANCELLED, EXIT_FAILED } from './errors.js';
 import { createStyle, wantsColor } from './format.js';
@@ -17,7 +16,7 @@ import { packageVersion, type CliIo } from './io.js';
 import { loadLibrary } from './library.js';
 import { createMasker, maskValue, type MaskFn as Masker } from '../engine/mask.js';
 import { ProgressRenderer, renderSummary } from './progress.js';
-import { ReportBuilder } from './report.js';
+import { ReportBuilder, usageError } from './report.js';
 import { withFile } from './validate.js';
 import { didYouMean } from '../util/suggest.js';
 
