@@ -7,22 +7,9 @@ import { cli } from '../src/cli/cli.js';
 import { COMMANDS } from '../src/cli/commands.js';
 import { CliError } from '../src/cli/errors.js';
 import { coerceInput, gatherInputs } from '../src/cli/inputs.js';
-import type { CliIo } from '../src/cli/io.js';
+import { fakeIo } from './cli-helpers.js';
 import { suggest } from '../src/util/suggest.js';
 import type { InputsShape } from '../src/cli/document.js';
-
-function fakeIo(env: Record<string, string> = {}, stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: { write: (t: string) => void (io.out += t), isTTY: false },
-    stderr: { write: (t: string) => void (io.err += t), isTTY: false },
-    env,
-    readStdin: async () => stdin,
-    onInterrupt: () => () => {},
-  };
-  return io;
-}
 
 function thrown(fn: () => unknown): CliError {
   try {

@@ -5,24 +5,11 @@ import { parse } from 'yaml';
 import type { ArazzoDocument } from '../src/document/types.js';
 import { renderMermaid } from '../src/cli/graph.js';
 import { cli } from '../src/cli/cli.js';
-import type { CliIo } from '../src/cli/io.js';
+import { fakeIo } from './cli-helpers.js';
 import { listWorkflows } from '../src/cli/list.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/cli/${name}`, import.meta.url));
 const doc = parse(readFileSync(fixture('graph.arazzo.yaml'), 'utf8')) as ArazzoDocument;
-
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: { write: (t: string) => void (io.out += t), isTTY: false },
-    stderr: { write: (t: string) => void (io.err += t), isTTY: false },
-    env: {},
-    readStdin: async () => '',
-    onInterrupt: () => () => {},
-  };
-  return io;
-}
 
 describe('arazzo graph (Mermaid)', () => {
   const out = renderMermaid(doc, { workflowId: 'deploy' });

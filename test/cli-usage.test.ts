@@ -8,24 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { cli } from '../src/cli/cli.js';
 import { COMMANDS, mainHelp } from '../src/cli/commands.js';
 import { envName } from '../src/cli/inputs.js';
-import type { CliIo } from '../src/cli/io.js';
+import { fakeIo } from './cli-helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures', 'cli');
 const JOBS = join(fixtures, 'jobs.arazzo.yaml');
-
-function fakeIo(env: Record<string, string> = {}, stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: { write: (t: string) => void (io.out += t), isTTY: false },
-    stderr: { write: (t: string) => void (io.err += t), isTTY: false },
-    env,
-    readStdin: async () => stdin,
-    onInterrupt: () => () => {},
-  };
-  return io;
-}
 
 /** Split a shell command line the way sh would for these examples (single quotes, no expansion). */
 function shellWords(line: string): string[] {
