@@ -17,7 +17,7 @@ import { versionOf } from './document/version.js';
 import { DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS, displayLocation, isHostAllowed, type FetchOptions } from './sources/fetch.js';
 import { createSourceSession, loadSources, readResourceOnce, withoutFragment, type SourceSession } from './sources/load-sources.js';
 import { checkStepTargets } from './sources/check-targets.js';
-import { compileWorkflows } from './engine/plan.js';
+import { compileWorkflows } from './engine/compile.js';
 
 export interface LoadOptions {
   /** undici dispatcher for every http(s) read (the document and its sources). */
