@@ -49,3 +49,22 @@ describe('secret-named outputs', () => {
     expect(result.outputs).toEqual({ accessToken: '***', echoed: '***' });
   });
 });
+
+describe('writeOnly inputs', () => {
+  it('are secrets, as the CLI lists them', async () => {
+    server = await scriptedServer({});
+    const doc = await loadConformance([
+      {
+        workflowId: 'w',
+        inputs: { type: 'object', properties: { pin: { type: 'string', writeOnly: true } } },
+        steps: [{ stepId: 'use', operationId: 'other', parameters: [{ name: 'n', in: 'query', value: '$inputs.pin' }], outputs: { url: '$response.body#/url' } }],
+        outputs: { url: '$steps.use.outputs.url' },
+      },
+    ]);
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'w', { pin: 'pin-4711-secret' }, { servers: { api: server.url }, onEvent: (e) => events.push(e) });
+    expect(result.status).toBe('succeeded');
+    expect(result.outputs).toEqual({ url: '/other?n=***' });
+    expect(JSON.stringify(events)).not.toContain('pin-4711-secret');
+  });
+});

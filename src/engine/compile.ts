@@ -349,13 +349,14 @@ function resolveLocalRef(schema: unknown, components: Record<string, JsonSchema>
   return schema;
 }
 
-/** Input names whose values are secret: `format: password`, or a secret-looking name (P21). */
+/** Input names whose values are secret: `format: password`, `writeOnly`, or a secret-looking name (P21). */
 function secretInputNames(schema: JsonSchema | undefined, components?: Record<string, JsonSchema>): string[] {
   const root = resolveLocalRef(schema, components) as { properties?: Record<string, unknown> } | undefined;
   const names: string[] = [];
   for (const [name, prop] of Object.entries(root?.properties ?? {})) {
-    const p = resolveLocalRef(prop, components) as { format?: unknown } | undefined;
-    if (isSecretName(name) || p?.format === 'password') names.push(name);
+    const p = resolveLocalRef(prop, components) as { format?: unknown; writeOnly?: unknown } | undefined;
+    // The CLI's list and inputs use the same rule (src/cli/document.ts).
+    if (isSecretName(name) || p?.format === 'password' || p?.writeOnly === true) names.push(name);
   }
   return names;
 }
