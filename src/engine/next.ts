@@ -424,8 +424,18 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
   frame.sending = undefined;
   const plan = planFor(rt.root, frame.doc, frame.wf);
   const step = plan.steps[frame.index] as StepPlan;
+  // One object literal with every field, not a spread of frameContext(): spreading and then
+  // adding fields gives the context a different, slower shape, and every compiled expression of
+  // the step reads it (the no-network loop measured 4.7 µs/step this way, 11.8 µs with a spread).
+  const base = docBase(documentAt(rt.root, frame.doc));
   const ctx: EvalContext = {
-    ...frameContext(rt, state, frame),
+    inputs: frame.inputs,
+    outputs: frame.outputs,
+    steps: frame.steps,
+    workflows: state.workflows,
+    sourceDescriptions: base.sourceDescriptions,
+    components: base.components,
+    self: base.self,
     url: result.url,
     method: result.method,
     statusCode: result.response?.statusCode,
