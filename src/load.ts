@@ -8,7 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { ArazzoError, DocumentError, type Problem } from './errors.js';
-import type { ArazzoDocument, ArazzoVersion } from './document/types.js';
+import type { ArazzoDocument } from './document/types.js';
 import type { LoadedDocument, LoadedSource } from './document/loaded.js';
 import type { WorkflowPlan } from './engine/plan-types.js';
 import { MEMORY_LOCATION, parseText, readDocument, selfBase, toUrl, type ReadResult } from './document/read.js';
@@ -68,16 +68,14 @@ export async function loadArazzo(input: string | URL | object, options: LoadOpti
 async function readRoot(input: string | URL | object, options: LoadOptions, fetch: FetchOptions): Promise<ReadResult> {
   if (typeof input === 'object' && !(input instanceof URL)) {
     const read = await readDocument(input);
-    const base = options.baseUri ?? pathToFileURL(resolvePath(process.cwd()) + '/').href;
+    const base = options.baseUri ?? pathToFileURL(`${resolvePath(process.cwd())}/`).href;
     return { ...read, baseUri: selfBase(input, base) ?? base };
   }
   const url = toUrl(input);
   if ((url.protocol === 'http:' || url.protocol === 'https:') && !isHostAllowed(url, options.allowHosts)) {
-    throw new ArazzoError(
-      'DOCUMENT_FETCH_FAILED',
-      `fetching ${url.href} is not allowed: host "${url.host}" is not in allowHosts; add it or use a local copy`,
-      { location: url.href },
-    );
+    throw new ArazzoError('DOCUMENT_FETCH_FAILED', `fetching ${url.href} is not allowed: host "${url.host}" is not in allowHosts; add it or use a local copy`, {
+      location: url.href,
+    });
   }
   return readDocument(url, fetch);
 }

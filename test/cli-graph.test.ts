@@ -78,7 +78,9 @@ describe('arazzo graph (Mermaid)', () => {
         },
       ],
     } as unknown as ArazzoDocument;
-    const lines = renderMermaid(doc).split('\n').map((l) => l.trim());
+    const lines = renderMermaid(doc)
+      .split('\n')
+      .map((l) => l.trim());
     expect(lines).toContain('w0_s0["poll ⟳ every (5s) ⏱ budget<br/>getJob"]');
     const loops = lines.filter((l) => l.startsWith('w0_s0 -.->') && l.endsWith('w0_s0'));
     expect(loops).toEqual(['w0_s0 -.->|"busy: retry ×2 after 1s if $statusCode == 503<br/>limited: retry ×5 after 10s if $statusCode == 429"| w0_s0']);
@@ -123,7 +125,9 @@ describe('arazzo list', () => {
     expect(io.out).toMatch(/count {5}integer {2}optional, default: 1\n/);
     expect(io.out).toMatch(/password {2}string {3}optional, secret\n/);
     // The closing hint is a command that runs: every required input, secrets from the environment.
-    expect(io.out).toContain(`Run the first with: arazzo run ${fixture('jobs.arazzo.yaml')} --workflow createAndWait --input name=<string> --input-env token=TOKEN\n`);
+    expect(io.out).toContain(
+      `Run the first with: arazzo run ${fixture('jobs.arazzo.yaml')} --workflow createAndWait --input name=<string> --input-env token=TOKEN\n`,
+    );
   });
 });
 

@@ -29,10 +29,17 @@ function pollRun(): RunEvent[] {
   const events: RunEvent[] = [
     { ...base, type: 'run.started', time: 0, workflowId: 'wf', inputs: {} },
     { ...base, type: 'workflow.started', time: 0, workflowId: 'wf', depth: 0, inputs: {} },
-    stepFinished('createJob', 0, { method: 'POST', url: 'http://127.0.0.1:1/api/jobs', statusCode: 201, action: { name: 'created', type: 'goto', stepId: 'pollJob' } }),
+    stepFinished('createJob', 0, {
+      method: 'POST',
+      url: 'http://127.0.0.1:1/api/jobs',
+      statusCode: 201,
+      action: { name: 'created', type: 'goto', stepId: 'pollJob' },
+    }),
   ];
   for (let i = 0; i < 5; i++) {
-    events.push(stepFinished('pollJob', 1000 + i * 15_500, { outputs: { endpointName: 'demo', state: i < 4 ? 'initializing' : 'running', big: { nested: true } } }));
+    events.push(
+      stepFinished('pollJob', 1000 + i * 15_500, { outputs: { endpointName: 'demo', state: i < 4 ? 'initializing' : 'running', big: { nested: true } } }),
+    );
   }
   return events;
 }
@@ -40,7 +47,10 @@ function pollRun(): RunEvent[] {
 describe('progress renderer', () => {
   it('without a terminal writes one plain line per step execution', () => {
     const r = new ProgressRenderer({ tty: false, color: false, verbose: false, quiet: false });
-    const text = pollRun().map((e) => r.onEvent(e)).join('') + r.flush();
+    const text =
+      pollRun()
+        .map((e) => r.onEvent(e))
+        .join('') + r.flush();
     const lines = text.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^✔ createJob {2}POST \/api\/jobs {2}201 {2}30ms {2}→ pollJob$/);
@@ -55,7 +65,10 @@ describe('progress renderer', () => {
 
   it('in a terminal rewrites one line for a poll loop', () => {
     const r = new ProgressRenderer({ tty: true, color: false, verbose: false, quiet: false });
-    const text = pollRun().map((e) => r.onEvent(e)).join('') + r.flush();
+    const text =
+      pollRun()
+        .map((e) => r.onEvent(e))
+        .join('') + r.flush();
     expect(text.split('\n').filter((l) => l !== '')).toHaveLength(2);
     const frames = text.split(CLEAR_LINE);
     // polls 2..5 redraw the line, and the end of the loop redraws it once more with its outcome.
@@ -71,7 +84,10 @@ describe('progress renderer', () => {
     events.splice(4, 0, stepFinished('pollJob', 1010, { statusCode: 503, outputs: { state: 'busy' } }));
     events.push(stepFinished('readResult', 90_000));
     const text = events.map((e) => r.onEvent(e)).join('') + r.flush();
-    const lines = text.split('\n').filter((l) => l !== '').map((l) => l.split(CLEAR_LINE).at(-1));
+    const lines = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.split(CLEAR_LINE).at(-1));
     expect(lines).toEqual([
       '✔ createJob  POST /api/jobs  201  30ms  → pollJob',
       '✔ pollJob  6 polls  state=running  1m02s',
@@ -94,12 +110,26 @@ describe('progress renderer', () => {
 
   it('is silent with --quiet and shows requests and responses with --verbose', () => {
     const quiet = new ProgressRenderer({ tty: false, color: false, verbose: false, quiet: true });
-    expect(pollRun().map((e) => quiet.onEvent(e)).join('')).toBe('');
+    expect(
+      pollRun()
+        .map((e) => quiet.onEvent(e))
+        .join(''),
+    ).toBe('');
     const verbose = new ProgressRenderer({ tty: true, color: false, verbose: true, quiet: false });
     const request = { method: 'GET', url: 'http://127.0.0.1:1/api/jobs/7', headers: {} };
     const out = [
       verbose.onEvent({ ...base, type: 'request.sent', time: 0, workflowId: 'wf', stepId: 's', request }),
-      verbose.onEvent({ ...base, type: 'response.received', time: 5, workflowId: 'wf', stepId: 's', request, response: { statusCode: 404, headers: {}, body: '{"error":"no such job"}' }, durationMs: 5, startedAt: 0 }),
+      verbose.onEvent({
+        ...base,
+        type: 'response.received',
+        time: 5,
+        workflowId: 'wf',
+        stepId: 's',
+        request,
+        response: { statusCode: 404, headers: {}, body: '{"error":"no such job"}' },
+        durationMs: 5,
+        startedAt: 0,
+      }),
     ].join('');
     expect(out).toContain('→ GET http://127.0.0.1:1/api/jobs/7');
     expect(out).toContain('← 404');
@@ -107,7 +137,9 @@ describe('progress renderer', () => {
     // Detail lines between the executions of a poll loop keep its count.
     const counted = new ProgressRenderer({ tty: false, color: false, verbose: true, quiet: false });
     const text = pollRun()
-      .flatMap((e) => (e.type === 'step.finished' ? [{ ...base, type: 'request.sent' as const, time: 0, workflowId: 'wf', stepId: e.stepId, request }, e] : [e]))
+      .flatMap((e) =>
+        e.type === 'step.finished' ? [{ ...base, type: 'request.sent' as const, time: 0, workflowId: 'wf', stepId: e.stepId, request }, e] : [e],
+      )
       .map((e) => counted.onEvent(e))
       .join('');
     expect(text).toMatch(/✔ pollJob {2}#5 {2}GET/);
@@ -143,7 +175,10 @@ describe('summary', () => {
 
   it('finds the message in a cut-off JSON body, and shortens a body without one', () => {
     const fail = (responseExcerpt: string) =>
-      renderSummary({ workflowId: 'wf', status: 'failed', outputs: {}, stepExecutions: 1, durationMs: 5, error: { code: 'STEP_FAILED', message: 'x', responseExcerpt } }, { color: false, quiet: false });
+      renderSummary(
+        { workflowId: 'wf', status: 'failed', outputs: {}, stepExecutions: 1, durationMs: 5, error: { code: 'STEP_FAILED', message: 'x', responseExcerpt } },
+        { color: false, quiet: false },
+      );
     expect(fail('{"id":7,"status":{"state":"failed","message":"Disk \\"full\\"","more":"abc')).toContain('\n  response said: Disk "full"\n');
     const plain = fail(`{"id":7,"items":[${'1,'.repeat(300)}`);
     const line = plain.split('\n').find((l) => l.startsWith('  response: '))!;
@@ -198,7 +233,12 @@ describe('--json report', () => {
 describe('HAR trace', () => {
   it('records exchanges as HAR 1.2, and a request without response as status 0', () => {
     const har = new HarRecorder('1.2.3');
-    const request = { method: 'POST', url: 'http://127.0.0.1:1/api/jobs?dry=1', headers: { 'Content-Type': 'application/json', Authorization: MASK }, body: '{"name":"a"}' };
+    const request = {
+      method: 'POST',
+      url: 'http://127.0.0.1:1/api/jobs?dry=1',
+      headers: { 'Content-Type': 'application/json', Authorization: MASK },
+      body: '{"name":"a"}',
+    };
     har.onEvent({ ...base, type: 'request.sent', time: 1_700_000_000_000, workflowId: 'wf', stepId: 'createJob', request });
     har.onEvent({
       ...base,
@@ -211,8 +251,21 @@ describe('HAR trace', () => {
       durationMs: 40,
       startedAt: 1_700_000_000_000,
     });
-    har.onEvent({ ...base, type: 'request.sent', time: 1_700_000_001_000, workflowId: 'wf', stepId: 'pollJob', request: { method: 'GET', url: 'http://127.0.0.1:1/api/jobs/7', headers: {} } });
-    har.onEvent(stepFinished('pollJob', 1_700_000_001_000, { outcome: 'failed', statusCode: undefined, error: { code: 'HTTP_CONNECTION', message: 'connection refused' } }));
+    har.onEvent({
+      ...base,
+      type: 'request.sent',
+      time: 1_700_000_001_000,
+      workflowId: 'wf',
+      stepId: 'pollJob',
+      request: { method: 'GET', url: 'http://127.0.0.1:1/api/jobs/7', headers: {} },
+    });
+    har.onEvent(
+      stepFinished('pollJob', 1_700_000_001_000, {
+        outcome: 'failed',
+        statusCode: undefined,
+        error: { code: 'HTTP_CONNECTION', message: 'connection refused' },
+      }),
+    );
     const doc = har.toHar();
     expect(doc.log.version).toBe('1.2');
     expect(doc.log.creator).toEqual({ name: 'arazzo', version: '1.2.3' });

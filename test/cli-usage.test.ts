@@ -23,7 +23,12 @@ function shellWords(line: string): string[] {
 
 /** Every example line of every help text, minus comments. */
 function examples(): string[] {
-  const all = [...Object.values(COMMANDS).flatMap((c) => c.examples), ...mainHelp('0.0.0').split('\n').filter((l) => l.startsWith('  arazzo '))];
+  const all = [
+    ...Object.values(COMMANDS).flatMap((c) => c.examples),
+    ...mainHelp('0.0.0')
+      .split('\n')
+      .filter((l) => l.startsWith('  arazzo ')),
+  ];
   return all.map((l) => l.trim()).filter((l) => !l.startsWith('#'));
 }
 
@@ -71,11 +76,27 @@ describe('mistakes get one line that names the fix, and exit 2', () => {
     ['a workflow id typo', ['run', JOBS, '--workflow', 'createAndWiat'], /WORKFLOW_NOT_FOUND: .*Did you mean "createAndWait"\?/],
     ['an option typo', ['run', JOBS, '-w', 'createAndWait', '--inptu', 'name=x'], /CLI_UNKNOWN_FLAG: .*Did you mean "--input"\?/],
     ['an input name typo', ['run', JOBS, '-w', 'createAndWait', '--input', 'nmae=x'], /INPUT_UNKNOWN: .*Did you mean "name"\?/],
-    ['an input that does not exist', ['run', JOBS, '-w', 'createAndWait', '--input', 'colour=red'], /INPUT_UNKNOWN: Unknown input "colour".* Inputs: token, name, /],
+    [
+      'an input that does not exist',
+      ['run', JOBS, '-w', 'createAndWait', '--input', 'colour=red'],
+      /INPUT_UNKNOWN: Unknown input "colour".* Inputs: token, name, /,
+    ],
     ['a missing required input', ['run', JOBS, '-w', 'createAndWait', '--input', 'name=x'], /needs the input token; add --input-env token=TOKEN/],
-    ['a --server without "="', ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsApi'], /e\.g\. --server jobsApi=http:\/\/127\.0\.0\.1:8080 \(sources: jobsApi\)/],
-    ['a --server URL without scheme', ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsApi=localhost:8080'], /must be absolute, .* e\.g\. --server jobsApi=http:\/\/localhost:8080\./],
-    ['a --server for an unknown source', ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsapi=http://127.0.0.1:1'], /SERVER_UNKNOWN_SOURCE: .*Did you mean "jobsApi"\?/],
+    [
+      'a --server without "="',
+      ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsApi'],
+      /e\.g\. --server jobsApi=http:\/\/127\.0\.0\.1:8080 \(sources: jobsApi\)/,
+    ],
+    [
+      'a --server URL without scheme',
+      ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsApi=localhost:8080'],
+      /must be absolute, .* e\.g\. --server jobsApi=http:\/\/localhost:8080\./,
+    ],
+    [
+      'a --server for an unknown source',
+      ['run', JOBS, '-w', 'createAndWait', '--server', 'jobsapi=http://127.0.0.1:1'],
+      /SERVER_UNKNOWN_SOURCE: .*Did you mean "jobsApi"\?/,
+    ],
     ['a malformed --timeout', ['run', JOBS, '-w', 'createAndWait', '--timeout', '5m'], /--timeout is in seconds/],
     ['a graph of a workflow that does not exist', ['graph', JOBS, '--workflow', 'failng'], /Did you mean "failing"\?/],
   ];
@@ -100,7 +121,17 @@ describe('mistakes get one line that names the fix, and exit 2', () => {
 describe('validate in a terminal', () => {
   const tty = (env: Record<string, string>) => {
     const io = fakeIo(env);
-    return { ...io, stdout: { write: io.stdout.write, isTTY: true }, stderr: { write: io.stderr.write, isTTY: true }, get out() { return io.out; }, get err() { return io.err; } };
+    return {
+      ...io,
+      stdout: { write: io.stdout.write, isTTY: true },
+      stderr: { write: io.stderr.write, isTTY: true },
+      get out() {
+        return io.out;
+      },
+      get err() {
+        return io.err;
+      },
+    };
   };
 
   it('colours the problem codes, and not with NO_COLOR; the closing line counts only what is there', async () => {

@@ -107,7 +107,10 @@ interface Ran {
   child: ChildProcess;
 }
 
-function arazzo(args: string[], opts: { env?: Record<string, string>; stdin?: string; onStderr?: (text: string, child: ChildProcess) => void } = {}): Promise<Ran> {
+function arazzo(
+  args: string[],
+  opts: { env?: Record<string, string>; stdin?: string; onStderr?: (text: string, child: ChildProcess) => void } = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('ARAZZO_') && k !== 'FORCE_COLOR') env[k] = v;
@@ -137,7 +140,14 @@ describe('arazzo run', () => {
     expect(report).toMatchObject({ workflowId: 'createAndWait', status: 'succeeded', outputs: { jobId: 'job-7', state: 'ready' } });
     const steps = report.steps as Array<Record<string, unknown>>;
     expect(steps.map((s) => s.stepId)).toEqual(['createJob', 'pollJob', 'pollJob', 'pollJob']);
-    expect(steps[0]).toMatchObject({ stepId: 'createJob', outcome: 'succeeded', statusCode: 201, workflowId: 'createAndWait', method: 'POST', url: `${base}/jobs` });
+    expect(steps[0]).toMatchObject({
+      stepId: 'createJob',
+      outcome: 'succeeded',
+      statusCode: 201,
+      workflowId: 'createAndWait',
+      method: 'POST',
+      url: `${base}/jobs`,
+    });
     expect(typeof steps[0]!.durationMs).toBe('number');
     expect(steps[3]!.action).toMatchObject({ name: 'ready', type: 'end' });
     // progress went to stderr, one line per execution
@@ -157,7 +167,22 @@ describe('arazzo run', () => {
 
   it('coerces --input values by the input schema type and reads --inputs from stdin', async () => {
     const r = await arazzo(
-      runJobs('--inputs', '-', '--input', 'count=3', '--input', 'urgent=true', '--input', 'ratio=0.5', '--input', 'tags=["a","b"]', '--input', 'meta={"k":1}', '--input', 'name=007'),
+      runJobs(
+        '--inputs',
+        '-',
+        '--input',
+        'count=3',
+        '--input',
+        'urgent=true',
+        '--input',
+        'ratio=0.5',
+        '--input',
+        'tags=["a","b"]',
+        '--input',
+        'meta={"k":1}',
+        '--input',
+        'name=007',
+      ),
       { stdin: JSON.stringify({ token: TOKEN, name: 'from-stdin', count: 1 }) },
     );
     expect(r.code).toBe(0);
@@ -188,7 +213,9 @@ describe('arazzo run', () => {
   it('takes --input-env values from the environment and never shows them in any output', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'arazzo-cli-'));
     const trace = join(dir, 'run.har');
-    const r = await arazzo(runJobs('--input-env', 'token=JOBS_TOKEN', '--input', 'name=demo', '--verbose', '--json', '--trace', trace), { env: { JOBS_TOKEN: TOKEN } });
+    const r = await arazzo(runJobs('--input-env', 'token=JOBS_TOKEN', '--input', 'name=demo', '--verbose', '--json', '--trace', trace), {
+      env: { JOBS_TOKEN: TOKEN },
+    });
     expect(r.code).toBe(0);
     expect(seen[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
     const har = readFileSync(trace, 'utf8');
@@ -201,9 +228,12 @@ describe('arazzo run', () => {
   });
 
   it('keeps secrets out of a failed run report and its error messages', async () => {
-    const r = await arazzo(['run', JOBS, '--workflow', 'failing', '--server', `jobsApi=${base}`, '--input-env', 'token=JOBS_TOKEN', '--input', 'jobId=boom', '--json'], {
-      env: { JOBS_TOKEN: TOKEN },
-    });
+    const r = await arazzo(
+      ['run', JOBS, '--workflow', 'failing', '--server', `jobsApi=${base}`, '--input-env', 'token=JOBS_TOKEN', '--input', 'jobId=boom', '--json'],
+      {
+        env: { JOBS_TOKEN: TOKEN },
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     const report = JSON.parse(r.stdout) as { status: string; error: Record<string, unknown> };
@@ -262,7 +292,9 @@ describe('arazzo run', () => {
   });
 
   it('--dry-run prints the first request fully resolved and sends nothing', async () => {
-    const r = await arazzo(runJobs('--input-env', 'token=JOBS_TOKEN', '--input', 'name=demo', '--input', 'count=2', '--dry-run'), { env: { JOBS_TOKEN: TOKEN } });
+    const r = await arazzo(runJobs('--input-env', 'token=JOBS_TOKEN', '--input', 'name=demo', '--input', 'count=2', '--dry-run'), {
+      env: { JOBS_TOKEN: TOKEN },
+    });
     expect(r.code).toBe(0);
     expect(seen).toHaveLength(0);
     expect(r.stdout.split('\n')[0]).toBe(`POST ${base}/jobs`);

@@ -48,7 +48,16 @@ describe('P13 action selection', () => {
       {
         workflowId: 'w',
         successActions: [{ name: 'wf-end', type: 'end' }],
-        steps: [poll({ onSuccess: [{ name: 'skip', type: 'goto', stepId: 'c' }, { name: 'never', type: 'end' }] }), other(), { stepId: 'c', operationId: 'token' }],
+        steps: [
+          poll({
+            onSuccess: [
+              { name: 'skip', type: 'goto', stepId: 'c' },
+              { name: 'never', type: 'end' },
+            ],
+          }),
+          other(),
+          { stepId: 'c', operationId: 'token' },
+        ],
       },
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers, history: true });
@@ -62,7 +71,12 @@ describe('P13 action selection', () => {
       {
         workflowId: 'w',
         steps: [
-          poll({ onFailure: [{ name: 'again', type: 'retry', retryLimit: 2 }, { name: 'elsewhere', type: 'goto', stepId: 'b' }] }),
+          poll({
+            onFailure: [
+              { name: 'again', type: 'retry', retryLimit: 2 },
+              { name: 'elsewhere', type: 'goto', stepId: 'b' },
+            ],
+          }),
           other(),
         ],
       },
@@ -76,7 +90,18 @@ describe('P13 action selection', () => {
   it('retryLimit 0 never retries and falls straight through', async () => {
     const servers = await serve({ '/poll': [{ status: 500 }] });
     const doc = await loadConformance([
-      { workflowId: 'w', steps: [poll({ onFailure: [{ name: 'again', type: 'retry', retryLimit: 0 }, { name: 'elsewhere', type: 'goto', stepId: 'b' }] }), other()] },
+      {
+        workflowId: 'w',
+        steps: [
+          poll({
+            onFailure: [
+              { name: 'again', type: 'retry', retryLimit: 0 },
+              { name: 'elsewhere', type: 'goto', stepId: 'b' },
+            ],
+          }),
+          other(),
+        ],
+      },
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('succeeded');
@@ -93,12 +118,23 @@ describe('P13 action selection', () => {
   });
 
   it('the retry counter resets when the step is entered again through a goto (P26)', async () => {
-    const servers = await serve({ '/poll': [{ status: 500 }], '/other': [{ status: 200, body: { again: true } }, { status: 200, body: { again: false } }] });
+    const servers = await serve({
+      '/poll': [{ status: 500 }],
+      '/other': [
+        { status: 200, body: { again: true } },
+        { status: 200, body: { again: false } },
+      ],
+    });
     const doc = await loadConformance([
       {
         workflowId: 'w',
         steps: [
-          poll({ onFailure: [{ name: 'again', type: 'retry', retryLimit: 1 }, { name: 'side', type: 'goto', stepId: 'b' }] }),
+          poll({
+            onFailure: [
+              { name: 'again', type: 'retry', retryLimit: 1 },
+              { name: 'side', type: 'goto', stepId: 'b' },
+            ],
+          }),
           other({ onSuccess: [{ name: 'loop', type: 'goto', stepId: 'a', criteria: [{ condition: '$response.body#/again == true' }] }] }),
         ],
       },
@@ -183,7 +219,11 @@ describe('end (P23)', () => {
   it('an onSuccess end skips the remaining steps and returns the workflow outputs as succeeded', async () => {
     const servers = await serve({ '/poll': [{ status: 200, body: { id: 7 } }] });
     const doc = await loadConformance([
-      { workflowId: 'w', steps: [poll({ outputs: { id: '$response.body#/id' }, onSuccess: [{ name: 'stop', type: 'end' }] }), other()], outputs: { id: '$steps.a.outputs.id' } },
+      {
+        workflowId: 'w',
+        steps: [poll({ outputs: { id: '$response.body#/id' }, onSuccess: [{ name: 'stop', type: 'end' }] }), other()],
+        outputs: { id: '$steps.a.outputs.id' },
+      },
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result).toMatchObject({ status: 'succeeded', outputs: { id: 7 } });
@@ -195,7 +235,10 @@ describe('end (P23)', () => {
     const doc = await loadConformance([
       {
         workflowId: 'w',
-        steps: [poll({ outputs: { id: '$response.body#/id' } }), other({ outputs: { reason: '$response.body#/reason' }, onFailure: [{ name: 'give-up', type: 'end' }] })],
+        steps: [
+          poll({ outputs: { id: '$response.body#/id' } }),
+          other({ outputs: { reason: '$response.body#/reason' }, onFailure: [{ name: 'give-up', type: 'end' }] }),
+        ],
         outputs: { id: '$steps.a.outputs.id', reason: '$steps.b.outputs.reason', nothing: '$steps.b.outputs.missing' },
       },
     ]);
@@ -222,7 +265,9 @@ describe('goto workflowId (P14)', () => {
       {
         workflowId: 'recovery',
         inputs: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } },
-        steps: [{ stepId: 'fix', operationId: 'other', parameters: [{ name: 'n', in: 'query', value: '$inputs.code' }], outputs: { fixed: '$response.body#/fixed' } }],
+        steps: [
+          { stepId: 'fix', operationId: 'other', parameters: [{ name: 'n', in: 'query', value: '$inputs.code' }], outputs: { fixed: '$response.body#/fixed' } },
+        ],
         outputs: { fixed: '$steps.fix.outputs.fixed', code: '$inputs.code' },
       },
     ]);
@@ -259,7 +304,11 @@ describe('dependsOn (P15) and workflow steps (P16)', () => {
   it('a prerequisite shared by two workflows runs once; its outputs are visible as $workflows.<id>.outputs', async () => {
     const servers = await serve({ '/token': [{ status: 200, body: { token: 'T1' } }] });
     const doc = await loadConformance([
-      { workflowId: 'login', steps: [{ stepId: 't', operationId: 'token', outputs: { token: '$response.body#/token' } }], outputs: { token: '$steps.t.outputs.token' } },
+      {
+        workflowId: 'login',
+        steps: [{ stepId: 't', operationId: 'token', outputs: { token: '$response.body#/token' } }],
+        outputs: { token: '$steps.t.outputs.token' },
+      },
       { workflowId: 'one', dependsOn: ['login'], steps: [poll({ parameters: [{ name: 'n', in: 'query', value: '$workflows.login.outputs.token' }] })] },
       { workflowId: 'two', dependsOn: ['login'], steps: [other({ parameters: [{ name: 'n', in: 'query', value: '{$workflows.login.outputs.token}-2' }] })] },
       {
@@ -321,10 +370,19 @@ describe('dependsOn (P15) and workflow steps (P16)', () => {
 
 describe('retry details (P13, P26)', () => {
   it('retrying a workflow step runs the child workflow again; the step outputs come from the latest run', async () => {
-    const servers = await serve({ '/poll': [{ status: 500, body: { n: 2 } }, { status: 200, body: { n: 3 } }] });
+    const servers = await serve({
+      '/poll': [
+        { status: 500, body: { n: 2 } },
+        { status: 200, body: { n: 3 } },
+      ],
+    });
     const doc = await loadConformance([
       { workflowId: 'child', steps: [poll({ outputs: { n: '$response.body#/n' } })], outputs: { n: '$steps.a.outputs.n' } },
-      { workflowId: 'main', steps: [{ stepId: 'call', workflowId: 'child', outputs: { n: '$outputs.n' }, onFailure: [{ name: 'r', type: 'retry', retryAfter: 1 }] }], outputs: { n: '$steps.call.outputs.n' } },
+      {
+        workflowId: 'main',
+        steps: [{ stepId: 'call', workflowId: 'child', outputs: { n: '$outputs.n' }, onFailure: [{ name: 'r', type: 'retry', retryAfter: 1 }] }],
+        outputs: { n: '$steps.call.outputs.n' },
+      },
     ]);
     const clock = new ManualClock();
     const events: RunEvent[] = [];
@@ -344,7 +402,10 @@ describe('retry details (P13, P26)', () => {
     const result = await runWorkflow(doc, 'main', {}, { servers, onEvent: (e) => events.push(e) });
     expect(result.status).toBe('succeeded');
     expect(server!.hits('/token')).toHaveLength(0);
-    expect(events.find((e) => e.type === 'workflow.finished' && e.workflowId === 'refresh')).toMatchObject({ status: 'failed', error: { code: 'INPUT_INVALID' } });
+    expect(events.find((e) => e.type === 'workflow.finished' && e.workflowId === 'refresh')).toMatchObject({
+      status: 'failed',
+      error: { code: 'INPUT_INVALID' },
+    });
   });
 
   it('an unparseable Retry-After header falls back to retryAfter', async () => {
@@ -371,7 +432,7 @@ describe('retry details (P13, P26)', () => {
 });
 
 describe('workflow-level parameters (P27)', () => {
-  it('parameters with `in` reach the workflow\'s operation steps only; those without `in` become inputs of its workflow steps only', async () => {
+  it("parameters with `in` reach the workflow's operation steps only; those without `in` become inputs of its workflow steps only", async () => {
     const servers = await serve();
     const doc = await loadConformance([
       {
@@ -385,7 +446,10 @@ describe('workflow-level parameters (P27)', () => {
           { name: 'n', in: 'query', value: 'Q' },
           { name: 'k', value: 'K' },
         ],
-        steps: [{ stepId: 'o', operationId: 'other' }, { stepId: 'call', workflowId: 'child' }],
+        steps: [
+          { stepId: 'o', operationId: 'other' },
+          { stepId: 'call', workflowId: 'child' },
+        ],
       },
     ]);
     const result = await runWorkflow(doc, 'main', {}, { servers });
@@ -395,7 +459,7 @@ describe('workflow-level parameters (P27)', () => {
 });
 
 describe('outputs (P6)', () => {
-  it('re-running a step replaces only that step\'s outputs, and outputs of a failed execution are kept', async () => {
+  it("re-running a step replaces only that step's outputs, and outputs of a failed execution are kept", async () => {
     const servers = await serve({
       '/poll': [
         { status: 200, body: { n: 1, extra: 'first' } },

@@ -7,7 +7,9 @@ import { loadConformance, scriptedServer } from './fixtures/conformance/helpers.
 let server: TestServer;
 beforeAll(async () => {
   server = await scriptedServer({
-    '/poll': [{ status: 200, headers: { 'X-Count': '10' }, body: { items: [{ id: 1, tags: ['a'] }], flag: true, name: "O'Brien", n: '007', z: null, s: 'abc' } }],
+    '/poll': [
+      { status: 200, headers: { 'X-Count': '10' }, body: { items: [{ id: 1, tags: ['a'] }], flag: true, name: "O'Brien", n: '007', z: null, s: 'abc' } },
+    ],
   });
 });
 afterAll(async () => server.close());

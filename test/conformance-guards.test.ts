@@ -29,7 +29,13 @@ const pollLoop = (extra: Record<string, unknown> = {}) => ({
 
 describe('x-delay', () => {
   it('is not waited before the first execution, is waited before each later one, and the clock moves by exactly that', async () => {
-    const servers = await serve({ '/poll': [{ status: 200, body: {} }, { status: 200, body: {} }, { status: 200, body: { done: true } }] });
+    const servers = await serve({
+      '/poll': [
+        { status: 200, body: {} },
+        { status: 200, body: {} },
+        { status: 200, body: { done: true } },
+      ],
+    });
     const doc = await loadConformance([{ workflowId: 'w', steps: [pollLoop({ 'x-delay': 5 })] }]);
     const clock = new ManualClock();
     const t0 = clock.now();
@@ -99,7 +105,9 @@ describe('x-delay', () => {
 describe('execution caps', () => {
   it('x-max-executions counts retries: a retry loop stops at the cap with STEP_LIMIT_EXCEEDED', async () => {
     const servers = await serve({ '/poll': [{ status: 500 }] });
-    const doc = await loadConformance([{ workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', 'x-max-executions': 3, onFailure: [{ name: 'r', type: 'retry', retryLimit: 10 }] }] }]);
+    const doc = await loadConformance([
+      { workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', 'x-max-executions': 3, onFailure: [{ name: 'r', type: 'retry', retryLimit: 10 }] }] },
+    ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.error).toMatchObject({ code: 'STEP_LIMIT_EXCEEDED', stepId: 'a', limit: 3 });
     expect(server!.hits('/poll')).toHaveLength(3);
@@ -141,7 +149,9 @@ describe('execution caps', () => {
 describe('run timeout and cancellation during waits', () => {
   it('limits.timeoutMs interrupts a long retry wait at the timeout, not at the end of the wait', async () => {
     const servers = await serve({ '/poll': [{ status: 503, headers: { 'Retry-After': '600' } }] });
-    const doc = await loadConformance([{ workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', onFailure: [{ name: 'r', type: 'retry', retryLimit: 5 }] }] }]);
+    const doc = await loadConformance([
+      { workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', onFailure: [{ name: 'r', type: 'retry', retryLimit: 5 }] }] },
+    ]);
     const clock = new ManualClock();
     const t0 = clock.now();
     const events: RunEvent[] = [];
@@ -155,17 +165,24 @@ describe('run timeout and cancellation during waits', () => {
 
   it('an AbortSignal fired during a retry wait cancels the run with RUN_CANCELLED and sends nothing more', async () => {
     const servers = await serve({ '/poll': [{ status: 500 }] });
-    const doc = await loadConformance([{ workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', onFailure: [{ name: 'r', type: 'retry', retryAfter: 30 }] }] }]);
+    const doc = await loadConformance([
+      { workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', onFailure: [{ name: 'r', type: 'retry', retryAfter: 30 }] }] },
+    ]);
     const controller = new AbortController();
     const clock = new ManualClock();
-    const result = await runWorkflow(doc, 'w', {}, {
-      servers,
-      clock,
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.type === 'delay.started') setImmediate(() => controller.abort());
+    const result = await runWorkflow(
+      doc,
+      'w',
+      {},
+      {
+        servers,
+        clock,
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'delay.started') setImmediate(() => controller.abort());
+        },
       },
-    });
+    );
     expect(result.error).toMatchObject({ code: 'RUN_CANCELLED' });
     expect(server!.hits('/poll')).toHaveLength(1);
   });
@@ -195,21 +212,33 @@ describe('1.1 step timeout', () => {
     });
     server = Object.assign(raw, { hits: () => raw.requests });
     const doc = await loadConformance(
-      [{ workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', timeout: 5000, onFailure: [{ name: 'r', type: 'retry', criteria: [{ condition: '$statusCode == null' }] }] }] }],
+      [
+        {
+          workflowId: 'w',
+          steps: [
+            { stepId: 'a', operationId: 'poll', timeout: 5000, onFailure: [{ name: 'r', type: 'retry', criteria: [{ condition: '$statusCode == null' }] }] },
+          ],
+        },
+      ],
       {},
       '1.1.0',
     );
     const clock = new ManualClock();
     let sent = 0;
-    const result = await runWorkflow(doc, 'w', {}, {
-      servers: { api: raw.url },
-      clock,
-      history: true,
-      onEvent: (e) => {
-        if (e.type === 'request.sent' && ++sent === 1) setImmediate(() => void clock.advance(5000));
+    const result = await runWorkflow(
+      doc,
+      'w',
+      {},
+      {
+        servers: { api: raw.url },
+        clock,
+        history: true,
+        onEvent: (e) => {
+          if (e.type === 'request.sent' && ++sent === 1) setImmediate(() => void clock.advance(5000));
+        },
       },
-    });
-    hung.forEach((f) => f());
+    );
+    for (const f of hung) f();
     expect(result.status).toBe('succeeded');
     expect(result.steps?.map((s) => `${s.outcome}:${s.error?.code ?? ''}:${s.action?.name}`)).toEqual(['failed:STEP_TIMEOUT:r', 'succeeded::next']);
     expect(calls).toBe(2);

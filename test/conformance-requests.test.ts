@@ -53,7 +53,15 @@ describe('P18 path serialisation', () => {
 describe('values a URL or header cannot carry', () => {
   async function failing(step: Record<string, unknown>, inputs: Record<string, unknown>) {
     const servers = await serve();
-    const doc = await loadConformance([{ workflowId: 'w', steps: [{ stepId: 's', ...step, onFailure: [{ name: 'alt', type: 'goto', stepId: 'b' }] }, { stepId: 'b', operationId: 'other' }] }]);
+    const doc = await loadConformance([
+      {
+        workflowId: 'w',
+        steps: [
+          { stepId: 's', ...step, onFailure: [{ name: 'alt', type: 'goto', stepId: 'b' }] },
+          { stepId: 'b', operationId: 'other' },
+        ],
+      },
+    ]);
     const result = await runWorkflow(doc, 'w', inputs, { servers, history: true });
     return result;
   }
@@ -94,21 +102,19 @@ describe('operationPath steps', () => {
 
 describe('P18 query serialisation', () => {
   it('serialises arrays and objects per form explode true/false, deepObject, pipe and space delimited', async () => {
-    const req = await send(
-      {
-        operationId: 'queryStyles',
-        parameters: [
-          q('arr', ['a', 'b']),
-          q('arrc', ['a', 'b']),
-          q('obj', { r: 1, g: 2 }),
-          q('objc', { r: 1, g: 2 }),
-          q('deep', { r: 1, g: 'x y' }),
-          q('pipe', ['a', 'b']),
-          q('space', ['a', 'b']),
-          q('needed', 'yes'),
-        ],
-      },
-    );
+    const req = await send({
+      operationId: 'queryStyles',
+      parameters: [
+        q('arr', ['a', 'b']),
+        q('arrc', ['a', 'b']),
+        q('obj', { r: 1, g: 2 }),
+        q('objc', { r: 1, g: 2 }),
+        q('deep', { r: 1, g: 'x y' }),
+        q('pipe', ['a', 'b']),
+        q('space', ['a', 'b']),
+        q('needed', 'yes'),
+      ],
+    });
     expect(req.url).toBe('/query?arr=a&arr=b&arrc=a,b&r=1&g=2&objc=r,1,g,2&deep%5Br%5D=1&deep%5Bg%5D=x%20y&pipe=a|b&space=a%20b&needed=yes');
   });
 
@@ -231,7 +237,10 @@ describe('request bodies', () => {
   it('a replacement into a missing array index fails the step with REPLACEMENT_TARGET_INVALID', async () => {
     const servers = await serve();
     const doc = await loadConformance([
-      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'postJson', requestBody: { payload: { items: [] }, replacements: [{ target: '/items/3', value: 1 }] } }] },
+      {
+        workflowId: 'w',
+        steps: [{ stepId: 's', operationId: 'postJson', requestBody: { payload: { items: [] }, replacements: [{ target: '/items/3', value: 1 }] } }],
+      },
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('failed');
@@ -263,7 +272,10 @@ describe('P25 for payloads', () => {
   }
 
   it('members of a structured payload that resolve to nothing are left out; the rest is sent', async () => {
-    const result = await run({ operationId: 'postJson', requestBody: { payload: { a: '$inputs.a', b: '$inputs.b', nested: { c: '$inputs.c', d: 1 } } } }, { a: 1 });
+    const result = await run(
+      { operationId: 'postJson', requestBody: { payload: { a: '$inputs.a', b: '$inputs.b', nested: { c: '$inputs.c', d: 1 } } } },
+      { a: 1 },
+    );
     expect(result.status).toBe('succeeded');
     expect(JSON.parse(server!.requests[0]!.body)).toEqual({ a: 1, nested: { d: 1 } });
   });
@@ -292,7 +304,12 @@ describe('P25 for payloads', () => {
   it('a 1.1 Selector inside a payload is evaluated', async () => {
     const servers = await serve();
     const doc = await loadConformance(
-      [{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'postJson', requestBody: { payload: { id: { context: '$inputs.o', selector: '/x/y', type: 'jsonpointer' } } } }] }],
+      [
+        {
+          workflowId: 'w',
+          steps: [{ stepId: 's', operationId: 'postJson', requestBody: { payload: { id: { context: '$inputs.o', selector: '/x/y', type: 'jsonpointer' } } } }],
+        },
+      ],
       {},
       '1.1.0',
     );
@@ -343,7 +360,11 @@ describe('request and response expressions', () => {
   it('a JSON-looking response with a text/plain content type stays text for $response.body', async () => {
     const servers = await serve({ '/poll': [{ status: 200, headers: { 'content-type': 'text/plain' }, text: '{"a":1}' }] });
     const doc = await loadConformance([
-      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'poll', outputs: { body: '$response.body', a: '$response.body#/a' } }], outputs: { body: '$steps.s.outputs.body', a: '$steps.s.outputs.a' } },
+      {
+        workflowId: 'w',
+        steps: [{ stepId: 's', operationId: 'poll', outputs: { body: '$response.body', a: '$response.body#/a' } }],
+        outputs: { body: '$steps.s.outputs.body', a: '$steps.s.outputs.a' },
+      },
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.outputs).toEqual({ body: '{"a":1}' });
@@ -352,7 +373,10 @@ describe('request and response expressions', () => {
   it('P24: a body member that does not exist compares equal to null in a success criterion', async () => {
     const servers = await serve({ '/poll': [{ status: 200, body: { present: 1 } }] });
     const doc = await loadConformance([
-      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'poll', successCriteria: [{ condition: '$response.body#/missing == null && $response.body#/present != null' }] }] },
+      {
+        workflowId: 'w',
+        steps: [{ stepId: 's', operationId: 'poll', successCriteria: [{ condition: '$response.body#/missing == null && $response.body#/present != null' }] }],
+      },
     ]);
     expect((await runWorkflow(doc, 'w', {}, { servers })).status).toBe('succeeded');
   });

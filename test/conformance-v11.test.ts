@@ -14,7 +14,14 @@ async function serve(scripts: Record<string, Reply[]> = {}) {
   return { api: server.url };
 }
 
-const LIST = { items: [{ id: 1, name: 'Alpha' }, { id: 2, name: 'beta' }, { id: 3, name: 'gamma' }], meta: { 'a/b': 'slash' } };
+const LIST = {
+  items: [
+    { id: 1, name: 'Alpha' },
+    { id: 2, name: 'beta' },
+    { id: 3, name: 'gamma' },
+  ],
+  meta: { 'a/b': 'slash' },
+};
 
 describe('1.1 Selector objects', () => {
   it('step outputs may be jsonpath and jsonpointer Selectors; jsonpath yields the first node, none yields nothing', async () => {
@@ -71,7 +78,9 @@ describe('1.1 Selector objects', () => {
   });
 
   it('a workflow output may be an xpath Selector over an XML response kept as text', async () => {
-    const servers = await serve({ '/poll': [{ status: 200, headers: { 'content-type': 'application/xml' }, text: '<order><id>o-7</id><line qty="2"/></order>' }] });
+    const servers = await serve({
+      '/poll': [{ status: 200, headers: { 'content-type': 'application/xml' }, text: '<order><id>o-7</id><line qty="2"/></order>' }],
+    });
     const doc = await loadConformance(
       [
         {
@@ -99,7 +108,13 @@ describe('1.1 embedded expressions in conditions', () => {
       [
         {
           workflowId: 'w',
-          steps: [{ stepId: 'a', operationId: 'poll', successCriteria: [{ context: '$response.body', condition: "$.items[?@.name == '{$inputs.name}']", type: 'jsonpath' }] }],
+          steps: [
+            {
+              stepId: 'a',
+              operationId: 'poll',
+              successCriteria: [{ context: '$response.body', condition: "$.items[?@.name == '{$inputs.name}']", type: 'jsonpath' }],
+            },
+          ],
         },
       ],
       {},
@@ -116,7 +131,13 @@ describe('1.1 embedded expressions in conditions', () => {
       [
         {
           workflowId: 'w',
-          steps: [{ stepId: 'a', operationId: 'poll', successCriteria: [{ context: '$response.body#/ref', condition: '^{$inputs.prefix}-\\d{2}-x{2}$', type: 'regex' }] }],
+          steps: [
+            {
+              stepId: 'a',
+              operationId: 'poll',
+              successCriteria: [{ context: '$response.body#/ref', condition: '^{$inputs.prefix}-\\d{2}-x{2}$', type: 'regex' }],
+            },
+          ],
         },
       ],
       {},
@@ -138,7 +159,10 @@ describe('1.1 replacements and step dependsOn', () => {
             {
               stepId: 'a',
               operationId: 'postJson',
-              requestBody: { payload: { items: [{ qty: 1 }, { qty: 2 }] }, replacements: [{ target: '$.items[*].qty', targetSelectorType: 'jsonpath', value: '$inputs.q' }] },
+              requestBody: {
+                payload: { items: [{ qty: 1 }, { qty: 2 }] },
+                replacements: [{ target: '$.items[*].qty', targetSelectorType: 'jsonpath', value: '$inputs.q' }],
+              },
             },
           ],
         },
@@ -183,7 +207,11 @@ describe('inputs (P19)', () => {
           steps: [{ stepId: 'a', operationId: 'poll', parameters: [{ name: 'n', in: 'query', value: '{$inputs.size}-{$inputs.mode}' }] }],
         },
       ],
-      { components: { inputs: { pollInputs: { type: 'object', properties: { size: { type: 'integer', default: 10 }, mode: { type: 'string', default: 'fast' } } } } } },
+      {
+        components: {
+          inputs: { pollInputs: { type: 'object', properties: { size: { type: 'integer', default: 10 }, mode: { type: 'string', default: 'fast' } } } },
+        },
+      },
     );
     const result = await runWorkflow(doc, 'w', { mode: 'slow' }, { servers });
     expect(result.status).toBe('succeeded');
@@ -193,7 +221,11 @@ describe('inputs (P19)', () => {
   it('invalid inputs to a workflow step fail that step (onFailure applies) without sending the child request', async () => {
     const servers = await serve();
     const doc = await loadConformance([
-      { workflowId: 'child', inputs: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } }, steps: [{ stepId: 'a', operationId: 'poll' }] },
+      {
+        workflowId: 'child',
+        inputs: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } },
+        steps: [{ stepId: 'a', operationId: 'poll' }],
+      },
       {
         workflowId: 'main',
         steps: [

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { query as referenceQuery } from 'jsonpath-rfc9535';
-import { compileCriterion, compileJsonPath, evaluateXPath, findNestedQuantifier, isJsonPathPrecompiled, isXPathLoaded, queryJsonPath, REGEX_MAX_INPUT } from '../src/criteria/index.js';
+import {
+  compileCriterion,
+  compileJsonPath,
+  evaluateXPath,
+  findNestedQuantifier,
+  isJsonPathPrecompiled,
+  isXPathLoaded,
+  queryJsonPath,
+  REGEX_MAX_INPUT,
+} from '../src/criteria/index.js';
 import type { ArazzoVersion, Criterion } from '../src/document/types.js';
 import { ArazzoError } from '../src/errors.js';
 import type { EvalContext } from '../src/expressions/types.js';
@@ -229,7 +238,7 @@ describe('simple conditions: P8 precedence and semantics', () => {
 
   it('numeric strings are coerced for numbers and relational operators', () => {
     expect(passes('$response.header.x-rate-limit > 50', c)).toBe(true);
-    expect(passes("$inputs.ten > $inputs.nine", c)).toBe(true);
+    expect(passes('$inputs.ten > $inputs.nine', c)).toBe(true);
     expect(passes("'10' == 10", c)).toBe(true);
     expect(passes("'b' > 'A'", c)).toBe(true);
     expect(passes('$inputs.delta > -1', c)).toBe(true);
@@ -334,7 +343,13 @@ describe('regex criteria (P11)', () => {
   });
 
   it('rejects nested unbounded quantifiers at load, with the offset of the group', () => {
-    for (const [condition, offset] of [['^(a+)+$', 1], ['x(\\w*)*', 1], ['(?:x+y?)*z', 0], ['((ab)+c)*', 0], ['([a-z]+)+', 0]] as const) {
+    for (const [condition, offset] of [
+      ['^(a+)+$', 1],
+      ['x(\\w*)*', 1],
+      ['(?:x+y?)*z', 0],
+      ['((ab)+c)*', 0],
+      ['([a-z]+)+', 0],
+    ] as const) {
       const err = errorOf(() => compileCriterion({ context: '$statusCode', condition, type: 'regex' }, { version: '1.1' }));
       expect(err.code).toBe('CRITERION_SYNTAX');
       expect(err.details?.['offset']).toBe(offset);
@@ -403,7 +418,7 @@ describe('jsonpath criteria (P10)', () => {
     const store = { store: { book: [{ price: 8 }, { price: 22 }] } };
     expect(run(c, withBody(store), '1.0').passed).toBe(true);
     expect(run(c, withBody({ store: { book: [{ price: 22 }] } }), '1.0').passed).toBe(false);
-    expect(run({ context: '$response.body', condition: "$.store.book[0].price == 8", type }, withBody(store), '1.0').passed).toBe(true);
+    expect(run({ context: '$response.body', condition: '$.store.book[0].price == 8', type }, withBody(store), '1.0').passed).toBe(true);
   });
 
   it('validates Expression Type Object versions per Arazzo version', () => {
@@ -413,21 +428,52 @@ describe('jsonpath criteria (P10)', () => {
     expect(e10.code).toBe('CRITERION_SYNTAX');
     expect(e10.details?.['field']).toBe('type');
     expect(e10.message).toContain('draft-goessner-dispatch-jsonpath-00');
-    expect(errorOf(() => compileCriterion({ context: '$response.body', condition: '/a', type: { type: 'xpath', version: 'xpath-31' } }, { version: '1.0' })).code).toBe('CRITERION_SYNTAX');
-    expect(errorOf(() => compileCriterion({ context: '$response.body', condition: '/a', type: { type: 'jsonpointer', version: 'rfc6901' } as never }, { version: '1.1' })).details?.['field']).toBe('type');
-    expect(errorOf(() => compileCriterion({ context: '$response.body', condition: 'x', type: 'glob' as never }, { version: '1.1' })).details?.['field']).toBe('type');
+    expect(
+      errorOf(() => compileCriterion({ context: '$response.body', condition: '/a', type: { type: 'xpath', version: 'xpath-31' } }, { version: '1.0' })).code,
+    ).toBe('CRITERION_SYNTAX');
+    expect(
+      errorOf(() =>
+        compileCriterion({ context: '$response.body', condition: '/a', type: { type: 'jsonpointer', version: 'rfc6901' } as never }, { version: '1.1' }),
+      ).details?.['field'],
+    ).toBe('type');
+    expect(errorOf(() => compileCriterion({ context: '$response.body', condition: 'x', type: 'glob' as never }, { version: '1.1' })).details?.['field']).toBe(
+      'type',
+    );
   });
 
   it('runs RFC 9535 queries from their parsed form, with the same results as the package itself', () => {
     expect(isJsonPathPrecompiled()).toBe(true);
-    const doc = { store: { book: [{ title: 'A', price: 8, tags: ['x'] }, { title: 'Bb', price: 22, tags: [] }], bicycle: { price: 399 } } };
-    for (const q of ['$..price', '$.store.book[?@.price < 10].title', '$.store.book[?count(@.tags[*]) > 0]', '$.store.book[?length(@.title) == 2]', "$.store.book[?match(@.title, 'B.*')]", "$.store.book[?search(@.title, 'b')]", '$.store.book[?value(@.price) == 22]', '$.store.book[-1:]', '$.store.*']) {
+    const doc = {
+      store: {
+        book: [
+          { title: 'A', price: 8, tags: ['x'] },
+          { title: 'Bb', price: 22, tags: [] },
+        ],
+        bicycle: { price: 399 },
+      },
+    };
+    for (const q of [
+      '$..price',
+      '$.store.book[?@.price < 10].title',
+      '$.store.book[?count(@.tags[*]) > 0]',
+      '$.store.book[?length(@.title) == 2]',
+      "$.store.book[?match(@.title, 'B.*')]",
+      "$.store.book[?search(@.title, 'b')]",
+      '$.store.book[?value(@.price) == 22]',
+      '$.store.book[-1:]',
+      '$.store.*',
+    ]) {
       expect(compileJsonPath(q)(doc)).toEqual(referenceQuery(doc, q));
     }
   });
 
   it('queryJsonPath exposes both dialects for selectors and replacements', () => {
-    const doc = { items: [{ sku: 'ABC123', quantity: 1 }, { sku: 'X', quantity: 2 }] };
+    const doc = {
+      items: [
+        { sku: 'ABC123', quantity: 1 },
+        { sku: 'X', quantity: 2 },
+      ],
+    };
     expect(queryJsonPath(doc, "$.items[?(@.sku=='ABC123')].quantity")).toEqual([1]);
     expect(queryJsonPath(doc, "$.items[?(@.sku=='ABC123')].quantity", 'goessner')).toEqual([1]);
     expect(queryJsonPath(doc, '$..quantity')).toEqual([1, 2]);
@@ -487,7 +533,22 @@ describe('simple JSONPath operands ($.a.b[0]) are walked without the RFC 9535 li
     42,
     null,
   ];
-  const queries = ['$', '$.status', '$.status.state', '$.status.list[0]', '$.status.list[-1]', '$.status.list[1].x', '$.status.list[3]', '$.status.list[-4]', '$[0].a', '$[-1].a', '$.a.a', '$.list.length', '$.constructor', '$.toString'];
+  const queries = [
+    '$',
+    '$.status',
+    '$.status.state',
+    '$.status.list[0]',
+    '$.status.list[-1]',
+    '$.status.list[1].x',
+    '$.status.list[3]',
+    '$.status.list[-4]',
+    '$[0].a',
+    '$[-1].a',
+    '$.a.a',
+    '$.list.length',
+    '$.constructor',
+    '$.toString',
+  ];
 
   it.each(queries)('%s gives the same nodelist as jsonpath-rfc9535', (query) => {
     const compiled = compileJsonPath(query);

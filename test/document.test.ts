@@ -7,14 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArazzoError, DocumentError } from '../src/errors.js';
-import {
-  detectArazzoVersion,
-  jsonPath,
-  parseJsonPath,
-  parseText,
-  readDocument,
-  validateDocument,
-} from '../src/document/index.js';
+import { detectArazzoVersion, jsonPath, parseJsonPath, parseText, readDocument, validateDocument } from '../src/document/index.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/documents');
 const seedPath = join(fixtures, 'hugging-face-deploy-inference-endpoint-workflow.yml');
@@ -319,7 +312,7 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
     ['block scalar: comment-looking content and trailing blank lines', 'a: |\n  x\n  # content\n\n\n# comment\nb: 1\n', true],
     ['folded paragraphs', 'a: >\n  p1\n\n\n  p2\n  p2b\nb: 1\n', true],
     ['block scalars as sequence items', '- |\n  x\n- >-\n  y\n  z\n- 1\n', true],
-    ['sequences', "a:\n- 1\n- two\n- - x\n  - y\n- k: v\n  k2: v2\n-   spaced: 1\n    more: 2\nb: [1, 'a', \"b\", {c: d}, []]\nc: {}\n", true],
+    ['sequences', 'a:\n- 1\n- two\n- - x\n  - y\n- k: v\n  k2: v2\n-   spaced: 1\n    more: 2\nb: [1, \'a\', "b", {c: d}, []]\nc: {}\n', true],
     ['nested compact sequences', '- - - a\n    - b\n  - c\n- d\n', true],
     ['quoted', "a: 'it''s'\nb: \"tab\\tq\\\"x\\u00e9\\\\\"\nc: \"\\x41\"\nd: ''\ne: \"\"\nf: '#x'\n", true],
     ['comments', "# top\na: b # c\nc: d#e\nd: 'x' # y\n  # indented comment\ne:\n  # c\n  f: 1\n", true],
@@ -328,11 +321,11 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
     ['indentation changes', 'a:\n    b:\n        c: 1\n    d: 2\ne: 3\nf:\n  - 1\n  - 2\n', true],
     ['keys with spaces, trailing spaces', 'my key: v\n"q k": w\nkey  : v   \n', true],
     ['unicode', 'a: héllo ✓\nb: "\\u2713"\n', true],
-    ['indicator-like plain scalars', 'a: ?x\nb: :y\nc: -1\nd: <<\ne: it\'s #1\nf: a#b\n- x: 1\n'.replace('- x: 1\n', ''), true],
+    ['indicator-like plain scalars', "a: ?x\nb: :y\nc: -1\nd: <<\ne: it's #1\nf: a#b\n- x: 1\n".replace('- x: 1\n', ''), true],
     ['trailing spaces in block scalars', 'a: |\n  x  \n  y\nb: >\n  p  \n  q\n', true],
     ['quoted keys with escapes and empty keys', '"a\\"b": 1\n"": 2\n\'c\'\'d\': 3\n', true],
     ['flow collections as sequence items', '- [a, b]\n- {a: 1}\n- "q": 1\n  r: 2\n', true],
-    ['CRLF line ends', 'a: 1\r\nb:\r\n  - x # c\r\n  - {y: 1}\r\nc: |\r\n  l1\r\n\r\n  l2\r\nd: >-\r\n  f1\r\n  f2\r\ne: \'q\'\r\n', true],
+    ['CRLF line ends', "a: 1\r\nb:\r\n  - x # c\r\n  - {y: 1}\r\nc: |\r\n  l1\r\n\r\n  l2\r\nd: >-\r\n  f1\r\n  f2\r\ne: 'q'\r\n", true],
     ['keys that look like numbers', '1: a\n1.0.0: b\n1_000: c\n', true],
     // Left to the yaml package (valid YAML outside the subset):
     ['anchors', 'a: &x 1\nb: *x\n', false],
@@ -363,7 +356,10 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
 
   const paths = (value: unknown, segments: Array<string | number> = [], out: Array<Array<string | number>> = []) => {
     out.push(segments);
-    if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...segments, i], out));
+    if (Array.isArray(value))
+      value.forEach((v, i) => {
+        paths(v, [...segments, i], out);
+      });
     else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) paths(v, [...segments, k], out);
     return out;
   };
@@ -382,7 +378,13 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
     expect(fast.data).toStrictEqual(data);
     const existing = paths(data);
     // Missing paths report their deepest existing ancestor, as with the yaml package.
-    const all = [...existing, ...existing.flatMap((p) => [[...p, '__missing__'], [...p, 999]])];
+    const all = [
+      ...existing,
+      ...existing.flatMap((p) => [
+        [...p, '__missing__'],
+        [...p, 999],
+      ]),
+    ];
     for (const segments of all) {
       let node: unknown = doc.contents;
       let offset = (doc.contents as { range?: number[] }).range?.[0];
@@ -412,7 +414,11 @@ describe('fast YAML reader (start-up speed) agrees with the yaml package', () =>
   });
 
   const jsonCases: Array<[string, string, boolean]> = [
-    ['object', '{"arazzo": "1.0.1", "n": [1, -0, 2.5, 1e3, 12345678901234567890, true, false, null], "s": "a\\"b\\u00e9\\ud83d\\ude00\\/", "e": {}, "l": []}', true],
+    [
+      'object',
+      '{"arazzo": "1.0.1", "n": [1, -0, 2.5, 1e3, 12345678901234567890, true, false, null], "s": "a\\"b\\u00e9\\ud83d\\ude00\\/", "e": {}, "l": []}',
+      true,
+    ],
     ['pretty-printed with CRLF', '{\r\n  "a": {\r\n    "b": [\r\n      1,\r\n      {"c": "d"}\r\n    ]\r\n  },\r\n  "": 0\r\n}\r\n', true],
     ['array root, compact', '[{"a":1},[2,[3]],"x"]', true],
     ['escaped keys', '{"a\\u0062": 1, "a/b": 2, "~": 3}', true],

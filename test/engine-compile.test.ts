@@ -5,7 +5,19 @@ import { loadDoc } from './engine-helpers.js';
 describe('plan compilation at load', () => {
   it('warns about bare expressions inside strings (P28), suggesting the braced form', async () => {
     const doc = await loadDoc([
-      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ name: 'id', in: 'path', value: 'item-$inputs.id' }, { name: 'X-Trace', in: 'header', value: 'Bearer $inputs.token' }] }] },
+      {
+        workflowId: 'w',
+        steps: [
+          {
+            stepId: 's',
+            operationId: 'getItem',
+            parameters: [
+              { name: 'id', in: 'path', value: 'item-$inputs.id' },
+              { name: 'X-Trace', in: 'header', value: 'Bearer $inputs.token' },
+            ],
+          },
+        ],
+      },
     ]);
     const bare = doc.warnings.filter((w) => w.code === 'EXPRESSION_BARE');
     expect(bare.map((w) => w.path)).toContain('$.workflows[0].steps[0].parameters[1].value');
@@ -13,7 +25,9 @@ describe('plan compilation at load', () => {
   });
 
   it('warns when a parameter (name, in) is not defined on the target operation', async () => {
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', parameters: [{ name: 'verbose', in: 'query', value: true }] }] }]);
+    const doc = await loadDoc([
+      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', parameters: [{ name: 'verbose', in: 'query', value: true }] }] },
+    ]);
     const w = doc.warnings.find((p) => p.code === 'PARAMETER_NOT_IN_OPERATION');
     expect(w).toMatchObject({ severity: 'warning', path: '$.workflows[0].steps[0].parameters[0]' });
     expect(w?.message).toContain('verbose');
@@ -73,9 +87,25 @@ describe('plan compilation at load', () => {
     const doc = await loadDoc([
       {
         workflowId: 'w',
-        parameters: [{ name: 'X-Trace', in: 'header', value: 'wf' }, { name: 'label', value: 'for workflow steps only' }],
-        successActions: [{ name: 'done', type: 'end' }, { name: 'shared', type: 'end' }],
-        steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ name: 'x-trace', in: 'header', value: 'step' }, { name: 'id', in: 'path', value: 1 }], onSuccess: [{ name: 'shared', type: 'goto', stepId: 's' }] }],
+        parameters: [
+          { name: 'X-Trace', in: 'header', value: 'wf' },
+          { name: 'label', value: 'for workflow steps only' },
+        ],
+        successActions: [
+          { name: 'done', type: 'end' },
+          { name: 'shared', type: 'end' },
+        ],
+        steps: [
+          {
+            stepId: 's',
+            operationId: 'getItem',
+            parameters: [
+              { name: 'x-trace', in: 'header', value: 'step' },
+              { name: 'id', in: 'path', value: 1 },
+            ],
+            onSuccess: [{ name: 'shared', type: 'goto', stepId: 's' }],
+          },
+        ],
       },
     ]);
     const step = doc.workflows.get('w')!.steps[0]!;

@@ -21,7 +21,13 @@ const failedEndpoint = {
   name: 'demo',
   type: 'protected',
   compute: { accelerator: 'gpu', instanceType: 'nvidia-a10g', instanceSize: 'x1', scaling: { minReplica: 1, maxReplica: 1 } },
-  model: { repository: 'org/a-model-with-a-rather-long-repository-name', framework: 'pytorch', revision: 'a'.repeat(40), task: 'text-generation', image: { huggingface: {} } },
+  model: {
+    repository: 'org/a-model-with-a-rather-long-repository-name',
+    framework: 'pytorch',
+    revision: 'a'.repeat(40),
+    task: 'text-generation',
+    image: { huggingface: {} },
+  },
   provider: { vendor: 'aws', region: 'us-east-1' },
   healthRoute: '/health',
   padding: 'x'.repeat(300),
@@ -57,8 +63,12 @@ describe('failed-run errors', () => {
   });
 
   it('find the message fields real APIs use', () => {
-    expect(responseMessage('{"error":"A valid user or organization token, sent as a Bearer, is required"}')).toBe('A valid user or organization token, sent as a Bearer, is required');
-    expect(responseMessage('{"error":{"type":"status_exception","reason":"Could not complete inference endpoint creation"},"status":400}')).toBe('Could not complete inference endpoint creation');
+    expect(responseMessage('{"error":"A valid user or organization token, sent as a Bearer, is required"}')).toBe(
+      'A valid user or organization token, sent as a Bearer, is required',
+    );
+    expect(responseMessage('{"error":{"type":"status_exception","reason":"Could not complete inference endpoint creation"},"status":400}')).toBe(
+      'Could not complete inference endpoint creation',
+    );
     expect(responseMessage('{"detail":"Not Found"}')).toBe('Not Found');
     expect(responseMessage('{"error_description":"bad grant"}')).toBe('bad grant');
     expect(responseMessage('{"message":"cut short by the size cap, no closing brace"')).toBe('cut short by the size cap, no closing brace');

@@ -35,7 +35,7 @@ describe('success criteria', () => {
         steps: [
           statusStep({
             successCriteria: [
-              { condition: '$statusCode == 200 && $response.body#/state == \'ready\'' },
+              { condition: "$statusCode == 200 && $response.body#/state == 'ready'" },
               { context: '$response.body#/state', condition: '^READ', type: 'regex' },
               { context: '$response.body', condition: '$.items[?@.id == 1]', type: 'jsonpath' },
             ],
@@ -52,14 +52,20 @@ describe('success criteria', () => {
 
   it('evaluates xpath against an XML response kept as text', async () => {
     await scripted([{ status: 200, text: '<status><state>running</state></status>' }]);
-    const doc = await loadDoc([{ workflowId: 'w', steps: [statusStep({ successCriteria: [{ context: '$response.body', condition: "/status/state = 'running'", type: 'xpath' }] })] }]);
+    const doc = await loadDoc([
+      { workflowId: 'w', steps: [statusStep({ successCriteria: [{ context: '$response.body', condition: "/status/state = 'running'", type: 'xpath' }] })] },
+    ]);
     expect((await runWorkflow(doc, 'w', {}, { servers: servers() })).status).toBe('succeeded');
   });
 
   it('fails with CRITERION_FAILED naming the failed criteria, and still evaluates outputs (P6)', async () => {
     await scripted([{ status: 503, body: { state: 'down' } }]);
     const doc = await loadDoc([
-      { workflowId: 'w', steps: [statusStep({ successCriteria: [{ condition: '$statusCode == 200' }], outputs: { state: '$response.body#/state' } })], outputs: { s: '$steps.poll.outputs.state' } },
+      {
+        workflowId: 'w',
+        steps: [statusStep({ successCriteria: [{ condition: '$statusCode == 200' }], outputs: { state: '$response.body#/state' } })],
+        outputs: { s: '$steps.poll.outputs.state' },
+      },
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers: servers(), history: true });
     expect(result.status).toBe('failed');
@@ -78,7 +84,11 @@ describe('success criteria', () => {
 
 describe('actions', () => {
   it('goto loops to the same step with an x-delay from an expression, then ends', async () => {
-    await scripted([{ status: 200, body: { s: 'pending' } }, { status: 200, body: { s: 'pending' } }, { status: 200, body: { s: 'done' } }]);
+    await scripted([
+      { status: 200, body: { s: 'pending' } },
+      { status: 200, body: { s: 'pending' } },
+      { status: 200, body: { s: 'done' } },
+    ]);
     const doc = await loadDoc([
       {
         workflowId: 'w',
@@ -111,7 +121,9 @@ describe('actions', () => {
 
   it('onFailure end ends the workflow as failed (P23); onSuccess end as succeeded', async () => {
     await scripted([{ status: 500 }]);
-    const doc = await loadDoc([{ workflowId: 'w', steps: [statusStep({ onFailure: [{ name: 'giveUp', type: 'end' }] }), { stepId: 'later', operationId: 'getStatus' }] }]);
+    const doc = await loadDoc([
+      { workflowId: 'w', steps: [statusStep({ onFailure: [{ name: 'giveUp', type: 'end' }] }), { stepId: 'later', operationId: 'getStatus' }] },
+    ]);
     const result = await runWorkflow(doc, 'w', {}, { servers: servers() });
     expect(result.status).toBe('failed');
     expect(result.error?.message).toContain('giveUp');
@@ -148,7 +160,15 @@ describe('actions', () => {
     const doc = await loadDoc([
       {
         workflowId: 'w',
-        steps: [statusStep({ onFailure: [{ name: 'again', type: 'retry', retryLimit: 2 }, { name: 'fallback', type: 'goto', stepId: 'fallback' }] }), { stepId: 'fallback', operationId: 'refreshToken', onSuccess: [{ name: 'done', type: 'end' }] }],
+        steps: [
+          statusStep({
+            onFailure: [
+              { name: 'again', type: 'retry', retryLimit: 2 },
+              { name: 'fallback', type: 'goto', stepId: 'fallback' },
+            ],
+          }),
+          { stepId: 'fallback', operationId: 'refreshToken', onSuccess: [{ name: 'done', type: 'end' }] },
+        ],
       },
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers: servers(), history: true });
@@ -169,7 +189,10 @@ describe('actions', () => {
       {
         workflowId: 'w',
         steps: [
-          statusStep({ onFailure: [{ name: 'refresh', type: 'retry', stepId: 'token', criteria: [{ condition: '$statusCode == 401' }] }], onSuccess: [{ name: 'done', type: 'end' }] }),
+          statusStep({
+            onFailure: [{ name: 'refresh', type: 'retry', stepId: 'token', criteria: [{ condition: '$statusCode == 401' }] }],
+            onSuccess: [{ name: 'done', type: 'end' }],
+          }),
           { stepId: 'token', operationId: 'refreshToken' },
         ],
       },
@@ -199,9 +222,20 @@ describe('actions', () => {
       [
         {
           workflowId: 'first',
-          steps: [statusStep({ outputs: { v: '$response.body#/v' }, onSuccess: [{ name: 'handOff', type: 'goto', workflowId: 'second', parameters: [{ name: 'n', value: '$steps.poll.outputs.v' }] }] }), { stepId: 'skipped', operationId: 'refreshToken' }],
+          steps: [
+            statusStep({
+              outputs: { v: '$response.body#/v' },
+              onSuccess: [{ name: 'handOff', type: 'goto', workflowId: 'second', parameters: [{ name: 'n', value: '$steps.poll.outputs.v' }] }],
+            }),
+            { stepId: 'skipped', operationId: 'refreshToken' },
+          ],
         },
-        { workflowId: 'second', inputs: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } }, steps: [{ stepId: 'tok', operationId: 'refreshToken' }], outputs: { got: '$inputs.n' } },
+        {
+          workflowId: 'second',
+          inputs: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } },
+          steps: [{ stepId: 'tok', operationId: 'refreshToken' }],
+          outputs: { got: '$inputs.n' },
+        },
       ],
       {},
       '1.1.0',
@@ -215,7 +249,11 @@ describe('actions', () => {
   it('a workflow step passes parameters as inputs and sees the child outputs as $outputs (P16); dependsOn runs first (P15)', async () => {
     await scripted([{ status: 200, body: { v: 'x' } }]);
     const doc = await loadDoc([
-      { workflowId: 'prereq', steps: [{ stepId: 'tok', operationId: 'refreshToken', outputs: { t: '$response.body#/token' } }], outputs: { token: '$steps.tok.outputs.t' } },
+      {
+        workflowId: 'prereq',
+        steps: [{ stepId: 'tok', operationId: 'refreshToken', outputs: { t: '$response.body#/token' } }],
+        outputs: { token: '$steps.tok.outputs.t' },
+      },
       {
         workflowId: 'child',
         inputs: { type: 'object', properties: { label: { type: 'string' } } },
@@ -246,7 +284,9 @@ describe('actions', () => {
 describe('inputs (P19)', () => {
   it('rejects invalid inputs before sending anything', async () => {
     await scripted([{ status: 200 }]);
-    const doc = await loadDoc([{ workflowId: 'w', inputs: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } }, steps: [statusStep()] }]);
+    const doc = await loadDoc([
+      { workflowId: 'w', inputs: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } }, steps: [statusStep()] },
+    ]);
     const r1 = await runWorkflow(doc, 'w', {}, { servers: servers() });
     expect(r1.error?.code).toBe('INPUT_INVALID');
     expect(r1.error?.message).toContain('"id"');
@@ -277,13 +317,25 @@ describe('workflows in other documents and retry targets', () => {
         {
           workflowId: 'w',
           steps: [
-            statusStep({ onFailure: [{ name: 'reauth', type: 'retry', workflowId: '$sourceDescriptions.child.refresh', criteria: [{ condition: '$statusCode == 401' }] }] }),
-            { stepId: 'call', workflowId: '$sourceDescriptions.child.refresh', parameters: [{ name: 'reason', value: 'explicit' }], outputs: { token: '$outputs.token', reason: '$outputs.reason' } },
+            statusStep({
+              onFailure: [{ name: 'reauth', type: 'retry', workflowId: '$sourceDescriptions.child.refresh', criteria: [{ condition: '$statusCode == 401' }] }],
+            }),
+            {
+              stepId: 'call',
+              workflowId: '$sourceDescriptions.child.refresh',
+              parameters: [{ name: 'reason', value: 'explicit' }],
+              outputs: { token: '$outputs.token', reason: '$outputs.reason' },
+            },
           ],
           outputs: { token: '$steps.call.outputs.token', reason: '$steps.call.outputs.reason' },
         },
       ],
-      { sourceDescriptions: [{ name: 'api', url: './api.openapi.yml', type: 'openapi' }, { name: 'child', url: './child.arazzo.yml', type: 'arazzo' }] },
+      {
+        sourceDescriptions: [
+          { name: 'api', url: './api.openapi.yml', type: 'openapi' },
+          { name: 'child', url: './child.arazzo.yml', type: 'arazzo' },
+        ],
+      },
     );
     const result = await runWorkflow(doc, 'w', {}, { servers: servers(), history: true });
     expect(result.error).toBeUndefined();
@@ -297,7 +349,9 @@ describe('workflows in other documents and retry targets', () => {
 
 describe('expressions over the exchange', () => {
   it('exposes $url, $method, $request.* and $response.* to outputs, and 1.1 Selector objects', async () => {
-    server = await startServer((req, res) => json(res, 200, { items: [{ id: 'first' }, { id: 'second' }], echo: JSON.parse(req.body || '{}') }, { 'x-request-id': 'rid-1' }));
+    server = await startServer((req, res) =>
+      json(res, 200, { items: [{ id: 'first' }, { id: 'second' }], echo: JSON.parse(req.body || '{}') }, { 'x-request-id': 'rid-1' }),
+    );
     const doc = await loadDoc(
       [
         {

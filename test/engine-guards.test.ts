@@ -71,14 +71,19 @@ describe('cancellation and timeouts', () => {
     const clock = new ManualClock();
     const doc = await loadDoc([loop({ 'x-delay': 3600 })]);
     const ac = new AbortController();
-    const result = await runWorkflow(doc, 'w', {}, {
-      servers: await okServers(),
-      clock,
-      onEvent: (e) => {
-        if (e.type === 'delay.started') setImmediate(() => ac.abort());
+    const result = await runWorkflow(
+      doc,
+      'w',
+      {},
+      {
+        servers: await okServers(),
+        clock,
+        onEvent: (e) => {
+          if (e.type === 'delay.started') setImmediate(() => ac.abort());
+        },
+        signal: ac.signal,
       },
-      signal: ac.signal,
-    });
+    );
     expect(result.error).toMatchObject({ code: 'RUN_CANCELLED' });
     expect(clock.pending).toBe(0);
   });
@@ -87,32 +92,54 @@ describe('cancellation and timeouts', () => {
     server = await startServer(() => undefined); // never answers
     const doc = await loadDoc([loop()]);
     const ac = new AbortController();
-    const result = await runWorkflow(doc, 'w', {}, {
-      servers: { api: server.url },
-      clock: new ManualClock(),
-      onEvent: (e) => {
-        if (e.type === 'request.sent') setTimeout(() => ac.abort(), 20);
+    const result = await runWorkflow(
+      doc,
+      'w',
+      {},
+      {
+        servers: { api: server.url },
+        clock: new ManualClock(),
+        onEvent: (e) => {
+          if (e.type === 'request.sent') setTimeout(() => ac.abort(), 20);
+        },
+        signal: ac.signal,
       },
-      signal: ac.signal,
-    });
+    );
     expect(result.error).toMatchObject({ code: 'RUN_CANCELLED', stepId: 'poll' });
   });
 
   it('a request that exceeds limits.requestTimeoutMs fails the step with HTTP_TIMEOUT (failure actions apply)', async () => {
     server = await startServer(() => undefined);
     const clock = new ManualClock();
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 'slow', operationId: 'getStatus', onFailure: [{ name: 'log', type: 'goto', stepId: 'fallback', criteria: [{ condition: '$statusCode == null' }] }] }, { stepId: 'fallback', operationId: 'getStatus', 'x-server-url': 'http://127.0.0.1:9/unused' }] }]);
-    const events: RunEvent[] = [];
-    const promise = runWorkflow(doc, 'w', {}, {
-      servers: { api: server.url },
-      clock,
-      limits: { requestTimeoutMs: 5000 },
-      history: true,
-      onEvent: (e) => {
-        events.push(e);
-        if (e.type === 'request.sent' && e.stepId === 'slow') setImmediate(() => void clock.advance(5000));
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          {
+            stepId: 'slow',
+            operationId: 'getStatus',
+            onFailure: [{ name: 'log', type: 'goto', stepId: 'fallback', criteria: [{ condition: '$statusCode == null' }] }],
+          },
+          { stepId: 'fallback', operationId: 'getStatus', 'x-server-url': 'http://127.0.0.1:9/unused' },
+        ],
       },
-    });
+    ]);
+    const events: RunEvent[] = [];
+    const promise = runWorkflow(
+      doc,
+      'w',
+      {},
+      {
+        servers: { api: server.url },
+        clock,
+        limits: { requestTimeoutMs: 5000 },
+        history: true,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === 'request.sent' && e.stepId === 'slow') setImmediate(() => void clock.advance(5000));
+        },
+      },
+    );
     const result = await promise;
     expect(result.steps?.[0]).toMatchObject({ stepId: 'slow', outcome: 'failed', error: { code: 'HTTP_TIMEOUT' }, action: { name: 'log' } });
   });
@@ -121,13 +148,18 @@ describe('cancellation and timeouts', () => {
     server = await startServer(() => undefined);
     const clock = new ManualClock();
     const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 'slow', operationId: 'getStatus', timeout: 250 }] }], {}, '1.1.0');
-    const result = await runWorkflow(doc, 'w', {}, {
-      servers: { api: server.url },
-      clock,
-      onEvent: (e) => {
-        if (e.type === 'request.sent') setImmediate(() => void clock.advance(250));
+    const result = await runWorkflow(
+      doc,
+      'w',
+      {},
+      {
+        servers: { api: server.url },
+        clock,
+        onEvent: (e) => {
+          if (e.type === 'request.sent') setImmediate(() => void clock.advance(250));
+        },
       },
-    });
+    );
     expect(result.error).toMatchObject({ code: 'STEP_TIMEOUT', stepId: 'slow' });
   });
 
@@ -140,7 +172,12 @@ describe('cancellation and timeouts', () => {
         {
           workflowId: 'parent',
           steps: [
-            { stepId: 'wait', workflowId: 'pollForever', timeout: 25_000, onFailure: [{ name: 'giveUp', type: 'goto', stepId: 'fallback', criteria: [{ condition: '$statusCode == null' }] }] },
+            {
+              stepId: 'wait',
+              workflowId: 'pollForever',
+              timeout: 25_000,
+              onFailure: [{ name: 'giveUp', type: 'goto', stepId: 'fallback', criteria: [{ condition: '$statusCode == null' }] }],
+            },
             { stepId: 'fallback', operationId: 'refreshToken' },
           ],
         },
@@ -160,12 +197,15 @@ describe('cancellation and timeouts', () => {
     const wait = result.steps?.find((r) => r.stepId === 'wait');
     expect(wait).toMatchObject({ outcome: 'failed', action: { name: 'giveUp' }, error: { code: 'STEP_TIMEOUT', stepId: 'wait', limit: 25_000 } });
     expect(wait?.error?.message).toContain('pollForever');
-    expect(events.find((e) => e.type === 'workflow.finished' && e.workflowId === 'pollForever')).toMatchObject({ status: 'failed', error: { code: 'STEP_TIMEOUT' } });
+    expect(events.find((e) => e.type === 'workflow.finished' && e.workflowId === 'pollForever')).toMatchObject({
+      status: 'failed',
+      error: { code: 'STEP_TIMEOUT' },
+    });
     expect(clock.now() - start).toBeGreaterThanOrEqual(25_000);
     expect(clock.pending).toBe(0);
   });
 
-  it('a 1.1 timeout on a workflow step aborts the child\'s in-flight request; the child\'s own failure actions do not run', async () => {
+  it("a 1.1 timeout on a workflow step aborts the child's in-flight request; the child's own failure actions do not run", async () => {
     server = await startServer(() => undefined);
     const clock = new ManualClock();
     const doc = await loadDoc(
@@ -176,14 +216,19 @@ describe('cancellation and timeouts', () => {
       {},
       '1.1.0',
     );
-    const result = await runWorkflow(doc, 'parent', {}, {
-      servers: { api: server.url },
-      clock,
-      history: true,
-      onEvent: (e) => {
-        if (e.type === 'request.sent') setImmediate(() => void clock.advance(3000));
+    const result = await runWorkflow(
+      doc,
+      'parent',
+      {},
+      {
+        servers: { api: server.url },
+        clock,
+        history: true,
+        onEvent: (e) => {
+          if (e.type === 'request.sent') setImmediate(() => void clock.advance(3000));
+        },
       },
-    });
+    );
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ code: 'STEP_TIMEOUT', workflowId: 'parent', stepId: 'wait', limit: 3000 });
     expect(server.requests).toHaveLength(1);
@@ -215,7 +260,15 @@ describe('cancellation and timeouts', () => {
       res.writeHead(302, { location: '/elsewhere' });
       res.end();
     });
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', successCriteria: [{ condition: '$statusCode == 302' }], outputs: { to: '$response.header.Location' } }], outputs: { to: '$steps.s.outputs.to' } }]);
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          { stepId: 's', operationId: 'getStatus', successCriteria: [{ condition: '$statusCode == 302' }], outputs: { to: '$response.header.Location' } },
+        ],
+        outputs: { to: '$steps.s.outputs.to' },
+      },
+    ]);
     const result = await runWorkflow(doc, 'w', {}, { servers: { api: server.url } });
     expect(result.outputs).toEqual({ to: '/elsewhere' });
     expect(server.requests).toHaveLength(1);
@@ -230,7 +283,9 @@ describe('cancellation and timeouts', () => {
       }
       json(res, 200, { at: req.url });
     });
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', outputs: { at: '$response.body#/at' } }], outputs: { at: '$steps.s.outputs.at' } }]);
+    const doc = await loadDoc([
+      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', outputs: { at: '$response.body#/at' } }], outputs: { at: '$steps.s.outputs.at' } },
+    ]);
     const result = await runWorkflow(doc, 'w', {}, { servers: { api: server.url }, followRedirects: true });
     expect(result.outputs).toEqual({ at: '/landed' });
   });

@@ -17,7 +17,14 @@ function runtime(doc: LoadedDocument, maxSteps = 10_000): { rt: Runtime; events:
 function response(status: number, body: unknown, headers: Record<string, string> = {}): Executed {
   const h = { 'content-type': 'application/json', ...headers };
   const text = JSON.stringify(body);
-  return { url: 'http://x/status', method: 'GET', response: { statusCode: status, headers: h, bodyText: text }, responseView: responseView(h, text), startedAt: 0, durationMs: 1 };
+  return {
+    url: 'http://x/status',
+    method: 'GET',
+    response: { statusCode: status, headers: h, bodyText: text },
+    responseView: responseView(h, text),
+    startedAt: 0,
+    durationMs: 1,
+  };
 }
 
 const executeOf = (e: Effect): string => (e.type === 'execute' ? e.step.stepId : e.type);
@@ -29,7 +36,12 @@ describe('next(): the pure transition', () => {
         workflowId: 'w',
         steps: [
           { stepId: 'a', operationId: 'refreshToken' },
-          { stepId: 'b', operationId: 'getStatus', outputs: { s: '$response.body#/s' }, onSuccess: [{ name: 'loop', type: 'goto', stepId: 'b', criteria: [{ condition: "$response.body#/s == 'wait'" }] }] },
+          {
+            stepId: 'b',
+            operationId: 'getStatus',
+            outputs: { s: '$response.body#/s' },
+            onSuccess: [{ name: 'loop', type: 'goto', stepId: 'b', criteria: [{ condition: "$response.body#/s == 'wait'" }] }],
+          },
         ],
         outputs: { last: '$steps.b.outputs.s' },
       },
@@ -50,7 +62,9 @@ describe('next(): the pure transition', () => {
   });
 
   it('asks for a sleep before a retry, then re-executes; the counter belongs to the action (P26)', async () => {
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 'a', operationId: 'getStatus', onFailure: [{ name: 'r', type: 'retry', retryAfter: 2, retryLimit: 1 }] }] }]);
+    const doc = await loadDoc([
+      { workflowId: 'w', steps: [{ stepId: 'a', operationId: 'getStatus', onFailure: [{ name: 'r', type: 'retry', retryAfter: 2, retryLimit: 1 }] }] },
+    ]);
     const { rt, clock, events } = runtime(doc);
     const state = newRunState('r1', 'w', {}, 1000);
     next(rt, state, { type: 'start' });
@@ -69,7 +83,9 @@ describe('next(): the pure transition', () => {
   });
 
   it('is deterministic: the same inputs from the same state give the same state', async () => {
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 'a', operationId: 'getStatus', onSuccess: [{ name: 'again', type: 'goto', stepId: 'a' }] }] }]);
+    const doc = await loadDoc([
+      { workflowId: 'w', steps: [{ stepId: 'a', operationId: 'getStatus', onSuccess: [{ name: 'again', type: 'goto', stepId: 'a' }] }] },
+    ]);
     const drive = (): RunState => {
       const { rt } = runtime(doc);
       const state = newRunState('fixed', 'w', {}, 1000);
@@ -81,7 +97,12 @@ describe('next(): the pure transition', () => {
   });
 
   it('runs 100,000 goto iterations in flat stack and constant state size', async () => {
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 'a', operationId: 'getStatus', outputs: { i: '$response.body#/i' }, onSuccess: [{ name: 'again', type: 'goto', stepId: 'a' }] }] }]);
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [{ stepId: 'a', operationId: 'getStatus', outputs: { i: '$response.body#/i' }, onSuccess: [{ name: 'again', type: 'goto', stepId: 'a' }] }],
+      },
+    ]);
     const { rt } = runtime(doc, 1_000_000);
     (rt as { record: Runtime['record'] }).record = () => undefined;
     (rt as { emit: Runtime['emit'] }).emit = () => undefined;

@@ -97,10 +97,20 @@ describe('parameters (P18, P25, P27)', () => {
       [
         {
           workflowId: 'w',
-          steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ reference: '$components.parameters.itemId', value: 'override' }, { reference: '$components.parameters.trace' }] }],
+          steps: [
+            {
+              stepId: 's',
+              operationId: 'getItem',
+              parameters: [{ reference: '$components.parameters.itemId', value: 'override' }, { reference: '$components.parameters.trace' }],
+            },
+          ],
         },
       ],
-      { components: { parameters: { itemId: { name: 'id', in: 'path', value: 'original' }, trace: { name: 'X-Trace', in: 'header', value: 'from-component' } } } },
+      {
+        components: {
+          parameters: { itemId: { name: 'id', in: 'path', value: 'original' }, trace: { name: 'X-Trace', in: 'header', value: 'from-component' } },
+        },
+      },
     );
     await runWorkflow(doc, 'w', {}, { servers: servers() });
     expect(server.requests[0]?.url).toBe('/base/items/override');
@@ -109,7 +119,9 @@ describe('parameters (P18, P25, P27)', () => {
 
   it('fails the step before sending when a required parameter resolves to nothing (P25)', async () => {
     await okServer();
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ name: 'id', in: 'path', value: '$inputs.nope' }] }] }]);
+    const doc = await loadDoc([
+      { workflowId: 'w', steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ name: 'id', in: 'path', value: '$inputs.nope' }] }] },
+    ]);
     const result = await runWorkflow(doc, 'w', {}, { servers: servers() });
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ code: 'PARAMETER_UNRESOLVED', stepId: 's' });
@@ -134,7 +146,21 @@ describe('parameters (P18, P25, P27)', () => {
 
   it('masks API-key query parameters in events', async () => {
     await okServer();
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ name: 'id', in: 'path', value: '1' }, { name: 'api_key', in: 'query', value: 'k-very-secret' }] }] }]);
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          {
+            stepId: 's',
+            operationId: 'getItem',
+            parameters: [
+              { name: 'id', in: 'path', value: '1' },
+              { name: 'api_key', in: 'query', value: 'k-very-secret' },
+            ],
+          },
+        ],
+      },
+    ]);
     const events: RunEvent[] = [];
     await runWorkflow(doc, 'w', {}, { servers: servers(), onEvent: (e) => events.push(e) });
     expect(server.requests[0]?.url).toContain('api_key=k-very-secret');

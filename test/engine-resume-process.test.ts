@@ -110,24 +110,28 @@ describe('resume in another process', () => {
 
   // Stopped after the k-th request. k = 1: before the workflow step starts; 3: inside the child
   // workflow with an x-delay pending; 5: the child workflow just ended; 6: a Retry-After wait pending.
-  it.each([1, 3, 5, 6])('stopped after %i requests and resumed by a new process, the run ends exactly as the uninterrupted one', async (k) => {
-    server.reset();
-    const file = join(mkdtempSync(join(tmpdir(), 'arazzo-resume-')), 'checkpoint.json');
-    const first = await runChild([server.url, String(CLOCK_START), 'fresh', String(k), file]);
-    expect(first.result).toBeUndefined();
-    // One checkpoint per request; the workflow step's record comes with the request that ended its child.
-    expect(server.requests).toHaveLength(k);
-    expect(first.records).toEqual(reference.records.slice(0, k >= 5 ? k + 1 : k));
-    // The checkpoint is plain JSON holding the state, not masked (it must be resumable).
-    expect(readFileSync(file, 'utf8')).toContain(TOKEN);
+  it.each([1, 3, 5, 6])(
+    'stopped after %i requests and resumed by a new process, the run ends exactly as the uninterrupted one',
+    async (k) => {
+      server.reset();
+      const file = join(mkdtempSync(join(tmpdir(), 'arazzo-resume-')), 'checkpoint.json');
+      const first = await runChild([server.url, String(CLOCK_START), 'fresh', String(k), file]);
+      expect(first.result).toBeUndefined();
+      // One checkpoint per request; the workflow step's record comes with the request that ended its child.
+      expect(server.requests).toHaveLength(k);
+      expect(first.records).toEqual(reference.records.slice(0, k >= 5 ? k + 1 : k));
+      // The checkpoint is plain JSON holding the state, not masked (it must be resumable).
+      expect(readFileSync(file, 'utf8')).toContain(TOKEN);
 
-    // The second process starts its clock where the first one stopped.
-    const second = await runChild([server.url, String(first.clock), 'resume', file]);
-    expect(second.result).toEqual(reference.result);
-    expect([...first.records, ...second.records]).toEqual(reference.records);
-    expect(seen(server.requests)).toEqual(referenceRequests);
-    expect(second.clock).toBe(reference.clock);
-    // The resumed process still knows the token is a secret: its events never show it.
-    expect(second.stdout).not.toContain(TOKEN);
-  }, 60_000);
+      // The second process starts its clock where the first one stopped.
+      const second = await runChild([server.url, String(first.clock), 'resume', file]);
+      expect(second.result).toEqual(reference.result);
+      expect([...first.records, ...second.records]).toEqual(reference.records);
+      expect(seen(server.requests)).toEqual(referenceRequests);
+      expect(second.clock).toBe(reference.clock);
+      // The resumed process still knows the token is a secret: its events never show it.
+      expect(second.stdout).not.toContain(TOKEN);
+    },
+    60_000,
+  );
 });

@@ -44,7 +44,12 @@ describe('checkpoint and resume', () => {
     // Uninterrupted reference run.
     server = await pollServer();
     const clockA = new ManualClock();
-    const reference = await runWorkflow(await loadDoc([pollWorkflow]), 'w', { token: 'tok-secret' }, { servers: { api: `${server.url}/base` }, clock: clockA, onEvent: autoAdvance(clockA), history: true });
+    const reference = await runWorkflow(
+      await loadDoc([pollWorkflow]),
+      'w',
+      { token: 'tok-secret' },
+      { servers: { api: `${server.url}/base` }, clock: clockA, onEvent: autoAdvance(clockA), history: true },
+    );
     expect(reference.status).toBe('succeeded');
     const referenceUrls = server.requests.map((r) => r.url);
     await server.close();
@@ -54,23 +59,33 @@ describe('checkpoint and resume', () => {
     const clockB = new ManualClock();
     const ac = new AbortController();
     const checkpoints: string[] = [];
-    const first = await runWorkflow(await loadDoc([pollWorkflow]), 'w', { token: 'tok-secret' }, {
-      servers: { api: `${server.url}/base` },
-      clock: clockB,
-      onEvent: autoAdvance(clockB),
-      signal: ac.signal,
-      onCheckpoint: (state) => {
-        checkpoints.push(JSON.stringify(state));
-        if (checkpoints.length === 3) ac.abort();
+    const first = await runWorkflow(
+      await loadDoc([pollWorkflow]),
+      'w',
+      { token: 'tok-secret' },
+      {
+        servers: { api: `${server.url}/base` },
+        clock: clockB,
+        onEvent: autoAdvance(clockB),
+        signal: ac.signal,
+        onCheckpoint: (state) => {
+          checkpoints.push(JSON.stringify(state));
+          if (checkpoints.length === 3) ac.abort();
+        },
       },
-    });
+    );
     expect(first.error?.code).toBe('RUN_CANCELLED');
     expect(server.requests).toHaveLength(3);
 
     // A new "process": a freshly loaded document, the state parsed from text.
     const saved = JSON.parse(checkpoints[2]!) as unknown;
     const events: RunEvent[] = [];
-    const resumed = await runWorkflow(await loadDoc([pollWorkflow]), 'w', {}, { servers: { api: `${server.url}/base` }, clock: clockB, onEvent: autoAdvance(clockB, events), resume: saved });
+    const resumed = await runWorkflow(
+      await loadDoc([pollWorkflow]),
+      'w',
+      {},
+      { servers: { api: `${server.url}/base` }, clock: clockB, onEvent: autoAdvance(clockB, events), resume: saved },
+    );
     expect(resumed.status).toBe('succeeded');
     expect(resumed.outputs).toEqual(reference.outputs);
     expect(resumed.stepExecutions).toBe(reference.stepExecutions);
@@ -88,18 +103,28 @@ describe('checkpoint and resume', () => {
     const clock = new ManualClock();
     const ac = new AbortController();
     let saved = '';
-    await runWorkflow(await loadDoc([workflow]), 'w', { token: 't' }, {
-      servers: { api: `${server.url}/base` },
-      clock,
-      signal: ac.signal,
-      onCheckpoint: (state) => {
-        saved = JSON.stringify(state);
-        ac.abort();
+    await runWorkflow(
+      await loadDoc([workflow]),
+      'w',
+      { token: 't' },
+      {
+        servers: { api: `${server.url}/base` },
+        clock,
+        signal: ac.signal,
+        onCheckpoint: (state) => {
+          saved = JSON.stringify(state);
+          ac.abort();
+        },
       },
-    });
+    );
     expect(JSON.parse(saved)).toMatchObject({ stepExecutions: 2, frames: [{ sending: true }] });
     const events: RunEvent[] = [];
-    const resumed = await runWorkflow(await loadDoc([workflow]), 'w', {}, { servers: { api: `${server.url}/base` }, clock, onEvent: autoAdvance(clock, events), resume: JSON.parse(saved) as unknown });
+    const resumed = await runWorkflow(
+      await loadDoc([workflow]),
+      'w',
+      {},
+      { servers: { api: `${server.url}/base` }, clock, onEvent: autoAdvance(clock, events), resume: JSON.parse(saved) as unknown },
+    );
     // 1 create + 5 polls: exactly x-max-executions, so the resent poll was not counted again.
     expect(resumed).toMatchObject({ status: 'succeeded', stepExecutions: 6, outputs: { state: 'ready', polls: 5 } });
     expect(server.requests.map((r) => r.url)).toEqual(['/base/token', ...Array(5).fill('/base/status')]);
@@ -122,7 +147,12 @@ describe('user-supplied fetch', () => {
       .get('/base/status')
       .matchHeader('authorization', 'Bearer abc')
       .reply(200, { state: 'ready', n: 1 });
-    const result = await runWorkflow(await loadDoc([pollWorkflow]), 'w', { token: 'abc' }, { fetch: globalThis.fetch, servers: { api: 'http://api.example.test/base' } });
+    const result = await runWorkflow(
+      await loadDoc([pollWorkflow]),
+      'w',
+      { token: 'abc' },
+      { fetch: globalThis.fetch, servers: { api: 'http://api.example.test/base' } },
+    );
     expect(result.error).toBeUndefined();
     expect(result.outputs).toEqual({ id: 'n-1', state: 'ready', polls: 1 });
     expect(scope.isDone()).toBe(true);

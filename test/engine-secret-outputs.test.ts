@@ -21,7 +21,12 @@ async function setup() {
       steps: [
         { stepId: 'login', operationId: 'token', outputs: { accessToken: '$response.body#/access_token' } },
         // /other echoes the request back, headers included: the token comes back in the body.
-        { stepId: 'use', operationId: 'other', parameters: [{ name: 'X-Session', in: 'header', value: '$steps.login.outputs.accessToken' }], outputs: { echoed: '$response.body#/headers/x-session' } },
+        {
+          stepId: 'use',
+          operationId: 'other',
+          parameters: [{ name: 'X-Session', in: 'header', value: '$steps.login.outputs.accessToken' }],
+          outputs: { echoed: '$response.body#/headers/x-session' },
+        },
       ],
       outputs: { accessToken: '$steps.login.outputs.accessToken', echoed: '$steps.use.outputs.echoed' },
     },
@@ -57,7 +62,9 @@ describe('writeOnly inputs', () => {
       {
         workflowId: 'w',
         inputs: { type: 'object', properties: { pin: { type: 'string', writeOnly: true } } },
-        steps: [{ stepId: 'use', operationId: 'other', parameters: [{ name: 'n', in: 'query', value: '$inputs.pin' }], outputs: { url: '$response.body#/url' } }],
+        steps: [
+          { stepId: 'use', operationId: 'other', parameters: [{ name: 'n', in: 'query', value: '$inputs.pin' }], outputs: { url: '$response.body#/url' } },
+        ],
         outputs: { url: '$steps.use.outputs.url' },
       },
     ]);

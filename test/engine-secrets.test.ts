@@ -36,12 +36,17 @@ describe('secret masking (P21)', () => {
       },
     ]);
     const events: RunEvent[] = [];
-    const result = await runWorkflow(doc, 'w', { pin: 'pin-9876', apiKey: 'key-abcdef', user: 'alice' }, {
-      servers: { api: `${server.url}/base` },
-      secrets: ['extra-literal-secret'],
-      onEvent: (e) => events.push(e),
-      history: true,
-    });
+    const result = await runWorkflow(
+      doc,
+      'w',
+      { pin: 'pin-9876', apiKey: 'key-abcdef', user: 'alice' },
+      {
+        servers: { api: `${server.url}/base` },
+        secrets: ['extra-literal-secret'],
+        onEvent: (e) => events.push(e),
+        history: true,
+      },
+    );
     const everything = JSON.stringify({ events, result: { ...result, state: undefined } });
     for (const secret of ['pin-9876', 'key-abcdef', 'extra-literal-secret', 'cookie-value-123']) expect(everything).not.toContain(secret);
     expect(everything).toContain('alice');
@@ -98,7 +103,12 @@ describe('secret masking (P21)', () => {
       json(res, 403, { message: `user ${pair} refused`, password: pair.split(':')[1] });
     });
     // The credential is written in the document: nothing marks it secret until the request is built.
-    const doc = await loadDoc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getBasicSecured', parameters: [{ name: 'Authorization', in: 'header', value: `Basic ${basic}` }] }] }]);
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [{ stepId: 's', operationId: 'getBasicSecured', parameters: [{ name: 'Authorization', in: 'header', value: `Basic ${basic}` }] }],
+      },
+    ]);
     const events: RunEvent[] = [];
     const result = await runWorkflow(doc, 'w', {}, { servers: { api: `${server.url}/base` }, onEvent: (e) => events.push(e) });
     expect(result.status).toBe('failed');

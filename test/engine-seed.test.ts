@@ -50,7 +50,12 @@ describe('the shipped Hugging Face deploy workflow, unchanged', () => {
       'pollStatus:200:ready',
     ]);
     // Defaults from the inputs schema were applied and the payload is structured JSON.
-    expect(created).toMatchObject({ name: 'my-ep', type: 'public', provider: { vendor: 'aws', region: 'us-east-1' }, model: { repository: 'gpt2', revision: 'main', task: 'text-generation' } });
+    expect(created).toMatchObject({
+      name: 'my-ep',
+      type: 'public',
+      provider: { vendor: 'aws', region: 'us-east-1' },
+      model: { repository: 'gpt2', revision: 'main', task: 'text-generation' },
+    });
     // The bare `Bearer $inputs.hfToken` is interpolated (P28)...
     expect(server.requests[0]?.headers.authorization).toBe('Bearer hf_secret_token_123');
     // ...and the token never appears in any event.

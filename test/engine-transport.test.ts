@@ -14,13 +14,18 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-const statusWorkflow = [{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', outputs: { via: '$response.body#/via' } }], outputs: { via: '$steps.s.outputs.via' } }];
+const statusWorkflow = [
+  { workflowId: 'w', steps: [{ stepId: 's', operationId: 'getStatus', outputs: { via: '$response.body#/via' } }], outputs: { via: '$steps.s.outputs.via' } },
+];
 
 describe('transports', () => {
   it('sends through a caller-supplied undici dispatcher (MockAgent)', async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
-    agent.get('http://mocked.test').intercept({ path: '/base/status', method: 'GET' }).reply(200, { via: 'mock' }, { headers: { 'content-type': 'application/json' } });
+    agent
+      .get('http://mocked.test')
+      .intercept({ path: '/base/status', method: 'GET' })
+      .reply(200, { via: 'mock' }, { headers: { 'content-type': 'application/json' } });
     cleanups.push(() => agent.close());
     const result = await runWorkflow(await loadDoc(statusWorkflow), 'w', {}, { dispatcher: agent, servers: { api: 'http://mocked.test/base' } });
     expect(result.outputs).toEqual({ via: 'mock' });
@@ -34,10 +39,13 @@ describe('transports', () => {
       // Plain proxying of an absolute-form request.
       seen.push(`${req.method} ${req.url}`);
       const target = new URL(req.url ?? '/');
-      const upstream = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       req.pipe(upstream);
     });
     proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {

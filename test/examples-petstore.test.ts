@@ -143,10 +143,9 @@ describe('pet store example: adopt-pet', () => {
   it('signs in, creates, uploads multipart, retries the 429 and orders; secrets never leak', () => {
     const dir = mkdtempSync(join(tmpdir(), 'petstore-'));
     const har = join(dir, 'run.har');
-    const { r, report } = runJson(
-      ['--workflow', 'adopt-pet', '--input', 'petName=Nala', '--input-env', 'password=PET_PASSWORD', '--trace', har],
-      { PET_PASSWORD: PASSWORD },
-    );
+    const { r, report } = runJson(['--workflow', 'adopt-pet', '--input', 'petName=Nala', '--input-env', 'password=PET_PASSWORD', '--trace', har], {
+      PET_PASSWORD: PASSWORD,
+    });
     expect(r.status).toBe(0);
     expect(report.status).toBe('succeeded');
     expect(report.outputs).toMatchObject({ petId: 4, photoUrl: '/photos/4.png', orderId: 'order-2', orderStatus: 'placed', firstFoundPet: 'Rex' });
@@ -165,7 +164,11 @@ describe('pet store example: adopt-pet', () => {
     expect(report.steps[7]!.action).toMatchObject({ name: 'busy', type: 'retry' });
 
     const trace = readFileSync(har, 'utf8');
-    const entries = (JSON.parse(trace) as { log: { entries: { request: { method: string; url: string; headers: { name: string; value: string }[]; postData?: { text?: string } } }[] } }).log.entries;
+    const entries = (
+      JSON.parse(trace) as {
+        log: { entries: { request: { method: string; url: string; headers: { name: string; value: string }[]; postData?: { text?: string } } }[] };
+      }
+    ).log.entries;
     expect(entries).toHaveLength(8);
     const upload = entries.find((e) => e.request.url.endsWith('/pets/4/photo'))!;
     expect(upload.request.headers.find((h) => h.name.toLowerCase() === 'content-type')!.value).toMatch(/^multipart\/form-data; boundary=/);
@@ -179,7 +182,18 @@ describe('pet store example: adopt-pet', () => {
   });
 
   it('skips the photo through the goto when the caption is empty', () => {
-    const { r, report } = runJson(['--workflow', 'adopt-pet', '--input', 'petName=Bo', '--input', `password=${PASSWORD}`, '--input', 'caption=', '--input', 'quantity=3']);
+    const { r, report } = runJson([
+      '--workflow',
+      'adopt-pet',
+      '--input',
+      'petName=Bo',
+      '--input',
+      `password=${PASSWORD}`,
+      '--input',
+      'caption=',
+      '--input',
+      'quantity=3',
+    ]);
     expect(r.status).toBe(0);
     const checkPet = report.steps.find((s) => s.stepId === 'checkPet')!;
     expect(checkPet.action).toMatchObject({ name: 'skipPhotoWithoutCaption', type: 'goto' });
@@ -198,7 +212,19 @@ describe('pet store example: adopt-pet', () => {
   });
 
   it('--dry-run validates the inputs, prints the first request and sends nothing', async () => {
-    const r = cli(['run', DOC, '--workflow', 'adopt-pet', '--server', `petstore=${baseUrl}`, '--input', 'petName=Nala', '--input', `password=${PASSWORD}`, '--dry-run']);
+    const r = cli([
+      'run',
+      DOC,
+      '--workflow',
+      'adopt-pet',
+      '--server',
+      `petstore=${baseUrl}`,
+      '--input',
+      'petName=Nala',
+      '--input',
+      `password=${PASSWORD}`,
+      '--dry-run',
+    ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`GET ${baseUrl}/pets?status=available&status=pending&tags=good&limit=10`);
     expect(await requestsSeen()).toBe(0);

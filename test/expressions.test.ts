@@ -29,7 +29,19 @@ const ctx: EvalContext = {
     headers: { server: 'nginx', 'x-expires-after': '2030-01-01', 'x-rate-limit': '100' },
     body: { status: 'available', items: [{ id: 11 }, { id: 12 }], 'items[0]': 'literal member', count: 3, nested: { ok: true } },
   },
-  inputs: { username: 'alice', 'x-api-key': 'secret', 'x-store-id': 'store-9', 'a.b': 'dotted', a: { b: 'not me' }, count: 5, order: { petId: 1, quantity: 2 }, hfToken: 'hf_abc', host: 'api.example', flag: true, none: null },
+  inputs: {
+    username: 'alice',
+    'x-api-key': 'secret',
+    'x-store-id': 'store-9',
+    'a.b': 'dotted',
+    a: { b: 'not me' },
+    count: 5,
+    order: { petId: 1, quantity: 2 },
+    hfToken: 'hf_abc',
+    host: 'api.example',
+    flag: true,
+    none: null,
+  },
   outputs: { bar: 'barValue' },
   steps: {
     someStepId: { pets: [{ id: 101 }, { id: 102 }] },
@@ -251,9 +263,23 @@ describe('runtime expressions: syntax errors carry exact offsets', () => {
 
 describe('runtime expressions: evaluation never throws', () => {
   const all = [
-    '$url', '$method', '$statusCode', '$self', '$request.header.a', '$request.query.a', '$request.path.a', '$request.body#/a/0',
-    '$response.header.a', '$response.body#/x', '$inputs.a#/b', '$outputs.a', '$steps.s.outputs.o#/p', '$workflows.w.inputs.i',
-    '$workflows.w.outputs.o#/0', '$sourceDescriptions.s.url', '$components.parameters.p',
+    '$url',
+    '$method',
+    '$statusCode',
+    '$self',
+    '$request.header.a',
+    '$request.query.a',
+    '$request.path.a',
+    '$request.body#/a/0',
+    '$response.header.a',
+    '$response.body#/x',
+    '$inputs.a#/b',
+    '$outputs.a',
+    '$steps.s.outputs.o#/p',
+    '$workflows.w.inputs.i',
+    '$workflows.w.outputs.o#/0',
+    '$sourceDescriptions.s.url',
+    '$components.parameters.p',
   ];
   it.each(all)('%s on an empty context is undefined', (text) => {
     expect(evalExpr(text, '1.1', emptyCtx)).toBeUndefined();
@@ -338,7 +364,9 @@ describe('compileValue (P7)', () => {
   });
 
   it('interpolates {$…}: strings as is, scalars as text, objects as JSON, nothing as empty', () => {
-    const v = compileValue('s={$inputs.username} n={$inputs.count} b={$inputs.flag} z={$inputs.none} o={$inputs.order} m={$inputs.missing}', { version: '1.1' });
+    const v = compileValue('s={$inputs.username} n={$inputs.count} b={$inputs.flag} z={$inputs.none} o={$inputs.order} m={$inputs.missing}', {
+      version: '1.1',
+    });
     const missing: string[] = [];
     expect(v.evaluate(ctx, (t) => missing.push(t))).toBe('s=alice n=5 b=true z=null o={"petId":1,"quantity":2} m=');
     expect(missing).toEqual(['$inputs.missing']);
@@ -354,7 +382,9 @@ describe('compileValue (P7)', () => {
   });
 
   it('walks objects and arrays (the spec JSON object payload)', () => {
-    const payload = { petOrder: { petId: '$inputs.order#/petId', couponCode: '$inputs.username', quantity: '$inputs.count', status: 'placed', complete: false } };
+    const payload = {
+      petOrder: { petId: '$inputs.order#/petId', couponCode: '$inputs.username', quantity: '$inputs.count', status: 'placed', complete: false },
+    };
     const v = compileValue(payload, { version: '1.0' });
     expect(v.isStatic).toBe(false);
     expect(v.evaluate(ctx)).toEqual({ petOrder: { petId: 1, couponCode: 'alice', quantity: 5, status: 'placed', complete: false } });
@@ -369,12 +399,16 @@ describe('compileValue (P7)', () => {
 
   it('handles the spec JSON- and XML-templated payloads', () => {
     const c: EvalContext = { ...emptyCtx, inputs: { pet_id: 7, coupon_code: 'SAVE', quantity: 2 } };
-    const json = '{\n  "petOrder": {\n    "petId": "{$inputs.pet_id}",\n    "couponCode": "{$inputs.coupon_code}",\n    "quantity": "{$inputs.quantity}",\n    "status": "placed",\n    "complete": false\n  }\n}\n';
+    const json =
+      '{\n  "petOrder": {\n    "petId": "{$inputs.pet_id}",\n    "couponCode": "{$inputs.coupon_code}",\n    "quantity": "{$inputs.quantity}",\n    "status": "placed",\n    "complete": false\n  }\n}\n';
     expect(JSON.parse(compileValue(json, { version: '1.0' }).evaluate(c) as string)).toEqual({
       petOrder: { petId: '7', couponCode: 'SAVE', quantity: '2', status: 'placed', complete: false },
     });
-    const xml = '<petOrder>\n  <petId>{$inputs.pet_id}</petId>\n  <couponCode>{$inputs.coupon_code}</couponCode>\n  <quantity>{$inputs.quantity}</quantity>\n</petOrder>\n';
-    expect(compileValue(xml, { version: '1.1' }).evaluate(c)).toBe('<petOrder>\n  <petId>7</petId>\n  <couponCode>SAVE</couponCode>\n  <quantity>2</quantity>\n</petOrder>\n');
+    const xml =
+      '<petOrder>\n  <petId>{$inputs.pet_id}</petId>\n  <couponCode>{$inputs.coupon_code}</couponCode>\n  <quantity>{$inputs.quantity}</quantity>\n</petOrder>\n';
+    expect(compileValue(xml, { version: '1.1' }).evaluate(c)).toBe(
+      '<petOrder>\n  <petId>7</petId>\n  <couponCode>SAVE</couponCode>\n  <quantity>2</quantity>\n</petOrder>\n',
+    );
   });
 
   it('the malformed spec "Form Data String" example: "code{$…}" has no "=", and "scope=$inputs.scope}" is a bare expression followed by "}"', () => {
@@ -462,12 +496,16 @@ describe('compileValue: 1.1 Selector Objects', () => {
   });
 
   it('the spec request-body example (xpath-30 Expression Type Object)', () => {
-    const payload = { invoiceId: { context: '$steps.fetchXml.outputs.invoiceXml', selector: '/Invoice/Header/InvoiceNumber', type: { type: 'xpath', version: 'xpath-30' } } };
+    const payload = {
+      invoiceId: { context: '$steps.fetchXml.outputs.invoiceXml', selector: '/Invoice/Header/InvoiceNumber', type: { type: 'xpath', version: 'xpath-30' } },
+    };
     expect(compileValue(payload, { version: '1.1' }).evaluate(c)).toEqual({ invoiceId: 'INV-001' });
   });
 
   it('the spec replacement value example, jsonpointer selectors, and the first-node rule', () => {
-    expect(compileValue({ context: '$steps.getInventory.outputs.payload', selector: '$.newQuantity', type: 'jsonpath' }, { version: '1.1' }).evaluate(c)).toBe(9);
+    expect(compileValue({ context: '$steps.getInventory.outputs.payload', selector: '$.newQuantity', type: 'jsonpath' }, { version: '1.1' }).evaluate(c)).toBe(
+      9,
+    );
     expect(compileValue({ context: '$response.body', selector: '/items/1/id', type: 'jsonpointer' }, { version: '1.1' }).evaluate(c)).toBe(2);
     expect(compileValue({ context: '$response.body', selector: '$.items[*].id', type: 'jsonpath' }, { version: '1.1' }).evaluate(c)).toBe(1);
   });
@@ -486,9 +524,15 @@ describe('compileValue: 1.1 Selector Objects', () => {
   });
 
   it('rejects a bad selector type, version or query at compile time', () => {
-    expect(errorOf(() => compileValue({ x: { context: '$response.body', selector: '$.a', type: 'css' } }, { version: '1.1' })).details?.['pointer']).toBe('/x/type');
-    expect(errorOf(() => compileValue({ context: '$response.body', selector: '$.a', type: { type: 'jsonpath', version: 'v9' } }, { version: '1.1' })).code).toBe('EXPRESSION_SYNTAX');
-    expect(errorOf(() => compileValue({ context: '$response.body', selector: '$[', type: 'jsonpath' }, { version: '1.1' })).details?.['pointer']).toBe('/selector');
+    expect(errorOf(() => compileValue({ x: { context: '$response.body', selector: '$.a', type: 'css' } }, { version: '1.1' })).details?.['pointer']).toBe(
+      '/x/type',
+    );
+    expect(
+      errorOf(() => compileValue({ context: '$response.body', selector: '$.a', type: { type: 'jsonpath', version: 'v9' } }, { version: '1.1' })).code,
+    ).toBe('EXPRESSION_SYNTAX');
+    expect(errorOf(() => compileValue({ context: '$response.body', selector: '$[', type: 'jsonpath' }, { version: '1.1' })).details?.['pointer']).toBe(
+      '/selector',
+    );
     expect(errorOf(() => compileValue({ context: 'body', selector: '$.a', type: 'jsonpath' }, { version: '1.1' })).details?.['pointer']).toBe('/context');
   });
 });
@@ -497,7 +541,7 @@ describe('compileValue: safety', () => {
   it('a "__proto__" member in a payload stays an own member and pollutes nothing', () => {
     const payload = JSON.parse('{"__proto__": {"polluted": "$inputs.username"}, "a": "$inputs.count"}') as unknown;
     const out = compileValue(payload, { version: '1.1' }).evaluate(ctx) as Record<string, unknown>;
-    expect(Object.prototype.hasOwnProperty.call(out, '__proto__')).toBe(true);
+    expect(Object.hasOwn(out, '__proto__')).toBe(true);
     expect(JSON.stringify(out)).toBe('{"__proto__":{"polluted":"alice"},"a":5}');
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });

@@ -133,7 +133,12 @@ describe('loadArazzo', () => {
   });
 
   it('throws DocumentError for a version it does not support, before touching sources', async () => {
-    const err = await loadErrors({ arazzo: '2.0.0', info: { title: 't', version: '1' }, sourceDescriptions: [{ name: 'x', url: 'http://127.0.0.1:9/never' }], workflows: [] });
+    const err = await loadErrors({
+      arazzo: '2.0.0',
+      info: { title: 't', version: '1' },
+      sourceDescriptions: [{ name: 'x', url: 'http://127.0.0.1:9/never' }],
+      workflows: [],
+    });
     expect(err.problems.map((p) => p.code)).toContain('ARAZZO_VERSION_UNSUPPORTED');
     expect(err.problems.some((p) => p.code.startsWith('SOURCE_'))).toBe(false);
   });
@@ -190,7 +195,12 @@ describe('loadArazzo over http', () => {
       },
     });
     expect(doc.sources.get('pets')?.kind).toBe('openapi');
-    expect(seen.map((u) => new URL(u).pathname).sort()).toEqual(['/apis/pets-3.0.yaml', '/apis/shared/schemas.yaml', '/flows/child.arazzo.yaml', '/flows/main.yaml']);
+    expect(seen.map((u) => new URL(u).pathname).sort()).toEqual([
+      '/apis/pets-3.0.yaml',
+      '/apis/shared/schemas.yaml',
+      '/flows/child.arazzo.yaml',
+      '/flows/main.yaml',
+    ]);
   });
 
   it('applies maxSourceBytes to sources', async () => {
@@ -225,7 +235,10 @@ describe('loadArazzo problem merging', () => {
       {
         arazzo: '1.1.0',
         info: { title: 't', version: '1' },
-        sourceDescriptions: [{ name: 'events', url: 'events.yaml', type: 'asyncapi' }, { name: 'pets', url: '../apis/pets-3.0.yaml' }],
+        sourceDescriptions: [
+          { name: 'events', url: 'events.yaml', type: 'asyncapi' },
+          { name: 'pets', url: '../apis/pets-3.0.yaml' },
+        ],
         workflows: [{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'listPets' }] }],
       },
       { baseUri: pathToFileURL(wf('inline.yaml')).href },

@@ -11,7 +11,7 @@ const readme = readFileSync(`${root}/README.md`, 'utf8');
 describe('README', () => {
   it('shows the embedding example exactly as examples/embed.mjs, and that file runs green', () => {
     const example = readFileSync(`${root}/examples/embed.mjs`, 'utf8');
-    expect(readme).toContain('```js\n' + example + '```');
+    expect(readme).toContain(`\`\`\`js\n${example}\`\`\``);
 
     const run = spawnSync(process.execPath, ['examples/embed.mjs'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(run.stderr).toBe('');

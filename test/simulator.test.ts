@@ -108,7 +108,9 @@ describe('management API: auth and validation', () => {
     delete noCompute['compute'];
     expect((await call(`${sim.url}/v2/endpoint/acme`, 'POST', noCompute)).body.error).toContain('compute');
     expect((await call(`${sim.url}/v2/endpoint/acme`, 'POST', endpointBody('x2', { type: 'secret' }))).body.error).toContain('type must be one of');
-    const badHw = endpointBody('x3', { compute: { accelerator: 'cpu', instanceType: 'intel-xyz', instanceSize: 'x2', scaling: { minReplica: 1, maxReplica: 1 } } });
+    const badHw = endpointBody('x3', {
+      compute: { accelerator: 'cpu', instanceType: 'intel-xyz', instanceSize: 'x2', scaling: { minReplica: 1, maxReplica: 1 } },
+    });
     const res = await call(`${sim.url}/v2/endpoint/acme`, 'POST', badHw);
     expect(res.status).toBe(400);
     expect(res.body.error).toContain('intel-xyz x2 is not available');
@@ -447,7 +449,12 @@ describe('Elasticsearch _inference emulation', () => {
     const es = { authorization: 'ApiKey es-key' };
     const body = { service: 'hugging_face', service_settings: { api_key: TOKEN, url } };
     expect((await call(`${sim.elasticsearchUrl}/_inference/text_embedding/hf`, 'PUT', body, {})).status).toBe(401);
-    const withModelId = await call(`${sim.elasticsearchUrl}/_inference/text_embedding/hf`, 'PUT', { ...body, service_settings: { ...body.service_settings, model_id: 'x' } }, es);
+    const withModelId = await call(
+      `${sim.elasticsearchUrl}/_inference/text_embedding/hf`,
+      'PUT',
+      { ...body, service_settings: { ...body.service_settings, model_id: 'x' } },
+      es,
+    );
     expect(withModelId.status).toBe(400);
     const put = await call(`${sim.elasticsearchUrl}/_inference/text_embedding/hf`, 'PUT', body, es);
     expect(put.status).toBe(200);
@@ -479,8 +486,23 @@ describe('Elasticsearch _inference emulation', () => {
 describe('simulator command line', () => {
   it('maps flags to options', () => {
     const options = parseSimulatorArgs([
-      '--port', '0', '--time-scale', '30', '--create-status', '201', '--token', 'a', '--token', 'b',
-      '--fail-deploy', 'x,y', '--fault', '{"status":503,"times":2}', '--pending-seconds', '5', '--no-elasticsearch',
+      '--port',
+      '0',
+      '--time-scale',
+      '30',
+      '--create-status',
+      '201',
+      '--token',
+      'a',
+      '--token',
+      'b',
+      '--fail-deploy',
+      'x,y',
+      '--fault',
+      '{"status":503,"times":2}',
+      '--pending-seconds',
+      '5',
+      '--no-elasticsearch',
     ]);
     expect(options).toMatchObject({
       port: 0,
@@ -502,7 +524,9 @@ describe('simulator command line', () => {
 
   it('starts from the built command line on the chosen port and serves the API', async () => {
     const cliPath = fileURLToPath(new URL('../dist/simulator/cli.js', import.meta.url));
-    const child = spawn(process.execPath, [cliPath, '--port', '0', '--token', TOKEN, '--namespace', 'acme', '--create-status', '201'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [cliPath, '--port', '0', '--token', TOKEN, '--namespace', 'acme', '--create-status', '201'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -546,7 +570,8 @@ describe('responses match the shipped OpenAPI descriptions', () => {
       const json = Object.keys(response.content ?? {}).find((m) => m.includes('json'));
       if (json === undefined) return [];
       let ref = `https://openapi.local/${file}#/${pointer('paths', template, method.toLowerCase(), 'responses', key, 'content', json, 'schema')}`;
-      if (op.responses[key].$ref) ref = `https://openapi.local/${file}#/${pointer('components', 'responses', String(op.responses[key].$ref).split('/').pop() as string, 'content', json, 'schema')}`;
+      if (op.responses[key].$ref)
+        ref = `https://openapi.local/${file}#/${pointer('components', 'responses', String(op.responses[key].$ref).split('/').pop() as string, 'content', json, 'schema')}`;
       const validate = ajv.getSchema(ref);
       if (!validate) return [`no schema at ${ref}`];
       return validate(answer.body) ? [] : [`${method} ${template} ${code}: ${ajv.errorsText(validate.errors)}`];

@@ -15,7 +15,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, 'fixtures', 'sources');
 const apis = join(fixtures, 'apis');
 /** Documents under test "live" in fixtures/sources/workflows/, so `../apis/x.yaml` is relative. */
-const workflowsDir = pathToFileURL(join(fixtures, 'workflows') + '/').href;
+const workflowsDir = pathToFileURL(`${join(fixtures, 'workflows')}/`).href;
 
 function doc(sourceDescriptions: Array<Partial<SourceDescription>>): ArazzoDocument {
   return {
@@ -52,12 +52,7 @@ describe('OpenAPI 3.0 index', () => {
   it('lists every operation with its pointer, method and path template', () => {
     expect(pets.specVersion).toBe('3.0.3');
     expect(pets.location).toBe(join(apis, 'pets-3.0.yaml'));
-    expect(pets.operations.map((o) => `${o.method} ${o.pathTemplate}`)).toEqual([
-      'GET /pets',
-      'POST /pets',
-      'GET /pets/{petId}',
-      'DELETE /pets/{petId}',
-    ]);
+    expect(pets.operations.map((o) => `${o.method} ${o.pathTemplate}`)).toEqual(['GET /pets', 'POST /pets', 'GET /pets/{petId}', 'DELETE /pets/{petId}']);
     expect(pets.byPointer.get('/paths/~1pets~1{petId}/get')?.operationId).toBe('getPet');
     expect(op(pets, 'listPets').sourceName).toBe('pets');
   });
@@ -183,7 +178,10 @@ describe('OpenAPI 3.1 and 3.2', () => {
 
 describe('loading problems', () => {
   it('reports a missing file with the resolved path and the JSON path of the url', async () => {
-    const { sources, problems } = await load([{ name: 'ok', url: '../apis/pets-3.0.yaml' }, { name: 'gone', url: '../apis/nope.yaml' }]);
+    const { sources, problems } = await load([
+      { name: 'ok', url: '../apis/pets-3.0.yaml' },
+      { name: 'gone', url: '../apis/nope.yaml' },
+    ]);
     expect(sources.has('ok')).toBe(true);
     expect(sources.has('gone')).toBe(false);
     expect(problems).toHaveLength(1);
@@ -222,11 +220,18 @@ describe('loading problems', () => {
   });
 
   it('reports a failing Arazzo loader, unparsable text and an openapi source without an openapi field', async () => {
-    const { problems } = await load([
-      { name: 'a', url: '../apis/pets-3.0.yaml', type: 'arazzo' },
-      { name: 'b', url: '../apis/broken.json' },
-      { name: 'c', url: '../apis/not-an-api.yaml', type: 'openapi' },
-    ], { loadArazzoSource: async () => { throw Object.assign(new Error('boom'), {}); } });
+    const { problems } = await load(
+      [
+        { name: 'a', url: '../apis/pets-3.0.yaml', type: 'arazzo' },
+        { name: 'b', url: '../apis/broken.json' },
+        { name: 'c', url: '../apis/not-an-api.yaml', type: 'openapi' },
+      ],
+      {
+        loadArazzoSource: async () => {
+          throw Object.assign(new Error('boom'), {});
+        },
+      },
+    );
     const byName = Object.fromEntries(problems.map((p) => [p.path, p]));
     expect(byName['$.sourceDescriptions[0].url']?.code).toBe('SOURCE_FETCH_FAILED');
     expect(byName['$.sourceDescriptions[1].url']).toMatchObject({ code: 'SOURCE_INVALID' });
@@ -261,7 +266,9 @@ describe('remote sources over http', () => {
       if (path === '/specs/pets.yaml') return void res.end(pets);
       if (path === '/specs/shared/schemas.yaml') return void res.end(schemas);
       if (path === '/specs/store.yaml') {
-        return void res.end('openapi: 3.1.0\ninfo: {title: s, version: "1"}\nservers: [{url: /v2}]\npaths:\n  /o:\n    get: {operationId: o, responses: {"200": {description: ok}}}\n');
+        return void res.end(
+          'openapi: 3.1.0\ninfo: {title: s, version: "1"}\nservers: [{url: /v2}]\npaths:\n  /o:\n    get: {operationId: o, responses: {"200": {description: ok}}}\n',
+        );
       }
       if (path === '/specs/redirect.yaml') {
         res.writeHead(302, { location: '/specs/store.yaml' });
@@ -312,13 +319,22 @@ describe('remote sources over http', () => {
   });
 
   it('resolves a relative url against a remote referring document', async () => {
-    const { sources, problems } = await loadSources(doc([{ name: 's', url: 'store.yaml' }]), { baseUri: `${base}/specs/flow.arazzo.yaml`, location: `${base}/specs/flow.arazzo.yaml` });
+    const { sources, problems } = await loadSources(doc([{ name: 's', url: 'store.yaml' }]), {
+      baseUri: `${base}/specs/flow.arazzo.yaml`,
+      location: `${base}/specs/flow.arazzo.yaml`,
+    });
     expect(problems).toEqual([]);
     expect(sources.get('s')?.location).toBe(`${base}/specs/store.yaml`);
   });
 
   it('caps the size whether the server declares it or streams it', async () => {
-    const { problems } = await load([{ name: 'a', url: `${base}/big-declared` }, { name: 'b', url: `${base}/big-chunked` }], { maxBytes: 1000 });
+    const { problems } = await load(
+      [
+        { name: 'a', url: `${base}/big-declared` },
+        { name: 'b', url: `${base}/big-chunked` },
+      ],
+      { maxBytes: 1000 },
+    );
     expect(problems.map((p) => [p.code, p.path])).toEqual([
       ['SOURCE_TOO_LARGE', '$.sourceDescriptions[0].url'],
       ['SOURCE_TOO_LARGE', '$.sourceDescriptions[1].url'],
@@ -327,7 +343,10 @@ describe('remote sources over http', () => {
 
   it('applies the same caps and redirects when reading through a WHATWG fetch', async () => {
     const { sources, problems } = await load(
-      [{ name: 'big', url: `${base}/big-chunked` }, { name: 's', url: `${base}/specs/redirect.yaml` }],
+      [
+        { name: 'big', url: `${base}/big-chunked` },
+        { name: 's', url: `${base}/specs/redirect.yaml` },
+      ],
       { maxBytes: 1000, fetch: (input, init) => fetch(input, init) },
     );
     expect(problems.map((p) => [p.code, p.path])).toEqual([['SOURCE_TOO_LARGE', '$.sourceDescriptions[0].url']]);
@@ -341,7 +360,10 @@ describe('remote sources over http', () => {
   });
 
   it('reports HTTP errors: 404 as not found, others as fetch failures', async () => {
-    const { problems } = await load([{ name: 'a', url: `${base}/missing.yaml` }, { name: 'b', url: `${base}/oops` }]);
+    const { problems } = await load([
+      { name: 'a', url: `${base}/missing.yaml` },
+      { name: 'b', url: `${base}/oops` },
+    ]);
     expect(problems.map((p) => p.code)).toEqual(['SOURCE_NOT_FOUND', 'SOURCE_FETCH_FAILED']);
     expect(problems[1]!.message).toContain('500');
   });
@@ -358,10 +380,12 @@ describe('remote sources over http', () => {
 
   it('allowHosts also applies to $refs made by a local description', async () => {
     const session = createSourceSession();
-    const { problems } = await loadSources(
-      doc([{ name: 'p', url: 'remote-ref.yaml' }]),
-      { baseUri: pathToFileURL(join(fixtures, 'apis') + '/').href, location: 'x', allowHosts: [], session },
-    );
+    const { problems } = await loadSources(doc([{ name: 'p', url: 'remote-ref.yaml' }]), {
+      baseUri: pathToFileURL(`${join(fixtures, 'apis')}/`).href,
+      location: 'x',
+      allowHosts: [],
+      session,
+    });
     expect(problems.map((p) => p.code)).toEqual(['SOURCE_HOST_NOT_ALLOWED']);
   });
 });

@@ -2,14 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Problem } from '../src/errors.js';
-import {
-  arazzoSchema10,
-  arazzoSchema11,
-  DOCUMENT_PROBLEM_CODES,
-  parseText,
-  readDocument,
-  validateDocument,
-} from '../src/document/index.js';
+import { arazzoSchema10, arazzoSchema11, DOCUMENT_PROBLEM_CODES, parseText, readDocument, validateDocument } from '../src/document/index.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/documents');
 
@@ -173,17 +166,11 @@ describe('spec examples', () => {
   });
 
   it('1.0.0 pet purchase, unfixed: wrong source case and a $steps expression without .outputs.', async () => {
-    expect(summary(await validateFile('spec/pet-purchase-1.0.0.unfixed.arazzo.yaml'))).toEqual([
-      'SOURCE_UNKNOWN@43:9',
-      'STEP_REFERENCE_INVALID@56:7',
-    ]);
+    expect(summary(await validateFile('spec/pet-purchase-1.0.0.unfixed.arazzo.yaml'))).toEqual(['SOURCE_UNKNOWN@43:9', 'STEP_REFERENCE_INVALID@56:7']);
   });
 
   it('1.0.1 pet purchase, unfixed: wrong source case and $steps.loginUser', async () => {
-    expect(summary(await validateFile('spec/pet-purchase-1.0.1.unfixed.arazzo.yaml'))).toEqual([
-      'SOURCE_UNKNOWN@43:9',
-      'STEP_NOT_FOUND@50:13',
-    ]);
+    expect(summary(await validateFile('spec/pet-purchase-1.0.1.unfixed.arazzo.yaml'))).toEqual(['SOURCE_UNKNOWN@43:9', 'STEP_NOT_FOUND@50:13']);
   });
 
   it('1.0.1 JSON components example, unfixed: a braced condition is flagged (#362)', async () => {
@@ -239,19 +226,22 @@ describe('schema fixes over the official schemas (rules §10.2)', () => {
   });
 
   it('a simple criterion needs no context (P9), an empty failure criteria list is allowed', () => {
-    const step = '        successCriteria:\n          - condition: $statusCode == 200\n            type: simple\n        onFailure:\n          - name: stop\n            type: end\n            criteria: []';
+    const step =
+      '        successCriteria:\n          - condition: $statusCode == 200\n            type: simple\n        onFailure:\n          - name: stop\n            type: end\n            criteria: []';
     expect(check(base('1.0.1', step))).toEqual([]);
   });
 
   it('a 1.0 criterion accepts an Expression Type Object (#336) but checks its version', () => {
-    const ok = '        successCriteria:\n          - context: $response.body\n            condition: $.a\n            type:\n              type: jsonpath\n              version: draft-goessner-dispatch-jsonpath-00';
+    const ok =
+      '        successCriteria:\n          - context: $response.body\n            condition: $.a\n            type:\n              type: jsonpath\n              version: draft-goessner-dispatch-jsonpath-00';
     expect(check(base('1.0.1', ok))).toEqual([]);
     expect(check(base('1.0.1', ok.replace('draft-goessner-dispatch-jsonpath-00', 'rfc9535')))).toEqual(['SCHEMA_ENUM@18:15']);
     expect(check(base('1.1.0', ok.replace('draft-goessner-dispatch-jsonpath-00', 'rfc9535')))).toEqual([]);
   });
 
   it('reusable objects ignore extra keys and parameter values may be any JSON', () => {
-    const step = '        parameters:\n          - reference: $components.parameters.page\n            value: { n: 1 }\n            note: ignored\n          - name: filter\n            in: query\n            value: { a: [1, 2] }';
+    const step =
+      '        parameters:\n          - reference: $components.parameters.page\n            value: { n: 1 }\n            note: ignored\n          - name: filter\n            in: query\n            value: { a: [1, 2] }';
     const components = 'components:\n  parameters:\n    page:\n      name: page\n      in: query\n      value: 1\n';
     expect(check(base('1.1.0', step, components))).toEqual([]);
   });
@@ -266,10 +256,12 @@ describe('schema fixes over the official schemas (rules §10.2)', () => {
     expect(check(base('1.0.1', '        parameters:\n          - name: q\n            in: querystring\n            value: a=1'))).toEqual([
       'SCHEMA_ENUM@15:13',
     ]);
-    expect(check(base('1.0.1', '        outputs:\n          id:\n            context: $response.body\n            selector: $.id\n            type: jsonpath'))).toEqual([
-      'SCHEMA_TYPE@14:11',
-    ]);
-    expect(check(base('1.1.0', '        outputs:\n          id:\n            context: $response.body\n            selector: $.id\n            type: jsonpath'))).toEqual([]);
+    expect(
+      check(base('1.0.1', '        outputs:\n          id:\n            context: $response.body\n            selector: $.id\n            type: jsonpath')),
+    ).toEqual(['SCHEMA_TYPE@14:11']);
+    expect(
+      check(base('1.1.0', '        outputs:\n          id:\n            context: $response.body\n            selector: $.id\n            type: jsonpath')),
+    ).toEqual([]);
   });
 
   it('$self must not have a fragment', () => {
@@ -295,7 +287,8 @@ describe('semantic rules', () => {
   });
 
   it('goto and retry may target the current step and other workflows', () => {
-    const step = '        onFailure:\n          - name: again\n            type: retry\n            stepId: first\n          - name: elsewhere\n            type: goto\n            workflowId: other';
+    const step =
+      '        onFailure:\n          - name: again\n            type: retry\n            stepId: first\n          - name: elsewhere\n            type: goto\n            workflowId: other';
     const extra = '  - workflowId: other\n    steps:\n      - stepId: x\n        operationId: getX\n';
     expect(check(base('1.0.1', step, extra))).toEqual([]);
   });
@@ -314,14 +307,21 @@ describe('semantic rules', () => {
 
   it('workflow steps may call workflows of an arazzo source or a source of unknown type', () => {
     const extraSource = (type: string): string =>
-      base('1.0.1', '').replace('    url: ./api.yaml', `    url: ./api.yaml\n  - name: flows\n    url: ./flows.yaml${type}`).replace('        operationId: getOther', '        workflowId: $sourceDescriptions.flows.shared');
+      base('1.0.1', '')
+        .replace('    url: ./api.yaml', `    url: ./api.yaml\n  - name: flows\n    url: ./flows.yaml${type}`)
+        .replace('        operationId: getOther', '        workflowId: $sourceDescriptions.flows.shared');
     expect(check(extraSource('\n    type: arazzo'))).toEqual([]);
     expect(check(extraSource(''))).toEqual([]);
     expect(check(extraSource('\n    type: openapi'))).toEqual(['SOURCE_NOT_ARAZZO@18:9']);
   });
 
   it('problems of an in-memory document carry JSON paths but no positions', () => {
-    const problems = validateDocument({ arazzo: '1.0.1', info: { title: 't', version: '1' }, sourceDescriptions: [{ name: 'a', url: 'b' }], workflows: [{ workflowId: 'w', steps: [{ stepId: 's' }] }] });
+    const problems = validateDocument({
+      arazzo: '1.0.1',
+      info: { title: 't', version: '1' },
+      sourceDescriptions: [{ name: 'a', url: 'b' }],
+      workflows: [{ workflowId: 'w', steps: [{ stepId: 's' }] }],
+    });
     expect(problems).toEqual([expect.objectContaining({ code: 'STEP_TARGET_MISSING', path: '$.workflows[0].steps[0]' })]);
     expect(problems[0]?.line).toBeUndefined();
   });
@@ -330,12 +330,20 @@ describe('semantic rules', () => {
 describe('schema problem wording', () => {
   it('names the object in the spec vocabulary', () => {
     const messages = (data: unknown): string[] => validateDocument(data).map((p) => p.message);
-    const doc = (workflows: unknown): unknown => ({ arazzo: '1.0.1', info: { title: 't', version: '1' }, sourceDescriptions: [{ name: 'a', url: 'b' }], workflows });
+    const doc = (workflows: unknown): unknown => ({
+      arazzo: '1.0.1',
+      info: { title: 't', version: '1' },
+      sourceDescriptions: [{ name: 'a', url: 'b' }],
+      workflows,
+    });
     expect(messages(doc({}))).toEqual(["The field 'workflows' must be of type array."]);
     expect(messages(doc([{ workflowId: 'w', steps: [{ operationId: 'x' }] }]))).toEqual(["The step is missing the required field 'stepId'. Add it."]);
-    expect(messages({ ...(doc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'x' }] }]) as object), components: { parameters: { p: { name: 'p', in: 'query' } } } })).toEqual([
-      "The parameter component 'p' is missing the required field 'value'. Add it.",
-    ]);
+    expect(
+      messages({
+        ...(doc([{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'x' }] }]) as object),
+        components: { parameters: { p: { name: 'p', in: 'query' } } },
+      }),
+    ).toEqual(["The parameter component 'p' is missing the required field 'value'. Add it."]);
   });
 
   it('$message expressions are AsyncAPI-only', () => {
@@ -365,7 +373,9 @@ describe('precompiled schema validators', () => {
       arazzo: '1.1.0',
       info: { title: 1 },
       sourceDescriptions: [{ name: 'a b', url: 'x', type: 'graphql' }],
-      workflows: [{ workflowId: 'w', steps: [{ stepId: 's', timeout: -1, dependsOn: ['a', 'a'], outputs: { o: { context: '$response.body' } } }], extra: true }],
+      workflows: [
+        { workflowId: 'w', steps: [{ stepId: 's', timeout: -1, dependsOn: ['a', 'a'], outputs: { o: { context: '$response.body' } } }], extra: true },
+      ],
     };
     for (const [version, schema, validate] of [
       ['1.0', arazzoSchema10, generated.validateArazzo10],

@@ -70,14 +70,19 @@ async function run(
 ): Promise<{ result: RunResult; events: RunEvent[] }> {
   const events: RunEvent[] = [];
   const s = sim as Simulator;
-  const result = await runWorkflow(await load(file), workflowId, { hfToken: TOKEN, namespace: 'acme', ...inputs }, {
-    clock,
-    servers: { inferenceEndpointsApi: s.url, elasticsearchApi: s.elasticsearchUrl },
-    limits: { requestTimeoutMs: 2 * HOUR },
-    history: true,
-    onEvent: (e) => events.push(e),
-    ...extra,
-  });
+  const result = await runWorkflow(
+    await load(file),
+    workflowId,
+    { hfToken: TOKEN, namespace: 'acme', ...inputs },
+    {
+      clock,
+      servers: { inferenceEndpointsApi: s.url, elasticsearchApi: s.elasticsearchUrl },
+      limits: { requestTimeoutMs: 2 * HOUR },
+      history: true,
+      onEvent: (e) => events.push(e),
+      ...extra,
+    },
+  );
   return { result, events };
 }
 
@@ -116,13 +121,12 @@ describe('shipped files', () => {
     expect(readFileSync(SEED).equals(seed.subarray(start))).toBe(true);
   });
 
-  it.each([
-    'hugging-face-inference-endpoints-api.yml',
-    'elasticsearch-inference-api.yml',
-    'hugging-face-endpoint-inference-api.yml',
-  ])('openapi/%s validates', async (file) => {
-    await expect(SwaggerParser.validate(`${ROOT}openapi/${file}`)).resolves.toBeDefined();
-  });
+  it.each(['hugging-face-inference-endpoints-api.yml', 'elasticsearch-inference-api.yml', 'hugging-face-endpoint-inference-api.yml'])(
+    'openapi/%s validates',
+    async (file) => {
+      await expect(SwaggerParser.validate(`${ROOT}openapi/${file}`)).resolves.toBeDefined();
+    },
+  );
 
   it('defines the operations and path parameters the seed calls', async () => {
     const api = (await SwaggerParser.dereference(`${ROOT}openapi/hugging-face-inference-endpoints-api.yml`)) as any;
@@ -130,7 +134,19 @@ describe('shipped files', () => {
       Object.values(item).filter((op) => op && typeof op === 'object' && 'operationId' in op),
     );
     const ids = ops.map((op) => op.operationId);
-    for (const id of ['listEndpoints', 'createEndpoint', 'getEndpoint', 'updateEndpoint', 'deleteEndpoint', 'pauseEndpoint', 'resumeEndpoint', 'scaleEndpointToZero', 'getEndpointLogs', 'getEndpointMetrics', 'listProviders']) {
+    for (const id of [
+      'listEndpoints',
+      'createEndpoint',
+      'getEndpoint',
+      'updateEndpoint',
+      'deleteEndpoint',
+      'pauseEndpoint',
+      'resumeEndpoint',
+      'scaleEndpointToZero',
+      'getEndpointLogs',
+      'getEndpointMetrics',
+      'listProviders',
+    ]) {
       expect(ids).toContain(id);
     }
     const get = api.paths['/v2/endpoint/{namespace}/{endpoint_name}'];
@@ -152,7 +168,12 @@ describe('workflows run green against the simulator', () => {
     // The seed polls without a delay; let simulated time pass one second per request instead.
     let t = Date.UTC(2025, 5, 1);
     sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], createStatus: 201, clock: { now: () => (t += 1000) } });
-    const { result } = await run(SEED, 'deploy-inference-endpoint', { name: 'seed-gpt2', repository: 'gpt2', instanceType: 'intel-icl', instanceSize: 'x2' }, new JumpingClock());
+    const { result } = await run(
+      SEED,
+      'deploy-inference-endpoint',
+      { name: 'seed-gpt2', repository: 'gpt2', instanceType: 'intel-icl', instanceSize: 'x2' },
+      new JumpingClock(),
+    );
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('succeeded');
     expect(result.outputs).toMatchObject({ endpointName: 'seed-gpt2', state: 'running' });
@@ -162,7 +183,12 @@ describe('workflows run green against the simulator', () => {
 
   it('1. the seed workflow fails against the create status of the real API (200), as documented', async () => {
     const { clock } = await simulator({ createStatus: 200 });
-    const { result } = await run(SEED, 'deploy-inference-endpoint', { name: 'seed-gpt2', repository: 'gpt2', instanceType: 'intel-icl', instanceSize: 'x2' }, clock);
+    const { result } = await run(
+      SEED,
+      'deploy-inference-endpoint',
+      { name: 'seed-gpt2', repository: 'gpt2', instanceType: 'intel-icl', instanceSize: 'x2' },
+      clock,
+    );
     expect(result.status).toBe('failed');
     expect(result.error?.stepId).toBe('createEndpoint');
     expect(result.error?.statusCode).toBe(200);
@@ -216,7 +242,14 @@ describe('workflows run green against the simulator', () => {
       deletedStatusCode: 404,
     });
     expect(distinct(stepIds(result))).toEqual([
-      'pauseEndpoint', 'resumeEndpoint', 'waitAfterResume', 'updateHardware', 'waitAfterUpdate', 'scaleToZero', 'deleteEndpoint', 'confirmDeleted',
+      'pauseEndpoint',
+      'resumeEndpoint',
+      'waitAfterResume',
+      'updateHardware',
+      'waitAfterUpdate',
+      'scaleToZero',
+      'deleteEndpoint',
+      'confirmDeleted',
     ]);
     expect(sim.endpoints()).toEqual([]);
   });
@@ -291,7 +324,12 @@ describe('deploy-and-wait failure paths', () => {
   });
 
   it.each([
-    ['4', EMBEDDINGS, 'deploy-embeddings-to-elasticsearch', { repository: 'sentence-transformers/all-MiniLM-L6-v2', framework: 'pytorch', task: 'sentence-embeddings' }],
+    [
+      '4',
+      EMBEDDINGS,
+      'deploy-embeddings-to-elasticsearch',
+      { repository: 'sentence-transformers/all-MiniLM-L6-v2', framework: 'pytorch', task: 'sentence-embeddings' },
+    ],
     ['5', CHAT, 'deploy-and-chat', { repository: 'gpt2', framework: 'pytorch', task: 'text-generation' }],
   ] as const)('workflow %s adopts a paused endpoint on 409, resumes it and goes on', async (_n, file, workflowId, model) => {
     const { sim, clock } = await simulator();
@@ -359,7 +397,11 @@ describe('deploy-and-wait failure paths', () => {
     const probes = (result.steps ?? []).filter((s) => s.stepId === 'probeHealth');
     expect(probes.map((s) => s.statusCode)).toEqual([503, 503, 503, 200]);
     const waits = events.flatMap((e) => (e.type === 'delay.started' && e.stepId === 'probeHealth' ? [[e.ms, e.reason]] : []));
-    expect(waits).toEqual([[2000, 'retry'], [2000, 'retry'], [2000, 'retry']]);
+    expect(waits).toEqual([
+      [2000, 'retry'],
+      [2000, 'retry'],
+      [2000, 'retry'],
+    ]);
     expect(result.outputs).toMatchObject({ state: 'running', healthStatus: 200 });
     // The probe went to the endpoint's own URL, not to the management API, and carried the token.
     expect(probes[0]?.url).toBe(`${result.outputs['inferenceUrl']}/health`);
@@ -409,7 +451,9 @@ describe('deploy-and-wait failure paths', () => {
   });
 
   it('ends failed at once when the health route answers anything but 200 or 503', async () => {
-    const { clock } = await simulator({ faults: { requests: [{ method: 'GET', path: HEALTH, status: 404, body: { error: 'No route GET /health', error_type: 'not_found' } }] } });
+    const { clock } = await simulator({
+      faults: { requests: [{ method: 'GET', path: HEALTH, status: 404, body: { error: 'No route GET /health', error_type: 'not_found' } }] },
+    });
     const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'noroute', repository: 'gpt2' }, clock);
     expect(result.status).toBe('failed');
     expect((result.steps ?? []).filter((s) => s.stepId === 'probeHealth')).toHaveLength(1);
@@ -419,7 +463,9 @@ describe('deploy-and-wait failure paths', () => {
   });
 
   it('fails without retrying when the token is refused by the deployed model (401)', async () => {
-    const { clock } = await simulator({ faults: { requests: [{ method: 'GET', path: HEALTH, status: 401, body: { error: 'Invalid credentials in Authorization header' } }] } });
+    const { clock } = await simulator({
+      faults: { requests: [{ method: 'GET', path: HEALTH, status: 401, body: { error: 'Invalid credentials in Authorization header' } }] },
+    });
     const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'refused', repository: 'gpt2' }, clock);
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ stepId: 'probeHealth', statusCode: 401 });
@@ -476,7 +522,22 @@ describe('deploy-and-wait through the built CLI', () => {
     // Real time here (a separate process), compressed: a deployment takes 100 ms.
     sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000, ...options });
     const out = await cli(
-      ['run', DEPLOY, '--server', `inferenceEndpointsApi=${sim.url}`, '--input', 'namespace=acme', '--input', 'repository=gpt2', '--input', 'pollIntervalSeconds=0.02', '--input-env', 'hfToken=HF_TEST_TOKEN', '--json', ...inputs],
+      [
+        'run',
+        DEPLOY,
+        '--server',
+        `inferenceEndpointsApi=${sim.url}`,
+        '--input',
+        'namespace=acme',
+        '--input',
+        'repository=gpt2',
+        '--input',
+        'pollIntervalSeconds=0.02',
+        '--input-env',
+        'hfToken=HF_TEST_TOKEN',
+        '--json',
+        ...inputs,
+      ],
       { HF_TEST_TOKEN: TOKEN },
     );
     let report: any;
@@ -491,7 +552,11 @@ describe('deploy-and-wait through the built CLI', () => {
   it('exits 0 with the outputs when the endpoint runs', async () => {
     const { code, report, stderr } = await deploy({}, ['--input', 'name=cli-ok']);
     expect(code).toBe(0);
-    expect(report).toMatchObject({ workflowId: 'deploy-and-wait', status: 'succeeded', outputs: { endpointName: 'cli-ok', state: 'running', healthStatus: 200 } });
+    expect(report).toMatchObject({
+      workflowId: 'deploy-and-wait',
+      status: 'succeeded',
+      outputs: { endpointName: 'cli-ok', state: 'running', healthStatus: 200 },
+    });
     expect(report.steps.at(-1)).toMatchObject({ stepId: 'probeHealth', statusCode: 200 });
     expect(stderr + JSON.stringify(report)).not.toContain(TOKEN);
   });
@@ -505,7 +570,12 @@ describe('deploy-and-wait through the built CLI', () => {
   });
 
   it('--input probeHealth=false skips the health probe', async () => {
-    const { code, report } = await deploy({ faults: { requests: [{ method: 'GET', path: /\/health$/, status: 403 }] } }, ['--input', 'name=cli-noprobe', '--input', 'probeHealth=false']);
+    const { code, report } = await deploy({ faults: { requests: [{ method: 'GET', path: /\/health$/, status: 403 }] } }, [
+      '--input',
+      'name=cli-noprobe',
+      '--input',
+      'probeHealth=false',
+    ]);
     expect(code).toBe(0);
     expect(report.steps.map((s: { stepId: string }) => s.stepId)).not.toContain('probeHealth');
   });
@@ -530,7 +600,23 @@ describe('deploy-and-wait through the built CLI', () => {
     const first = sim;
     sim = undefined;
     const out = await cli(
-      ['run', DEPLOY, '--server', `inferenceEndpointsApi=${first.url}`, '--input', 'namespace=acme', '--input', 'name=cli-taken', '--input', 'repository=gpt2', '--input', 'pollIntervalSeconds=0.02', '--input-env', 'hfToken=HF_TEST_TOKEN', '--json'],
+      [
+        'run',
+        DEPLOY,
+        '--server',
+        `inferenceEndpointsApi=${first.url}`,
+        '--input',
+        'namespace=acme',
+        '--input',
+        'name=cli-taken',
+        '--input',
+        'repository=gpt2',
+        '--input',
+        'pollIntervalSeconds=0.02',
+        '--input-env',
+        'hfToken=HF_TEST_TOKEN',
+        '--json',
+      ],
       { HF_TEST_TOKEN: TOKEN },
     );
     await first.close();
@@ -544,7 +630,21 @@ describe('deploy-and-wait through the built CLI', () => {
     sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000, faults: { failUpdate: true } });
     await createDirectly(sim, 'cli-upd');
     const out = await cli(
-      ['run', LIFECYCLE, '--server', `inferenceEndpointsApi=${sim.url}`, '--input', 'namespace=acme', '--input', 'name=cli-upd', '--input', 'pollIntervalSeconds=0.02', '--input-env', 'hfToken=HF_TEST_TOKEN', '--json'],
+      [
+        'run',
+        LIFECYCLE,
+        '--server',
+        `inferenceEndpointsApi=${sim.url}`,
+        '--input',
+        'namespace=acme',
+        '--input',
+        'name=cli-upd',
+        '--input',
+        'pollIntervalSeconds=0.02',
+        '--input-env',
+        'hfToken=HF_TEST_TOKEN',
+        '--json',
+      ],
       { HF_TEST_TOKEN: TOKEN },
     );
     expect(out.code).toBe(1);

@@ -129,10 +129,15 @@ const server = createServer(async (req, res) => {
       const session = randomUUID();
       tokens.add(token);
       sessions.add(session);
-      return send(res, 200, { welcome: USER.username }, {
-        'x-auth-token': token,
-        'set-cookie': `session=${session}; Path=/; HttpOnly`,
-      });
+      return send(
+        res,
+        200,
+        { welcome: USER.username },
+        {
+          'x-auth-token': token,
+          'set-cookie': `session=${session}; Path=/; HttpOnly`,
+        },
+      );
     }
 
     if (req.method === 'POST' && path === '/store/orders') {
@@ -140,7 +145,13 @@ const server = createServer(async (req, res) => {
       ordersSeen += 1;
       if (ordersSeen === 1) return send(res, 429, { error: 'too many orders, slow down' }, { 'retry-after': retryAfter });
       const input = JSON.parse(body.toString('utf8') || '{}');
-      return send(res, 201, { id: `order-${ordersSeen}`, status: 'placed', petId: input.petId, quantity: input.quantity, idempotencyKey: req.headers['idempotency-key'] ?? null });
+      return send(res, 201, {
+        id: `order-${ordersSeen}`,
+        status: 'placed',
+        petId: input.petId,
+        quantity: input.quantity,
+        idempotencyKey: req.headers['idempotency-key'] ?? null,
+      });
     }
 
     return send(res, 404, { error: `no route for ${req.method} ${path}` });

@@ -136,11 +136,13 @@ async function pollLoop(doc: LoadedDocument): Promise<void> {
       const result = await runWorkflow(doc, 'pollLoop', {}, { dispatcher: agent, servers: { api: base }, limits: { maxSteps: N + 10 } });
       engine.wall.push(performance.now() - t);
       engine.cpu.push(cpuMs(process.cpuUsage(cpu)));
-      if (result.status !== 'succeeded' || result.stepExecutions !== N) throw new Error(`poll loop run failed: ${JSON.stringify(result.error)} after ${result.stepExecutions}`);
+      if (result.status !== 'succeeded' || result.stepExecutions !== N)
+        throw new Error(`poll loop run failed: ${JSON.stringify(result.error)} after ${result.stepExecutions}`);
     }
     const per = (ms: number): string => `${((ms * 1000) / N).toFixed(1)} µs`;
     const line = (xs: number[]): string => `best ${min(xs).toFixed(0)} ms (${per(min(xs))}/iteration), median ${median(xs).toFixed(0)} ms (${per(median(xs))})`;
-    const ratio = (a: number[], b: number[]): string => `best-to-best ${(min(a) / min(b)).toFixed(2)}x, median-to-median ${(median(a) / median(b)).toFixed(2)}x`;
+    const ratio = (a: number[], b: number[]): string =>
+      `best-to-best ${(min(a) / min(b)).toFixed(2)}x, median-to-median ${(median(a) / median(b)).toFixed(2)}x`;
     console.log(`poll loop, ${N} iterations over loopback HTTP (${ROUNDS} alternating rounds; best-of-${ROUNDS} and median)`);
     console.log(`  raw undici request(): wall ${line(raw.wall)}`);
     console.log(`                        cpu  ${line(raw.cpu)}`);
@@ -183,8 +185,12 @@ async function longLoop(doc: LoadedDocument): Promise<void> {
     if (result.status !== 'succeeded') throw new Error(`long loop failed: ${JSON.stringify(result.error)}`);
     if (round === 0) growth = peak - baseline;
   }
-  console.log(`${N} loop iterations, no-network transport (the engine's own cost per step)${(globalThis as { gc?: unknown }).gc ? '' : ' (gc not exposed: figures are noisy)'}`);
-  console.log(`  best ${min(times).toFixed(0)} ms (${((min(times) * 1000) / N).toFixed(2)} µs/iteration), median ${median(times).toFixed(0)} ms (${((median(times) * 1000) / N).toFixed(2)} µs/iteration)`);
+  console.log(
+    `${N} loop iterations, no-network transport (the engine's own cost per step)${(globalThis as { gc?: unknown }).gc ? '' : ' (gc not exposed: figures are noisy)'}`,
+  );
+  console.log(
+    `  best ${min(times).toFixed(0)} ms (${((min(times) * 1000) / N).toFixed(2)} µs/iteration), median ${median(times).toFixed(0)} ms (${((median(times) * 1000) / N).toFixed(2)} µs/iteration)`,
+  );
   console.log(`  heap growth during the run: ${heapMb(growth)} (target < 20 MB, ratio ${(growth / (20 * 1024 * 1024)).toFixed(2)} of budget)`);
 }
 
@@ -204,7 +210,9 @@ async function concurrentRuns(doc: LoadedDocument): Promise<void> {
   try {
     await Promise.all(Array.from({ length: 50 }, () => runWorkflow(doc, 'twoSteps', {}, { dispatcher: agent, servers: { api: base } })));
     const t = performance.now();
-    const results = await Promise.all(Array.from({ length: RUNS }, (_, i) => runWorkflow(doc, 'twoSteps', { name: `job-${i}` }, { dispatcher: agent, servers: { api: base } })));
+    const results = await Promise.all(
+      Array.from({ length: RUNS }, (_, i) => runWorkflow(doc, 'twoSteps', { name: `job-${i}` }, { dispatcher: agent, servers: { api: base } })),
+    );
     const ms = performance.now() - t;
     const failed = results.filter((r) => r.status !== 'succeeded').length;
     if (failed > 0) throw new Error(`${failed} concurrent runs failed: ${JSON.stringify(results.find((r) => r.status !== 'succeeded')?.error)}`);

@@ -41,14 +41,20 @@ function format(n: number): string {
 }
 
 function line(name: string, compiled: number, perCall: number): void {
-  console.log(`${name.padEnd(58)} compiled ${format(compiled)} ops/s   parse-every-call ${format(perCall)} ops/s   x${(compiled / perCall).toFixed(1).padStart(6)}`);
+  console.log(
+    `${name.padEnd(58)} compiled ${format(compiled)} ops/s   parse-every-call ${format(perCall)} ops/s   x${(compiled / perCall).toFixed(1).padStart(6)}`,
+  );
 }
 
 export async function bench(): Promise<void> {
   console.log(`runtime expressions (${ITERATIONS.toLocaleString('en-US')} iterations each)`);
   for (const text of ['$statusCode', '$response.body#/status/state', '$steps.createEndpoint.outputs.endpointName', '$request.header.Authorization']) {
     const compiled = parseRuntimeExpression(text, '1.1');
-    line(text, opsPerSecond(ITERATIONS, () => compiled.evaluate(ctx)), opsPerSecond(ITERATIONS, () => parseRuntimeExpression(text, '1.1').evaluate(ctx)));
+    line(
+      text,
+      opsPerSecond(ITERATIONS, () => compiled.evaluate(ctx)),
+      opsPerSecond(ITERATIONS, () => parseRuntimeExpression(text, '1.1').evaluate(ctx)),
+    );
   }
   const values: Array<[string, unknown]> = [
     ['"Bearer $inputs.hfToken" (P28)', 'Bearer $inputs.hfToken'],
@@ -66,15 +72,25 @@ export async function bench(): Promise<void> {
   ];
   for (const [name, value] of values) {
     const compiled = compileValue(value, { version: '1.1' });
-    line(name, opsPerSecond(ITERATIONS, () => compiled.evaluate(ctx)), opsPerSecond(ITERATIONS, () => compileValue(value, { version: '1.1' }).evaluate(ctx)));
+    line(
+      name,
+      opsPerSecond(ITERATIONS, () => compiled.evaluate(ctx)),
+      opsPerSecond(ITERATIONS, () => compileValue(value, { version: '1.1' }).evaluate(ctx)),
+    );
   }
 
   console.log(`\ncriteria (${CRITERION_ITERATIONS.toLocaleString('en-US')} iterations each)`);
   const criteria: Array<[string, Criterion]> = [
     ['simple: $statusCode == 200', { condition: '$statusCode == 200' }],
-    ['simple: status && body pointer != null', { condition: "$statusCode == 200 && $response.body#/status/state != null && $response.body.compute.instanceSize == 'X1'" }],
-    ['jsonpath comparison form (seed polling condition)', { context: '$response.body', condition: "$.status.state == 'pending' || $.status.state == 'initializing'", type: 'jsonpath' }],
-    ['jsonpath single query: $.status[?@ == \'initializing\']', { context: '$response.body', condition: "$.status[?@ == 'initializing']", type: 'jsonpath' }],
+    [
+      'simple: status && body pointer != null',
+      { condition: "$statusCode == 200 && $response.body#/status/state != null && $response.body.compute.instanceSize == 'X1'" },
+    ],
+    [
+      'jsonpath comparison form (seed polling condition)',
+      { context: '$response.body', condition: "$.status.state == 'pending' || $.status.state == 'initializing'", type: 'jsonpath' },
+    ],
+    ["jsonpath single query: $.status[?@ == 'initializing']", { context: '$response.body', condition: "$.status[?@ == 'initializing']", type: 'jsonpath' }],
     ['regex: ^2\\d{2}$ on $statusCode', { context: '$statusCode', condition: '^2\\d{2}$', type: 'regex' }],
   ];
   for (const [name, criterion] of criteria) {

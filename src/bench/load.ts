@@ -145,7 +145,11 @@ export async function bench(): Promise<void> {
         '-e',
         `import { parse } from 'yaml'; import { readFileSync } from 'node:fs'; for (const f of ${JSON.stringify(files)}) parse(readFileSync(f, 'utf8'));`,
       ]);
-      const load = await coldMedian(['--input-type=module', '-e', `const { loadArazzo } = await import(${JSON.stringify(loadJs)}); await loadArazzo(${JSON.stringify(file)});`]);
+      const load = await coldMedian([
+        '--input-type=module',
+        '-e',
+        `const { loadArazzo } = await import(${JSON.stringify(loadJs)}); await loadArazzo(${JSON.stringify(file)});`,
+      ]);
       console.log(`  ${`${name}: import yaml + yaml.parse`.padEnd(52)} ${yamlOnly.toFixed(1).padStart(8)} ms`);
       console.log(
         `  ${`${name}: import + loadArazzo`.padEnd(52)} ${load.toFixed(1).padStart(8)} ms   ${(load / yamlOnly).toFixed(2)}× yaml.parse, +${(load - nodeBaseline).toFixed(1)} ms over node -e ""`,

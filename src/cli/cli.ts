@@ -49,7 +49,10 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       throw new CliError('CLI_USAGE', `"arazzo ${first}" needs the path or URL of an Arazzo document. Usage: ${spec.usage}`);
     }
     if (args.positionals.length > 1) {
-      const extra = args.positionals.slice(1).map((p) => `"${p}"`).join(', ');
+      const extra = args.positionals
+        .slice(1)
+        .map((p) => `"${p}"`)
+        .join(', ');
       throw new CliError('CLI_USAGE', `"arazzo ${first}" takes one document; unexpected ${extra}. Flags take their value after them, e.g. --input name=value.`);
     }
     const file = args.positionals[0]!;

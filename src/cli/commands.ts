@@ -29,10 +29,30 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     summary: 'Run a workflow against the live APIs',
     flags: {
       workflow: { type: 'string', short: 'w', arg: '<id>', description: 'Workflow to run (optional when the document has one).' },
-      input: { type: 'string', multiple: true, short: 'i', arg: 'name=value', description: "An input, coerced by the input's schema type (number, boolean, object/array as JSON)." },
-      'input-env': { type: 'string', multiple: true, arg: 'name=ENV_VAR', description: 'An input read from an environment variable; treated as a secret and masked everywhere.' },
-      inputs: { type: 'string', arg: '<file.json|->', description: 'All inputs as a JSON object from a file, or from stdin with "-". --input wins on the same key.' },
-      server: { type: 'string', multiple: true, arg: 'source=url', description: 'Send the requests of a source description to this base URL instead of its OpenAPI servers.' },
+      input: {
+        type: 'string',
+        multiple: true,
+        short: 'i',
+        arg: 'name=value',
+        description: "An input, coerced by the input's schema type (number, boolean, object/array as JSON).",
+      },
+      'input-env': {
+        type: 'string',
+        multiple: true,
+        arg: 'name=ENV_VAR',
+        description: 'An input read from an environment variable; treated as a secret and masked everywhere.',
+      },
+      inputs: {
+        type: 'string',
+        arg: '<file.json|->',
+        description: 'All inputs as a JSON object from a file, or from stdin with "-". --input wins on the same key.',
+      },
+      server: {
+        type: 'string',
+        multiple: true,
+        arg: 'source=url',
+        description: 'Send the requests of a source description to this base URL instead of its OpenAPI servers.',
+      },
       'max-steps': { type: 'string', arg: '<n>', description: 'Fail the run after this many step executions (default 10000).' },
       timeout: { type: 'string', arg: '<seconds>', description: 'Fail the run when it takes longer than this.' },
       json: { type: 'boolean', description: 'Print one JSON report on stdout (progress still goes to stderr).' },
@@ -64,10 +84,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       help,
     },
     examples: [`arazzo validate ${DEPLOY}`, `arazzo validate ${CHAT} --json | jq '.[] | select(.severity=="error")'`],
-    notes: [
-      'Prints one line per problem: file:line:col  code  message  (json path).',
-      'Exit 2 when any problem is an error; warnings alone exit 0.',
-    ],
+    notes: ['Prints one line per problem: file:line:col  code  message  (json path).', 'Exit 2 when any problem is an error; warnings alone exit 0.'],
   },
   list: {
     name: 'list',

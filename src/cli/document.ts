@@ -43,7 +43,10 @@ export async function checkDocumentPath(file: string): Promise<void> {
 async function listDocuments(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && DOCUMENT_FILE.test(e.name)).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isFile() && DOCUMENT_FILE.test(e.name))
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
@@ -79,7 +82,11 @@ export async function readPlainDocument(file: string): Promise<ArazzoDocument> {
   if (first) {
     const pos = first.linePos?.[0];
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    throw new CliError('YAML_SYNTAX', `${where}  ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}. Fix the YAML/JSON syntax (run "arazzo validate ${file}").`, { file });
+    throw new CliError(
+      'YAML_SYNTAX',
+      `${where}  ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}. Fix the YAML/JSON syntax (run "arazzo validate ${file}").`,
+      { file },
+    );
   }
   const data = parsed.toJS({ maxAliasCount: 100 }) as unknown;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -101,19 +108,14 @@ export function selectWorkflow(doc: ArazzoDocument, requested: string | undefine
   const ids = doc.workflows.map((w) => w.workflowId);
   if (requested === undefined) {
     if (doc.workflows.length === 1) return doc.workflows[0]!;
-    throw new CliError(
-      'WORKFLOW_REQUIRED',
-      `${file} has ${ids.length} workflows; choose one with --workflow <id>: ${ids.join(', ')}.`,
-      { workflows: ids },
-    );
+    throw new CliError('WORKFLOW_REQUIRED', `${file} has ${ids.length} workflows; choose one with --workflow <id>: ${ids.join(', ')}.`, { workflows: ids });
   }
   const found = doc.workflows.find((w) => w.workflowId === requested);
   if (found) return found;
-  throw new CliError(
-    'WORKFLOW_NOT_FOUND',
-    `No workflow "${requested}" in ${file}.${didYouMean(requested, ids)} Workflows: ${ids.join(', ')}.`,
-    { workflowId: requested, workflows: ids },
-  );
+  throw new CliError('WORKFLOW_NOT_FOUND', `No workflow "${requested}" in ${file}.${didYouMean(requested, ids)} Workflows: ${ids.join(', ')}.`, {
+    workflowId: requested,
+    workflows: ids,
+  });
 }
 
 // ------------------------------------------------------------------ input schemas

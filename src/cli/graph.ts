@@ -71,7 +71,10 @@ export function renderMermaid(doc: ArazzoDocument, options: GraphOptions = {}): 
     lines.push(`${pad}${p}start(["${text(wrap ? 'start' : `start: ${w.workflowId}`)}"])`);
     steps.forEach((step, i) => {
       const target = targetLabel(step);
-      const label = [`${step.stepId}${badges(step, defaults)}`, target === step.stepId ? '' : target].filter((l) => l !== '').map(text).join('<br/>');
+      const label = [`${step.stepId}${badges(step, defaults)}`, target === step.stepId ? '' : target]
+        .filter((l) => l !== '')
+        .map(text)
+        .join('<br/>');
       lines.push(step.workflowId !== undefined ? `${pad}${p}s${i}[["${label}"]]` : `${pad}${p}s${i}["${label}"]`);
     });
     lines.push(`${pad}${p}done(["${text('succeeded')}"])`);

@@ -94,13 +94,24 @@ export class HarRecorder {
         const sent = this.pending.get(key);
         if (!sent) return;
         this.pending.delete(key);
-        this.entries.push(failedEntry(sent.request, sent.time, Math.max(0, event.time - sent.time), event.workflowId, event.stepId, event.record.error?.message ?? 'no response'));
+        this.entries.push(
+          failedEntry(
+            sent.request,
+            sent.time,
+            Math.max(0, event.time - sent.time),
+            event.workflowId,
+            event.stepId,
+            event.record.error?.message ?? 'no response',
+          ),
+        );
         return;
       }
       case 'run.finished': {
         for (const [key, sent] of this.pending) {
           const [workflowId, stepId] = key.split('\u0000') as [string, string];
-          this.entries.push(failedEntry(sent.request, sent.time, Math.max(0, event.time - sent.time), workflowId, stepId, event.error?.message ?? 'no response'));
+          this.entries.push(
+            failedEntry(sent.request, sent.time, Math.max(0, event.time - sent.time), workflowId, stepId, event.error?.message ?? 'no response'),
+          );
         }
         this.pending.clear();
         return;

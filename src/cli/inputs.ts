@@ -80,13 +80,19 @@ async function readInputsFile(file: string, readStdin: () => Promise<string>): P
     text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError('INPUTS_FILE', code === 'ENOENT' ? `--inputs: no such file: ${file}.` : `--inputs: could not read ${where}: ${(err as Error).message}.`, { file });
+    throw new CliError(
+      'INPUTS_FILE',
+      code === 'ENOENT' ? `--inputs: no such file: ${file}.` : `--inputs: could not read ${where}: ${(err as Error).message}.`,
+      { file },
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new CliError('INPUTS_FILE', `--inputs: ${where} is not valid JSON (${(err as Error).message}). Give a JSON object such as {"name": "value"}.`, { file });
+    throw new CliError('INPUTS_FILE', `--inputs: ${where} is not valid JSON (${(err as Error).message}). Give a JSON object such as {"name": "value"}.`, {
+      file,
+    });
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new CliError('INPUTS_FILE', `--inputs: ${where} must hold a JSON object of input names to values.`, { file });
@@ -98,11 +104,7 @@ async function readInputsFile(file: string, readStdin: () => Promise<string>): P
  * Coerce a command-line string by the input's schema type. With several types (`[integer,
  * string]`) the first that fits wins. Untyped inputs stay strings.
  */
-export function coerceInput(
-  raw: string,
-  desc: Pick<InputDescription, 'name' | 'types'> | undefined,
-  how: { secret: boolean; origin: string },
-): unknown {
+export function coerceInput(raw: string, desc: Pick<InputDescription, 'name' | 'types'> | undefined, how: { secret: boolean; origin: string }): unknown {
   const types = desc?.types ?? [];
   if (types.length === 0) return raw;
   if (raw === 'null' && types.includes('null')) return null;
@@ -112,11 +114,10 @@ export function coerceInput(
   }
   const shown = how.secret ? 'the value given' : `"${raw.length > 80 ? `${raw.slice(0, 77)}...` : raw}"`;
   const hint = types.some((t) => t === 'object' || t === 'array') ? ' Objects and arrays are given as JSON, e.g. --input tags=\'["a","b"]\'.' : '';
-  throw new CliError(
-    'INPUT_COERCION',
-    `Input "${desc!.name}" (${how.origin}) must be ${types.join(' or ')}, but ${shown} is not.${hint}`,
-    { input: desc!.name, expected: types },
-  );
+  throw new CliError('INPUT_COERCION', `Input "${desc!.name}" (${how.origin}) must be ${types.join(' or ')}, but ${shown} is not.${hint}`, {
+    input: desc!.name,
+    expected: types,
+  });
 }
 
 const NO = Symbol('no');
@@ -180,9 +181,11 @@ export function inputFlag(i: Pick<InputDescription, 'name' | 'type' | 'secret'>)
 
 /** `hfToken` → `HF_TOKEN`: the environment variable name we suggest for a secret input. */
 export function envName(input: string): string {
-  return input
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .toUpperCase() || 'VALUE';
+  return (
+    input
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/[^A-Za-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .toUpperCase() || 'VALUE'
+  );
 }

@@ -14,6 +14,8 @@ function exit(code: number): void {
 const [{ cli }, { processIo }] = await Promise.all([import('./cli.js'), import('./io.js')]);
 
 cli(process.argv.slice(2), processIo()).then(exit, (err: unknown) => {
-  process.stderr.write(`arazzo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nPlease report this with the command you ran.\n`);
+  process.stderr.write(
+    `arazzo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nPlease report this with the command you ran.\n`,
+  );
   exit(1);
 });

@@ -52,7 +52,9 @@ export class ProgressRenderer {
         return this.step(event.record);
       case 'request.sent':
         if (!this.options.verbose) return '';
-        return this.line(`${this.indent(this.depth(event.workflowId))}  ${this.style.dim('→')} ${event.request.method} ${event.request.url}${event.request.body ? `  ${this.style.dim(truncate(event.request.body, 200))}` : ''}`);
+        return this.line(
+          `${this.indent(this.depth(event.workflowId))}  ${this.style.dim('→')} ${event.request.method} ${event.request.url}${event.request.body ? `  ${this.style.dim(truncate(event.request.body, 200))}` : ''}`,
+        );
       case 'response.received':
         if (!this.options.verbose) return '';
         return this.line(
@@ -60,10 +62,14 @@ export class ProgressRenderer {
         );
       case 'action.taken':
         if (!this.options.verbose) return '';
-        return this.line(`${this.indent(this.depth(event.workflowId))}  ${this.style.dim(`${event.kind} action "${event.action.name}": ${describeAction(event.action.type, event.action.stepId, event.action.workflowId)}`)}`);
+        return this.line(
+          `${this.indent(this.depth(event.workflowId))}  ${this.style.dim(`${event.kind} action "${event.action.name}": ${describeAction(event.action.type, event.action.stepId, event.action.workflowId)}`)}`,
+        );
       case 'delay.started':
         if (!this.options.verbose) return '';
-        return this.line(`${this.indent(this.depth(event.workflowId))}  ${this.style.dim(`waiting ${formatDuration(event.ms)} (${event.reason === 'retry' ? 'retry' : 'x-delay'})`)}`);
+        return this.line(
+          `${this.indent(this.depth(event.workflowId))}  ${this.style.dim(`waiting ${formatDuration(event.ms)} (${event.reason === 'retry' ? 'retry' : 'x-delay'})`)}`,
+        );
       default:
         return '';
     }
@@ -160,7 +166,12 @@ export class ProgressRenderer {
     const s = this.style;
     const mark = r.outcome !== 'succeeded' ? s.red('✖') : ended ? s.green('✔') : s.yellow('⟳');
     const outputs = pollOutputs(r.outputs ?? {}).map(([k, v]) => `${k}=${showValue(v, 40)}`);
-    const status = r.statusCode !== undefined && (r.statusCode < 200 || r.statusCode > 299) ? colourStatus(r.statusCode, s) : r.statusCode === undefined && r.method ? s.red('no response') : '';
+    const status =
+      r.statusCode !== undefined && (r.statusCode < 200 || r.statusCode > 299)
+        ? colourStatus(r.statusCode, s)
+        : r.statusCode === undefined && r.method
+          ? s.red('no response')
+          : '';
     return [
       `${this.indent(depth)}${mark} ${s.bold(r.stepId)}`,
       `${poll.count} polls`,
@@ -220,7 +231,10 @@ export interface SummaryOptions {
 }
 
 /** The closing lines on stderr: status, the failure explained, the outputs. */
-export function renderSummary(result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'stepExecutions' | 'durationMs'>, options: SummaryOptions): string {
+export function renderSummary(
+  result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'stepExecutions' | 'durationMs'>,
+  options: SummaryOptions,
+): string {
   const s = createStyle(options.color);
   const lines: string[] = [];
   const runs = `${result.stepExecutions} step execution${result.stepExecutions === 1 ? '' : 's'} in ${formatDuration(result.durationMs)}`;
@@ -244,7 +258,9 @@ export function renderSummary(result: Pick<RunResult, 'workflowId' | 'status' | 
 /** Which step failed, why (criterion, status code, guard) and what the response said. */
 function explainFailure(workflowId: string, error: RunErrorInfo | undefined, s: Style, runs?: string): string[] {
   const lines: string[] = [];
-  const at = error?.stepId ? ` at step ${s.bold(error.stepId)}${error.workflowId && error.workflowId !== workflowId ? ` of workflow ${error.workflowId}` : ''}` : '';
+  const at = error?.stepId
+    ? ` at step ${s.bold(error.stepId)}${error.workflowId && error.workflowId !== workflowId ? ` of workflow ${error.workflowId}` : ''}`
+    : '';
   const status = error?.statusCode !== undefined ? ` (HTTP ${error.statusCode})` : '';
   lines.push(`${s.red('✖')} ${s.bold(workflowId)} failed${at}${status}${runs ? ` after ${runs}` : ''}`);
   if (error) {

@@ -52,9 +52,13 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     if (err instanceof DocumentError) {
       const errors = err.problems.filter((p) => p.severity === 'error');
       for (const p of errors) io.stderr.write(`${formatProblem(withFile(p, file))}\n`);
-      const shown = new CliError('DOCUMENT_INVALID', `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was run. See above, or run "arazzo validate ${file}".`, {
-        problems: errors,
-      });
+      const shown = new CliError(
+        'DOCUMENT_INVALID',
+        `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was run. See above, or run "arazzo validate ${file}".`,
+        {
+          problems: errors,
+        },
+      );
       return usageError(io, shown, json, flags.workflow ?? null);
     }
     throw err;
@@ -64,10 +68,16 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   const workflowId = workflow.workflowId;
   const servers = parseServers(flags.server ?? [], doc);
   const shape = describeInputs(doc.document, workflow);
-  let gathered;
+  let gathered: Awaited<ReturnType<typeof gatherInputs>>;
   try {
     gathered = await gatherInputs(
-      { ...(flags.inputs !== undefined ? { inputsFile: flags.inputs } : {}), input: flags.input ?? [], inputEnv: flags['input-env'] ?? [], env: io.env, readStdin: io.readStdin },
+      {
+        ...(flags.inputs !== undefined ? { inputsFile: flags.inputs } : {}),
+        input: flags.input ?? [],
+        inputEnv: flags['input-env'] ?? [],
+        env: io.env,
+        readStdin: io.readStdin,
+      },
       shape,
     );
   } catch (err) {
@@ -127,7 +137,12 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     writeErr(progress.flush());
     const error = err instanceof ArazzoError ? err : new ArazzoError('INTERNAL', err instanceof Error ? err.message : String(err));
     if (error.code === 'RUN_CANCELLED' && !captured) {
-      return finish(io, { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 }, { ...out, cancelled: true }, EXIT_CANCELLED);
+      return finish(
+        io,
+        { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 },
+        { ...out, cancelled: true },
+        EXIT_CANCELLED,
+      );
     }
     if (USAGE_ERROR_CODES.has(error.code)) return usageError(io, error, json, workflowId, mask);
     if (!captured) {
@@ -213,14 +228,22 @@ function parseServers(items: readonly string[], doc: LoadedDocument): Record<str
   const servers: Record<string, string> = {};
   for (const item of items) {
     if (item.indexOf('=') <= 0) {
-      throw new CliError('CLI_USAGE', `--server expects sourceName=baseUrl, e.g. --server ${names[0] ?? 'api'}=http://127.0.0.1:8080 (sources: ${names.join(', ') || 'none'}).`, { flag: '--server' });
+      throw new CliError(
+        'CLI_USAGE',
+        `--server expects sourceName=baseUrl, e.g. --server ${names[0] ?? 'api'}=http://127.0.0.1:8080 (sources: ${names.join(', ') || 'none'}).`,
+        { flag: '--server' },
+      );
     }
     const [name, url] = splitAssignment(item, '--server', 'sourceName=baseUrl');
     if (!names.includes(name)) {
-      throw new CliError('SERVER_UNKNOWN_SOURCE', `--server ${name}=…: the document has no source description named "${name}".${didYouMean(name, names)} Sources: ${names.join(', ')}.`, {
-        source: name,
-        sources: names,
-      });
+      throw new CliError(
+        'SERVER_UNKNOWN_SOURCE',
+        `--server ${name}=…: the document has no source description named "${name}".${didYouMean(name, names)} Sources: ${names.join(', ')}.`,
+        {
+          source: name,
+          sources: names,
+        },
+      );
     }
     let parsed: URL;
     try {
@@ -228,7 +251,9 @@ function parseServers(items: readonly string[], doc: LoadedDocument): Record<str
       parsed = new URL(url);
     } catch {
       const example = url === '' ? 'http://127.0.0.1:8080' : `http://${url.replace(/^[/:]+/, '')}`;
-      throw new CliError('CLI_USAGE', `--server ${name}=${url}: the base URL must be absolute, with http:// or https://, e.g. --server ${name}=${example}.`, { source: name });
+      throw new CliError('CLI_USAGE', `--server ${name}=${url}: the base URL must be absolute, with http:// or https://, e.g. --server ${name}=${example}.`, {
+        source: name,
+      });
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new CliError('CLI_USAGE', `--server ${name}=…: only http and https URLs are supported, not ${parsed.protocol}.`, { source: name });

@@ -48,14 +48,27 @@ function criterionError(message: string, offset?: number, code = 'CRITERION_SYNT
 function compileContext(criterion: Criterion, version: ArazzoVersion, kind: string, required: boolean): RuntimeExpression | undefined {
   const text = criterion.context;
   if (text === undefined) {
-    if (required) throw criterionError(`A ${kind} criterion needs a "context" runtime expression (e.g. "$response.body") to run the condition against.`, undefined, 'CRITERION_SYNTAX', 'context');
+    if (required)
+      throw criterionError(
+        `A ${kind} criterion needs a "context" runtime expression (e.g. "$response.body") to run the condition against.`,
+        undefined,
+        'CRITERION_SYNTAX',
+        'context',
+      );
     return undefined;
   }
   if (typeof text !== 'string') throw criterionError('"context" must be a runtime expression string.', undefined, 'CRITERION_SYNTAX', 'context');
   const parsed = tryParseRuntimeExpression(text, version);
   if (!parsed.ok) {
-    const hint = /^\$(response|request)\.body\.[A-Za-z]/.test(text) ? ` (address body members with a JSON Pointer: "${text.replace(/\.body\.(.*)$/, (_m, rest: string) => `.body#/${rest.replace(/\./g, '/')}`)}")` : '';
-    throw criterionError(`Criterion "context" "${text}" is not a valid runtime expression: ${parsed.message}${hint}`, parsed.offset, parsed.code === 'EXPRESSION_UNSUPPORTED' ? parsed.code : 'CRITERION_SYNTAX', 'context');
+    const hint = /^\$(response|request)\.body\.[A-Za-z]/.test(text)
+      ? ` (address body members with a JSON Pointer: "${text.replace(/\.body\.(.*)$/, (_m, rest: string) => `.body#/${rest.replace(/\./g, '/')}`)}")`
+      : '';
+    throw criterionError(
+      `Criterion "context" "${text}" is not a valid runtime expression: ${parsed.message}${hint}`,
+      parsed.offset,
+      parsed.code === 'EXPRESSION_UNSUPPORTED' ? parsed.code : 'CRITERION_SYNTAX',
+      'context',
+    );
   }
   return parsed.expression;
 }
@@ -102,14 +115,22 @@ function compileSimple(criterion: Criterion, version: ArazzoVersion): CompiledWi
 }
 
 /** A compiled pattern or query that may contain 1.1 `{$…}` parts, compiled per substituted text. */
-function templated<T>(text: string, version: ArazzoVersion, compile: (text: string) => T): { expressions: readonly RuntimeExpression[]; get(ctx: EvalContext): T } {
+function templated<T>(
+  text: string,
+  version: ArazzoVersion,
+  compile: (text: string) => T,
+): { expressions: readonly RuntimeExpression[]; get(ctx: EvalContext): T } {
   let template: Template | undefined;
   if (text.includes('{$')) {
     try {
       template = parseTemplate(text, version, { bare: false });
     } catch (err) {
       const offset = err instanceof ArazzoError ? (err.details?.['offset'] as number | undefined) : undefined;
-      throw criterionError(`Invalid embedded expression in condition "${text}": ${errorText(err)}`, offset, err instanceof ArazzoError && err.code === 'EXPRESSION_UNSUPPORTED' ? err.code : 'CRITERION_SYNTAX');
+      throw criterionError(
+        `Invalid embedded expression in condition "${text}": ${errorText(err)}`,
+        offset,
+        err instanceof ArazzoError && err.code === 'EXPRESSION_UNSUPPORTED' ? err.code : 'CRITERION_SYNTAX',
+      );
     }
   }
   if (!template || template.expressions.length === 0) {
@@ -168,8 +189,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
         if (isSimpleJsonPath(probe)) return true;
         if (probe.startsWith('$') && /^\s*[=!<>&|]/.test(probe.slice(scanJsonPathOperand(probe, 0)))) return false;
         parseJsonPathRfc9535(probe);
-      }
-      else if (!probe.startsWith('$') || scanJsonPathOperand(probe, 0) !== probe.length) return false;
+      } else if (!probe.startsWith('$') || scanJsonPathOperand(probe, 0) !== probe.length) return false;
       else compileJsonPath(probe, dialect);
       return true;
     } catch (err) {

@@ -62,7 +62,7 @@ function readSpecString(scope: jsep.HookScope): string {
   let out = '';
   for (;;) {
     if (i >= text.length) {
-      scope.throwError('Unclosed string literal (strings are single-quoted; write a quote inside as \'\')');
+      scope.throwError("Unclosed string literal (strings are single-quoted; write a quote inside as '')");
     }
     const ch = text[i]!;
     if (ch === "'") {
@@ -182,7 +182,7 @@ function gobbleToken(this: jsep.HookScope, env: { node?: jsep.Expression }): voi
     return;
   }
   if (ch === '"') {
-    this.throwError('Strings are written in single quotes (\'text\'), not double quotes');
+    this.throwError("Strings are written in single quotes ('text'), not double quotes");
   }
 }
 
@@ -272,7 +272,11 @@ function fastTree(text: string, p: ActiveParse): jsep.Expression | undefined {
       if (next !== undefined && (next === '.' || next === 'e' || next === 'E' || IDENTIFIER_PART.test(next))) return undefined;
       return { type: 'Literal', value: Number.parseFloat(number[0]), raw: number[0] } as jsep.Literal;
     }
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(word, start)) {
         const next = text[start + word.length];
         if (next !== undefined && (IDENTIFIER_PART.test(next) || next === '.' || next === '[' || next === '(')) return undefined;
@@ -363,7 +367,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as never)[k], (b as never)[k]));
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as never)[k], (b as never)[k]));
 }
 
 /** `==` per P8: null equals only null, strings case-insensitively, numbers with numeric strings. */
@@ -420,7 +424,7 @@ function member(value: unknown, key: unknown): unknown {
   }
   const k = typeof key === 'number' ? String(key) : key;
   if (typeof k !== 'string') return null;
-  return Object.prototype.hasOwnProperty.call(v, k) ? norm((v as Record<string, unknown>)[k]) : null;
+  return Object.hasOwn(v, k) ? norm((v as Record<string, unknown>)[k]) : null;
 }
 
 // ---- compilation of the jsep tree ----
@@ -468,14 +472,20 @@ function compileNode(node: jsep.Expression, p: ActiveParse, text: string): Evalu
         const value = -((u.argument as jsep.Literal).value as number);
         return () => value;
       }
-      if (u.operator !== '!') throw syntax(`the operator "${u.operator}" is not part of the condition language (use !, ==, !=, <, <=, >, >=, &&, ||)`, text, text.indexOf(u.operator));
+      if (u.operator !== '!')
+        throw syntax(
+          `the operator "${u.operator}" is not part of the condition language (use !, ==, !=, <, <=, >, >=, &&, ||)`,
+          text,
+          text.indexOf(u.operator),
+        );
       const arg = compileNode(u.argument, p, text);
       return (ctx, data) => arg(ctx, data) !== true;
     }
     case 'BinaryExpression': {
       const b = node as jsep.BinaryExpression;
       if (!BINARY.has(b.operator)) {
-        const hint = b.operator === '===' ? ' (use ==)' : b.operator === '!==' ? ' (use !=)' : b.operator === '&' ? ' (use &&)' : b.operator === '|' ? ' (use ||)' : '';
+        const hint =
+          b.operator === '===' ? ' (use ==)' : b.operator === '!==' ? ' (use !=)' : b.operator === '&' ? ' (use &&)' : b.operator === '|' ? ' (use ||)' : '';
         throw syntax(`the operator "${b.operator}" is not part of the condition language${hint}`, text, text.indexOf(b.operator));
       }
       const left = compileNode(b.left, p, text);

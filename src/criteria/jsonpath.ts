@@ -16,9 +16,9 @@ const require = createRequire(import.meta.url);
 let rfcModule: typeof import('jsonpath-rfc9535') | undefined;
 let rfcParser: ((query: string) => unknown) | undefined;
 let plusModule: typeof import('jsonpath-plus') | undefined;
-const rfcQuery = (value: JsonValue, query: string): unknown[] => (rfcModule ??= require('jsonpath-rfc9535') as typeof import('jsonpath-rfc9535')).query(value, query);
-const parseRfc9535 = (query: string): unknown =>
-  (rfcParser ??= (require('jsonpath-rfc9535/parser') as { default: (query: string) => unknown }).default)(query);
+const rfcQuery = (value: JsonValue, query: string): unknown[] =>
+  (rfcModule ??= require('jsonpath-rfc9535') as typeof import('jsonpath-rfc9535')).query(value, query);
+const parseRfc9535 = (query: string): unknown => (rfcParser ??= (require('jsonpath-rfc9535/parser') as { default: (query: string) => unknown }).default)(query);
 const jsonPathPlus = (): typeof import('jsonpath-plus').JSONPath => (plusModule ??= require('jsonpath-plus') as typeof import('jsonpath-plus')).JSONPath;
 
 export type JsonPathDialect = 'rfc9535' | 'goessner';
@@ -186,7 +186,7 @@ const cache = new Map<string, CompiledJsonPath>();
  * Throws JsonPathSyntaxError for an invalid query.
  */
 export function queryJsonPath(value: unknown, query: string, dialect: JsonPathDialect = 'rfc9535'): unknown[] {
-  const key = dialect + '\u0000' + query;
+  const key = `${dialect}\u0000${query}`;
   let compiled = cache.get(key);
   if (!compiled) {
     compiled = compileJsonPath(query, dialect);

@@ -238,7 +238,7 @@ class Reader {
       if (colon < 0) bail();
       if (at < 0) at = s;
       const key = this.key(s, colon, end);
-      if (Object.prototype.hasOwnProperty.call(out, key) || key === '__proto__') bail();
+      if (Object.hasOwn(out, key) || key === '__proto__') bail();
       let p = colon + 1;
       while (p < end && this.text.charCodeAt(p) === 32) p++;
       let value: unknown;
@@ -405,7 +405,7 @@ class Reader {
         text += lineText;
       });
     }
-    return strip || text === '' ? text : text + '\n';
+    return strip || text === '' ? text : `${text}\n`;
   }
 }
 
@@ -530,7 +530,7 @@ class FlowReader {
       }
       if (this.t[this.pos] !== ':' || this.t[this.pos + 1] !== ' ') bail();
       this.pos += 2;
-      if (Object.prototype.hasOwnProperty.call(out, key) || key === '__proto__') bail();
+      if (Object.hasOwn(out, key) || key === '__proto__') bail();
       this.skip();
       if (this.t[this.pos] === ',' || this.t[this.pos] === '}') bail(); // `{ a: }`
       const [value, position] = this.value();

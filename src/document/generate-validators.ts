@@ -38,7 +38,7 @@ export function generateValidatorsSource(): string {
     // The generated module must be self-contained: it runs as ESM without ajv installed at run time.
     throw new Error('standalone validator code needs an ajv runtime module; adjust the schemas or inline the helper');
   }
-  return HEADER + code.replace(/^"use strict";/, '').trimStart() + '\n';
+  return `${HEADER + code.replace(/^"use strict";/, '').trimStart()}\n`;
 }
 
 /** Where the generated file lives in the source tree (this file runs from dist/document/). */

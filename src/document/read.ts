@@ -253,8 +253,7 @@ async function fetchText(url: URL, options: ReadOptions, maxBytes: number): Prom
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const headers = { accept: 'application/vnd.oai.workflows+yaml, application/yaml, application/json;q=0.9, */*;q=0.5' };
-  const fail = (why: string): ArazzoError =>
-    new ArazzoError('DOCUMENT_FETCH_FAILED', `Cannot fetch ${url.href}: ${why}`, { location: url.href });
+  const fail = (why: string): ArazzoError => new ArazzoError('DOCUMENT_FETCH_FAILED', `Cannot fetch ${url.href}: ${why}`, { location: url.href });
   try {
     let status: number;
     let chunks: AsyncIterable<Uint8Array>;

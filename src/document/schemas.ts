@@ -152,10 +152,7 @@ export function buildArazzoSchema(version: ArazzoVersion): Schema {
       properties: { reference: str, value: true },
       required: ['reference'],
     },
-    'success-action': object({ ...actionBase(['end', 'goto']), criteria: { type: 'array', minItems: 1, items: ref('criterion') } }, [
-      'name',
-      'type',
-    ]),
+    'success-action': object({ ...actionBase(['end', 'goto']), criteria: { type: 'array', minItems: 1, items: ref('criterion') } }, ['name', 'type']),
     'failure-action': object(
       {
         ...actionBase(['end', 'goto', 'retry']),
@@ -165,10 +162,7 @@ export function buildArazzoSchema(version: ArazzoVersion): Schema {
       },
       ['name', 'type'],
     ),
-    criterion: object(
-      { context: str, condition: str, type: stringOrExpressionType(['simple', 'regex', 'jsonpath', 'xpath']) },
-      ['condition'],
-    ),
+    criterion: object({ context: str, condition: str, type: stringOrExpressionType(['simple', 'regex', 'jsonpath', 'xpath']) }, ['condition']),
     'expression-type': expressionType,
     'request-body': object({ contentType: str, payload: true, replacements: { type: 'array', items: ref('payload-replacement') } }),
     'payload-replacement': object(replacementProperties, ['target', 'value']),
@@ -180,10 +174,11 @@ export function buildArazzoSchema(version: ArazzoVersion): Schema {
     }),
   };
   if (v11) {
-    defs.selector = object(
-      { context: str, selector: str, type: stringOrExpressionType(['jsonpath', 'xpath', 'jsonpointer']) },
-      ['context', 'selector', 'type'],
-    );
+    defs.selector = object({ context: str, selector: str, type: stringOrExpressionType(['jsonpath', 'xpath', 'jsonpointer']) }, [
+      'context',
+      'selector',
+      'type',
+    ]);
   }
 
   return {

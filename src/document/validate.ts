@@ -163,12 +163,20 @@ class SemanticChecker {
       if (!isObj(workflow) || !isStr(workflow.workflowId)) return;
       const path = `$.workflows[${index}].workflowId`;
       if (this.workflowIds.has(workflow.workflowId)) {
-        this.error('WORKFLOW_ID_DUPLICATE', path, `workflowId '${workflow.workflowId}' is already used by another workflow; workflowIds must be unique. Rename one.`);
+        this.error(
+          'WORKFLOW_ID_DUPLICATE',
+          path,
+          `workflowId '${workflow.workflowId}' is already used by another workflow; workflowIds must be unique. Rename one.`,
+        );
         return;
       }
       this.workflowIds.set(workflow.workflowId, index);
       if (!PORTABLE_ID.test(workflow.workflowId)) {
-        this.warn('ID_NOT_PORTABLE', path, `workflowId '${workflow.workflowId}' should match [A-Za-z0-9_-]+; other characters cannot be referenced by runtime expressions.`);
+        this.warn(
+          'ID_NOT_PORTABLE',
+          path,
+          `workflowId '${workflow.workflowId}' should match [A-Za-z0-9_-]+; other characters cannot be referenced by runtime expressions.`,
+        );
       }
     });
   }
@@ -187,7 +195,11 @@ class SemanticChecker {
     if (isObj(parameters)) {
       for (const [key, parameter] of Object.entries(parameters)) {
         if (isObj(parameter) && parameter.in === 'channel') {
-          this.error('ASYNCAPI_UNSUPPORTED', appendPath(appendPath(appendPath(base, 'parameters'), key), 'in'), "Parameters 'in: channel' are AsyncAPI-only and not supported.");
+          this.error(
+            'ASYNCAPI_UNSUPPORTED',
+            appendPath(appendPath(appendPath(base, 'parameters'), key), 'in'),
+            "Parameters 'in: channel' are AsyncAPI-only and not supported.",
+          );
         }
       }
     }
@@ -207,7 +219,11 @@ class SemanticChecker {
       }
       ctx.stepIds.set(step.stepId, index);
       if (!PORTABLE_ID.test(step.stepId)) {
-        this.warn('ID_NOT_PORTABLE', stepPath, `stepId '${step.stepId}' should match [A-Za-z0-9_-]+; other characters cannot be referenced by runtime expressions.`);
+        this.warn(
+          'ID_NOT_PORTABLE',
+          stepPath,
+          `stepId '${step.stepId}' should match [A-Za-z0-9_-]+; other characters cannot be referenced by runtime expressions.`,
+        );
       }
     });
 
@@ -228,7 +244,9 @@ class SemanticChecker {
 
   private checkInputsRefs(schema: unknown, path: string): void {
     if (Array.isArray(schema)) {
-      schema.forEach((item, index) => this.checkInputsRefs(item, `${path}[${index}]`));
+      schema.forEach((item, index) => {
+        this.checkInputsRefs(item, `${path}[${index}]`);
+      });
       return;
     }
     if (!isObj(schema)) return;
@@ -256,7 +274,11 @@ class SemanticChecker {
     if (!isObj(outputs)) return;
     for (const key of Object.keys(outputs)) {
       if (!OUTPUT_KEY.test(key)) {
-        this.error('OUTPUT_NAME_INVALID', appendPath(path, key), `Output name '${key}' must match ^[a-zA-Z0-9.\\-_]+$ (letters, digits, '.', '-', '_'). Rename it.`);
+        this.error(
+          'OUTPUT_NAME_INVALID',
+          appendPath(path, key),
+          `Output name '${key}' must match ^[a-zA-Z0-9.\\-_]+$ (letters, digits, '.', '-', '_'). Rename it.`,
+        );
       }
     }
   }
@@ -271,16 +293,28 @@ class SemanticChecker {
       const [, name = '', id = ''] = qualified;
       const source = this.sources.get(name);
       if (!source) {
-        this.error('SOURCE_UNKNOWN', path, `${what} '${ref}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
+        this.error(
+          'SOURCE_UNKNOWN',
+          path,
+          `${what} '${ref}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`,
+        );
       } else if (source.type !== undefined && source.type !== 'arazzo') {
-        this.error('SOURCE_NOT_ARAZZO', path, `${what} '${ref}' points into source '${name}' of type '${String(source.type)}'; a workflow can only come from an arazzo source.`);
+        this.error(
+          'SOURCE_NOT_ARAZZO',
+          path,
+          `${what} '${ref}' points into source '${name}' of type '${String(source.type)}'; a workflow can only come from an arazzo source.`,
+        );
       } else if (id === '') {
         this.error('WORKFLOW_NOT_FOUND', path, `${what} '${ref}' has no workflowId after the source name; write $sourceDescriptions.${name}.<workflowId>.`);
       }
       return;
     }
     if (!this.workflowIds.has(ref)) {
-      this.error('WORKFLOW_NOT_FOUND', path, `${what} '${ref}' names no workflow in this document (workflows: ${quoteList(this.workflowIds.keys())}). For a workflow in another document use $sourceDescriptions.<source>.<workflowId>.`);
+      this.error(
+        'WORKFLOW_NOT_FOUND',
+        path,
+        `${what} '${ref}' names no workflow in this document (workflows: ${quoteList(this.workflowIds.keys())}). For a workflow in another document use $sourceDescriptions.<source>.<workflowId>.`,
+      );
     }
   }
 
@@ -323,13 +357,25 @@ class SemanticChecker {
     const async = step.channelPath !== undefined;
     for (const field of ['channelPath', 'action', 'correlationId'] as const) {
       if (step[field] !== undefined) {
-        this.error('ASYNCAPI_UNSUPPORTED', `${path}.${field}`, `'${field}' belongs to AsyncAPI steps, which this engine does not support. Use an OpenAPI operation (operationId or operationPath) or a workflowId.`);
+        this.error(
+          'ASYNCAPI_UNSUPPORTED',
+          `${path}.${field}`,
+          `'${field}' belongs to AsyncAPI steps, which this engine does not support. Use an OpenAPI operation (operationId or operationPath) or a workflowId.`,
+        );
       }
     }
     if (targets.length === 0 && !async) {
-      this.error('STEP_TARGET_MISSING', path, 'A step needs exactly one of operationId, operationPath, workflowId. Add the operation or workflow this step runs.');
+      this.error(
+        'STEP_TARGET_MISSING',
+        path,
+        'A step needs exactly one of operationId, operationPath, workflowId. Add the operation or workflow this step runs.',
+      );
     } else if (targets.length > 1) {
-      this.error('STEP_TARGET_AMBIGUOUS', path, `A step needs exactly one of operationId, operationPath, workflowId, but this one has ${targets.join(' and ')}. Keep one.`);
+      this.error(
+        'STEP_TARGET_AMBIGUOUS',
+        path,
+        `A step needs exactly one of operationId, operationPath, workflowId, but this one has ${targets.join(' and ')}. Keep one.`,
+      );
     }
     const kind = targets.length === 1 ? (targets[0] === 'workflowId' ? 'workflow' : 'operation') : undefined;
 
@@ -337,7 +383,11 @@ class SemanticChecker {
     if (isStr(step.operationPath)) this.checkOperationPath(step.operationPath, `${path}.operationPath`);
     if (isStr(step.workflowId)) this.checkWorkflowRef(step.workflowId, `${path}.workflowId`, 'workflowId');
     if (step.requestBody !== undefined && step.workflowId !== undefined) {
-      this.error('REQUEST_BODY_ON_WORKFLOW_STEP', `${path}.requestBody`, 'A step that runs a workflow (workflowId) cannot have a requestBody; pass values to the workflow as parameters instead.');
+      this.error(
+        'REQUEST_BODY_ON_WORKFLOW_STEP',
+        `${path}.requestBody`,
+        'A step that runs a workflow (workflowId) cannot have a requestBody; pass values to the workflow as parameters instead.',
+      );
     }
     this.checkParameters(step.parameters, `${path}.parameters`, kind === 'workflow' ? 'workflow-step' : kind === 'operation' ? 'operation-step' : 'unknown');
     this.checkCriteria(step.successCriteria, `${path}.successCriteria`);
@@ -380,9 +430,17 @@ class SemanticChecker {
     const [, name = ''] = qualified;
     const source = this.sources.get(name);
     if (!source) {
-      this.error('SOURCE_UNKNOWN', path, `operationId '${operationId}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
+      this.error(
+        'SOURCE_UNKNOWN',
+        path,
+        `operationId '${operationId}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`,
+      );
     } else if (source.type === 'asyncapi') {
-      this.error('ASYNCAPI_UNSUPPORTED', path, `operationId '${operationId}' points into the AsyncAPI source '${name}'; AsyncAPI operations are not supported.`);
+      this.error(
+        'ASYNCAPI_UNSUPPORTED',
+        path,
+        `operationId '${operationId}' points into the AsyncAPI source '${name}'; AsyncAPI operations are not supported.`,
+      );
     }
   }
 
@@ -400,9 +458,17 @@ class SemanticChecker {
     const name = match[1] ?? match[2] ?? '';
     const source = this.sources.get(name);
     if (!source) {
-      this.error('SOURCE_UNKNOWN', path, `operationPath '${operationPath}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`);
+      this.error(
+        'SOURCE_UNKNOWN',
+        path,
+        `operationPath '${operationPath}' names source '${name}', which is not in sourceDescriptions (defined: ${quoteList(this.sources.keys())}).`,
+      );
     } else if (source.type === 'asyncapi') {
-      this.error('ASYNCAPI_UNSUPPORTED', path, `operationPath '${operationPath}' points into the AsyncAPI source '${name}'; AsyncAPI operations are not supported.`);
+      this.error(
+        'ASYNCAPI_UNSUPPORTED',
+        path,
+        `operationPath '${operationPath}' points into the AsyncAPI source '${name}'; AsyncAPI operations are not supported.`,
+      );
     }
   }
 
@@ -418,26 +484,30 @@ class SemanticChecker {
     }
     const [, kind = '', key = ''] = match;
     if (kind !== expected) {
-      this.error('COMPONENT_KIND_MISMATCH', `${path}.reference`, `reference '${reference}' points at ${kind}, but this list needs $components.${expected}.<name>.`);
+      this.error(
+        'COMPONENT_KIND_MISMATCH',
+        `${path}.reference`,
+        `reference '${reference}' points at ${kind}, but this list needs $components.${expected}.<name>.`,
+      );
       return undefined;
     }
     if (entry.value !== undefined && expected !== 'parameters') {
       this.error('REUSABLE_VALUE_NOT_ALLOWED', `${path}.value`, `'value' can only override a parameter; remove it from this ${expected} reference.`);
     }
     const map = isObj(this.components[kind]) ? (this.components[kind] as Obj) : {};
-    const target = Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+    const target = Object.hasOwn(map, key) ? map[key] : undefined;
     if (!isObj(target)) {
-      this.error('COMPONENT_NOT_FOUND', `${path}.reference`, `reference '${reference}' does not exist. Defined ${kind} components: ${quoteList(Object.keys(map))}.`);
+      this.error(
+        'COMPONENT_NOT_FOUND',
+        `${path}.reference`,
+        `reference '${reference}' does not exist. Defined ${kind} components: ${quoteList(Object.keys(map))}.`,
+      );
       return undefined;
     }
     return target;
   }
 
-  private checkParameters(
-    parameters: unknown,
-    path: string,
-    mode: 'operation-step' | 'workflow-step' | 'workflow-level' | 'action' | 'unknown',
-  ): void {
+  private checkParameters(parameters: unknown, path: string, mode: 'operation-step' | 'workflow-step' | 'workflow-level' | 'action' | 'unknown'): void {
     const seen = new Map<string, number>();
     list(parameters).forEach((entry, index) => {
       if (!isObj(entry)) return;
@@ -452,9 +522,17 @@ class SemanticChecker {
       } else if (mode === 'operation-step' && where === undefined) {
         this.error('PARAMETER_IN_REQUIRED', entryPath, `${describe} of an operation step needs 'in' (path, query, header or cookie).`);
       } else if (mode === 'workflow-step' && where !== undefined) {
-        this.warn('PARAMETER_IN_IGNORED', isRef ? entryPath : `${entryPath}.in`, `${describe} maps to an input of the called workflow by name; 'in' is not used. Remove it.`);
+        this.warn(
+          'PARAMETER_IN_IGNORED',
+          isRef ? entryPath : `${entryPath}.in`,
+          `${describe} maps to an input of the called workflow by name; 'in' is not used. Remove it.`,
+        );
       } else if (mode === 'action' && where !== undefined) {
-        this.error('ACTION_PARAMETER_IN_NOT_ALLOWED', isRef ? entryPath : `${entryPath}.in`, `${describe} of an action becomes an input of the target workflow; it must not have 'in'.`);
+        this.error(
+          'ACTION_PARAMETER_IN_NOT_ALLOWED',
+          isRef ? entryPath : `${entryPath}.in`,
+          `${describe} of an action becomes an input of the target workflow; it must not have 'in'.`,
+        );
       }
       const identityName = where === 'header' ? parameter.name.toLowerCase() : parameter.name;
       const identity = `${String(where ?? '')}\u0000${identityName}`;
@@ -483,7 +561,11 @@ class SemanticChecker {
       if (isStr(action.name)) {
         const first = seen.get(action.name);
         if (first !== undefined) {
-          this.error('ACTION_NAME_DUPLICATE', entryPath, `Action name '${action.name}' is already used by entry ${first} of this list; names must be unique in a list.`);
+          this.error(
+            'ACTION_NAME_DUPLICATE',
+            entryPath,
+            `Action name '${action.name}' is already used by entry ${first} of this list; names must be unique in a list.`,
+          );
         } else {
           seen.set(action.name, index);
         }
@@ -496,14 +578,22 @@ class SemanticChecker {
     const hasStep = action.stepId !== undefined;
     const hasWorkflow = action.workflowId !== undefined;
     if (action.type === 'end' && (hasStep || hasWorkflow)) {
-      this.error('ACTION_TARGET_NOT_ALLOWED', hasStep ? `${path}.stepId` : `${path}.workflowId`, `An 'end' action ends the workflow; remove ${hasStep ? 'stepId' : 'workflowId'} or use type 'goto'.`);
+      this.error(
+        'ACTION_TARGET_NOT_ALLOWED',
+        hasStep ? `${path}.stepId` : `${path}.workflowId`,
+        `An 'end' action ends the workflow; remove ${hasStep ? 'stepId' : 'workflowId'} or use type 'goto'.`,
+      );
     } else if (hasStep && hasWorkflow) {
       this.error('ACTION_TARGET_AMBIGUOUS', path, `A ${String(action.type)} action takes stepId or workflowId, not both. Keep one.`);
     } else if (action.type === 'goto' && !hasStep && !hasWorkflow) {
       this.error('ACTION_TARGET_MISSING', path, "A 'goto' action needs a stepId (in this workflow) or a workflowId to go to.");
     }
     if (action.parameters !== undefined && !hasWorkflow) {
-      this.warn('ACTION_PARAMETERS_WITHOUT_WORKFLOW', `${path}.parameters`, 'Action parameters are inputs for a workflowId target; this action has none, so they are ignored.');
+      this.warn(
+        'ACTION_PARAMETERS_WITHOUT_WORKFLOW',
+        `${path}.parameters`,
+        'Action parameters are inputs for a workflowId target; this action has none, so they are ignored.',
+      );
     }
     this.checkParameters(action.parameters, `${path}.parameters`, 'action');
     this.checkCriteria(action.criteria, `${path}.criteria`);
@@ -513,7 +603,11 @@ class SemanticChecker {
     if (action.type === 'end') return;
     const origin = viaReference ? ' (in the referenced component)' : '';
     if (isStr(action.stepId) && !ctx.stepIds.has(action.stepId)) {
-      this.error('STEP_NOT_FOUND', viaReference ? path : `${path}.stepId`, `stepId '${action.stepId}'${origin} is not a step of workflow '${ctx.workflowId ?? '?'}' (steps: ${quoteList(ctx.stepIds.keys())}). An action can only go to a step of the current workflow.`);
+      this.error(
+        'STEP_NOT_FOUND',
+        viaReference ? path : `${path}.stepId`,
+        `stepId '${action.stepId}'${origin} is not a step of workflow '${ctx.workflowId ?? '?'}' (steps: ${quoteList(ctx.stepIds.keys())}). An action can only go to a step of the current workflow.`,
+      );
     }
     if (isStr(action.workflowId)) this.checkWorkflowRef(action.workflowId, viaReference ? path : `${path}.workflowId`, `workflowId${origin}`);
   }
@@ -526,8 +620,16 @@ class SemanticChecker {
       if (isStr(type) && CONTEXT_TYPES.has(type) && criterion.context === undefined) {
         this.error('CRITERION_CONTEXT_REQUIRED', entryPath, `A ${type} criterion needs a 'context' (e.g. $response.body) to run against.`);
       }
-      if ((type === undefined || type === 'simple') && isStr(criterion.condition) && /^\s*\{\$[^{}]*(==|!=|<|>|&&|\|\|)[^{}]*\}\s*$/.test(criterion.condition)) {
-        this.warn('CRITERION_CONDITION_BRACED', `${entryPath}.condition`, `Write the condition without surrounding braces: '${criterion.condition.trim().slice(1, -1)}'.`);
+      if (
+        (type === undefined || type === 'simple') &&
+        isStr(criterion.condition) &&
+        /^\s*\{\$[^{}]*(==|!=|<|>|&&|\|\|)[^{}]*\}\s*$/.test(criterion.condition)
+      ) {
+        this.warn(
+          'CRITERION_CONDITION_BRACED',
+          `${entryPath}.condition`,
+          `Write the condition without surrounding braces: '${criterion.condition.trim().slice(1, -1)}'.`,
+        );
       }
     });
   }
@@ -539,18 +641,15 @@ class SemanticChecker {
    * the ids exist; for a step, reading a later step's outputs without dependsOn is a forward
    * reference (1.1: error, 1.0: warning).
    */
-  private checkReferencesInStrings(
-    value: unknown,
-    path: string,
-    ctx: WorkflowContext,
-    step: StepScope,
-  ): void {
+  private checkReferencesInStrings(value: unknown, path: string, ctx: WorkflowContext, step: StepScope): void {
     const reported = new Set<string>();
     const visitValue = (current: unknown, currentPath: string): void => {
       if (isStr(current)) {
         this.checkString(current, currentPath, ctx, step, reported);
       } else if (Array.isArray(current)) {
-        current.forEach((item, i) => visitValue(item, `${currentPath}[${i}]`));
+        current.forEach((item, i) => {
+          visitValue(item, `${currentPath}[${i}]`);
+        });
       } else if (isObj(current)) {
         for (const [key, item] of Object.entries(current)) visitValue(item, appendPath(currentPath, key));
       }
@@ -558,13 +657,7 @@ class SemanticChecker {
     visitValue(value, path);
   }
 
-  private checkString(
-    text: string,
-    path: string,
-    ctx: WorkflowContext,
-    step: StepScope,
-    reported: Set<string>,
-  ): void {
+  private checkString(text: string, path: string, ctx: WorkflowContext, step: StepScope, reported: Set<string>): void {
     if (!text.includes('$')) return;
     if (text.includes('$message.') && !reported.has(`msg|${path}`)) {
       reported.add(`msg|${path}`);
@@ -584,7 +677,11 @@ class SemanticChecker {
       }
       const target = ctx.stepIds.get(id);
       if (target === undefined) {
-        this.error('STEP_NOT_FOUND', path, `'$steps.${id}' names no step of workflow '${ctx.workflowId ?? '?'}' (steps: ${quoteList(ctx.stepIds.keys())}). Step ids are case-sensitive.`);
+        this.error(
+          'STEP_NOT_FOUND',
+          path,
+          `'$steps.${id}' names no step of workflow '${ctx.workflowId ?? '?'}' (steps: ${quoteList(ctx.stepIds.keys())}). Step ids are case-sensitive.`,
+        );
         continue;
       }
       if (!step || step.dependsOn.has(id)) continue;
@@ -593,7 +690,11 @@ class SemanticChecker {
         if (this.version === '1.1') this.error('STEP_FORWARD_REFERENCE', path, message);
         else this.warn('STEP_FORWARD_REFERENCE', path, message);
       } else if (target === step.index && !step.afterRun) {
-        this.warn('STEP_SELF_REFERENCE', path, `This step reads its own outputs ('$steps.${id}') before it has run; they are empty here. Use $response/$request instead.`);
+        this.warn(
+          'STEP_SELF_REFERENCE',
+          path,
+          `This step reads its own outputs ('$steps.${id}') before it has run; they are empty here. Use $response/$request instead.`,
+        );
       }
     }
     for (const match of text.matchAll(WORKFLOW_REF)) {
@@ -609,7 +710,11 @@ class SemanticChecker {
       if (/\.(operationId|operationPath|workflowId)$/.test(path)) continue;
       if (!this.sources.has(name) && !reported.has(`src|${name}|${path}`)) {
         reported.add(`src|${name}|${path}`);
-        this.error('SOURCE_UNKNOWN', path, `'$sourceDescriptions.${name}' names no source description (defined: ${quoteList(this.sources.keys())}). Names are case-sensitive.`);
+        this.error(
+          'SOURCE_UNKNOWN',
+          path,
+          `'$sourceDescriptions.${name}' names no source description (defined: ${quoteList(this.sources.keys())}). Names are case-sensitive.`,
+        );
       }
     }
   }

@@ -35,7 +35,8 @@ function unescapeToken(t: string): string {
 function setAtPointer(root: unknown, pointer: string, value: unknown): unknown {
   if (pointer === '' || pointer === '#') return value;
   const text = pointer.startsWith('#') ? decodeURIComponent(pointer.slice(1)) : pointer;
-  if (!text.startsWith('/')) throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" is not a JSON Pointer; it must start with "/".`);
+  if (!text.startsWith('/'))
+    throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" is not a JSON Pointer; it must start with "/".`);
   const tokens = text.slice(1).split('/').map(unescapeToken);
   let node: unknown = root;
   for (let i = 0; i < tokens.length; i++) {
@@ -77,11 +78,7 @@ export interface BuiltBody {
 }
 
 /** Evaluate a payload and encode it. `onMissing` reports unresolved expressions (P25). */
-export function buildBody(
-  plan: BodyPlan,
-  ctx: EvalContext,
-  onMissing: (expr: string) => void,
-): BuiltBody | undefined | Promise<BuiltBody | undefined> {
+export function buildBody(plan: BodyPlan, ctx: EvalContext, onMissing: (expr: string) => void): BuiltBody | undefined | Promise<BuiltBody | undefined> {
   if (!plan.payload) return undefined;
   let missing = false;
   const value = plan.payload.evaluate(ctx, (expr) => {

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Problem } from '../errors.js';
-import { ArazzoError } from '../errors.js';
+import type { ArazzoError } from '../errors.js';
 import type {
   ArazzoDocument,
   ArazzoVersion,
@@ -253,7 +253,9 @@ class Compiler {
   workflow(wf: Workflow, wi: number): WorkflowPlan {
     const path = `$.workflows[${wi}]`;
     const stepIds = new Map<string, number>();
-    (wf.steps ?? []).forEach((s, i) => stepIds.set(s.stepId, i));
+    (wf.steps ?? []).forEach((s, i) => {
+      stepIds.set(s.stepId, i);
+    });
     const wfParams = this.parameterList(wf.parameters, `${path}.parameters`);
     const wfSuccess = this.actions('success', wf.successActions, 'workflow', `${path}.successActions`, stepIds);
     const wfFailure = this.actions('failure', wf.failureActions, 'workflow', `${path}.failureActions`, stepIds);
@@ -265,7 +267,12 @@ class Compiler {
       if (step.workflowId !== undefined) {
         workflow = this.workflowRef(step.workflowId, sp);
       } else {
-        const r = resolveOperation(step, this.input.sources, { version: this.version, path: sp, file: this.input.location, sourceDescriptions: this.input.document.sourceDescriptions });
+        const r = resolveOperation(step, this.input.sources, {
+          version: this.version,
+          path: sp,
+          file: this.input.location,
+          sourceDescriptions: this.input.document.sourceDescriptions,
+        });
         if (r.operation) operation = r.operation;
       }
       const kind = step.workflowId !== undefined ? 'workflow' : 'operation';
@@ -344,7 +351,12 @@ function resolveLocalRef(schema: unknown, components: Record<string, JsonSchema>
   if (schema && typeof schema === 'object' && typeof (schema as { $ref?: unknown }).$ref === 'string') {
     const ref = (schema as { $ref: string }).$ref;
     const m = /^#\/components\/inputs\/(.+)$/.exec(ref);
-    if (m && components) return components[decodeURIComponent(m[1] as string).replace(/~1/g, '/').replace(/~0/g, '~')];
+    if (m && components)
+      return components[
+        decodeURIComponent(m[1] as string)
+          .replace(/~1/g, '/')
+          .replace(/~0/g, '~')
+      ];
   }
   return schema;
 }
@@ -361,7 +373,11 @@ function secretInputNames(schema: JsonSchema | undefined, components?: Record<st
   return names;
 }
 
-type AjvLike = { compile(schema: unknown): ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> | null } };
+type AjvLike = {
+  compile(
+    schema: unknown,
+  ): ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> | null };
+};
 let ajvInstance: AjvLike | undefined;
 
 function ajv(): AjvLike {

@@ -64,7 +64,10 @@ export type Effect =
 // ------------------------------------------------------------------ documents and contexts
 
 const docCache = new WeakMap<LoadedDocument, Map<string, LoadedDocument>>();
-const baseCache = new WeakMap<LoadedDocument, { sourceDescriptions: Record<string, SourceDescriptionView>; components?: Record<string, unknown>; self: string }>();
+const baseCache = new WeakMap<
+  LoadedDocument,
+  { sourceDescriptions: Record<string, SourceDescriptionView>; components?: Record<string, unknown>; self: string }
+>();
 
 function documentAt(root: LoadedDocument, key: string): LoadedDocument {
   if (key === '') return root;
@@ -75,7 +78,7 @@ function documentAt(root: LoadedDocument, key: string): LoadedDocument {
   let doc = root;
   for (const name of key.split('/')) {
     const src = doc.sources.get(name);
-    if (!src || src.kind !== 'arazzo') throw new ArazzoError('WORKFLOW_NOT_FOUND', `Source "${name}" is not an Arazzo source of ${doc.location}.`);
+    if (src?.kind !== 'arazzo') throw new ArazzoError('WORKFLOW_NOT_FOUND', `Source "${name}" is not an Arazzo source of ${doc.location}.`);
     doc = src.document;
   }
   cache.set(key, doc);
@@ -187,9 +190,13 @@ function evalNumber(value: { evaluate(ctx: EvalContext): unknown } | undefined, 
   const raw = value.evaluate(ctx);
   const n = numberOf(raw);
   if (n === undefined || n < 0) {
-    throw new ArazzoError('STEP_EXTENSION_INVALID', `${what} of step "${stepId}" must be a non-negative number of seconds or count; it evaluated to ${JSON.stringify(raw) ?? 'nothing'}.`, {
-      stepId,
-    });
+    throw new ArazzoError(
+      'STEP_EXTENSION_INVALID',
+      `${what} of step "${stepId}" must be a non-negative number of seconds or count; it evaluated to ${JSON.stringify(raw) ?? 'nothing'}.`,
+      {
+        stepId,
+      },
+    );
   }
   return n;
 }
@@ -248,7 +255,13 @@ function finishFrame(rt: Runtime, state: RunState, frame: Frame, status: 'succee
 }
 
 /** Start a frame for a workflow: validate inputs (P19); invalid inputs come back as an INPUT_INVALID error. */
-function startFrame(rt: Runtime, ref: WorkflowRef, parentDoc: string, role: Frame['role'], rawInputs: Record<string, unknown>): { frame: Frame } | { error: RunErrorInfo } {
+function startFrame(
+  rt: Runtime,
+  ref: WorkflowRef,
+  parentDoc: string,
+  role: Frame['role'],
+  rawInputs: Record<string, unknown>,
+): { frame: Frame } | { error: RunErrorInfo } {
   const doc = childDoc(parentDoc, ref);
   const plan = planFor(rt.root, doc, ref.workflowId);
   const check = plan.validateInputs(rawInputs);
@@ -279,15 +292,7 @@ interface OutcomeInfo {
  * A step execution is over (operation response, or child workflow finished): record it, pick the
  * action (P13) and move the frame.
  */
-function applyOutcome(
-  rt: Runtime,
-  state: RunState,
-  frame: Frame,
-  step: StepPlan,
-  success: boolean,
-  ctx: EvalContext,
-  info: OutcomeInfo,
-): void {
+function applyOutcome(rt: Runtime, state: RunState, frame: Frame, step: StepPlan, success: boolean, ctx: EvalContext, info: OutcomeInfo): void {
   const outputs = evaluateOutputs(step.outputs, ctx);
   frame.steps[step.stepId] = outputs;
 
@@ -315,7 +320,8 @@ function applyOutcome(
   }
   const action: ActionSummary = chosen ? summary(chosen) : success ? NEXT : FAIL;
   if (rt.recording !== false) rt.record(record(frame, step, success, outputs, info, action));
-  if (chosen && rt.listening !== false) rt.emit({ type: 'action.taken', workflowId: frame.wf, stepId: step.stepId, kind: success ? 'success' : 'failure', action });
+  if (chosen && rt.listening !== false)
+    rt.emit({ type: 'action.taken', workflowId: frame.wf, stepId: step.stepId, kind: success ? 'success' : 'failure', action });
 
   const stepError = (): RunErrorInfo =>
     info.error ?? {
@@ -355,7 +361,14 @@ function applyOutcome(
         const inputs = evaluateInputs(chosen.parameters, ctx);
         const leftError = success ? undefined : stepError();
         finishFrame(rt, state, frame, success ? 'succeeded' : 'failed', leftError);
-        rt.emit({ type: 'workflow.finished', workflowId: frame.wf, depth: state.frames.length - 1, status: success ? 'succeeded' : 'failed', outputs: frame.outputs ?? {}, ...(leftError ? { error: leftError } : {}) });
+        rt.emit({
+          type: 'workflow.finished',
+          workflowId: frame.wf,
+          depth: state.frames.length - 1,
+          status: success ? 'succeeded' : 'failed',
+          outputs: frame.outputs ?? {},
+          ...(leftError ? { error: leftError } : {}),
+        });
         const started = startFrame(rt, chosen.workflow, frame.doc, frame.role, inputs);
         const idx = state.frames.lastIndexOf(frame);
         if ('error' in started) {
@@ -496,11 +509,17 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
   applyOutcome(rt, state, frame, step, success, ctx, info);
 }
 
-
 /** A child frame is over: hand its result to the frame below it. */
 function deliver(rt: Runtime, state: RunState, child: Frame): void {
   const parent = state.frames[state.frames.length - 1];
-  rt.emit({ type: 'workflow.finished', workflowId: child.wf, depth: state.frames.length, status: child.status ?? 'failed', outputs: child.outputs ?? {}, ...(child.error ? { error: child.error } : {}) });
+  rt.emit({
+    type: 'workflow.finished',
+    workflowId: child.wf,
+    depth: state.frames.length,
+    status: child.status ?? 'failed',
+    outputs: child.outputs ?? {},
+    ...(child.error ? { error: child.error } : {}),
+  });
   if (!parent) {
     state.status = child.status ?? 'failed';
     state.outputs = child.outputs ?? {};
@@ -560,8 +579,7 @@ export function next(rt: Runtime, state: RunState, input: Input): Effect {
     if (input.type === 'executed') {
       // A request interrupted because an enclosing workflow step timed out belongs to a child that is over.
       if (expiredFrame(state, rt.now()) < 0) applyExecuted(rt, state, input.result);
-    }
-    else if (input.type === 'slept') {
+    } else if (input.type === 'slept') {
       const top = state.frames[state.frames.length - 1];
       if (top) top.waitUntil = undefined;
     }
@@ -654,7 +672,11 @@ function advance(rt: Runtime, state: RunState): Effect {
       if (pending) {
         const started = startFrame(rt, pending, frame.doc, 'depends', {});
         if ('error' in started) {
-          finishFrame(rt, state, frame, 'failed', { ...started.error, code: 'DEPENDENCY_FAILED', message: `Workflow "${frame.wf}" depends on "${pending.workflowId}": ${started.error.message}` });
+          finishFrame(rt, state, frame, 'failed', {
+            ...started.error,
+            code: 'DEPENDENCY_FAILED',
+            message: `Workflow "${frame.wf}" depends on "${pending.workflowId}": ${started.error.message}`,
+          });
           continue;
         }
         state.frames.push(started.frame);
@@ -808,4 +830,3 @@ export function runTimeoutError(timeoutMs: number, workflowId?: string, stepId?:
     limit: timeoutMs,
   };
 }
-

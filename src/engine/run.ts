@@ -94,7 +94,10 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
   const startedAt = clock.now();
   if (options.resume !== undefined) {
     if (!isRunState(options.resume)) {
-      throw new ArazzoError('RESUME_STATE_INVALID', 'RunOptions.resume is not a run state produced by this engine version (pass the value given to onCheckpoint or RunResult.state).');
+      throw new ArazzoError(
+        'RESUME_STATE_INVALID',
+        'RunOptions.resume is not a run state produced by this engine version (pass the value given to onCheckpoint or RunResult.state).',
+      );
     }
     state = structuredClone(options.resume);
     if (state.workflowId !== workflowId) {
@@ -265,15 +268,19 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
     const outer = effect.deadline !== undefined && effect.deadline - startedAt < timeout;
     if (outer) timeout = Math.max(0, (effect.deadline as number) - startedAt);
     const cancelTimer = requestTimer.arm(timeout, () =>
-        reqAbort.abort(
-          outer
-            ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" was stopped: the workflow step running it exceeded its timeout.`, { limit: timeout })
-            : stepTimeout
+      reqAbort.abort(
+        outer
+          ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" was stopped: the workflow step running it exceeded its timeout.`, { limit: timeout })
+          : stepTimeout
             ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
-            : new ArazzoError('HTTP_TIMEOUT', `${req.method} ${masker.text(req.url)} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`, {
-                limit: timeout,
-              }),
-        ),
+            : new ArazzoError(
+                'HTTP_TIMEOUT',
+                `${req.method} ${masker.text(req.url)} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
+                {
+                  limit: timeout,
+                },
+              ),
+      ),
     );
     try {
       const response = await http.send(req, { signal: reqAbort.signal, maxBodyBytes, followRedirects: options.followRedirects === true });
@@ -290,10 +297,21 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
           startedAt,
         });
       }
-      return { url: req.url, method: req.method, request: built.view, response, responseView: responseView(response.headers, response.bodyText), startedAt, durationMs };
+      return {
+        url: req.url,
+        method: req.method,
+        request: built.view,
+        response,
+        responseView: responseView(response.headers, response.bodyText),
+        startedAt,
+        durationMs,
+      };
     } catch (err) {
       const info = errorInfo(err);
-      const error = info.limit !== undefined ? { code: info.code, message: masker.text(info.message), limit: info.limit } : { code: info.code, message: masker.text(info.message) };
+      const error =
+        info.limit !== undefined
+          ? { code: info.code, message: masker.text(info.message), limit: info.limit }
+          : { code: info.code, message: masker.text(info.message) };
       return { url: req.url, method: req.method, request: built.view, error, startedAt, durationMs: clock.now() - startedAt };
     } finally {
       cancelTimer();

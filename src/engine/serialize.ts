@@ -67,9 +67,7 @@ export function serializePath(name: string, value: unknown, s: StyleSpec): strin
   if (isPlainObject(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     if (s.style === 'matrix') {
-      return s.explode
-        ? keys.map((k) => `;${encode(k)}=${e(value[k])}`).join('')
-        : `;${name}=${keys.map((k) => `${encode(k)},${e(value[k])}`).join(',')}`;
+      return s.explode ? keys.map((k) => `;${encode(k)}=${e(value[k])}`).join('') : `;${name}=${keys.map((k) => `${encode(k)},${e(value[k])}`).join(',')}`;
     }
     if (s.explode) return prefix + keys.map((k) => `${encode(k)}=${e(value[k])}`).join(s.style === 'label' ? '.' : ',');
     return prefix + keys.map((k) => `${encode(k)},${e(value[k])}`).join(',');
@@ -118,9 +116,7 @@ export function serializeCookie(name: string, value: unknown, s: StyleSpec): str
   }
   if (isPlainObject(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-    return s.explode
-      ? keys.map((k) => `${k}=${e(value[k])}`).join('; ')
-      : `${name}=${keys.map((k) => `${k},${e(value[k])}`).join(',')}`;
+    return s.explode ? keys.map((k) => `${k}=${e(value[k])}`).join('; ') : `${name}=${keys.map((k) => `${k},${e(value[k])}`).join(',')}`;
   }
   return `${name}=${e(value)}`;
 }

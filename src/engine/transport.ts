@@ -42,11 +42,9 @@ function abortReason(signal: AbortSignal | undefined, fallback: unknown): unknow
 function connectionError(req: HttpRequest, err: unknown): ArazzoError {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const detail = e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
-  return new ArazzoError(
-    'HTTP_CONNECTION',
-    `${req.method} ${req.url} failed: ${detail}. Check that the server is reachable and the base URL is right.`,
-    { cause: detail },
-  );
+  return new ArazzoError('HTTP_CONNECTION', `${req.method} ${req.url} failed: ${detail}. Check that the server is reachable and the base URL is right.`, {
+    cause: detail,
+  });
 }
 
 function tooLarge(req: HttpRequest, max: number): ArazzoError {

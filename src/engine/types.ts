@@ -92,15 +92,49 @@ interface EventBase {
 /** Every value in an event has been through secret masking (P21) already. */
 export type RunEvent =
   | (EventBase & { readonly type: 'run.started'; readonly workflowId: string; readonly inputs: Record<string, unknown> })
-  | (EventBase & { readonly type: 'run.finished'; readonly workflowId: string; readonly status: StepOutcome; readonly outputs: Record<string, unknown>; readonly error?: RunErrorInfo; readonly durationMs: number })
+  | (EventBase & {
+      readonly type: 'run.finished';
+      readonly workflowId: string;
+      readonly status: StepOutcome;
+      readonly outputs: Record<string, unknown>;
+      readonly error?: RunErrorInfo;
+      readonly durationMs: number;
+    })
   | (EventBase & { readonly type: 'workflow.started'; readonly workflowId: string; readonly depth: number; readonly inputs: Record<string, unknown> })
-  | (EventBase & { readonly type: 'workflow.finished'; readonly workflowId: string; readonly depth: number; readonly status: StepOutcome; readonly outputs: Record<string, unknown>; readonly error?: RunErrorInfo })
+  | (EventBase & {
+      readonly type: 'workflow.finished';
+      readonly workflowId: string;
+      readonly depth: number;
+      readonly status: StepOutcome;
+      readonly outputs: Record<string, unknown>;
+      readonly error?: RunErrorInfo;
+    })
   | (EventBase & { readonly type: 'step.started'; readonly workflowId: string; readonly stepId: string; readonly execution: number; readonly attempt: number })
   | (EventBase & { readonly type: 'request.sent'; readonly workflowId: string; readonly stepId: string; readonly request: RequestSummary })
-  | (EventBase & { readonly type: 'response.received'; readonly workflowId: string; readonly stepId: string; readonly request: RequestSummary; readonly response: ResponseSummary; readonly durationMs: number; readonly startedAt: number })
+  | (EventBase & {
+      readonly type: 'response.received';
+      readonly workflowId: string;
+      readonly stepId: string;
+      readonly request: RequestSummary;
+      readonly response: ResponseSummary;
+      readonly durationMs: number;
+      readonly startedAt: number;
+    })
   | (EventBase & { readonly type: 'step.finished'; readonly workflowId: string; readonly stepId: string; readonly record: StepRecord })
-  | (EventBase & { readonly type: 'action.taken'; readonly workflowId: string; readonly stepId: string; readonly kind: 'success' | 'failure'; readonly action: ActionSummary })
-  | (EventBase & { readonly type: 'delay.started'; readonly workflowId: string; readonly stepId: string; readonly ms: number; readonly reason: 'step-delay' | 'retry' });
+  | (EventBase & {
+      readonly type: 'action.taken';
+      readonly workflowId: string;
+      readonly stepId: string;
+      readonly kind: 'success' | 'failure';
+      readonly action: ActionSummary;
+    })
+  | (EventBase & {
+      readonly type: 'delay.started';
+      readonly workflowId: string;
+      readonly stepId: string;
+      readonly ms: number;
+      readonly reason: 'step-delay' | 'retry';
+    });
 
 export type RunEventListener = (event: RunEvent) => void;
 

@@ -70,7 +70,7 @@ function compileString(text: string, pointer: string, c: Collect): Node {
     const prefix = matchRuntimeExpression(text, 0, c.version, 'embedded');
     if (!prefix.ok) throw syntaxError(`${prefix.message} (in "${text}" at offset ${prefix.offset})`, pointer, { offset: prefix.offset }, prefix.code);
   }
-  let template;
+  let template: ReturnType<typeof parseTemplate>;
   try {
     template = parseTemplate(text, c.version);
   } catch (err) {
@@ -91,7 +91,6 @@ function isSelectorObject(value: Record<string, unknown>): boolean {
   }
   return core === 3 && typeof value['context'] === 'string' && typeof value['selector'] === 'string';
 }
-
 
 function compileSelector(sel: Record<string, unknown>, pointer: string, c: Collect): Node {
   const contextText = sel['context'] as string;

@@ -40,11 +40,10 @@ export function parseJsonPointer(pointer: string, options: ParseJsonPointerOptio
     const raw = tokens[i]!;
     const bad = /~(?![01])/.exec(raw);
     if (bad) {
-      throw new ArazzoError(
-        'JSON_POINTER_SYNTAX',
-        `JSON Pointer "${pointer}" has "~" not followed by 0 or 1; write "~0" for "~" and "~1" for "/".`,
-        { pointer, offset: offset + bad.index },
-      );
+      throw new ArazzoError('JSON_POINTER_SYNTAX', `JSON Pointer "${pointer}" has "~" not followed by 0 or 1; write "~0" for "~" and "~1" for "/".`, {
+        pointer,
+        offset: offset + bad.index,
+      });
     }
     tokens[i] = unescapePointerToken(raw);
     offset += raw.length + 1;
@@ -64,7 +63,7 @@ export function escapePointerToken(token: string): string {
 
 /** Builds a pointer from unescaped tokens. */
 export function formatJsonPointer(tokens: readonly string[]): string {
-  return tokens.map((t) => '/' + escapePointerToken(t)).join('');
+  return tokens.map((t) => `/${escapePointerToken(t)}`).join('');
 }
 
 /** Reads the value at already-parsed tokens; `undefined` when any step is missing. */
@@ -78,7 +77,7 @@ export function getByTokens(value: unknown, tokens: readonly string[]): unknown 
       if (index >= current.length) return undefined;
       current = current[index];
     } else {
-      if (!Object.prototype.hasOwnProperty.call(current, token)) return undefined;
+      if (!Object.hasOwn(current, token)) return undefined;
       current = (current as Record<string, unknown>)[token];
     }
   }
@@ -117,11 +116,9 @@ export function setByPointer(target: unknown, pointer: string | readonly string[
     const last = i === tokens.length - 1;
     const where = formatJsonPointer(tokens.slice(0, i));
     if (current === null || typeof current !== 'object') {
-      throw new ArazzoError(
-        'JSON_POINTER_TARGET',
-        `JSON Pointer "${shown}": the value at "${where}" is not an object or array, so "${token}" cannot be set.`,
-        { pointer: shown },
-      );
+      throw new ArazzoError('JSON_POINTER_TARGET', `JSON Pointer "${shown}": the value at "${where}" is not an object or array, so "${token}" cannot be set.`, {
+        pointer: shown,
+      });
     }
     if (Array.isArray(current)) {
       let index: number;
@@ -150,7 +147,7 @@ export function setByPointer(target: unknown, pointer: string | readonly string[
         record[token] = newValue;
         return target;
       }
-      if (!Object.prototype.hasOwnProperty.call(record, token) || record[token] === undefined) {
+      if (!Object.hasOwn(record, token) || record[token] === undefined) {
         record[token] = {};
       }
       current = record[token];

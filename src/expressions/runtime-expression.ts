@@ -151,7 +151,7 @@ type Evaluator = (ctx: EvalContext) => unknown;
 
 function own(obj: unknown, key: string): unknown {
   if (obj === null || typeof obj !== 'object') return undefined;
-  return Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
 function withPointer(base: Evaluator, pointer: { tokens: string[] } | undefined): Evaluator {
@@ -346,7 +346,11 @@ function scan(text: string, start: number, version: ArazzoVersion, mode: ScanMod
     const rootStart = start;
     const root = readWhile(cur, /[A-Za-z]/);
     if (!ROOT_SET.has(root)) {
-      fail(cur, `Unknown runtime expression "$${root}${root ? '' : text[cur.pos] ?? ''}"; expected one of ${RUNTIME_EXPRESSION_ROOTS.map((r) => '$' + r).join(', ')}.`, rootStart);
+      fail(
+        cur,
+        `Unknown runtime expression "$${root}${root ? '' : (text[cur.pos] ?? '')}"; expected one of ${RUNTIME_EXPRESSION_ROOTS.map((r) => `$${r}`).join(', ')}.`,
+        rootStart,
+      );
     }
     const parsed = parseAfterRoot(cur, root, rootStart);
     if (mode === 'whole' && cur.pos < text.length) {

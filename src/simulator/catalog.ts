@@ -72,7 +72,17 @@ export const CATALOG: readonly Vendor[] = [
   },
   {
     name: 'azure',
-    regions: [{ name: 'eastus', label: 'Virginia', computes: computes('azure', 'eastus', AWS_SPECS.filter((s) => s[2] === 'cpu')) }],
+    regions: [
+      {
+        name: 'eastus',
+        label: 'Virginia',
+        computes: computes(
+          'azure',
+          'eastus',
+          AWS_SPECS.filter((s) => s[2] === 'cpu'),
+        ),
+      },
+    ],
   },
   {
     name: 'gcp',

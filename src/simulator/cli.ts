@@ -46,7 +46,10 @@ function number(value: string | undefined, flag: string): number | undefined {
 function names(value: string | undefined): boolean | string[] | undefined {
   if (value === undefined) return undefined;
   if (value === '' || value === 'true') return true;
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Flags whose value is optional: bare `--fail-deploy` means every endpoint. */
@@ -60,32 +63,33 @@ function expandOptionalValues(argv: readonly string[]): string[] {
   });
 }
 
+const SIM_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'time-scale': { type: 'string' },
+  'create-status': { type: 'string' },
+  token: { type: 'string', multiple: true },
+  namespace: { type: 'string', multiple: true },
+  'pending-seconds': { type: 'string' },
+  'initializing-seconds': { type: 'string' },
+  'updating-seconds': { type: 'string' },
+  'fail-deploy': { type: 'string' },
+  'fail-update': { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  'es-api-key': { type: 'string', multiple: true },
+  'no-elasticsearch': { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+function parseSimArgs(argv: string[]) {
+  return parseArgs({ args: expandOptionalValues(argv), options: SIM_OPTIONS, strict: true, allowPositionals: false });
+}
+
 export function parseSimulatorArgs(argv: string[]): SimulatorOptions | 'help' {
-  let parsed;
+  let parsed: ReturnType<typeof parseSimArgs>;
   try {
-    parsed = parseArgs({
-      args: expandOptionalValues(argv),
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'time-scale': { type: 'string' },
-        'create-status': { type: 'string' },
-        token: { type: 'string', multiple: true },
-        namespace: { type: 'string', multiple: true },
-        'pending-seconds': { type: 'string' },
-        'initializing-seconds': { type: 'string' },
-        'updating-seconds': { type: 'string' },
-        'fail-deploy': { type: 'string' },
-        'fail-update': { type: 'string' },
-        fault: { type: 'string', multiple: true },
-        'es-api-key': { type: 'string', multiple: true },
-        'no-elasticsearch': { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
+    parsed = parseSimArgs(argv);
   } catch (err) {
     fail((err as Error).message);
   }

@@ -96,5 +96,5 @@ export class SimContext {
 function userId(name: string): string {
   let h = 0x811c9dc5;
   for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return (h.toString(16).padStart(8, '0') + '0000000000000000').slice(0, 24);
+  return `${h.toString(16).padStart(8, '0')}0000000000000000`.slice(0, 24);
 }

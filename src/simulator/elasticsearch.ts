@@ -75,20 +75,29 @@ async function callHuggingFace(url: string, apiKey: string, inputs: string[]): P
   }
   const vectors = Array.isArray(parsed) ? parsed : isObject(parsed) ? parsed['embeddings'] : undefined;
   if (!Array.isArray(vectors) || vectors.length === 0 || !vectors.every((v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))) {
-    return { ok: false, status, reason: 'Failed to parse the Hugging Face response: expected [[float, ...], ...] or {"embeddings": [[...]]} (is the endpoint serving the Sentence Embeddings task?)' };
+    return {
+      ok: false,
+      status,
+      reason:
+        'Failed to parse the Hugging Face response: expected [[float, ...], ...] or {"embeddings": [[...]]} (is the endpoint serving the Sentence Embeddings task?)',
+    };
   }
   return { ok: true, vectors: vectors as number[][] };
 }
 
 export async function handleElasticsearch(ctx: SimContext, req: IncomingMessage, method: string, segments: string[], body: unknown): Promise<Reply> {
   if (!authorized(ctx, req)) {
-    return { ...esError(401, 'security_exception', `missing authentication credentials for REST request [/${segments.join('/')}]`), headers: { 'www-authenticate': 'ApiKey' } };
+    return {
+      ...esError(401, 'security_exception', `missing authentication credentials for REST request [/${segments.join('/')}]`),
+      headers: { 'www-authenticate': 'ApiKey' },
+    };
   }
   if (segments.length === 0) {
     if (method !== 'GET') return esError(405, 'method_not_allowed', `Incorrect HTTP method for uri [/], allowed: [GET]`);
     return json(200, { name: 'simulator', cluster_name: 'arazzo-simulator', version: { number: '8.15.0' }, tagline: 'You Know, for Search' });
   }
-  if (segments[0] !== '_inference' || segments.length > 3) return esError(404, 'resource_not_found_exception', `no handler found for uri [/${segments.join('/')}] and method [${method}]`);
+  if (segments[0] !== '_inference' || segments.length > 3)
+    return esError(404, 'resource_not_found_exception', `no handler found for uri [/${segments.join('/')}] and method [${method}]`);
   const [, first, second] = segments;
   const taskType = second !== undefined ? first : undefined;
   const id = second ?? first;
@@ -100,26 +109,37 @@ export async function handleElasticsearch(ctx: SimContext, req: IncomingMessage,
     const all = [...ctx.inference.values()].filter((r) => taskType === undefined || r.taskType === taskType);
     if (id === undefined || id === '_all') return json(200, { endpoints: all.map(info) });
     const rec = ctx.inference.get(id);
-    if (!rec || (taskType !== undefined && rec.taskType !== taskType)) return esError(404, 'resource_not_found_exception', `Inference endpoint not found [${id}]`);
+    if (!rec || (taskType !== undefined && rec.taskType !== taskType))
+      return esError(404, 'resource_not_found_exception', `Inference endpoint not found [${id}]`);
     return json(200, { endpoints: [info(rec)] });
   }
   if (id === undefined || id === '_all') return esError(400, 'action_request_validation_exception', 'Validation Failed: 1: inference_id is missing;');
 
   if (method === 'DELETE') {
     const rec = ctx.inference.get(id);
-    if (!rec || (taskType !== undefined && rec.taskType !== taskType)) return esError(404, 'resource_not_found_exception', `Inference endpoint not found [${id}]`);
+    if (!rec || (taskType !== undefined && rec.taskType !== taskType))
+      return esError(404, 'resource_not_found_exception', `Inference endpoint not found [${id}]`);
     ctx.inference.delete(id);
     return json(200, { acknowledged: true, pipelines: [] });
   }
   if (method === 'PUT') {
-    if (taskType === undefined) return esError(400, 'action_request_validation_exception', `Validation Failed: 1: put the endpoint at /_inference/<task_type>/${id} (e.g. text_embedding);`);
+    if (taskType === undefined)
+      return esError(
+        400,
+        'action_request_validation_exception',
+        `Validation Failed: 1: put the endpoint at /_inference/<task_type>/${id} (e.g. text_embedding);`,
+      );
     return put(ctx, taskType, id, body);
   }
   if (method === 'POST') {
     const rec = ctx.inference.get(id);
     if (!rec) return esError(404, 'resource_not_found_exception', `Inference endpoint not found [${id}]`);
     if (taskType !== undefined && rec.taskType !== taskType) {
-      return esError(400, 'status_exception', `Incompatible task_type, the requested type [${taskType}] does not match the inference endpoint type [${rec.taskType}]`);
+      return esError(
+        400,
+        'status_exception',
+        `Incompatible task_type, the requested type [${taskType}] does not match the inference endpoint type [${rec.taskType}]`,
+      );
     }
     return infer(rec, body);
   }
@@ -128,7 +148,11 @@ export async function handleElasticsearch(ctx: SimContext, req: IncomingMessage,
 
 async function put(ctx: SimContext, taskType: string, id: string, body: unknown): Promise<Reply> {
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(id)) {
-    return esError(400, 'validation_exception', `Validation Failed: 1: Invalid inference_id [${id}]; must contain only lowercase alphanumeric characters, '-', '_' and '.';`);
+    return esError(
+      400,
+      'validation_exception',
+      `Validation Failed: 1: Invalid inference_id [${id}]; must contain only lowercase alphanumeric characters, '-', '_' and '.';`,
+    );
   }
   if (ctx.inference.has(id)) return esError(400, 'resource_already_exists_exception', `Inference endpoint [${id}] already exists`);
   if (!isObject(body)) return esError(400, 'parse_exception', 'request body is required');
@@ -137,13 +161,22 @@ async function put(ctx: SimContext, taskType: string, id: string, body: unknown)
   }
   if (!SUPPORTED.has(taskType)) return esError(400, 'status_exception', `The [hugging_face] service does not support task type [${taskType}]`);
   const settings = body['service_settings'];
-  if (!isObject(settings)) return esError(400, 'validation_exception', 'Validation Failed: 1: [service_settings] does not contain the required setting [api_key];');
+  if (!isObject(settings))
+    return esError(400, 'validation_exception', 'Validation Failed: 1: [service_settings] does not contain the required setting [api_key];');
   const missing = ['api_key', 'url'].filter((k) => typeof settings[k] !== 'string' || settings[k] === '');
   if (missing.length > 0) {
-    return esError(400, 'validation_exception', `Validation Failed: ${missing.map((k, i) => `${i + 1}: [service_settings] does not contain the required setting [${k}];`).join(' ')}`);
+    return esError(
+      400,
+      'validation_exception',
+      `Validation Failed: ${missing.map((k, i) => `${i + 1}: [service_settings] does not contain the required setting [${k}];`).join(' ')}`,
+    );
   }
   if (settings['model_id'] !== undefined) {
-    return esError(400, 'validation_exception', 'Validation Failed: 1: [service_settings] does not allow the setting [model_id] for task type [text_embedding]; remove it;');
+    return esError(
+      400,
+      'validation_exception',
+      'Validation Failed: 1: [service_settings] does not allow the setting [model_id] for task type [text_embedding]; remove it;',
+    );
   }
   const url = settings['url'] as string;
   try {
@@ -159,7 +192,10 @@ async function put(ctx: SimContext, taskType: string, id: string, body: unknown)
       reason: probe.reason,
     });
   }
-  const rate = isObject(settings['rate_limit']) && typeof settings['rate_limit']['requests_per_minute'] === 'number' ? settings['rate_limit']['requests_per_minute'] : 3000;
+  const rate =
+    isObject(settings['rate_limit']) && typeof settings['rate_limit']['requests_per_minute'] === 'number'
+      ? settings['rate_limit']['requests_per_minute']
+      : 3000;
   const rec: InferenceRecord = {
     inferenceId: id,
     taskType,
@@ -171,9 +207,7 @@ async function put(ctx: SimContext, taskType: string, id: string, body: unknown)
       dimensions: probe.vectors[0]?.length ?? 0,
       rate_limit: { requests_per_minute: rate },
     },
-    chunkingSettings: isObject(body['chunking_settings'])
-      ? body['chunking_settings']
-      : { strategy: 'sentence', max_chunk_size: 250, sentence_overlap: 1 },
+    chunkingSettings: isObject(body['chunking_settings']) ? body['chunking_settings'] : { strategy: 'sentence', max_chunk_size: 250, sentence_overlap: 1 },
   };
   ctx.inference.set(id, rec);
   return json(200, info(rec));
@@ -181,8 +215,14 @@ async function put(ctx: SimContext, taskType: string, id: string, body: unknown)
 
 async function infer(rec: InferenceRecord, body: unknown): Promise<Reply> {
   const input = isObject(body) ? body['input'] : undefined;
-  const inputs = typeof input === 'string' ? [input] : Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string') ? (input as string[]) : undefined;
-  if (!inputs) return esError(400, 'action_request_validation_exception', 'Validation Failed: 1: Field [input] cannot be empty; send a string or an array of strings;');
+  const inputs =
+    typeof input === 'string'
+      ? [input]
+      : Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string')
+        ? (input as string[])
+        : undefined;
+  if (!inputs)
+    return esError(400, 'action_request_validation_exception', 'Validation Failed: 1: Field [input] cannot be empty; send a string or an array of strings;');
   const result = await callHuggingFace(String(rec.serviceSettings['url']), rec.apiKey, inputs);
   if (!result.ok) {
     const status = result.status !== undefined && result.status >= 400 ? result.status : 500;

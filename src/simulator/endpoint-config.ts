@@ -37,7 +37,8 @@ function checkScaling(scaling: unknown): string | undefined {
   if (!Number.isInteger(maxReplica) || (maxReplica as number) < 1) return 'Field compute.scaling.maxReplica is required and must be an integer >= 1';
   if ((minReplica as number) > (maxReplica as number)) return 'compute.scaling.minReplica must not exceed compute.scaling.maxReplica';
   if (scaleToZeroTimeout !== undefined && scaleToZeroTimeout !== null) {
-    if (!Number.isInteger(scaleToZeroTimeout) || (scaleToZeroTimeout as number) < 1) return 'Field compute.scaling.scaleToZeroTimeout must be a positive integer (minutes)';
+    if (!Number.isInteger(scaleToZeroTimeout) || (scaleToZeroTimeout as number) < 1)
+      return 'Field compute.scaling.scaleToZeroTimeout must be a positive integer (minutes)';
     if (minReplica !== 0) return 'compute.scaling.scaleToZeroTimeout needs compute.scaling.minReplica 0';
   }
   return undefined;
@@ -50,11 +51,13 @@ function checkModel(model: Record<string, unknown>): string | undefined {
   if (typeof framework !== 'string') return framework.error;
   const bad = oneOf(framework, FRAMEWORKS, 'model.framework');
   if (bad) return bad;
-  if (model['revision'] !== undefined && model['revision'] !== null && typeof model['revision'] !== 'string') return 'Field model.revision must be a string or null';
+  if (model['revision'] !== undefined && model['revision'] !== null && typeof model['revision'] !== 'string')
+    return 'Field model.revision must be a string or null';
   if (model['task'] !== undefined && typeof model['task'] !== 'string') return 'Field model.task must be a string (omit it rather than sending null)';
   const image = model['image'];
   if (image !== undefined) {
-    if (!isObject(image) || Object.keys(image).length !== 1) return 'Field model.image must be an object with exactly one variant, e.g. {"huggingface": {}} or {"tgi": {"url": "..."}}';
+    if (!isObject(image) || Object.keys(image).length !== 1)
+      return 'Field model.image must be an object with exactly one variant, e.g. {"huggingface": {}} or {"tgi": {"url": "..."}}';
     const [variant, settings] = Object.entries(image)[0] as [string, unknown];
     if (!variant.startsWith('huggingface')) {
       if (!isObject(settings) || typeof settings['url'] !== 'string') return `Field model.image.${variant}.url is required (the container image URL)`;

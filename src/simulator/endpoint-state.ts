@@ -8,15 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type EndpointState =
-  | 'pending'
-  | 'initializing'
-  | 'updating'
-  | 'updateFailed'
-  | 'running'
-  | 'paused'
-  | 'failed'
-  | 'scaledToZero';
+export type EndpointState = 'pending' | 'initializing' | 'updating' | 'updateFailed' | 'running' | 'paused' | 'failed' | 'scaledToZero';
 
 export type Phase =
   | { readonly kind: 'deploying'; readonly since: number; readonly outcome: 'running' | 'failed' }
@@ -88,7 +80,11 @@ function phaseEnd(ep: EndpointRecord, t: Timings): { at: number; next: 'running'
   const p = ep.phase;
   switch (p.kind) {
     case 'deploying':
-      return { at: p.since + t.pendingMs + t.initializingMs, next: p.outcome, line: p.outcome === 'running' ? 'Endpoint is ready' : 'Endpoint failed to deploy' };
+      return {
+        at: p.since + t.pendingMs + t.initializingMs,
+        next: p.outcome,
+        line: p.outcome === 'running' ? 'Endpoint is ready' : 'Endpoint failed to deploy',
+      };
     case 'updating':
       return { at: p.since + t.updatingMs, next: p.outcome, line: p.outcome === 'running' ? 'Update applied; endpoint is ready' : 'Endpoint failed to update' };
     case 'waking':

@@ -77,7 +77,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     endpoints() {
       const now = ctx.now();
-      return [...ctx.endpoints.values()].map((ep) => ({ namespace: ep.namespace, servedUrl: `${ctx.baseUrl}/endpoints/${ep.id}`, ...describe(ep, ctx.timings, now, ctx.baseUrl) }));
+      return [...ctx.endpoints.values()].map((ep) => ({
+        namespace: ep.namespace,
+        servedUrl: `${ctx.baseUrl}/endpoints/${ep.id}`,
+        ...describe(ep, ctx.timings, now, ctx.baseUrl),
+      }));
     },
     requestCount: () => requests,
     close() {
@@ -127,7 +131,10 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
 }
 
 async function route(ctx: SimContext, req: IncomingMessage, method: string, pathname: string, query: URLSearchParams): Promise<Reply> {
-  const segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
   const body = hasBody ? parseJson(await readBody(req)) : undefined;
   const [head, ...rest] = segments;

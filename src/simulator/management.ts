@@ -54,7 +54,10 @@ export function handleManagement(ctx: SimContext, req: IncomingMessage, method: 
     const ns = namespace === 'quotas' ? name : namespace;
     const auth = authorize(ctx, req, ns);
     if ('reply' in auth) return auth.reply;
-    return json(200, providerVendors((id) => usedAccelerators(ctx, ns ?? '', id)));
+    return json(
+      200,
+      providerVendors((id) => usedAccelerators(ctx, ns ?? '', id)),
+    );
   }
   if (root !== 'endpoint' || namespace === undefined || segments.length > 5) return hfError(404, `No route for ${method} /v2/${segments.join('/')}`);
   const auth = authorize(ctx, req, namespace);

@@ -33,7 +33,11 @@ function inputsOf(body: unknown, key: 'inputs' | 'input'): string[] | Reply {
   const value = isObject(body) ? body[key] : undefined;
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value as string[];
-  return modelError(422, `Failed to deserialize the JSON body into the target type: field \`${key}\` must be a string or a non-empty array of strings`, 'Validation');
+  return modelError(
+    422,
+    `Failed to deserialize the JSON body into the target type: field \`${key}\` must be a string or a non-empty array of strings`,
+    'Validation',
+  );
 }
 
 function reply(repository: string, prompt: string): string {
@@ -95,13 +99,28 @@ export async function handleModel(ctx: SimContext, req: IncomingMessage, method:
   if (path === '/' || path === '/embed' || path === '/predict') {
     if (isEmbedding) {
       const inputs = inputsOf(body, 'inputs');
-      return Array.isArray(inputs) ? json(200, inputs.map((t) => embed(t, dims))) : inputs;
+      return Array.isArray(inputs)
+        ? json(
+            200,
+            inputs.map((t) => embed(t, dims)),
+          )
+        : inputs;
     }
     if (path === '/embed') return modelError(404, `This endpoint serves task '${task}', not embeddings`, 'not_found');
     const inputs = inputsOf(body, 'inputs');
     if (!Array.isArray(inputs)) return inputs;
-    if (isGeneration) return json(200, inputs.map((t) => ({ generated_text: reply(repository, t) })));
-    return json(200, inputs.map(() => [{ label: 'LABEL_0', score: 0.9 }, { label: 'LABEL_1', score: 0.1 }]));
+    if (isGeneration)
+      return json(
+        200,
+        inputs.map((t) => ({ generated_text: reply(repository, t) })),
+      );
+    return json(
+      200,
+      inputs.map(() => [
+        { label: 'LABEL_0', score: 0.9 },
+        { label: 'LABEL_1', score: 0.1 },
+      ]),
+    );
   }
   if (path === '/v1/embeddings') {
     if (!isEmbedding) return modelError(404, `This endpoint serves task '${task}', not embeddings`, 'not_found');

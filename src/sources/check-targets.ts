@@ -23,7 +23,7 @@ export function checkStepTargets(document: ArazzoDocument, sources: ReadonlyMap<
   const base: ResolveOptions = {
     version: options.version,
     ...(options.file ? { file: options.file } : {}),
-    sourceDescriptions: Array.isArray(document.sourceDescriptions) ? document.sourceDescriptions.filter(isObj) as never : [],
+    sourceDescriptions: Array.isArray(document.sourceDescriptions) ? (document.sourceDescriptions.filter(isObj) as never) : [],
   };
   const add = (r: { problem?: Problem; cascade?: boolean }) => {
     if (r.problem && !r.cascade) problems.push(r.problem);

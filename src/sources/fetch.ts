@@ -99,12 +99,20 @@ async function readFileResource(url: URL, maxBytes: number): Promise<FetchedReso
     if (err instanceof SourceFetchError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new SourceFetchError('SOURCE_NOT_FOUND', `file ${path} does not exist; check the url (relative paths resolve against the referring document)`, path);
+      throw new SourceFetchError(
+        'SOURCE_NOT_FOUND',
+        `file ${path} does not exist; check the url (relative paths resolve against the referring document)`,
+        path,
+      );
     }
     throw new SourceFetchError('SOURCE_FETCH_FAILED', `cannot read ${path}: ${(err as Error).message}`, path);
   }
   if (size > maxBytes) {
-    throw new SourceFetchError('SOURCE_TOO_LARGE', `${path} is ${size} bytes, more than the limit of ${maxBytes}; raise maxSourceBytes if the file is trusted`, path);
+    throw new SourceFetchError(
+      'SOURCE_TOO_LARGE',
+      `${path} is ${size} bytes, more than the limit of ${maxBytes}; raise maxSourceBytes if the file is trusted`,
+      path,
+    );
   }
   try {
     const text = await fs.readFile(path, 'utf8');
@@ -140,7 +148,11 @@ async function readHttpResource(start: URL, options: FetchOptions, maxBytes: num
       if (status >= 300 && status < 400 && res.headers.location !== undefined) {
         await res.body.dump().catch(() => undefined);
         if (hop >= MAX_REDIRECTS) {
-          throw new SourceFetchError('SOURCE_FETCH_FAILED', `fetching ${start.href} redirected more than ${MAX_REDIRECTS} times; use the final URL`, start.href);
+          throw new SourceFetchError(
+            'SOURCE_FETCH_FAILED',
+            `fetching ${start.href} redirected more than ${MAX_REDIRECTS} times; use the final URL`,
+            start.href,
+          );
         }
         url = new URL(res.headers.location, url);
         continue;
@@ -246,7 +258,11 @@ function discard(body: RawResponse['body']): void {
 }
 
 function tooLarge(url: URL, maxBytes: number): SourceFetchError {
-  return new SourceFetchError('SOURCE_TOO_LARGE', `${url.href} is larger than the limit of ${maxBytes} bytes; raise maxSourceBytes if the source is trusted`, url.href);
+  return new SourceFetchError(
+    'SOURCE_TOO_LARGE',
+    `${url.href} is larger than the limit of ${maxBytes} bytes; raise maxSourceBytes if the source is trusted`,
+    url.href,
+  );
 }
 
 function networkError(url: URL, err: unknown, timedOut: boolean, timeoutMs: number): SourceFetchError {

@@ -1,7 +1,16 @@
 /** The sources module: reading source descriptions, the operation index and target resolution. */
 export type { OpenApiSource, OperationInfo, ParameterInfo, ServerInfo, ServerVariableInfo, SecuritySchemeInfo } from './types.js';
 export { loadSources, createSourceSession, readResourceOnce, type LoadSourcesOptions, type LoadSourcesResult, type SourceSession } from './load-sources.js';
-export { fetchResource, isHostAllowed, displayLocation, SourceFetchError, DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS, type FetchOptions, type FetchedResource } from './fetch.js';
+export {
+  fetchResource,
+  isHostAllowed,
+  displayLocation,
+  SourceFetchError,
+  DEFAULT_MAX_SOURCE_BYTES,
+  DEFAULT_SOURCE_TIMEOUT_MS,
+  type FetchOptions,
+  type FetchedResource,
+} from './fetch.js';
 export { indexOpenApi, PATH_ITEM_METHODS } from './operation-index.js';
 export { escapePointerToken } from '../expressions/json-pointer.js';
 export { dereferenceOpenApi } from './openapi.js';
@@ -27,7 +36,8 @@ export const SOURCE_PROBLEM_CODES = {
   SOURCE_NOT_ARAZZO: 'A workflowId points into an OpenAPI source.',
   STEP_TARGET_INVALID: 'An operationId/operationPath points into an Arazzo source.',
   OPERATION_NOT_FOUND: 'No operation has that operationId (with a "did you mean" suggestion).',
-  OPERATION_ID_UNQUALIFIED: 'Warning: a bare operationId in a document with several non-arazzo sources, where the spec requires the qualified form (P3 runs it when only one source defines it).',
+  OPERATION_ID_UNQUALIFIED:
+    'Warning: a bare operationId in a document with several non-arazzo sources, where the spec requires the qualified form (P3 runs it when only one source defines it).',
   OPERATION_AMBIGUOUS: 'A bare operationId is defined by several OpenAPI sources (P3); qualify it.',
   OPERATION_ID_INVALID: 'An operationId starting with $sourceDescriptions. is not <name>.<operationId>.',
   OPERATION_PATH_INVALID: 'operationPath has no #pointer or does not start with the source url expression.',

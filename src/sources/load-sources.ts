@@ -104,7 +104,11 @@ async function loadOne(
   });
 
   if (declaredType === 'asyncapi') {
-    return problem('ASYNCAPI_UNSUPPORTED', `source "${name}" is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`, `${path}.type`);
+    return problem(
+      'ASYNCAPI_UNSUPPORTED',
+      `source "${name}" is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`,
+      `${path}.type`,
+    );
   }
   if (declaredType !== undefined && declaredType !== 'openapi' && declaredType !== 'arazzo') {
     return problem('SOURCE_TYPE_UNKNOWN', `source "${name}" has type "${declaredType}"; use "openapi" or "arazzo"`, `${path}.type`);
@@ -114,7 +118,10 @@ async function loadOne(
   try {
     url = new URL(rawUrl, options.baseUri);
   } catch {
-    return problem('SOURCE_URL_INVALID', `source "${name}" has url "${rawUrl}", which is not a valid URI reference (base ${options.baseUri}); write a relative path or an absolute http(s) URL`);
+    return problem(
+      'SOURCE_URL_INVALID',
+      `source "${name}" has url "${rawUrl}", which is not a valid URI reference (base ${options.baseUri}); write a relative path or an absolute http(s) URL`,
+    );
   }
   let where = displayLocation(url);
 
@@ -139,17 +146,30 @@ async function loadOne(
   const sniffed = sniffType(data);
   const type = declaredType ?? sniffed;
   if (type === undefined) {
-    return problem('SOURCE_TYPE_UNKNOWN', `source "${name}" (${where}) has no "type" and its root has none of "openapi", "swagger" or "arazzo"; set type: openapi or type: arazzo, or fix the url`);
+    return problem(
+      'SOURCE_TYPE_UNKNOWN',
+      `source "${name}" (${where}) has no "type" and its root has none of "openapi", "swagger" or "arazzo"; set type: openapi or type: arazzo, or fix the url`,
+    );
   }
   if (type === 'asyncapi') {
-    return problem('ASYNCAPI_UNSUPPORTED', `source "${name}" (${where}) is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`);
+    return problem(
+      'ASYNCAPI_UNSUPPORTED',
+      `source "${name}" (${where}) is an AsyncAPI description; AsyncAPI sources and steps are not supported by this engine yet`,
+    );
   }
   if (declaredType !== undefined && sniffed !== undefined && sniffed !== declaredType) {
-    return problem('SOURCE_TYPE_MISMATCH', `source "${name}" is declared as type "${declaredType}" but ${where} is an ${sniffed} document; set type: ${sniffed} or fix the url`, `${path}.type`);
+    return problem(
+      'SOURCE_TYPE_MISMATCH',
+      `source "${name}" is declared as type "${declaredType}" but ${where} is an ${sniffed} document; set type: ${sniffed} or fix the url`,
+      `${path}.type`,
+    );
   }
   if (type === 'arazzo') return loadArazzo(name, url, path, options);
   if (sniffed === undefined) {
-    return problem('SOURCE_INVALID', `source "${name}" (${where}) is declared as openapi but has no "openapi" or "swagger" field; check the url points at an OpenAPI description`);
+    return problem(
+      'SOURCE_INVALID',
+      `source "${name}" (${where}) is declared as openapi but has no "openapi" or "swagger" field; check the url points at an OpenAPI description`,
+    );
   }
 
   const key = withoutFragment(url.href);
@@ -171,7 +191,15 @@ async function loadArazzo(name: string, url: URL, path: string, options: LoadSou
   const file = options.location;
   if (!options.loadArazzoSource) {
     return {
-      problems: [{ code: 'ARAZZO_LOADER_MISSING', message: `source "${name}" (${where}) is an Arazzo document, but no Arazzo loader was given; load through loadArazzo()`, severity: 'error', path: `${path}.url`, file }],
+      problems: [
+        {
+          code: 'ARAZZO_LOADER_MISSING',
+          message: `source "${name}" (${where}) is an Arazzo document, but no Arazzo loader was given; load through loadArazzo()`,
+          severity: 'error',
+          path: `${path}.url`,
+          file,
+        },
+      ],
     };
   }
   try {

@@ -49,27 +49,31 @@ export async function dereferenceOpenApi(url: URL, data: Record<string, unknown>
     // Imported on first use: ~75 ms of module loading that documents without OpenAPI sources skip.
     const { default: SwaggerParser } = await import('@apidevtools/swagger-parser');
     const parser = new SwaggerParser();
-    const result = (await parser.dereference(base, data as never, {
-      resolve: {
-        file: false,
-        http: false,
-        capped: {
-          order: 1,
-          canRead: true,
-          read: async (file: { url: string }) => {
-            try {
-              return await read(toUrl(file.url));
-            } catch (err) {
-              readerError ??= err;
-              throw err;
-            }
+    const result = (await parser.dereference(
+      base,
+      data as never,
+      {
+        resolve: {
+          file: false,
+          http: false,
+          capped: {
+            order: 1,
+            canRead: true,
+            read: async (file: { url: string }) => {
+              try {
+                return await read(toUrl(file.url));
+              } catch (err) {
+                readerError ??= err;
+                throw err;
+              }
+            },
           },
         },
-      },
-      // `true`, not 'ignore': 'ignore' leaves any $ref whose target contains a cycle unresolved,
-      // which would hide whole path items. Cycles become shared object references instead.
-      dereference: { circular: true },
-    } as never)) as unknown as Record<string, unknown>;
+        // `true`, not 'ignore': 'ignore' leaves any $ref whose target contains a cycle unresolved,
+        // which would hide whole path items. Cycles become shared object references instead.
+        dereference: { circular: true },
+      } as never,
+    )) as unknown as Record<string, unknown>;
     if (masquerade) result.openapi = realVersion;
     for (const [server, written] of serverUrls) server.url = written;
     return result;
@@ -204,7 +208,7 @@ function lookup(root: Json, ref: string): unknown {
       if (!/^(0|[1-9]\d*)$/.test(token) || Number(token) >= node.length) return NOT_FOUND;
       node = node[Number(token)];
     } else {
-      if (!Object.prototype.hasOwnProperty.call(node, token)) return NOT_FOUND;
+      if (!Object.hasOwn(node, token)) return NOT_FOUND;
       node = node[token];
     }
   }

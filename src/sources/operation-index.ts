@@ -2,14 +2,7 @@
  * The operation index: everything the engine needs about each operation of a dereferenced
  * OpenAPI 3.x or Swagger 2.0 description, extracted once at load.
  */
-import type {
-  OpenApiSource,
-  OperationInfo,
-  ParameterInfo,
-  SecuritySchemeInfo,
-  ServerInfo,
-  ServerVariableInfo,
-} from './types.js';
+import type { OpenApiSource, OperationInfo, ParameterInfo, SecuritySchemeInfo, ServerInfo, ServerVariableInfo } from './types.js';
 import { escapePointerToken } from '../expressions/json-pointer.js';
 
 type Obj = Record<string, unknown>;
@@ -142,9 +135,7 @@ function swagger2Servers(root: Obj, location: string): ServerInfo[] {
       locUrl = undefined;
     }
   }
-  const schemes = Array.isArray(root.schemes) && root.schemes.length > 0
-    ? root.schemes.map(String)
-    : [locUrl ? locUrl.protocol.replace(':', '') : 'https'];
+  const schemes = Array.isArray(root.schemes) && root.schemes.length > 0 ? root.schemes.map(String) : [locUrl ? locUrl.protocol.replace(':', '') : 'https'];
   if (host === undefined) {
     if (locUrl) return schemes.map((s) => ({ url: `${s}://${locUrl.host}${basePath}`, variables: {} }));
     return [{ url: basePath || '/', variables: {} }];

@@ -73,17 +73,31 @@ export function resolveOperation(
 }
 
 /** The problem of a reference to a source that is not loaded: asyncapi, failed to load (a cascade), or not declared. */
-function sourceProblem(name: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions, field: string, text: string): { readonly problem: Problem; readonly cascade?: boolean } {
+function sourceProblem(
+  name: string,
+  sources: ReadonlyMap<string, LoadedSource>,
+  opts: ResolveOptions,
+  field: string,
+  text: string,
+): { readonly problem: Problem; readonly cascade?: boolean } {
   const sd = declared(opts, name);
   if (sd?.type === 'asyncapi') {
     return { problem: mkProblem('ASYNCAPI_UNSUPPORTED', `"${text}" targets the AsyncAPI source "${name}"; AsyncAPI steps are not supported`, opts, field) };
   }
   if (sd) {
-    return { problem: mkProblem('SOURCE_NOT_LOADED', `"${text}" targets source "${name}", which failed to load (see the problem on that source)`, opts, field), cascade: true };
+    return {
+      problem: mkProblem('SOURCE_NOT_LOADED', `"${text}" targets source "${name}", which failed to load (see the problem on that source)`, opts, field),
+      cascade: true,
+    };
   }
   const names = opts.sourceDescriptions ? opts.sourceDescriptions.map((s) => s.name) : [...sources.keys()];
   return {
-    problem: mkProblem('SOURCE_UNKNOWN', `"${text}" names source "${name}", but no sourceDescription has that name (declared: ${names.join(', ') || 'none'}).${didYouMean(name, names)}`, opts, field),
+    problem: mkProblem(
+      'SOURCE_UNKNOWN',
+      `"${text}" names source "${name}", but no sourceDescription has that name (declared: ${names.join(', ') || 'none'}).${didYouMean(name, names)}`,
+      opts,
+      field,
+    ),
   };
 }
 
@@ -95,15 +109,34 @@ function resolveOperationId(text: string, sources: ReadonlyMap<string, LoadedSou
     const source = sources.get(name);
     if (!source) return sourceProblem(name, sources, opts, field, text);
     if (source.kind === 'arazzo') {
-      return { problem: mkProblem('STEP_TARGET_INVALID', `"${text}" names the arazzo source "${name}"; an operationId must target an OpenAPI source. To call a workflow of that document use workflowId: ${text}`, opts, field) };
+      return {
+        problem: mkProblem(
+          'STEP_TARGET_INVALID',
+          `"${text}" names the arazzo source "${name}"; an operationId must target an OpenAPI source. To call a workflow of that document use workflowId: ${text}`,
+          opts,
+          field,
+        ),
+      };
     }
     const op = source.byOperationId.get(ref);
     if (op) return { operation: op };
     if (SOURCE_FIELDS.has(ref)) {
-      return { problem: mkProblem('OPERATION_NOT_FOUND', `"${text}" refers to the "${ref}" field of source "${name}", not to an operation; write $sourceDescriptions.${name}.<operationId>`, opts, field) };
+      return {
+        problem: mkProblem(
+          'OPERATION_NOT_FOUND',
+          `"${text}" refers to the "${ref}" field of source "${name}", not to an operation; write $sourceDescriptions.${name}.<operationId>`,
+          opts,
+          field,
+        ),
+      };
     }
     return {
-      problem: mkProblem('OPERATION_NOT_FOUND', `source "${name}" (${source.location}) has no operation with operationId "${ref}".${didYouMean(ref, source.byOperationId.keys())}`, opts, field),
+      problem: mkProblem(
+        'OPERATION_NOT_FOUND',
+        `source "${name}" (${source.location}) has no operation with operationId "${ref}".${didYouMean(ref, source.byOperationId.keys())}`,
+        opts,
+        field,
+      ),
     };
   }
   if (text.startsWith('$sourceDescriptions.')) {
@@ -151,7 +184,14 @@ function resolveOperationPath(text: string, sources: ReadonlyMap<string, LoadedS
   const field = 'operationPath';
   const hash = text.indexOf('#');
   if (hash < 0) {
-    return { problem: mkProblem('OPERATION_PATH_INVALID', `operationPath "${text}" has no "#" JSON Pointer; write '{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>'`, opts, field) };
+    return {
+      problem: mkProblem(
+        'OPERATION_PATH_INVALID',
+        `operationPath "${text}" has no "#" JSON Pointer; write '{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>'`,
+        opts,
+        field,
+      ),
+    };
   }
   const head = text.slice(0, hash).trim();
   const fragment = text.slice(hash + 1);
@@ -165,18 +205,32 @@ function resolveOperationPath(text: string, sources: ReadonlyMap<string, LoadedS
     source = [...sources.values()].find((s) => s.location === head || (opts.sourceDescriptions ?? []).some((sd) => sd?.name === s.name && sd.url === head));
     if (!source) {
       return {
-        problem: mkProblem('OPERATION_PATH_INVALID', `operationPath "${text}" must start with {$sourceDescriptions.<name>.url} (or the url of a source description); sources: ${[...sources.keys()].join(', ') || 'none'}`, opts, field),
+        problem: mkProblem(
+          'OPERATION_PATH_INVALID',
+          `operationPath "${text}" must start with {$sourceDescriptions.<name>.url} (or the url of a source description); sources: ${[...sources.keys()].join(', ') || 'none'}`,
+          opts,
+          field,
+        ),
       };
     }
   }
   if (source.kind !== 'openapi') {
-    return { problem: mkProblem('STEP_TARGET_INVALID', `operationPath "${text}" points into the arazzo source "${source.name}"; it must point into an OpenAPI source`, opts, field) };
+    return {
+      problem: mkProblem(
+        'STEP_TARGET_INVALID',
+        `operationPath "${text}" points into the arazzo source "${source.name}"; it must point into an OpenAPI source`,
+        opts,
+        field,
+      ),
+    };
   }
   if (!fragment.startsWith('/')) {
-    return { problem: mkProblem('OPERATION_PATH_INVALID', `the fragment of operationPath "${text}" is not a JSON Pointer; it must start with "#/paths/"`, opts, field) };
+    return {
+      problem: mkProblem('OPERATION_PATH_INVALID', `the fragment of operationPath "${text}" is not a JSON Pointer; it must start with "#/paths/"`, opts, field),
+    };
   }
   const tokens = fragment.slice(1).split('/').map(decodeToken);
-  const pointer = '/' + tokens.map(escapePointerToken).join('/');
+  const pointer = `/${tokens.map(escapePointerToken).join('/')}`;
   const op = source.byPointer.get(pointer);
   if (op) return { operation: op };
   if (tokens[0] === 'paths' && tokens.length === 2) {
@@ -195,7 +249,12 @@ function resolveOperationPath(text: string, sources: ReadonlyMap<string, LoadedS
   const pathTemplates = [...new Set(source.operations.map((o) => o.pathTemplate))];
   const hint = tokens[0] === 'paths' && tokens[1] !== undefined ? didYouMean(tokens[1], pathTemplates) : '';
   return {
-    problem: mkProblem('OPERATION_PATH_NOT_FOUND', `operationPath "${text}": source "${source.name}" (${source.location}) has no operation at #${pointer}.${hint}`, opts, field),
+    problem: mkProblem(
+      'OPERATION_PATH_NOT_FOUND',
+      `operationPath "${text}": source "${source.name}" (${source.location}) has no operation at #${pointer}.${hint}`,
+      opts,
+      field,
+    ),
   };
 }
 
@@ -217,7 +276,12 @@ export function resolveWorkflowRef(
     if (!source) return sourceProblem(name, sources, options, field, workflowId);
     if (source.kind !== 'arazzo') {
       return {
-        problem: mkProblem('SOURCE_NOT_ARAZZO', `"${workflowId}" names the OpenAPI source "${name}"; a workflowId must target this document or an arazzo source. To call an operation use operationId: ${workflowId}`, options, field),
+        problem: mkProblem(
+          'SOURCE_NOT_ARAZZO',
+          `"${workflowId}" names the OpenAPI source "${name}"; a workflowId must target this document or an arazzo source. To call an operation use operationId: ${workflowId}`,
+          options,
+          field,
+        ),
       };
     }
     const workflows = Array.isArray(source.document.document?.workflows) ? source.document.document.workflows : [];
@@ -226,7 +290,10 @@ export function resolveWorkflowRef(
     return {
       problem: mkProblem(
         'WORKFLOW_NOT_FOUND',
-        `the arazzo source "${name}" (${source.location}) has no workflow "${ref}".${didYouMean(ref, workflows.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string'))}`,
+        `the arazzo source "${name}" (${source.location}) has no workflow "${ref}".${didYouMean(
+          ref,
+          workflows.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string'),
+        )}`,
         options,
         field,
       ),
@@ -238,6 +305,8 @@ export function resolveWorkflowRef(
   const ids = local.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string');
   const arazzoSources = [...sources.values()].filter((s) => s.kind === 'arazzo');
   const elsewhere = arazzoSources.find((s) => s.kind === 'arazzo' && (s.document.document?.workflows ?? []).some((w) => w?.workflowId === workflowId));
-  const hint = elsewhere ? ` It exists in the arazzo source "${elsewhere.name}": write $sourceDescriptions.${elsewhere.name}.${workflowId}` : didYouMean(workflowId, ids);
+  const hint = elsewhere
+    ? ` It exists in the arazzo source "${elsewhere.name}": write $sourceDescriptions.${elsewhere.name}.${workflowId}`
+    : didYouMean(workflowId, ids);
   return { problem: mkProblem('WORKFLOW_NOT_FOUND', `no workflow "${workflowId}" in this document.${hint}`, options, field) };
 }
