@@ -1,14 +1,17 @@
 /**
  * Errors are values with codes. Every error a user can cause carries a stable `code`, a message
- * that says what to do, and where possible a location.
+ * that says what to do, and where possible a location. The codes are listed in `error-codes.ts`.
  */
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode } from './error-codes.js';
 
 export type Severity = 'error' | 'warning';
 
 /** One problem found while loading or validating a document. */
 export interface Problem {
   /** Stable, documented code, e.g. `STEP_TARGET_MISSING`. */
-  code: string;
+  code: ErrorCode;
   /** What is wrong and how to fix it. */
   message: string;
   severity: Severity;
@@ -21,13 +24,16 @@ export interface Problem {
   column?: number;
 }
 
-/** Base class for every error the engine throws on purpose. */
+/**
+ * Base class for every error the engine throws on purpose. When it wraps another error, that
+ * error is its `cause` (pass `{ cause }` as the last argument).
+ */
 export class ArazzoError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
-    super(message);
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ArazzoError';
     this.code = code;
     this.details = details;

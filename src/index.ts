@@ -20,6 +20,8 @@ export { UndiciHttpClient, FetchHttpClient } from './engine/transport.js';
 // Errors
 export { ArazzoError, DocumentError, formatProblem } from './errors.js';
 export type { Problem, Severity } from './errors.js';
+export { ERROR_CODES, isErrorCode } from './error-codes.js';
+export type { ErrorCode } from './error-codes.js';
 
 // Validation without loading sources (editors, linters)
 export { validateDocument } from './document/validate.js';

@@ -2,10 +2,9 @@
  * `arazzo <command> …`: argv in, exit code out. Only this file, the argv parser and the help
  * text load eagerly; each command is imported when it runs.
  */
-import { ArazzoError } from '../errors.js';
 import { parseArgv, type ParsedArgs } from './args.js';
 import { COMMANDS, COMMAND_NAMES, commandHelp, mainHelp, type CommandName } from './commands.js';
-import { CliError, EXIT_USAGE } from './errors.js';
+import { CliError, EXIT_USAGE, isReportableError } from './errors.js';
 import { packageVersion, type CliIo } from './io.js';
 import { usageError } from './report.js';
 import { didYouMean } from '../util/suggest.js';
@@ -77,9 +76,7 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       }
     }
   } catch (err) {
-    if (err instanceof CliError || (err instanceof ArazzoError && err.code !== 'INTERNAL')) {
-      return usageError(io, err as ArazzoError, json && first === 'run');
-    }
+    if (isReportableError(err)) return usageError(io, err, json && first === 'run');
     throw err;
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, StepOutcome } from '../engine/types.js';
 import type { ArazzoError } from '../errors.js';
-import { CliError, EXIT_USAGE } from './errors.js';
+import { exitCodeFor } from './errors.js';
 import type { CliIo } from './io.js';
 
 export interface ReportStep {
@@ -77,5 +77,5 @@ export function usageError(io: CliIo, err: ArazzoError, json = false, workflowId
     if (err.details) for (const [k, v] of Object.entries(err.details)) if (v !== undefined && k !== 'code' && k !== 'message') error[k] = v;
     io.stdout.write(`${mask(JSON.stringify(errorReport(workflowId, error)))}\n`);
   }
-  return err instanceof CliError ? err.exitCode : EXIT_USAGE;
+  return exitCodeFor(err);
 }

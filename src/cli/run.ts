@@ -8,7 +8,7 @@ import type { HttpClient, RequestSummary, RunEvent, RunLimits, RunOptions, RunRe
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
 import { describeInputs, selectWorkflow } from './document.js';
-import { CliError, EXIT_CANCELLED, EXIT_FAILED } from './errors.js';
+import { CliError, EXIT_CANCELLED, EXIT_FAILED, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
 import { createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
 import { gatherInputs, missingInputs } from './inputs.js';
@@ -19,9 +19,6 @@ import { ProgressRenderer, renderSummary } from './progress.js';
 import { ReportBuilder, usageError } from './report.js';
 import { withFile } from './validate.js';
 import { didYouMean } from '../util/suggest.js';
-
-/** Run errors that mean "the inputs or the invocation were wrong, nothing was sent": exit 2. */
-const USAGE_ERROR_CODES = new Set(['INPUT_INVALID', 'WORKFLOW_NOT_FOUND', 'SERVER_UNKNOWN_SOURCE', 'SOURCE_NOT_FOUND']);
 
 export interface RunFlags {
   workflow?: string;
@@ -135,19 +132,25 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   } catch (err) {
     removeInterrupt();
     writeErr(progress.flush());
-    const error = err instanceof ArazzoError ? err : new ArazzoError('INTERNAL', err instanceof Error ? err.message : String(err));
+    const error =
+      err instanceof ArazzoError ? err : new ArazzoError('INTERNAL_ERROR', err instanceof Error ? err.message : String(err), undefined, { cause: err });
     if (error.code === 'RUN_CANCELLED' && !captured) {
       return finish(
         io,
         { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 },
         { ...out, cancelled: true },
-        EXIT_CANCELLED,
+        exitCodeFor(error),
       );
     }
-    if (USAGE_ERROR_CODES.has(error.code)) return usageError(io, error, json, workflowId, mask);
+    if (exitCodeFor(error) === EXIT_USAGE) return usageError(io, error, json, workflowId, mask);
     if (!captured) {
       const info = { ...(error.details ?? {}), code: error.code, message: error.message } as RunResult['error'] & object;
-      return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 }, out, EXIT_FAILED);
+      return finish(
+        io,
+        { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 },
+        out,
+        exitCodeFor(error),
+      );
     }
     result = { workflowId, status: 'failed', outputs: {}, stepExecutions: 0, durationMs: 0, state: null };
   }
@@ -156,18 +159,18 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
 
   if (flags['dry-run']) {
     if (captured) return printDryRun(io, workflowId, captured, json, mask, color);
-    if (result.error && USAGE_ERROR_CODES.has(result.error.code)) {
+    if (result.error && exitCodeFor(result.error) === EXIT_USAGE) {
       return usageError(io, new CliError(result.error.code, result.error.message), json, workflowId, mask);
     }
     io.stderr.write(mask(`Dry run: the workflow ended before sending any request.\n`));
-    return finish(io, result, { ...out, har: undefined }, result.status === 'succeeded' ? 0 : EXIT_FAILED);
+    return finish(io, result, { ...out, har: undefined }, result.status === 'succeeded' ? EXIT_SUCCEEDED : EXIT_FAILED);
   }
 
-  if (result.status === 'failed' && result.error && USAGE_ERROR_CODES.has(result.error.code) && report.steps.length === 0) {
+  const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
+  const exitCode = result.status === 'succeeded' ? EXIT_SUCCEEDED : exitCodeFor(result.error ?? {}, { requestsSent: report.steps.length > 0, cancelled });
+  if (exitCode === EXIT_USAGE && result.error) {
     return usageError(io, new CliError(result.error.code, result.error.message, { ...result.error }), json, workflowId, mask);
   }
-  const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
-  const exitCode = result.status === 'succeeded' ? 0 : cancelled ? EXIT_CANCELLED : EXIT_FAILED;
   return finish(io, result, { ...out, cancelled }, exitCode);
 }
 

@@ -22,6 +22,7 @@ import { compileJsonPath, isSimpleJsonPath, JsonPathSyntaxError, parseJsonPathRf
 import { compileRegex, regexInput } from './regex.js';
 import type { CompiledCriterion, CriterionResult } from './types.js';
 import { checkXPath, evaluateXPathBoolean, XPathSyntaxError } from './xpath.js';
+import type { ErrorCode } from '../error-codes.js';
 
 export interface CompileCriterionOptions {
   readonly version: ArazzoVersion;
@@ -41,7 +42,7 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function criterionError(message: string, offset?: number, code = 'CRITERION_SYNTAX', field = 'condition'): ArazzoError {
+function criterionError(message: string, offset?: number, code: ErrorCode = 'CRITERION_SYNTAX', field = 'condition'): ArazzoError {
   return new ArazzoError(code, message, { ...(offset !== undefined ? { offset } : {}), field });
 }
 

@@ -19,6 +19,7 @@ import { ArazzoError } from '../errors.js';
 import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
 import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
 import { compileJsonPath, JsonPathSyntaxError, type JsonPathDialect } from './jsonpath.js';
+import type { ErrorCode } from '../error-codes.js';
 
 /** Evaluates a node: `ctx` for runtime expressions, `data` (the criterion context) for JSONPath operands. */
 type Evaluator = (ctx: EvalContext, data: unknown) => unknown;
@@ -429,7 +430,7 @@ function member(value: unknown, key: unknown): unknown {
 
 // ---- compilation of the jsep tree ----
 
-function syntax(message: string, text: string, offset?: number, code = 'CRITERION_SYNTAX'): ArazzoError {
+function syntax(message: string, text: string, offset?: number, code: ErrorCode = 'CRITERION_SYNTAX'): ArazzoError {
   const where = offset !== undefined ? ` at offset ${offset}` : '';
   return new ArazzoError(code, `Invalid condition "${text}"${where}: ${message}`, offset !== undefined ? { offset } : {});
 }

@@ -9,5 +9,5 @@ export type { PathSegment } from './json-path.js';
 export { arazzoSchema10 } from './schema-1.0.js';
 export { arazzoSchema11 } from './schema-1.1.js';
 export { schemaProblems } from './schema-validation.js';
-export { DOCUMENT_PROBLEM_CODES } from './codes.js';
-export type { DocumentProblemCode } from './codes.js';
+export { DOCUMENT_PROBLEM_CODES } from '../error-codes.js';
+export type { DocumentProblemCode } from '../error-codes.js';

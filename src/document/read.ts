@@ -12,6 +12,7 @@ import { ArazzoError, DocumentError, type Problem } from '../errors.js';
 import { parseJsonPath } from './json-path.js';
 import { fastParseJson, fastParseYaml, lineColumn, locateOffset } from './fast-yaml.js';
 import { DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS } from '../sources/fetch.js';
+import type { ErrorCode } from '../error-codes.js';
 
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
@@ -147,7 +148,7 @@ export function parseText(text: string, location: string = MEMORY_LOCATION, retr
     return { line, column: col };
   };
   const problems: Problem[] = [];
-  const add = (code: string, message: string, offset: number): void => {
+  const add = (code: ErrorCode, message: string, offset: number): void => {
     problems.push({ code, message, severity: 'error', path: '$', file: location, ...toPosition(offset) });
   };
   for (const error of doc.errors) {

@@ -9,6 +9,7 @@ import { unescapePointerToken } from '../expressions/json-pointer.js';
 import type { ArazzoVersion } from './types.js';
 // Precompiled by generate-validators.ts (ajv standalone): no ajv import, no schema compilation at run time.
 import { validateArazzo10, validateArazzo11 } from './schema-validators.generated.js';
+import type { ErrorCode } from '../error-codes.js';
 
 interface StandaloneValidator {
   (data: unknown): boolean;
@@ -55,9 +56,9 @@ function describeObject(pointer: string): string {
   return objects[last] ?? `'${last}'`;
 }
 
-function keywordPhrase(error: ErrorObject): { code: string; message: string; extra?: PathSegment } | undefined {
+function keywordPhrase(error: ErrorObject): { code: ErrorCode; message: string; extra?: PathSegment } | undefined {
   const where = describeObject(error.instancePath);
-  const params = error.params as Record<string, unknown>;
+  const params: Record<string, unknown> = error.params;
   switch (error.keyword) {
     case 'required':
       return {

@@ -5,7 +5,7 @@
  * document came from text, its file, line and column.
  */
 import type { Problem, Severity } from '../errors.js';
-import type { DocumentProblemCode } from './codes.js';
+import type { DocumentProblemCode } from '../error-codes.js';
 import { appendPath } from './json-path.js';
 import type { Position } from './read.js';
 import { schemaProblems } from './schema-validation.js';

@@ -39,6 +39,7 @@ import type {
   WorkflowRef,
 } from './plan-types.js';
 import { isSecretName } from './mask.js';
+import type { ErrorCode } from '../error-codes.js';
 
 export interface CompileWorkflowsInput {
   readonly document: ArazzoDocument;
@@ -67,7 +68,7 @@ class Compiler {
     return this.input.version;
   }
 
-  problem(code: string, message: string, path: string, severity: Problem['severity'] = 'error'): void {
+  problem(code: ErrorCode, message: string, path: string, severity: Problem['severity'] = 'error'): void {
     this.problems.push({ code, message, severity, path, file: this.input.location });
   }
 

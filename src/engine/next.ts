@@ -13,6 +13,7 @@ import type { CompiledCriterion } from '../criteria/types.js';
 import type { ActionPlan, OutputPlan, ParameterPlan, StepPlan, WorkflowPlan, WorkflowRef } from './plan-types.js';
 import { newFrame, type Frame, type RunState } from './state.js';
 import type { ActionSummary, HttpResponse, RunErrorInfo, RunEvent, StepRecord } from './types.js';
+import type { ErrorCode } from '../error-codes.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type EventInput = DistributiveOmit<RunEvent, 'time' | 'runId'>;
@@ -41,7 +42,7 @@ export interface Executed {
   readonly response?: HttpResponse;
   readonly responseView?: MessageView;
   /** Building or sending failed (P25, transport errors, step timeout). */
-  readonly error?: { readonly code: string; readonly message: string; readonly limit?: number };
+  readonly error?: { readonly code: ErrorCode; readonly message: string; readonly limit?: number };
   readonly startedAt: number;
   readonly durationMs: number;
 }

@@ -3,6 +3,7 @@
  * stream, run options and the run result.
  */
 import type { Dispatcher } from 'undici';
+import type { ErrorCode } from '../error-codes.js';
 
 // ---------------------------------------------------------------- effects
 
@@ -142,7 +143,7 @@ export type RunEventListener = (event: RunEvent) => void;
 
 export interface RunErrorInfo {
   /** e.g. STEP_FAILED, CRITERION_FAILED, MAX_STEPS_EXCEEDED, RUN_TIMEOUT, RUN_CANCELLED, HTTP_CONNECTION, INPUT_INVALID */
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly workflowId?: string;
   readonly stepId?: string;

@@ -22,6 +22,7 @@ import { escapePointerToken, getByTokens, parseJsonPointer } from './json-pointe
 import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpression } from './runtime-expression.js';
 import { parseTemplate, renderTemplate } from './template.js';
 import type { CompiledValue, EvalContext, RuntimeExpression } from './types.js';
+import type { ErrorCode } from '../error-codes.js';
 
 export interface CompileValueOptions {
   readonly version: ArazzoVersion;
@@ -43,7 +44,7 @@ interface Collect {
   readonly selectors: boolean;
 }
 
-function syntaxError(message: string, pointer: string, extra: Record<string, unknown> = {}, code = 'EXPRESSION_SYNTAX'): ArazzoError {
+function syntaxError(message: string, pointer: string, extra: Record<string, unknown> = {}, code: ErrorCode = 'EXPRESSION_SYNTAX'): ArazzoError {
   return new ArazzoError(code, `${message}${pointer ? ` (at ${pointer})` : ''}`, { pointer, ...extra });
 }
 

@@ -19,6 +19,7 @@ import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { getByTokens, parseJsonPointer } from './json-pointer.js';
 import type { EvalContext, ExpressionSyntaxIssue, MessageView, RuntimeExpression } from './types.js';
+import type { ErrorCode } from '../error-codes.js';
 
 export type ScanMode = 'whole' | 'embedded';
 
@@ -59,7 +60,7 @@ export type ScanResult = ({ ok: true } & ExpressionMatch) | ({ ok: false } & Exp
 
 class ScanFailure {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly message: string,
     readonly offset: number,
   ) {}
@@ -72,7 +73,7 @@ interface Cursor {
   readonly version: ArazzoVersion;
 }
 
-function fail(cur: Cursor, message: string, offset = cur.pos, code = 'EXPRESSION_SYNTAX'): never {
+function fail(cur: Cursor, message: string, offset = cur.pos, code: ErrorCode = 'EXPRESSION_SYNTAX'): never {
   throw new ScanFailure(code, message, offset);
 }
 

@@ -13,6 +13,7 @@ import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpression } from './runtime-expression.js';
 import type { EvalContext, RuntimeExpression } from './types.js';
+import type { ErrorCode } from '../error-codes.js';
 
 export type TemplatePart = string | { readonly expression: RuntimeExpression; readonly bare: boolean; readonly offset: number };
 
@@ -24,7 +25,7 @@ export interface Template {
 }
 
 /** Error thrown for a malformed `{$…}` part; `offset` indexes the template text. */
-function templateError(code: string, message: string, offset: number, text: string): ArazzoError {
+function templateError(code: ErrorCode, message: string, offset: number, text: string): ArazzoError {
   return new ArazzoError(code, `${message} (in "${text}" at offset ${offset})`, { offset });
 }
 

@@ -2,6 +2,7 @@
  * Contracts of the runtime-expression module. Expressions are parsed once at load into an AST and
  * a closure; evaluating one takes an EvalContext and returns a JSON value or `undefined`.
  */
+import type { ErrorCode } from '../error-codes.js';
 
 /** An HTTP message as expressions see it. Header names are lower-case; repeated headers are joined with ", ". */
 export interface MessageView {
@@ -49,7 +50,7 @@ export interface EvalContext {
 
 /** Parse-time failure. `offset` is the 0-based character index in the expression text. */
 export interface ExpressionSyntaxIssue {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly offset: number;
 }

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { ArazzoError } from '../errors.js';
+import type { ErrorCode } from '../error-codes.js';
 
 export const DEFAULT_MAX_SOURCE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_SOURCE_TIMEOUT_MS = 30_000;
@@ -40,7 +41,7 @@ export interface FetchedResource {
 
 /** Codes: SOURCE_NOT_FOUND, SOURCE_FETCH_FAILED, SOURCE_TOO_LARGE, SOURCE_TIMEOUT, SOURCE_HOST_NOT_ALLOWED. */
 export class SourceFetchError extends ArazzoError {
-  constructor(code: string, message: string, url: string) {
+  constructor(code: ErrorCode, message: string, url: string) {
     super(code, message, { url });
     this.name = 'SourceFetchError';
   }

@@ -12,6 +12,7 @@ import { displayLocation, fetchResource, type FetchedResource, type FetchOptions
 import { dereferenceOpenApi } from './openapi.js';
 import { indexOpenApi } from './operation-index.js';
 import { parseDescriptionText, sniffType } from './parse.js';
+import type { ErrorCode } from '../error-codes.js';
 
 /** Caches shared by every document of one load, so each URL is read and dereferenced once. */
 export interface SourceSession {
@@ -99,7 +100,7 @@ async function loadOne(
   options: LoadSourcesOptions,
   session: SourceSession,
 ): Promise<Outcome> {
-  const problem = (code: string, message: string, at = `${path}.url`): Outcome => ({
+  const problem = (code: ErrorCode, message: string, at = `${path}.url`): Outcome => ({
     problems: [{ code, message, severity: 'error', path: at, file: options.location }],
   });
 
@@ -223,7 +224,7 @@ async function loadArazzo(name: string, url: URL, path: string, options: LoadSou
   }
 }
 
-function codeOf(err: unknown, fallback: string): string {
+function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
   return err instanceof ArazzoError ? err.code : fallback;
 }
 

@@ -8,6 +8,7 @@ import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
 import type { OpenApiSource, OperationInfo } from './types.js';
 import { escapePointerToken, unescapePointerToken } from '../expressions/json-pointer.js';
 import { didYouMean } from '../util/suggest.js';
+import type { ErrorCode } from '../error-codes.js';
 
 const QUALIFIED = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/s;
 const SOURCE_FIELDS = new Set(['url', 'type', 'name']);
@@ -47,7 +48,7 @@ function normalize(o: ArazzoVersion | ResolveOptions | undefined): ResolveOption
   return typeof o === 'string' ? { version: o } : (o ?? {});
 }
 
-function mkProblem(code: string, message: string, opts: ResolveOptions, field: string): Problem {
+function mkProblem(code: ErrorCode, message: string, opts: ResolveOptions, field: string): Problem {
   const base = opts.path ?? '$';
   return { code, message, severity: 'error', path: `${base}.${field}`, ...(opts.file ? { file: opts.file } : {}) };
 }

@@ -1,0 +1,204 @@
+/**
+ * Every error and problem code the engine, the loader and the command line use, in one place.
+ * Each table maps a code to what it means; README.md's reference tables list the same codes (a
+ * test keeps the two in step). Codes are stable: never rename one.
+ *
+ * Adding a code is one line in the right table below, plus its row in README.md. `ErrorCode` is
+ * the union of every table's keys, and `ArazzoError` and `Problem` take only an `ErrorCode`, so
+ * tsc rejects a code that is in no table.
+ *
+ * A code may sit in several tables (`WORKFLOW_NOT_FOUND` is a load problem, a run error and a CLI
+ * error): the tables say where a code can come from; the union has it once.
+ */
+
+/** Problems found while reading and validating a document, before its sources are loaded. */
+export const DOCUMENT_PROBLEM_CODES = {
+  // Reading (readDocument)
+  DOCUMENT_NOT_FOUND: 'The file does not exist or cannot be read.',
+  DOCUMENT_FETCH_FAILED: 'The URL could not be fetched (network error, timeout, non-2xx status).',
+  DOCUMENT_TOO_LARGE: 'The document exceeds the size limit (maxBytes).',
+  YAML_SYNTAX: 'The text is neither valid YAML 1.2 nor valid JSON.',
+  YAML_DUPLICATE_KEY: 'A mapping repeats a key.',
+  YAML_TAG_NOT_ALLOWED: 'A YAML tag other than the JSON-compatible core tags (e.g. !custom, !!binary, !!timestamp).',
+  YAML_KEY_NOT_SCALAR: 'A mapping key is a list or a mapping.',
+  // Version (P1)
+  DOCUMENT_NOT_OBJECT: 'The document root is not a mapping.',
+  ARAZZO_VERSION_UNSUPPORTED: 'The root `arazzo` field is missing or not a supported version (1.0.x, 1.1.x).',
+  // Schema (ajv against the project schemas)
+  SCHEMA_REQUIRED: 'A required field is missing.',
+  SCHEMA_UNKNOWN_PROPERTY: 'A field the spec does not define (extensions must start with x-).',
+  SCHEMA_TYPE: 'A field has the wrong JSON type.',
+  SCHEMA_ENUM: 'A field has a value outside its allowed set.',
+  SCHEMA_PATTERN: 'A string or key does not match its required pattern.',
+  SCHEMA_MIN_ITEMS: 'A list that must not be empty is empty.',
+  SCHEMA_DUPLICATE_ITEMS: 'A list that must hold unique values repeats one.',
+  SCHEMA_RANGE: 'A number is out of range (e.g. negative).',
+  SCHEMA_INVALID: 'Any other schema violation.',
+  // Semantic checks (validate.ts)
+  SOURCE_NAME_DUPLICATE: 'Two source descriptions have the same name.',
+  WORKFLOW_ID_DUPLICATE: 'Two workflows have the same workflowId.',
+  STEP_ID_DUPLICATE: 'Two steps of one workflow have the same stepId.',
+  PARAMETER_DUPLICATE: 'A parameter list repeats a (name, in) pair (header names case-insensitive).',
+  ACTION_NAME_DUPLICATE: 'An action list repeats an action name.',
+  ID_NOT_PORTABLE: 'Warning: an id or source name outside [A-Za-z0-9_-]+ cannot be referenced by 1.1 expressions.',
+  OUTPUT_NAME_INVALID: 'An outputs key does not match ^[a-zA-Z0-9.\\-_]+$.',
+  STEP_TARGET_MISSING: 'A step has none of operationId, operationPath, workflowId.',
+  STEP_TARGET_AMBIGUOUS: 'A step has more than one of operationId, operationPath, workflowId.',
+  OPERATION_PATH_INVALID: 'operationPath is not `{$sourceDescriptions.<name>.url}#<json-pointer>`.',
+  SOURCE_UNKNOWN: 'A `$sourceDescriptions.<name>` reference names no source description.',
+  SOURCE_NOT_ARAZZO: 'A cross-document workflowId points at a source that is not an Arazzo document.',
+  WORKFLOW_NOT_FOUND: 'A workflowId (step, action or dependsOn) names no workflow in this document.',
+  STEP_NOT_FOUND: 'An action stepId names no step of the current workflow.',
+  STEP_REFERENCE_INVALID: 'A `$steps.<id>.` expression does not continue with `outputs` (e.g. `$steps.x.availablePets`).',
+  STEP_DEPENDS_ON_NOT_FOUND: 'A 1.1 step dependsOn entry names no step.',
+  DEPENDS_ON_CYCLE: 'Workflow dependsOn entries form a cycle (P15).',
+  STEP_FORWARD_REFERENCE: 'A step reads $steps.<id>.outputs of a later step without dependsOn (1.1: error; 1.0: warning).',
+  STEP_SELF_REFERENCE: 'Warning: a step reads its own outputs before they exist (outside its outputs/criteria/actions).',
+  ACTION_TARGET_MISSING: 'A goto action has neither stepId nor workflowId.',
+  ACTION_TARGET_AMBIGUOUS: 'An action has both stepId and workflowId.',
+  ACTION_TARGET_NOT_ALLOWED: 'An end action has a stepId or workflowId.',
+  ACTION_PARAMETERS_WITHOUT_WORKFLOW: 'Action parameters are given but the action has no workflowId target.',
+  ACTION_PARAMETER_IN_NOT_ALLOWED: 'An action parameter uses `in` (MUST NOT).',
+  COMPONENT_REFERENCE_INVALID: 'A Reusable Object reference is not `$components.<kind>.<key>`.',
+  COMPONENT_KIND_MISMATCH: 'A Reusable Object references the wrong kind of component for its list.',
+  COMPONENT_NOT_FOUND: 'A Reusable Object references a component that does not exist.',
+  REUSABLE_VALUE_NOT_ALLOWED: '`value` is set on a Reusable Object that is not a parameter reference.',
+  PARAMETER_IN_REQUIRED: 'An inline parameter of an operation step has no `in`.',
+  PARAMETER_IN_IGNORED: 'Warning: a parameter of a workflow step has `in`, which is not used.',
+  REQUEST_BODY_ON_WORKFLOW_STEP: 'A step with workflowId has a requestBody.',
+  CRITERION_CONTEXT_REQUIRED: 'A regex/jsonpath/xpath criterion has no context.',
+  CRITERION_CONDITION_BRACED: 'Warning: a simple condition is wrapped in {…} (#362); write it without braces.',
+  ASYNCAPI_UNSUPPORTED: 'AsyncAPI features (channelPath, action, correlationId, asyncapi sources, in: channel) are not supported (P1).',
+} as const;
+
+/** Problems found while loading source descriptions and resolving step targets. */
+export const SOURCE_PROBLEM_CODES = {
+  SOURCE_NOT_FOUND: 'A source description file does not exist, or its URL answered 404/410.',
+  SOURCE_FETCH_FAILED: 'A source could not be read (network error, non-2xx status, unsupported scheme, failing Arazzo loader).',
+  SOURCE_TOO_LARGE: 'A source (or a file it $refs) exceeds the size cap (maxSourceBytes).',
+  SOURCE_TIMEOUT: 'A remote source did not answer completely within timeoutMs.',
+  SOURCE_HOST_NOT_ALLOWED: 'A remote source (or a $ref) is on a host not listed in allowHosts.',
+  SOURCE_URL_INVALID: 'A source url is not a valid URI reference.',
+  SOURCE_INVALID: 'A source is not valid JSON/YAML, not a usable OpenAPI description, or an Arazzo document with problems.',
+  SOURCE_TYPE_UNKNOWN: 'A source has no type and its root has no openapi/swagger/arazzo key (P2), or an unknown type.',
+  SOURCE_TYPE_MISMATCH: 'A source declared openapi is an Arazzo document (or the reverse).',
+  ASYNCAPI_UNSUPPORTED: 'An asyncapi source or an operation in one (P1).',
+  ARAZZO_LOADER_MISSING: 'loadSources was called without an Arazzo loader for an arazzo-type source (library misuse; loadArazzo always passes one).',
+  SOURCE_UNKNOWN: 'A $sourceDescriptions.<name> reference names no source description.',
+  SOURCE_NOT_LOADED: 'A reference into a source that failed to load (a consequence; dropped by the loader).',
+  SOURCE_NOT_ARAZZO: 'A workflowId points into an OpenAPI source.',
+  STEP_TARGET_INVALID: 'An operationId/operationPath points into an Arazzo source.',
+  OPERATION_NOT_FOUND: 'No operation has that operationId (with a "did you mean" suggestion).',
+  OPERATION_ID_UNQUALIFIED:
+    'Warning: a bare operationId in a document with several non-arazzo sources, where the spec requires the qualified form (P3 runs it when only one source defines it).',
+  OPERATION_AMBIGUOUS: 'A bare operationId is defined by several OpenAPI sources (P3); qualify it.',
+  OPERATION_ID_INVALID: 'An operationId starting with $sourceDescriptions. is not <name>.<operationId>.',
+  OPERATION_PATH_INVALID: 'operationPath has no #pointer or does not start with the source url expression.',
+  OPERATION_PATH_NOT_OPERATION: 'operationPath ends at a Path Item, not an Operation (P4).',
+  OPERATION_PATH_NOT_FOUND: 'operationPath points at nothing in the source.',
+  WORKFLOW_NOT_FOUND: 'A workflowId names no workflow (locally or in the named arazzo source).',
+} as const;
+
+/** Problems found while compiling expressions, criteria and step extensions at load. */
+export const COMPILE_PROBLEM_CODES = {
+  CRITERION_SYNTAX: 'A condition does not parse (with the offset), or a regex is unsafe.',
+  EXPRESSION_SYNTAX: 'A runtime expression does not parse; the message gives the offset and, where possible, the fix.',
+  EXPRESSION_UNSUPPORTED: '$message.*: AsyncAPI only.',
+  EXPRESSION_BARE: 'Warning (P28): a bare expression inside a longer string is interpolated; {$…} is the portable form.',
+  STEP_EXTENSION_INVALID: 'An x-delay / x-max-* / x-server-url value is not a number or a valid expression.',
+  PARAMETER_NOT_IN_OPERATION: 'Warning: a (name, in) parameter the target operation does not define.',
+  JSON_POINTER_SYNTAX: 'A JSON Pointer is malformed.',
+  COMPILE_FAILED: 'A workflow could not be compiled for a reason no other code covers (a bug: please report it).',
+} as const;
+
+/** What loading throws: a `DocumentError` with every problem. */
+export const LOAD_ERROR_CODES = {
+  DOCUMENT_INVALID: 'The document has error-severity problems; `DocumentError.problems` lists them all.',
+} as const;
+
+/** Why a run failed (`RunResult.error.code`), or what `runWorkflow` throws for a caller mistake. */
+export const RUN_ERROR_CODES = {
+  STEP_FAILED: 'A step failed (non-2xx without criteria, or an onFailure end) and no action handled it.',
+  CRITERION_FAILED: 'Success criteria did not pass.',
+  PARAMETER_UNRESOLVED: 'A required parameter or body resolved to nothing (P25).',
+  PARAMETER_INVALID: 'A parameter value cannot be sent (a `.`/`..` path segment, or a header HTTP cannot carry).',
+  INPUT_INVALID: "The inputs do not match the workflow's inputs schema.",
+  DEPENDENCY_FAILED: 'A dependsOn prerequisite failed.',
+  STEP_TIMEOUT: 'A 1.1 step timeout was exceeded.',
+  MAX_STEPS_EXCEEDED: 'The run executed more steps than limits.maxSteps.',
+  STEP_LIMIT_EXCEEDED: 'A step ran more often than its x-max-executions.',
+  STEP_DEADLINE_EXCEEDED: 'A step kept running past its x-max-duration.',
+  RUN_TIMEOUT: 'The run took longer than limits.timeoutMs.',
+  RUN_CANCELLED: 'The AbortSignal fired (CLI: Ctrl-C).',
+  SERVER_URL_MISSING: 'No usable base URL for a request.',
+  REPLACEMENT_TARGET_INVALID: 'A payload replacement target cannot be applied (P17).',
+  JSON_POINTER_SYNTAX: 'A JSON Pointer is malformed.',
+  JSON_POINTER_TARGET: 'A JSON Pointer points where nothing can be written.',
+  STEP_TARGET_UNRESOLVED: 'A step reached the run without a resolved operation (loading prevents this: a bug if seen).',
+  WORKFLOW_NOT_FOUND: 'runWorkflow was given a workflowId the document does not have.',
+  RESUME_STATE_INVALID: 'runWorkflow was given a resume state it cannot use.',
+  TIMER_CANCELLED: "The engine's own abort reason for a cancelled timer; it never reaches a caller.",
+} as const;
+
+/** Transport failures: the request got no usable response. Failure actions can match them. */
+export const TRANSPORT_ERROR_CODES = {
+  HTTP_CONNECTION: 'The connection failed or was reset.',
+  HTTP_TIMEOUT: 'The request timed out.',
+  HTTP_BODY_TOO_LARGE: 'The response body exceeded the size cap.',
+} as const;
+
+/** Errors the command line raises itself (all exit 2, nothing was sent). */
+export const CLI_ERROR_CODES = {
+  CLI_USAGE: 'A malformed option value, a missing document, or conflicting options.',
+  CLI_UNKNOWN_COMMAND: 'Not one of run, validate, list, graph.',
+  CLI_UNKNOWN_FLAG: 'An option the command does not have.',
+  FILE_NOT_FOUND: 'No such file.',
+  FILE_UNREADABLE: 'The document cannot be read, or is a directory.',
+  WORKFLOW_REQUIRED: 'Several workflows and no --workflow.',
+  WORKFLOW_NOT_FOUND: '--workflow names no workflow.',
+  INPUT_UNKNOWN: "An input the workflow's schema does not declare.",
+  INPUT_COERCION: "A value that does not fit the input's type.",
+  INPUT_ENV_MISSING: 'The variable of --input-env is unset or empty.',
+  INPUTS_FILE: '--inputs cannot be read or is not a JSON object.',
+  SERVER_UNKNOWN_SOURCE: '--server names no source description.',
+  YAML_SYNTAX: 'list/graph: the YAML/JSON does not parse.',
+  DOCUMENT_INVALID: 'run: the document has errors.',
+  INPUT_INVALID: 'Required inputs are missing, or the schema check rejects them.',
+} as const;
+
+/** A bug, not a mistake of the user: the message says what broke. CLI exit 1. */
+export const INTERNAL_ERROR_CODES = {
+  INTERNAL_ERROR: 'An unexpected failure inside the engine or the command line (a bug: please report it).',
+} as const;
+
+export type DocumentProblemCode = keyof typeof DOCUMENT_PROBLEM_CODES;
+export type SourceProblemCode = keyof typeof SOURCE_PROBLEM_CODES;
+export type CompileProblemCode = keyof typeof COMPILE_PROBLEM_CODES;
+/** A code a `Problem` can carry: found while loading a document. */
+export type ProblemCode = DocumentProblemCode | SourceProblemCode | CompileProblemCode;
+export type RunErrorCode = keyof typeof RUN_ERROR_CODES;
+export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_CODES;
+export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
+
+/** Every code an `ArazzoError` or a `Problem` can carry. */
+export type ErrorCode = ProblemCode | keyof typeof LOAD_ERROR_CODES | RunErrorCode | TransportErrorCode | CliErrorCode | keyof typeof INTERNAL_ERROR_CODES;
+
+/** Every table, by the name the README and the docs use for it. */
+export const ERROR_CODE_TABLES = {
+  document: DOCUMENT_PROBLEM_CODES,
+  source: SOURCE_PROBLEM_CODES,
+  compile: COMPILE_PROBLEM_CODES,
+  load: LOAD_ERROR_CODES,
+  run: RUN_ERROR_CODES,
+  transport: TRANSPORT_ERROR_CODES,
+  cli: CLI_ERROR_CODES,
+  internal: INTERNAL_ERROR_CODES,
+} as const;
+
+/** Every code, once each. */
+export const ERROR_CODES: ReadonlySet<ErrorCode> = new Set(Object.values(ERROR_CODE_TABLES).flatMap((table) => Object.keys(table) as ErrorCode[]));
+
+/** Whether a string (say, `RunResult.error.code` read back from JSON) is a known code. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && ERROR_CODES.has(value as ErrorCode);
+}
