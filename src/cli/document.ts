@@ -10,6 +10,7 @@ import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { isSecretName } from '../engine/mask.js';
 import { getByTokens, parseJsonPointer } from '../expressions/json-pointer.js';
+import { asRecord, isRecord } from '../util/guards.js';
 
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i;
 
@@ -175,13 +176,13 @@ function schemaTypes(schema: Record<string, unknown>): string[] {
 export function describeInputs(doc: ArazzoDocument, workflow: Workflow): InputsShape {
   const root = derefLocal(doc, workflow.inputs as JsonSchema | undefined);
   if (root === null || typeof root !== 'object') return { inputs: [], acceptsOthers: true };
-  const schema = root as Record<string, unknown>;
-  const props = (derefLocal(doc, schema.properties) ?? {}) as Record<string, unknown>;
+  const schema = asRecord(root) ?? {};
+  const props = asRecord(derefLocal(doc, schema.properties)) ?? {};
   const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
   const inputs: InputDescription[] = [];
   for (const [name, raw] of Object.entries(props)) {
-    const p = (derefLocal(doc, raw) ?? {}) as Record<string, unknown>;
-    if (typeof p !== 'object') continue;
+    const p = derefLocal(doc, raw) ?? {};
+    if (!isRecord(p)) continue;
     const types = schemaTypes(p);
     const hasDefault = 'default' in p;
     inputs.push({

@@ -7,6 +7,7 @@ import { splitAssignment } from './args.js';
 import type { InputDescription, InputsShape } from './document.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { isRecord } from '../util/guards.js';
 
 export interface InputSources {
   readonly inputsFile?: string;
@@ -84,20 +85,22 @@ async function readInputsFile(file: string, readStdin: () => Promise<string>): P
       'INPUTS_FILE',
       code === 'ENOENT' ? `--inputs: no such file: ${file}.` : `--inputs: could not read ${where}: ${(err as Error).message}.`,
       { file },
+      { cause: err },
     );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new CliError('INPUTS_FILE', `--inputs: ${where} is not valid JSON (${(err as Error).message}). Give a JSON object such as {"name": "value"}.`, {
-      file,
-    });
+    throw new CliError(
+      'INPUTS_FILE',
+      `--inputs: ${where} is not valid JSON (${(err as Error).message}). Give a JSON object such as {"name": "value"}.`,
+      { file },
+      { cause: err },
+    );
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new CliError('INPUTS_FILE', `--inputs: ${where} must hold a JSON object of input names to values.`, { file });
-  }
-  return data as Record<string, unknown>;
+  if (!isRecord(data)) throw new CliError('INPUTS_FILE', `--inputs: ${where} must hold a JSON object of input names to values.`, { file });
+  return data;
 }
 
 /**
@@ -147,7 +150,7 @@ function coerceAs(raw: string, type: string): unknown {
       try {
         const v = JSON.parse(raw) as unknown;
         if (type === 'array') return Array.isArray(v) ? v : NO;
-        return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : NO;
+        return isRecord(v) ? v : NO;
       } catch {
         return NO;
       }

@@ -7,7 +7,8 @@
 import type { IncomingMessage } from 'node:http';
 import { request } from 'undici';
 import type { InferenceRecord, SimContext } from './context.js';
-import { isObject, json, type Reply } from './http.js';
+import { json, type Reply } from './http.js';
+import { isRecord, isStringArray } from '../util/guards.js';
 
 const TASK_TYPES = ['text_embedding', 'sparse_embedding', 'rerank', 'completion', 'chat_completion'];
 const SUPPORTED = new Set(['text_embedding']);
@@ -61,7 +62,7 @@ async function callHuggingFace(url: string, apiKey: string, inputs: string[]): P
     let message = text.slice(0, 200);
     try {
       const parsed = JSON.parse(text) as unknown;
-      if (isObject(parsed) && typeof parsed['error'] === 'string') message = parsed['error'];
+      if (isRecord(parsed) && typeof parsed['error'] === 'string') message = parsed['error'];
     } catch {
       // keep the raw excerpt
     }
@@ -73,7 +74,7 @@ async function callHuggingFace(url: string, apiKey: string, inputs: string[]): P
   } catch {
     return { ok: false, status, reason: 'Failed to parse the Hugging Face response as JSON' };
   }
-  const vectors = Array.isArray(parsed) ? parsed : isObject(parsed) ? parsed['embeddings'] : undefined;
+  const vectors = Array.isArray(parsed) ? parsed : isRecord(parsed) ? parsed['embeddings'] : undefined;
   if (!Array.isArray(vectors) || vectors.length === 0 || !vectors.every((v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))) {
     return {
       ok: false,
@@ -155,13 +156,13 @@ async function put(ctx: SimContext, taskType: string, id: string, body: unknown)
     );
   }
   if (ctx.inference.has(id)) return esError(400, 'resource_already_exists_exception', `Inference endpoint [${id}] already exists`);
-  if (!isObject(body)) return esError(400, 'parse_exception', 'request body is required');
+  if (!isRecord(body)) return esError(400, 'parse_exception', 'request body is required');
   if (body['service'] !== 'hugging_face') {
     return esError(400, 'status_exception', `This emulation supports only service [hugging_face]; got [${String(body['service'])}]`);
   }
   if (!SUPPORTED.has(taskType)) return esError(400, 'status_exception', `The [hugging_face] service does not support task type [${taskType}]`);
   const settings = body['service_settings'];
-  if (!isObject(settings))
+  if (!isRecord(settings))
     return esError(400, 'validation_exception', 'Validation Failed: 1: [service_settings] does not contain the required setting [api_key];');
   const missing = ['api_key', 'url'].filter((k) => typeof settings[k] !== 'string' || settings[k] === '');
   if (missing.length > 0) {
@@ -193,7 +194,7 @@ async function put(ctx: SimContext, taskType: string, id: string, body: unknown)
     });
   }
   const rate =
-    isObject(settings['rate_limit']) && typeof settings['rate_limit']['requests_per_minute'] === 'number'
+    isRecord(settings['rate_limit']) && typeof settings['rate_limit']['requests_per_minute'] === 'number'
       ? settings['rate_limit']['requests_per_minute']
       : 3000;
   const rec: InferenceRecord = {
@@ -207,20 +208,15 @@ async function put(ctx: SimContext, taskType: string, id: string, body: unknown)
       dimensions: probe.vectors[0]?.length ?? 0,
       rate_limit: { requests_per_minute: rate },
     },
-    chunkingSettings: isObject(body['chunking_settings']) ? body['chunking_settings'] : { strategy: 'sentence', max_chunk_size: 250, sentence_overlap: 1 },
+    chunkingSettings: isRecord(body['chunking_settings']) ? body['chunking_settings'] : { strategy: 'sentence', max_chunk_size: 250, sentence_overlap: 1 },
   };
   ctx.inference.set(id, rec);
   return json(200, info(rec));
 }
 
 async function infer(rec: InferenceRecord, body: unknown): Promise<Reply> {
-  const input = isObject(body) ? body['input'] : undefined;
-  const inputs =
-    typeof input === 'string'
-      ? [input]
-      : Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string')
-        ? (input as string[])
-        : undefined;
+  const input = isRecord(body) ? body['input'] : undefined;
+  const inputs = typeof input === 'string' ? [input] : isStringArray(input) && input.length > 0 ? input : undefined;
   if (!inputs)
     return esError(400, 'action_request_validation_exception', 'Validation Failed: 1: Field [input] cannot be empty; send a string or an array of strings;');
   const result = await callHuggingFace(String(rec.serviceSettings['url']), rec.apiKey, inputs);

@@ -3,7 +3,7 @@
  * the messages a user needs to fix the request.
  */
 import { checkHardware } from './catalog.js';
-import { isObject } from './http.js';
+import { asRecord, isRecord } from '../util/guards.js';
 
 export const NAME_PATTERN = /^[a-z0-9-]{1,32}$/;
 export const ENDPOINT_TYPES = ['public', 'authenticated', 'protected', 'private', 'verified'] as const;
@@ -31,7 +31,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
 }
 
 function checkScaling(scaling: unknown): string | undefined {
-  if (!isObject(scaling)) return 'Field compute.scaling is required: {"minReplica": 1, "maxReplica": 1}';
+  if (!isRecord(scaling)) return 'Field compute.scaling is required: {"minReplica": 1, "maxReplica": 1}';
   const { minReplica, maxReplica, scaleToZeroTimeout } = scaling;
   if (!Number.isInteger(minReplica) || (minReplica as number) < 0) return 'Field compute.scaling.minReplica is required and must be an integer >= 0';
   if (!Number.isInteger(maxReplica) || (maxReplica as number) < 1) return 'Field compute.scaling.maxReplica is required and must be an integer >= 1';
@@ -56,19 +56,19 @@ function checkModel(model: Record<string, unknown>): string | undefined {
   if (model['task'] !== undefined && typeof model['task'] !== 'string') return 'Field model.task must be a string (omit it rather than sending null)';
   const image = model['image'];
   if (image !== undefined) {
-    if (!isObject(image) || Object.keys(image).length !== 1)
+    if (!isRecord(image) || Object.keys(image).length !== 1)
       return 'Field model.image must be an object with exactly one variant, e.g. {"huggingface": {}} or {"tgi": {"url": "..."}}';
     const [variant, settings] = Object.entries(image)[0] as [string, unknown];
     if (!variant.startsWith('huggingface')) {
-      if (!isObject(settings) || typeof settings['url'] !== 'string') return `Field model.image.${variant}.url is required (the container image URL)`;
+      if (!isRecord(settings) || typeof settings['url'] !== 'string') return `Field model.image.${variant}.url is required (the container image URL)`;
     }
   }
   return undefined;
 }
 
 function checkHardwareOf(config: Record<string, unknown>): string | undefined {
-  const provider = config['provider'] as Record<string, unknown>;
-  const compute = config['compute'] as Record<string, unknown>;
+  const provider = asRecord(config['provider']) ?? {};
+  const compute = asRecord(config['compute']) ?? {};
   return checkHardware(
     String(provider['vendor']),
     String(provider['region']),
@@ -80,7 +80,7 @@ function checkHardwareOf(config: Record<string, unknown>): string | undefined {
 
 /** Checks a create body and returns the configuration to store. */
 export function checkCreate(body: unknown): Checked {
-  if (!isObject(body)) return { error: 'Request body must be a JSON object describing the endpoint (name, type, provider, compute, model)' };
+  if (!isRecord(body)) return { error: 'Request body must be a JSON object describing the endpoint (name, type, provider, compute, model)' };
   const nameErr = nameProblem(body['name']);
   if (nameErr) return { error: nameErr };
   const type = str(body, 'type', '');
@@ -88,13 +88,13 @@ export function checkCreate(body: unknown): Checked {
   const badType = oneOf(type, ENDPOINT_TYPES, 'type');
   if (badType) return { error: badType };
   const provider = body['provider'];
-  if (!isObject(provider)) return { error: 'Field provider is required: {"vendor": "aws", "region": "us-east-1"}' };
+  if (!isRecord(provider)) return { error: 'Field provider is required: {"vendor": "aws", "region": "us-east-1"}' };
   for (const k of ['vendor', 'region']) {
     const v = str(provider, k, 'provider.');
     if (typeof v !== 'string') return v;
   }
   const compute = body['compute'];
-  if (!isObject(compute)) return { error: 'Field compute is required: {"accelerator", "instanceType", "instanceSize", "scaling"}' };
+  if (!isRecord(compute)) return { error: 'Field compute is required: {"accelerator", "instanceType", "instanceSize", "scaling"}' };
   for (const k of ['accelerator', 'instanceType', 'instanceSize']) {
     const v = str(compute, k, 'compute.');
     if (typeof v !== 'string') return v;
@@ -104,7 +104,7 @@ export function checkCreate(body: unknown): Checked {
   const scalingErr = checkScaling(compute['scaling']);
   if (scalingErr) return { error: scalingErr };
   const model = body['model'];
-  if (!isObject(model)) return { error: 'Field model is required: {"repository", "framework", "task"}' };
+  if (!isRecord(model)) return { error: 'Field model is required: {"repository", "framework", "task"}' };
   const modelErr = checkModel(model);
   if (modelErr) return { error: modelErr };
   const config: Record<string, unknown> = {
@@ -116,7 +116,7 @@ export function checkCreate(body: unknown): Checked {
     cacheHttpResponses: body['cacheHttpResponses'] === true,
     tags: Array.isArray(body['tags']) ? body['tags'] : [],
   };
-  if (isObject(body['route'])) config['route'] = body['route'];
+  if (isRecord(body['route'])) config['route'] = body['route'];
   const hwErr = checkHardwareOf(config);
   if (hwErr) return { error: hwErr };
   return { config };
@@ -133,7 +133,7 @@ function normaliseModel(model: Record<string, unknown>): Record<string, unknown>
 
 /** Applies a partial update (PUT) to a configuration; null and absent fields are left as they are. */
 export function checkUpdate(current: Record<string, unknown>, body: unknown): Checked {
-  if (!isObject(body)) return { error: 'Request body must be a JSON object with the fields to change (compute, model, route, type, tags)' };
+  if (!isRecord(body)) return { error: 'Request body must be a JSON object with the fields to change (compute, model, route, type, tags)' };
   const next: Record<string, unknown> = structuredClone(current);
   if (body['type'] !== undefined && body['type'] !== null) {
     if (typeof body['type'] !== 'string') return { error: 'Field type must be a string' };
@@ -144,12 +144,12 @@ export function checkUpdate(current: Record<string, unknown>, body: unknown): Ch
   for (const section of ['compute', 'model', 'route'] as const) {
     const patch = body[section];
     if (patch === undefined || patch === null) continue;
-    if (!isObject(patch)) return { error: `Field ${section} must be an object` };
-    const merged: Record<string, unknown> = { ...((next[section] as Record<string, unknown> | undefined) ?? {}) };
+    if (!isRecord(patch)) return { error: `Field ${section} must be an object` };
+    const merged: Record<string, unknown> = { ...asRecord(next[section]) };
     for (const [k, v] of Object.entries(patch)) {
       if (v === null || v === undefined) continue;
-      if (section === 'compute' && k === 'scaling' && isObject(v)) {
-        const scaling: Record<string, unknown> = { ...((merged['scaling'] as Record<string, unknown> | undefined) ?? {}) };
+      if (section === 'compute' && k === 'scaling' && isRecord(v)) {
+        const scaling: Record<string, unknown> = { ...asRecord(merged['scaling']) };
         for (const [sk, sv] of Object.entries(v)) if (sv !== undefined) scaling[sk] = sv;
         merged['scaling'] = scaling;
       } else {
@@ -160,12 +160,12 @@ export function checkUpdate(current: Record<string, unknown>, body: unknown): Ch
   }
   if (Array.isArray(body['tags'])) next['tags'] = body['tags'];
   if (typeof body['cacheHttpResponses'] === 'boolean') next['cacheHttpResponses'] = body['cacheHttpResponses'];
-  const compute = next['compute'] as Record<string, unknown>;
+  const compute = asRecord(next['compute']) ?? {};
   const badAccel = oneOf(String(compute['accelerator']), ACCELERATORS, 'compute.accelerator');
   if (badAccel) return { error: badAccel };
   const scalingErr = checkScaling(compute['scaling']);
   if (scalingErr) return { error: scalingErr };
-  const modelErr = checkModel(next['model'] as Record<string, unknown>);
+  const modelErr = checkModel(asRecord(next['model']) ?? {});
   if (modelErr) return { error: modelErr };
   const hwErr = checkHardwareOf(next);
   if (hwErr) return { error: hwErr };

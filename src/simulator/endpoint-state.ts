@@ -7,6 +7,7 @@
  *   pause ─► paused;  scale-to-zero (or idle timeout) ─► scaledToZero ─(first request)─► cold start ─► running
  */
 import { randomBytes } from 'node:crypto';
+import { asRecord, isRecord } from '../util/guards.js';
 
 export type EndpointState = 'pending' | 'initializing' | 'updating' | 'updateFailed' | 'running' | 'paused' | 'failed' | 'scaledToZero';
 
@@ -100,8 +101,7 @@ function phaseEnd(ep: EndpointRecord, t: Timings): { at: number; next: 'running'
 }
 
 function idleTimeoutMs(ep: EndpointRecord, t: Timings): number | undefined {
-  const compute = ep.config['compute'] as Record<string, unknown> | undefined;
-  const scaling = compute?.['scaling'] as Record<string, unknown> | undefined;
+  const scaling = asRecord(asRecord(ep.config['compute'])?.['scaling']);
   const minutes = scaling?.['scaleToZeroTimeout'];
   if (scaling?.['minReplica'] !== 0 || typeof minutes !== 'number' || minutes <= 0) return undefined;
   return minutes * 60_000 * t.scale;
@@ -135,7 +135,7 @@ const MESSAGES: Record<EndpointState, string> = {
 
 /** Why a failed deploy or update failed, as `status.errorMessage`. */
 export function failureDetail(ep: EndpointRecord, state: EndpointState): string | undefined {
-  const model = ep.config['model'] as Record<string, unknown>;
+  const model = asRecord(ep.config['model']) ?? {};
   if (state === 'failed') {
     return `Simulated deployment failure: the container for ${String(model['repository'])} exited with code 1 while loading the model. Delete the endpoint and create it again.`;
   }
@@ -190,12 +190,10 @@ export function describe(ep: EndpointRecord, t: Timings, now: number, baseUrl: s
 
 /** The image's health route (`healthRoute`, or the legacy `health_route`), default `/health`. */
 export function healthRouteOf(config: Record<string, unknown>): string {
-  const model = config['model'] as Record<string, unknown> | undefined;
-  const image = model?.['image'];
-  if (image && typeof image === 'object') {
-    for (const variant of Object.values(image as Record<string, unknown>)) {
-      if (variant && typeof variant === 'object') {
-        const v = variant as Record<string, unknown>;
+  const image = asRecord(asRecord(config['model'])?.['image']);
+  if (image) {
+    for (const v of Object.values(image)) {
+      if (isRecord(v)) {
         const route = v['healthRoute'] ?? v['health_route'];
         if (typeof route === 'string' && route.startsWith('/')) return route;
       }

@@ -7,7 +7,8 @@ import { computeId, providerItems, providerVendors } from './catalog.js';
 import type { SimContext, TokenInfo } from './context.js';
 import { checkCreate, checkUpdate, nameProblem } from './endpoint-config.js';
 import { describe, newEndpointId, recordLog, settle, stateOf, type EndpointRecord } from './endpoint-state.js';
-import { bearerToken, hfError, isObject, json, type Reply } from './http.js';
+import { bearerToken, hfError, json, type Reply } from './http.js';
+import { asRecord, isRecord, isStringArray } from '../util/guards.js';
 
 const UNAUTHORIZED = 'A valid user or organization token, sent as a Bearer, is required';
 
@@ -118,7 +119,7 @@ function list(ctx: SimContext, namespace: string, query: URLSearchParams, now: n
   const items = [...ctx.endpoints.values()]
     .filter((ep) => ep.namespace === namespace)
     .filter((ep) => !search || ep.name.includes(search))
-    .filter((ep) => !tags || tags.every((t) => (ep.config['tags'] as string[]).includes(t)))
+    .filter((ep) => !tags || tags.every((t) => isStringArray(ep.config['tags']) && ep.config['tags'].includes(t)))
     .map((ep) => view(ctx, ep, now));
   const limit = Number(query.get('limit') ?? 20);
   const size = Number.isInteger(limit) && limit > 0 ? limit : 20;
@@ -132,7 +133,7 @@ function list(ctx: SimContext, namespace: string, query: URLSearchParams, now: n
 function create(ctx: SimContext, namespace: string, body: unknown, user: EndpointRecord['createdBy'], now: number): Reply {
   const checked = checkCreate(body);
   if ('error' in checked) return hfError(400, checked.error);
-  const name = (body as Record<string, unknown>)['name'] as string;
+  const name = String(asRecord(body)?.['name']);
   if (ctx.endpoints.has(ctx.key(namespace, name))) {
     return hfError(409, `An endpoint with the same name already exists: '${name}' in namespace '${namespace}'`);
   }
@@ -158,7 +159,7 @@ function create(ctx: SimContext, namespace: string, body: unknown, user: Endpoin
 function update(ctx: SimContext, ep: EndpointRecord, body: unknown, user: EndpointRecord['createdBy'], now: number): Reply {
   const checked = checkUpdate(ep.config, body);
   if ('error' in checked) return hfError(400, checked.error);
-  if (isObject(body) && typeof body['name'] === 'string' && body['name'] !== ep.name) {
+  if (isRecord(body) && typeof body['name'] === 'string' && body['name'] !== ep.name) {
     return hfError(400, `An endpoint cannot be renamed (from '${ep.name}' to '${body['name']}'); create a new one instead`);
   }
   ep.config = checked.config;
@@ -211,7 +212,7 @@ function metrics(ep: EndpointRecord, metric: string | undefined, body: unknown, 
   if (metric !== undefined && !METRICS.includes(metric)) {
     return hfError(404, `Unknown metric '${metric}'; use one of: ${METRICS.join(', ')}`);
   }
-  const b = isObject(body) ? body : {};
+  const b = isRecord(body) ? body : {};
   const to = typeof b['to'] === 'number' ? b['to'] : Math.floor(now / 1000);
   const from = typeof b['from'] === 'number' ? b['from'] : to - 3600;
   const step = typeof b['step'] === 'number' && b['step'] > 0 ? b['step'] : 60;
@@ -226,10 +227,13 @@ function usedAccelerators(ctx: SimContext, namespace: string, id: string): numbe
   let used = 0;
   for (const ep of ctx.endpoints.values()) {
     if (ep.namespace !== namespace || ep.phase.kind === 'paused') continue;
-    const p = ep.config['provider'] as Record<string, string>;
-    const c = ep.config['compute'] as Record<string, unknown>;
-    if (computeId(p['vendor'] ?? '', p['region'] ?? '', String(c['instanceType']), String(c['instanceSize'])) === id && c['accelerator'] === 'gpu') {
-      used += Number((c['scaling'] as Record<string, unknown>)['maxReplica'] ?? 1);
+    const p = asRecord(ep.config['provider']) ?? {};
+    const c = asRecord(ep.config['compute']) ?? {};
+    if (
+      computeId(String(p['vendor'] ?? ''), String(p['region'] ?? ''), String(c['instanceType']), String(c['instanceSize'])) === id &&
+      c['accelerator'] === 'gpu'
+    ) {
+      used += Number(asRecord(c['scaling'])?.['maxReplica'] ?? 1);
     }
   }
   return used;

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { SimContext } from './context.js';
 import { healthRouteOf, recordLog, settle, stateOf } from './endpoint-state.js';
-import { bearerToken, isObject, json, type Reply } from './http.js';
+import { bearerToken, json, type Reply } from './http.js';
+import { asRecord, isRecord, isStringArray } from '../util/guards.js';
 
 const EMBEDDING_TASKS = new Set(['feature-extraction', 'sentence-embeddings', 'sentence-similarity', 'text-embedding', 'text-embeddings-inference']);
 const GENERATION_TASKS = new Set(['text-generation', 'text2text-generation', 'conversational', 'image-text-to-text']);
@@ -30,9 +31,9 @@ export function embed(text: string, dimensions: number): number[] {
 }
 
 function inputsOf(body: unknown, key: 'inputs' | 'input'): string[] | Reply {
-  const value = isObject(body) ? body[key] : undefined;
+  const value = isRecord(body) ? body[key] : undefined;
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value as string[];
+  if (isStringArray(value) && value.length > 0) return value;
   return modelError(
     422,
     `Failed to deserialize the JSON body into the target type: field \`${key}\` must be a string or a non-empty array of strings`,
@@ -81,7 +82,7 @@ export async function handleModel(ctx: SimContext, req: IncomingMessage, method:
     return modelError(503, `The endpoint is ${state}, not running`, 'unhealthy');
   }
   ep.lastUsedAt = now;
-  const model = ep.config['model'] as Record<string, unknown>;
+  const model = asRecord(ep.config['model']) ?? {};
   const repository = String(model['repository']);
   const task = String(model['task']);
   const isEmbedding = EMBEDDING_TASKS.has(task);
@@ -147,17 +148,17 @@ export async function handleModel(ctx: SimContext, req: IncomingMessage, method:
 }
 
 function chat(repository: string, path: string, body: unknown, now: number): Reply {
-  if (!isObject(body)) return modelError(422, 'Request body must be a JSON object', 'Validation');
+  if (!isRecord(body)) return modelError(422, 'Request body must be a JSON object', 'Validation');
   let prompt: string;
   if (path === '/v1/completions') {
     if (typeof body['prompt'] !== 'string') return modelError(422, 'Field `prompt` must be a string', 'Validation');
     prompt = body['prompt'];
   } else {
     const messages = body['messages'];
-    if (!Array.isArray(messages) || messages.length === 0 || !messages.every((m) => isObject(m) && typeof m['role'] === 'string')) {
+    if (!Array.isArray(messages) || messages.length === 0 || !messages.every((m) => isRecord(m) && typeof m['role'] === 'string')) {
       return modelError(422, 'Field `messages` must be a non-empty array of {"role", "content"} objects', 'Validation');
     }
-    const last = messages[messages.length - 1] as Record<string, unknown>;
+    const last = asRecord(messages[messages.length - 1]) ?? {};
     prompt = typeof last['content'] === 'string' ? last['content'] : JSON.stringify(last['content']);
   }
   const maxTokens = typeof body['max_tokens'] === 'number' && body['max_tokens'] > 0 ? body['max_tokens'] : 100;
