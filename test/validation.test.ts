@@ -358,35 +358,3 @@ describe('inputs $ref', () => {
     expect(check(text)).toEqual(['COMPONENT_KIND_MISMATCH@11:7', 'COMPONENT_NOT_FOUND@24:11']);
   });
 });
-
-describe('precompiled schema validators', () => {
-  it('schema-validators.generated.ts matches the schemas (regenerate: npx tsc -p . && node dist/document/generate-validators.js)', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { generateValidatorsSource, GENERATED_PATH } = await import('../src/document/generate-validators.js');
-    expect(readFileSync(GENERATED_PATH, 'utf8')).toBe(generateValidatorsSource());
-  });
-
-  it('report the same errors as ajv compiling the schemas at run time', async () => {
-    const { Ajv2020 } = await import('ajv/dist/2020.js');
-    const generated = await import('../src/document/schema-validators.generated.js');
-    const bad = {
-      arazzo: '1.1.0',
-      info: { title: 1 },
-      sourceDescriptions: [{ name: 'a b', url: 'x', type: 'graphql' }],
-      workflows: [
-        { workflowId: 'w', steps: [{ stepId: 's', timeout: -1, dependsOn: ['a', 'a'], outputs: { o: { context: '$response.body' } } }], extra: true },
-      ],
-    };
-    for (const [version, schema, validate] of [
-      ['1.0', arazzoSchema10, generated.validateArazzo10],
-      ['1.1', arazzoSchema11, generated.validateArazzo11],
-    ] as const) {
-      const runtime = new Ajv2020({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
-      const doc = { ...bad, arazzo: `${version}.0` };
-      expect(runtime(doc)).toBe(false);
-      expect((validate as (d: unknown) => boolean)(doc)).toBe(false);
-      const strip = (errors: unknown) => JSON.parse(JSON.stringify(errors));
-      expect(strip((validate as unknown as { errors: unknown }).errors)).toEqual(strip(runtime.errors));
-    }
-  });
-});

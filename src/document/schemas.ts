@@ -1,7 +1,10 @@
 /**
  * JSON Schemas (draft 2020-12) for Arazzo 1.0.x and 1.1.x, written from the spec text. The two
  * versions share most definitions, so one builder produces both; `schema-1.0.ts` and
- * `schema-1.1.ts` export the objects.
+ * `schema-1.1.ts` export the objects. They are the one source of truth for the document's shape:
+ * the validators and the TypeScript types in `generated/` are generated from them
+ * (`npm run generate:validators`; a test fails while they are stale). A `description` here becomes
+ * the doc comment of the generated type.
  *
  * Deliberate differences from the official schemas (rules file §10.2, §2.5, §5.1, §6):
  * - no `oneOf` anywhere: alternatives are `if/then/else`, so a mistake yields one error, not noise;
@@ -16,7 +19,8 @@
  * - the AsyncAPI step fields (`channelPath`, `action`, `correlationId`) and `in: channel` are
  *   accepted structurally so the semantic validator can reject them with `ASYNCAPI_UNSUPPORTED` (P1).
  */
-import type { ArazzoVersion } from './types.js';
+/** The Arazzo minor versions this engine reads (P1). */
+export type ArazzoVersion = '1.0' | '1.1';
 
 type Schema = Record<string, unknown>;
 
@@ -88,8 +92,13 @@ export function buildArazzoSchema(version: ArazzoVersion): Schema {
     correlationId: str,
   };
   if (v11) {
-    stepProperties.timeout = { type: 'integer', minimum: 0 };
-    stepProperties.dependsOn = { type: 'array', items: str, uniqueItems: true };
+    stepProperties.timeout = { type: 'integer', minimum: 0, description: '1.1: milliseconds.' };
+    stepProperties.dependsOn = {
+      type: 'array',
+      items: str,
+      uniqueItems: true,
+      description: '1.1: step ids (or `$workflows.<wf>.steps.<id>`) that must have run first.',
+    };
   }
 
   const actionBase = (types: string[]): Record<string, Schema> => ({
@@ -98,11 +107,11 @@ export function buildArazzoSchema(version: ArazzoVersion): Schema {
     workflowId: str,
     stepId: str,
     // 1.1 action parameters; accepted in 1.0 documents too (P14).
-    parameters: listOrReusable('parameter'),
+    parameters: { ...listOrReusable('parameter'), description: '1.1 (accepted in 1.0 documents too, P14).' },
   });
 
   const replacementProperties: Record<string, Schema | boolean> = { target: str, value: true };
-  if (v11) replacementProperties.targetSelectorType = stringOrExpressionType(['jsonpointer', 'jsonpath', 'xpath']);
+  if (v11) replacementProperties.targetSelectorType = { ...stringOrExpressionType(['jsonpointer', 'jsonpath', 'xpath']), description: '1.1' };
 
   const rootProperties: Record<string, Schema | boolean> = {
     arazzo: { type: 'string', pattern: v11 ? '^1\\.1\\.\\d+(-.+)?$' : '^1\\.0\\.\\d+(-.+)?$' },
@@ -156,7 +165,7 @@ export function buildArazzoSchema(version: ArazzoVersion): Schema {
     'failure-action': object(
       {
         ...actionBase(['end', 'goto', 'retry']),
-        retryAfter: { type: 'number', minimum: 0 },
+        retryAfter: { type: 'number', minimum: 0, description: 'Seconds, decimals allowed.' },
         retryLimit: { type: 'integer', minimum: 0 },
         criteria: { type: 'array', items: ref('criterion') },
       },
@@ -174,11 +183,10 @@ export function buildArazzoSchema(version: ArazzoVersion): Schema {
     }),
   };
   if (v11) {
-    defs.selector = object({ context: str, selector: str, type: stringOrExpressionType(['jsonpath', 'xpath', 'jsonpointer']) }, [
-      'context',
-      'selector',
-      'type',
-    ]);
+    defs.selector = {
+      ...object({ context: str, selector: str, type: stringOrExpressionType(['jsonpath', 'xpath', 'jsonpointer']) }, ['context', 'selector', 'type']),
+      description: '1.1 Selector Object.',
+    };
   }
 
   return {

@@ -143,7 +143,8 @@ class Compiler {
       }
       const plan: ParameterPlan = {
         name: p.name,
-        ...(p.in ? { in: p.in } : {}),
+        // `in: channel` (AsyncAPI) is refused by validation (ASYNCAPI_UNSUPPORTED); a plan never has it.
+        ...(p.in && p.in !== 'channel' ? { in: p.in } : {}),
         value: this.value(p.value, `${path}.value`),
         ...(spec ? { spec } : {}),
         required: p.in === 'path' || (spec?.required ?? false),
