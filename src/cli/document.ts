@@ -29,9 +29,9 @@ export async function checkDocumentPath(file: string): Promise<void> {
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const dir = dirname(file);
       const siblings = (await listDocuments(dir)).map((n) => (dir === '.' && !file.startsWith('./') ? n : join(dir, n)));
-      throw new CliError('FILE_NOT_FOUND', `No such file: ${file}.${didYouMean(file, siblings)} Check the path.`, { file });
+      throw new CliError('FILE_NOT_FOUND', `No such file: ${file}.${didYouMean(file, siblings)} Check the path.`, { file }, { cause: err });
     }
-    throw new CliError('FILE_UNREADABLE', `Could not read ${file}: ${(err as Error).message}.`, { file });
+    throw new CliError('FILE_UNREADABLE', `Could not read ${file}: ${(err as Error).message}.`, { file }, { cause: err });
   }
   if (isDirectory) {
     const docs = (await listDocuments(file)).map((n) => join(file, n));
@@ -59,7 +59,7 @@ async function readText(file: string): Promise<string> {
     try {
       res = await fetch(file, { signal: AbortSignal.timeout(30_000) });
     } catch (err) {
-      throw new CliError('FILE_UNREADABLE', `Could not fetch ${file}: ${(err as Error).message}. Check the URL and your network.`, { file });
+      throw new CliError('FILE_UNREADABLE', `Could not fetch ${file}: ${(err as Error).message}. Check the URL and your network.`, { file }, { cause: err });
     }
     if (!res.ok) throw new CliError('FILE_UNREADABLE', `Could not fetch ${file}: HTTP ${res.status}.`, { file });
     return res.text();
@@ -68,9 +68,9 @@ async function readText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError('FILE_NOT_FOUND', `No such file: ${file}. Check the path.`, { file });
-    if (code === 'EISDIR') throw new CliError('FILE_UNREADABLE', `${file} is a directory; give the path of an Arazzo document.`, { file });
-    throw new CliError('FILE_UNREADABLE', `Could not read ${file}: ${(err as Error).message}.`, { file });
+    if (code === 'ENOENT') throw new CliError('FILE_NOT_FOUND', `No such file: ${file}. Check the path.`, { file }, { cause: err });
+    if (code === 'EISDIR') throw new CliError('FILE_UNREADABLE', `${file} is a directory; give the path of an Arazzo document.`, { file }, { cause: err });
+    throw new CliError('FILE_UNREADABLE', `Could not read ${file}: ${(err as Error).message}.`, { file }, { cause: err });
   }
 }
 
