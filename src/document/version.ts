@@ -1,6 +1,7 @@
 /** Version selection by the root `arazzo` field (P1: 1.0.x and 1.1.x only). */
 import { ArazzoError } from '../errors.js';
 import type { ArazzoVersion } from './types.js';
+import { asRecord } from '../util/guards.js';
 
 export const SUPPORTED_VERSIONS: readonly ArazzoVersion[] = ['1.0', '1.1'];
 
@@ -28,7 +29,7 @@ export function unsupportedVersionMessage(arazzo: unknown): string {
 
 /** The version of a parsed document; throws ArazzoError('ARAZZO_VERSION_UNSUPPORTED') otherwise. */
 export function detectArazzoVersion(data: unknown): ArazzoVersion {
-  const arazzo = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).arazzo : undefined;
+  const arazzo = asRecord(data)?.arazzo;
   const version = versionOf(arazzo);
   if (!version) throw new ArazzoError('ARAZZO_VERSION_UNSUPPORTED', unsupportedVersionMessage(arazzo), { path: '$.arazzo' });
   return version;
