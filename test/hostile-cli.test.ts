@@ -495,3 +495,18 @@ describe('JSON output of deep values', () => {
     expect(jsonPreview({ s: 'y'.repeat(1_000_000) }, 20)!.length).toBeLessThan(40);
   });
 });
+
+describe('--json report of a failure', () => {
+  it('bounds what a failed criterion quotes', () => {
+    const long = `cannot compare ${'v'.repeat(100_000)}`;
+    const report = new ReportBuilder().build({
+      workflowId: 'wf',
+      status: 'failed',
+      outputs: {},
+      error: { code: 'CRITERION_FAILED', message: 'failed', failedCriteria: [{ condition: '$x == 1', error: long }, { condition: '$y' }] },
+    });
+    const criteria = report.error?.failedCriteria as Array<{ condition: string; error?: string }>;
+    expect(criteria[0]!.error).toMatch(/^cannot compare v{200}…\[\+99800 chars\]$/);
+    expect(criteria[1]).toEqual({ condition: '$y' });
+  });
+});

@@ -5,7 +5,7 @@
 import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, StepOutcome } from '../engine/types.js';
 import type { ArazzoError } from '../errors.js';
 import { CliError, EXIT_USAGE } from './errors.js';
-import { cliMessage } from './format.js';
+import { boundMessage, cliMessage } from './format.js';
 import type { CliIo, InterruptSignal } from './io.js';
 import { stringifyJson } from './json.js';
 import { truncateForMessage } from '../util/truncate.js';
@@ -68,6 +68,8 @@ export class ReportBuilder {
 function errorObject(error: RunErrorInfo, stoppedBy: InterruptSignal | undefined): RunReport['error'] & object {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(error)) if (v !== undefined) out[k] = k === 'message' && typeof v === 'string' ? cliMessage(v, stoppedBy) : v;
+  // A criterion's evaluation error may quote a value: bound it like a message.
+  if (error.failedCriteria) out.failedCriteria = error.failedCriteria.map((c) => (c.error === undefined ? c : { ...c, error: boundMessage(c.error) }));
   return out as RunReport['error'] & object;
 }
 
