@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
 import { createMasker, maskValue, Masker, MASK } from '../src/engine/mask.js';
 import type { RunEvent } from '../src/engine/types.js';
+import { serializeCookie, serializeHeader, serializePath, serializeQuery, serializeQueryString } from '../src/engine/serialize.js';
+import { truncateForMessage } from '../src/util/truncate.js';
 import { json, loadDoc, startServer, type TestServer } from './engine-helpers.js';
 
 let server: TestServer;
@@ -127,5 +129,162 @@ describe('secret masking (P21)', () => {
     expect(mask('ab stays: too short to mask safely')).toBe('ab stays: too short to mask safely');
     expect(maskValue({ list: ['x tok/en+"1"'], n: 1, 'tok/en+"1"': true }, mask)).toEqual({ list: [`x ${MASK}`], n: 1, [MASK]: true });
     expect(maskValue({ a: 'tok/en+"1"' }, new Masker(['tok/en+"1"']))).toEqual({ a: MASK });
+  });
+});
+
+/** Secrets with characters that each encoding treats differently (issue 9, item 2). */
+const NASTY = ["s3cret*tok(en)'x!", 's3cret "q\\ é+€ ~/?#[]@$&,;=%zz'];
+
+/** Every text the engine produces for a value: each parameter location, style and explode, and bodies. */
+function everyEncoding(secret: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const values: Array<[string, unknown]> = [
+    ['scalar', secret],
+    ['array', ['a', secret]],
+    ['object', { k: secret }],
+  ];
+  for (const [kind, value] of values) {
+    for (const style of ['simple', 'label', 'matrix']) {
+      for (const explode of [false, true])
+        out.push([`path ${style} explode=${explode} ${kind}`, serializePath('p', value, { style, explode, allowReserved: false })]);
+    }
+    for (const style of ['form', 'spaceDelimited', 'pipeDelimited', 'deepObject']) {
+      for (const explode of [false, true]) {
+        for (const allowReserved of [false, true]) {
+          out.push([`query ${style} explode=${explode} allowReserved=${allowReserved} ${kind}`, serializeQuery('q', value, { style, explode, allowReserved })]);
+        }
+      }
+    }
+    for (const explode of [false, true])
+      out.push([`cookie explode=${explode} ${kind}`, serializeCookie('c', value, { style: 'form', explode, allowReserved: false })]);
+    out.push([`header ${kind}`, serializeHeader(value, { style: 'simple', explode: false, allowReserved: false })]);
+    out.push([
+      `query as JSON content ${kind}`,
+      serializeQuery('q', value, { style: 'form', explode: true, allowReserved: false, contentType: 'application/json' }),
+    ]);
+    out.push([`querystring form ${kind}`, serializeQueryString({ k: value }, 'application/x-www-form-urlencoded')]);
+    out.push([`querystring JSON ${kind}`, serializeQueryString({ k: value }, 'application/json')]);
+    out.push([`JSON body ${kind}`, JSON.stringify({ k: value })]);
+  }
+  out.push(['form body', new URLSearchParams({ k: secret }).toString()]);
+  out.push(['base64', Buffer.from(secret).toString('base64')]);
+  // What comes back: a URL re-serialised by a URL parser, hex in lower case from another encoder.
+  const url = `http://h/p/${serializePath('p', secret, { style: 'simple', explode: false, allowReserved: false })}?${serializeQuery('q', secret, { style: 'form', explode: true, allowReserved: true })}`;
+  out.push(['WHATWG URL', new URL(url).href]);
+  out.push(['lower-case hex', url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())]);
+  return out;
+}
+
+describe('secret masking of encoded forms (issue 9)', () => {
+  it('masks every form the engine encodes a secret into, for every style and explode', () => {
+    for (const secret of NASTY) {
+      const masker = new Masker([secret]);
+      for (const [where, text] of everyEncoding(secret)) {
+        const shown = masker.text(`before ${text} after`);
+        expect(shown.includes('s3cret') || shown.includes('zz') || shown.includes('tok(en)'), `${where}: ${text} -> ${shown}`).toBe(false);
+        expect(shown, where).toContain(MASK);
+      }
+    }
+  });
+
+  it('masks the prefix of a secret left before the mark of a truncated message', () => {
+    const masker = new Masker(['s3cret-token-value']);
+    const message = `GET http://h/x?q=${encodeURIComponent('s3cret-token-value')}&more`;
+    for (const cut of [18, 20, 24, 30]) {
+      const shown = masker.text(truncateForMessage(message, cut));
+      expect(shown).toMatch(/…\[\+\d+ chars\]$/);
+      expect(shown).not.toContain('s3c');
+      expect(shown.startsWith('GET http://h/x?q=')).toBe(true);
+    }
+    // A text that only happens to end like a secret's start, without a mark, stays as it is.
+    expect(masker.text('prefix s3cre')).toBe('prefix s3cre');
+  });
+});
+
+describe('masking deep and hostile values (issue 9)', () => {
+  /** `depth` nested arrays around `inner`, built without recursion. */
+  function nested(depth: number, inner: unknown): unknown {
+    let value: unknown = inner;
+    for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { d: value };
+    return value;
+  }
+  function innermost(value: unknown): unknown {
+    let v = value;
+    while (v !== null && typeof v === 'object') v = Array.isArray(v) ? v[0] : (v as { d: unknown }).d;
+    return v;
+  }
+
+  it('masks a secret at any depth, without recursion, in Masker.value and maskValue', () => {
+    const deep = nested(100_000, 'the s3cret-value here');
+    const masker = new Masker(['s3cret-value']);
+    expect(innermost(masker.value(deep))).toBe(`the ${MASK} here`);
+    expect(innermost(maskValue(deep, createMasker(['s3cret-value'])))).toBe(`the ${MASK} here`);
+    expect(innermost(deep)).toBe('the s3cret-value here');
+  });
+
+  it('copies a __proto__ key as an own key, never as the prototype', () => {
+    const hostile = JSON.parse('{"__proto__":{"polluted":"yes"},"a":"s3cret-value"}') as Record<string, unknown>;
+    for (const copy of [new Masker(['s3cret-value']).value(hostile), maskValue(hostile, createMasker(['s3cret-value']))]) {
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+      expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+      expect((copy as { polluted?: string }).polluted).toBeUndefined();
+      expect(JSON.stringify(copy)).toBe(`{"__proto__":{"polluted":"yes"},"a":"${MASK}"}`);
+    }
+  });
+
+  it('copies a shared value once and a cyclic value without looping', () => {
+    const shared = { s: 's3cret-value' };
+    const cyclic: Record<string, unknown> = { shared, again: shared };
+    cyclic.self = cyclic;
+    const copy = new Masker(['s3cret-value']).value(cyclic);
+    expect(copy.self).toBe(copy);
+    expect(copy.shared).toBe(copy.again);
+    expect(copy.shared).toEqual({ s: MASK });
+  });
+
+  it('masks a secret a server echoes 200 levels deep in RunResult.outputs and in events', async () => {
+    const secret = 'deep-s3cret-4711';
+    server = await startServer((req, res) => json(res, 200, nested(200, `echo ${req.headers['x-trace']}`)));
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        inputs: { type: 'object', properties: { apiToken: { type: 'string' } } },
+        steps: [
+          {
+            stepId: 's',
+            operationId: 'getStatus',
+            parameters: [{ name: 'X-Trace', in: 'header', value: '$inputs.apiToken' }],
+            outputs: { body: '$response.body' },
+          },
+        ],
+        outputs: { body: '$steps.s.outputs.body' },
+      },
+    ]);
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'w', { apiToken: secret }, { servers: { api: server.url }, onEvent: (e) => events.push(e) });
+    expect(result.status).toBe('succeeded');
+    expect(innermost(result.outputs.body)).toBe(`echo ${MASK}`);
+    const finished = events.find((e) => e.type === 'step.finished');
+    expect(innermost(finished?.type === 'step.finished' ? finished.record.outputs.body : undefined)).toBe(`echo ${MASK}`);
+  });
+
+  it('keeps a __proto__ key of a response in the outputs when masking copies them', async () => {
+    server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"__proto__":{"polluted":"yes"},"ok":1}');
+    });
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        inputs: { type: 'object', properties: { apiToken: { type: 'string' } } },
+        steps: [{ stepId: 's', operationId: 'getStatus', outputs: { body: '$response.body' } }],
+        outputs: { body: '$steps.s.outputs.body' },
+      },
+    ]);
+    const result = await runWorkflow(doc, 'w', { apiToken: 'some-s3cret-value' }, { servers: { api: server.url } });
+    const body = result.outputs.body as Record<string, unknown>;
+    expect(Object.hasOwn(body, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+    expect(JSON.stringify(body)).toBe('{"__proto__":{"polluted":"yes"},"ok":1}');
   });
 });

@@ -58,7 +58,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       json: { type: 'boolean', description: 'Print one JSON report on stdout (progress still goes to stderr).' },
       trace: { type: 'string', arg: '<file.har>', description: 'Write every HTTP exchange to a HAR 1.2 file (open it in a browser network panel).' },
       'dry-run': { type: 'boolean', description: 'Check the inputs and print the first request, fully resolved, without sending it.' },
-      verbose: { type: 'boolean', short: 'v', description: 'Also show requests, responses, actions and delays.' },
+      verbose: { type: 'boolean', short: 'v', description: 'Also show requests and responses with their headers (secrets masked), actions and delays.' },
       quiet: { type: 'boolean', short: 'q', description: 'Show only errors.' },
       help,
     },
@@ -71,7 +71,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       `echo '{"namespace":"acme","name":"demo","repository":"openai-community/gpt2"}' | arazzo run ${DEPLOY} --inputs - --input-env hfToken=HF_TOKEN --dry-run`,
     ],
     notes: [
-      'Exit codes: 0 succeeded, 1 the workflow failed, 2 bad usage / invalid document / invalid inputs (nothing is sent), 130 interrupted (Ctrl-C).',
+      'Exit codes: 0 succeeded, 1 the workflow failed, 2 bad usage / invalid document / invalid inputs (nothing is sent), 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.',
       'Secrets (format: password inputs, --input-env values, Authorization and Cookie headers, API keys) are masked in all output.',
     ],
   },

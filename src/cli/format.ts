@@ -1,4 +1,7 @@
 /** Small text helpers shared by the renderers. */
+import type { InterruptSignal } from './io.js';
+import { MESSAGE_VALUE_MAX, truncateForMessage } from '../util/truncate.js';
+import { jsonPreview } from './json.js';
 
 /** 132ms, 4.2s, 1m02s, 2h05m. */
 export function formatDuration(ms: number): string {
@@ -30,9 +33,12 @@ export function pathOf(url: string | undefined): string {
   }
 }
 
+/** One line of at most `max` characters, ending in `…` when cut. Reads only the start of a long text. */
 export function truncate(text: string, max: number): string {
-  const oneLine = text.replace(/\s*\n\s*/g, ' ');
-  return oneLine.length > max ? `${oneLine.slice(0, Math.max(0, max - 1))}…` : oneLine;
+  // Joining lines only ever shortens the text: a few times `max` characters are plenty.
+  const head = text.length > max * 4 + 16 ? text.slice(0, max * 4 + 16) : text;
+  const oneLine = head.replace(/\s*\n\s*/g, ' ');
+  return oneLine.length > max || head !== text ? `${oneLine.slice(0, Math.max(0, max - 1))}…` : oneLine;
 }
 
 /**
@@ -42,7 +48,8 @@ export function truncate(text: string, max: number): string {
  */
 export function showValue(value: unknown, max = 200): string {
   if (value === undefined) return 'undefined';
-  const text = typeof value === 'string' && value !== '' && !/[\u0000-\u001f\u007f]/.test(value) ? value : JSON.stringify(value);
+  // Only the start of a long value is serialised: a progress line never needs more.
+  const text = typeof value === 'string' && value !== '' && !/[\u0000-\u001f\u007f]/.test(value) ? value : jsonPreview(value, max + 1);
   return truncate(text ?? String(value), max);
 }
 
@@ -74,3 +81,42 @@ export function wantsColor(isTTY: boolean, env: Readonly<Record<string, string |
   if (env.TERM === 'dumb') return false;
   return isTTY;
 }
+
+/** What the CLI calls each way a run can be stopped from outside. */
+const STOPPED_BY: Readonly<Record<InterruptSignal, string>> = { SIGINT: 'Ctrl-C', SIGTERM: 'SIGTERM', SIGHUP: 'SIGHUP' };
+
+/** Library terms in the engine's messages, and what the command line calls the same thing. */
+const CLI_TERMS: ReadonlyArray<readonly [string, string]> = [
+  ['raise limits.maxSteps (--max-steps)', 'raise --max-steps'],
+  ['raise limits.timeoutMs (--timeout)', 'raise --timeout'],
+  ['; raise limits.requestTimeoutMs if the API is slow.', ' (the limit for one request).'],
+  ['; raise limits.maxResponseBytes if this is expected.', ' (the limit for one response).'],
+  ['(RunOptions.servers / --server ', '(--server '],
+];
+
+/**
+ * An engine message as the command line says it: flags instead of library options, and a
+ * cancelled run stopped by Ctrl-C (or by the signal that stopped it) instead of "its AbortSignal".
+ * The library's messages stay as they are for embedders.
+ */
+export function cliMessage(message: string, stoppedBy: InterruptSignal = 'SIGINT'): string {
+  let text = message.replace('cancelled by its AbortSignal', `cancelled (${STOPPED_BY[stoppedBy]})`);
+  for (const [library, cli] of CLI_TERMS) if (text.includes(library)) text = text.replace(library, cli);
+  return boundMessage(text);
+}
+
+/** The longest message the CLI prints whole. */
+const MESSAGE_MAX = 4000;
+
+/**
+ * A message with every value in it bounded: a run of more than MESSAGE_VALUE_MAX characters
+ * without a space (a URL, a token, an encoded body) is cut with `…[+N chars]`, and so is a
+ * message still longer than MESSAGE_MAX. The words around a value stay whole.
+ */
+export function boundMessage(message: string): string {
+  if (message.length <= MESSAGE_VALUE_MAX) return message;
+  const text = message.replace(LONG_RUN, (run) => truncateForMessage(run, MESSAGE_VALUE_MAX));
+  return truncateForMessage(text, MESSAGE_MAX);
+}
+
+const LONG_RUN = new RegExp(`\\S{${MESSAGE_VALUE_MAX + 1},}`, 'g');

@@ -56,7 +56,14 @@ export class HarRecorder {
   readonly entries: HarEntry[] = [];
   private readonly pending = new Map<string, { request: RequestSummary; time: number }>();
 
-  constructor(private readonly creatorVersion: string) {}
+  /**
+   * @param message how an engine error message reads in the trace (the CLI's wording); values in
+   *   messages are bounded either way.
+   */
+  constructor(
+    private readonly creatorVersion: string,
+    private readonly message: (text: string) => string = (text) => text,
+  ) {}
 
   onEvent(event: RunEvent): void {
     switch (event.type) {
@@ -101,7 +108,7 @@ export class HarRecorder {
             Math.max(0, event.time - sent.time),
             event.workflowId,
             event.stepId,
-            event.record.error?.message ?? 'no response',
+            this.message(event.record.error?.message ?? 'no response'),
           ),
         );
         return;
@@ -110,7 +117,7 @@ export class HarRecorder {
         for (const [key, sent] of this.pending) {
           const [workflowId, stepId] = key.split('\u0000') as [string, string];
           this.entries.push(
-            failedEntry(sent.request, sent.time, Math.max(0, event.time - sent.time), workflowId, stepId, event.error?.message ?? 'no response'),
+            failedEntry(sent.request, sent.time, Math.max(0, event.time - sent.time), workflowId, stepId, this.message(event.error?.message ?? 'no response')),
           );
         }
         this.pending.clear();

@@ -8,6 +8,13 @@ import type { InputDescription, InputsShape } from './document.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { isRecord } from '../util/guards.js';
+import { truncateForMessage } from '../util/truncate.js';
+
+/**
+ * Inputs nested deeper than this are refused with a clear error (exit 2). No workflow needs
+ * more, and values that deep would make the run fail far from their cause.
+ */
+export const MAX_INPUT_DEPTH = 1000;
 
 export interface InputSources {
   readonly inputsFile?: string;
@@ -37,10 +44,14 @@ export async function gatherInputs(src: InputSources, shape: InputsShape): Promi
     const desc = byName.get(name);
     if (desc === undefined && !shape.acceptsOthers) {
       const list = names.length > 0 ? ` Inputs: ${names.join(', ')}.` : ' This workflow takes no inputs.';
-      throw new CliError('INPUT_UNKNOWN', `Unknown input "${name}" (${flag}).${didYouMean(name, names)}${list}`, { input: name });
+      throw new CliError('INPUT_UNKNOWN', `Unknown input "${truncateForMessage(name, 80)}" (${flag}).${didYouMean(name, names)}${list}`, {
+        input: truncateForMessage(name, 80),
+      });
     }
     if (fromFlags.has(name)) {
-      throw new CliError('CLI_USAGE', `Input "${name}" was given more than once (${flag}); give it once.`, { input: name });
+      throw new CliError('CLI_USAGE', `Input "${truncateForMessage(name, 80)}" was given more than once (${flag}); give it once.`, {
+        input: truncateForMessage(name, 80),
+      });
     }
     fromFlags.add(name);
     return desc;
@@ -58,8 +69,8 @@ export async function gatherInputs(src: InputSources, shape: InputsShape): Promi
     if (raw === undefined || raw === '') {
       throw new CliError(
         'INPUT_ENV_MISSING',
-        `Input "${name}" is to be read from the environment variable ${variable}, which is ${raw === undefined ? 'not set' : 'empty'}. Set it (export ${variable}=...) or pass the input another way.`,
-        { input: name, variable },
+        `Input "${name}" is to be read from the environment variable ${truncateForMessage(variable, 80)}, which is ${raw === undefined ? 'not set' : 'empty'}. Set it (export ${truncateForMessage(variable, 80)}=...) or pass the input another way.`,
+        { input: name, variable: truncateForMessage(variable, 80) },
       );
     }
     secrets.push(raw);
@@ -100,6 +111,17 @@ async function readInputsFile(file: string, readStdin: () => Promise<string>): P
     );
   }
   if (!isRecord(data)) throw new CliError('INPUTS_FILE', `--inputs: ${where} must hold a JSON object of input names to values.`, { file });
+  const deep = tooDeep(data);
+  if (deep !== undefined) {
+    throw new CliError(
+      'INPUTS_FILE',
+      `--inputs: ${where} nests values more than ${MAX_INPUT_DEPTH} levels deep (at ${deep}); that is the most inputs may nest.`,
+      {
+        file,
+        limit: MAX_INPUT_DEPTH,
+      },
+    );
+  }
   return data;
 }
 
@@ -113,9 +135,21 @@ export function coerceInput(raw: string, desc: Pick<InputDescription, 'name' | '
   if (raw === 'null' && types.includes('null')) return null;
   for (const t of types) {
     const v = coerceAs(raw, t);
-    if (v !== NO) return v;
+    if (v === NO) continue;
+    const deep = tooDeep(v);
+    if (deep !== undefined) {
+      throw new CliError(
+        'INPUT_COERCION',
+        `Input "${desc!.name}" (${how.origin}) nests values more than ${MAX_INPUT_DEPTH} levels deep (at ${deep}); that is the most inputs may nest.`,
+        {
+          input: desc!.name,
+          limit: MAX_INPUT_DEPTH,
+        },
+      );
+    }
+    return v;
   }
-  const shown = how.secret ? 'the value given' : `"${raw.length > 80 ? `${raw.slice(0, 77)}...` : raw}"`;
+  const shown = how.secret ? 'the value given' : `"${truncateForMessage(raw, 80)}"`;
   const hint = types.some((t) => t === 'object' || t === 'array') ? ' Objects and arrays are given as JSON, e.g. --input tags=\'["a","b"]\'.' : '';
   throw new CliError('INPUT_COERCION', `Input "${desc!.name}" (${how.origin}) must be ${types.join(' or ')}, but ${shown} is not.${hint}`, {
     input: desc!.name,
@@ -158,6 +192,28 @@ function coerceAs(raw: string, type: string): unknown {
     default:
       return NO;
   }
+}
+
+/**
+ * The JSON path (its first levels) of a value nested more than MAX_INPUT_DEPTH levels deep inside
+ * `value`, or undefined. Iterative: the value may be 200,000 levels deep.
+ */
+function tooDeep(value: unknown): string | undefined {
+  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '$' }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth >= MAX_INPUT_DEPTH) return item.path;
+    const parent = item.value as Record<string, unknown>;
+    for (const key of Object.keys(parent)) {
+      const child = parent[key];
+      const step = Array.isArray(parent) ? `[${key}]` : `.${key}`;
+      if (child === null || typeof child !== 'object') continue;
+      // The path names the first levels only: `$.a[0].b…`.
+      const path = item.path.endsWith('…') ? item.path : item.path.length < 40 ? item.path + step : `${item.path}…`;
+      stack.push({ value: child, depth: item.depth + 1, path });
+    }
+  }
+  return undefined;
 }
 
 /**

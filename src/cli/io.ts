@@ -4,15 +4,28 @@ import { readFileSync } from 'node:fs';
 export interface Writer {
   write(text: string): void;
   readonly isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  readonly columns?: number;
 }
+
+/**
+ * The signals that stop a run cleanly: Ctrl-C (SIGINT), and SIGTERM and SIGHUP, with which CI
+ * runners, systemd and container runtimes stop a process and a closing terminal hangs it up.
+ */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+const INTERRUPT_SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The exit code of a run stopped by a signal, by the shell convention 128 + the signal number: 130, 143, 129. */
+export const EXIT_BY_SIGNAL: Readonly<Record<InterruptSignal, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 export interface CliIo {
   readonly stdout: Writer;
   readonly stderr: Writer;
   readonly env: Readonly<Record<string, string | undefined>>;
   readStdin(): Promise<string>;
-  /** Register a Ctrl-C handler; returns a function that removes it. */
-  onInterrupt(handler: () => void): () => void;
+  /** Register a handler for Ctrl-C, SIGTERM and SIGHUP; returns a function that removes it. */
+  onInterrupt(handler: (signal: InterruptSignal) => void): () => void;
 }
 
 export function processIo(): CliIo {
@@ -26,8 +39,19 @@ export function processIo(): CliIo {
       return Buffer.concat(chunks).toString('utf8');
     },
     onInterrupt: (handler) => {
-      process.on('SIGINT', handler);
-      return () => process.off('SIGINT', handler);
+      const listeners = INTERRUPT_SIGNALS.map((signal) => {
+        const listener = (): void => {
+          // After a hang-up (or with a reader gone) writing to the terminal fails; the report
+          // and the trace still have to be written, so a failed write must not end the process.
+          for (const stream of [process.stdout, process.stderr]) if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+          handler(signal);
+        };
+        process.on(signal, listener);
+        return [signal, listener] as const;
+      });
+      return () => {
+        for (const [signal, listener] of listeners) process.off(signal, listener);
+      };
     },
   };
 }

@@ -5,7 +5,9 @@
  */
 import type { RunErrorInfo, RunEvent, RunResult, StepRecord } from '../engine/types.js';
 import { responseMessage } from '../engine/response-message.js';
-import { createStyle, formatDuration, pathOf, showValue, truncate, type Style } from './format.js';
+import { truncateForMessage } from '../util/truncate.js';
+import { cliMessage, createStyle, formatDuration, pathOf, showValue, truncate, type Style } from './format.js';
+import type { InterruptSignal } from './io.js';
 
 export interface ProgressOptions {
   /** stderr is a terminal: rewrite poll lines in place with `\r\x1b[2K`. */
@@ -13,7 +15,12 @@ export interface ProgressOptions {
   readonly color: boolean;
   readonly verbose: boolean;
   readonly quiet: boolean;
+  /** The terminal's width now (it can change): a line rewritten in place must fit in one row. */
+  readonly columns?: () => number | undefined;
 }
+
+/** How much of a URL or header value a progress line quotes. */
+const VALUE_MAX = 200;
 
 /** Clear the current terminal line and return to its start. */
 export const CLEAR_LINE = '\r\x1b[2K';
@@ -33,7 +40,11 @@ export class ProgressRenderer {
   /** The current line has no newline yet and may be rewritten (terminal only). */
   private openLine = false;
   private poll: Poll | undefined;
+  /** The open line as drawn, to redraw it with a note. */
+  private openText = '';
   private readonly depthByWorkflow = new Map<string, number>();
+  /** The Retry-After header of each step's latest response, to say where a retry's wait comes from. */
+  private readonly retryAfter = new Map<string, string>();
 
   constructor(private readonly options: ProgressOptions) {
     this.style = createStyle(options.color);
@@ -53,23 +64,27 @@ export class ProgressRenderer {
       case 'request.sent':
         if (!this.options.verbose) return '';
         return this.line(
-          `${this.indent(this.depth(event.workflowId))}  ${this.style.dim('→')} ${event.request.method} ${event.request.url}${event.request.body ? `  ${this.style.dim(truncate(event.request.body, 200))}` : ''}`,
+          `${this.indent(this.depth(event.workflowId))}  ${this.style.dim('→')} ${event.request.method} ${truncateForMessage(event.request.url, VALUE_MAX)}${event.request.body ? `  ${this.style.dim(truncate(event.request.body, 200))}` : ''}`,
+          this.headerLines(event.workflowId, event.request.headers),
         );
-      case 'response.received':
+      case 'response.received': {
+        const key = `${event.workflowId}\u0000${event.stepId}`;
+        const retryAfter = headerValue(event.response.headers, 'retry-after');
+        if (retryAfter !== undefined) this.retryAfter.set(key, retryAfter);
+        else this.retryAfter.delete(key);
         if (!this.options.verbose) return '';
         return this.line(
           `${this.indent(this.depth(event.workflowId))}  ${this.style.dim('←')} ${event.response.statusCode} ${this.style.dim(formatDuration(event.durationMs))}${event.response.body ? `  ${this.style.dim(truncate(event.response.body, 200))}` : ''}`,
+          this.headerLines(event.workflowId, event.response.headers),
         );
+      }
       case 'action.taken':
         if (!this.options.verbose) return '';
         return this.line(
           `${this.indent(this.depth(event.workflowId))}  ${this.style.dim(`${event.kind} action "${event.action.name}": ${describeAction(event.action.type, event.action.stepId, event.action.workflowId)}`)}`,
         );
       case 'delay.started':
-        if (!this.options.verbose) return '';
-        return this.line(
-          `${this.indent(this.depth(event.workflowId))}  ${this.style.dim(`waiting ${formatDuration(event.ms)} (${event.reason === 'retry' ? 'retry' : 'x-delay'})`)}`,
-        );
+        return this.delay(event);
       default:
         return '';
     }
@@ -87,8 +102,24 @@ export class ProgressRenderer {
     if (!this.openLine) return '';
     this.openLine = false;
     const poll = this.poll;
-    if (poll && poll.count > 1) return `${CLEAR_LINE}${this.pollLine(poll.last, poll, poll.depth, true)}\n`;
+    if (poll && poll.count > 1) return `${CLEAR_LINE}${this.fit(this.pollLine(poll.last, poll, poll.depth, true))}\n`;
     return '\n';
+  }
+
+  /** Draw the line that stays open (terminal only), cut to the terminal's width. */
+  private open(text: string): string {
+    this.openLine = true;
+    this.openText = this.fit(text);
+    return this.openText;
+  }
+
+  /**
+   * A line rewritten in place must not wrap: `\r\x1b[2K` clears only the last row, so the rows
+   * above would stay on screen (a poll's first execution seemed to get a line of its own).
+   */
+  private fit(text: string): string {
+    const columns = this.options.columns?.();
+    return columns !== undefined && columns > 1 ? fitWidth(text, columns - 1) : text;
   }
 
   /** End the open line without redrawing it. */
@@ -106,11 +137,39 @@ export class ProgressRenderer {
     return '  '.repeat(Math.max(0, depth));
   }
 
-  /** A finished line: close any open one first. */
-  private line(text: string): string {
+  /** A finished line (and detail lines under it): close any open one first. */
+  private line(text: string, details: readonly string[] = []): string {
     // Verbose detail lines do not break a poll count (`#3`, `#4`, …).
     const prefix = this.finishLine();
-    return `${prefix}${text}\n`;
+    return `${prefix}${[text, ...details].map((l) => `${l}\n`).join('')}`;
+  }
+
+  /** `--verbose`: one line per header, as the engine gave them (secret headers already `***`). */
+  private headerLines(workflowId: string, headers: Readonly<Record<string, string>>): string[] {
+    const indent = `${this.indent(this.depth(workflowId))}      `;
+    return Object.entries(headers).map(([name, value]) => `${indent}${this.style.dim(`${name}: ${truncateForMessage(String(value), VALUE_MAX)}`)}`);
+  }
+
+  /**
+   * A wait before the next execution. A retry's wait is always shown, with where it comes from:
+   * the action's `retryAfter`, or the response's `Retry-After` header, which overrides it.
+   * `x-delay` waits only with --verbose (a poll loop has one before every execution).
+   */
+  private delay(event: Extract<RunEvent, { type: 'delay.started' }>): string {
+    const retry = event.reason === 'retry';
+    if (this.options.quiet || (!retry && !this.options.verbose)) return '';
+    const header = retry ? this.retryAfter.get(`${event.workflowId}\u0000${event.stepId}`) : undefined;
+    const source = !retry
+      ? 'x-delay'
+      : header !== undefined && honouredRetryAfter(header)
+        ? `Retry-After: ${truncateForMessage(header.trim(), 40)}`
+        : 'retryAfter';
+    const note = retry ? `↻ retrying in ${formatDuration(event.ms)} (${source})` : `waiting ${formatDuration(event.ms)} (${source})`;
+    if (this.openLine && this.options.tty && !this.options.verbose) {
+      // The poll line stays open: add the wait to it rather than breaking the loop's count.
+      return `${CLEAR_LINE}${this.open(`${this.openText}  ${this.style.dim(note)}`)}`;
+    }
+    return this.line(`${this.indent(this.depth(event.workflowId))}  ${this.style.dim(note)}`);
   }
 
   private step(r: StepRecord): string {
@@ -126,12 +185,12 @@ export class ProgressRenderer {
       continuing.lastEnd = end;
       continuing.last = r;
       if (inPlace && this.openLine) {
-        return `${CLEAR_LINE}${this.pollLine(r, continuing, depth)}`;
+        return `${CLEAR_LINE}${this.open(this.pollLine(r, continuing, depth))}`;
       }
     }
 
     const mark = r.outcome === 'succeeded' ? s.green('✔') : s.red('✖');
-    const request = r.method ? `${r.method} ${pathOf(r.url)}` : s.dim('(workflow)');
+    const request = r.method ? `${r.method} ${truncateForMessage(pathOf(r.url), VALUE_MAX)}` : s.dim('(workflow)');
     const status = r.statusCode !== undefined ? colourStatus(r.statusCode, s) : r.method ? s.red('no response') : '';
     const action = r.action ? describeAction(r.action.type, r.action.stepId, r.action.workflowId) : '';
     // A poll without a terminal: say what it is waiting for on each line (`state=initializing`).
@@ -151,10 +210,7 @@ export class ProgressRenderer {
     // Closing the previous line also gives an ended poll loop its final mark.
     const prefix = continuing ? this.closeLine() : this.finishLine();
     this.poll = continuing ?? { key, count: 1, firstStartedAt: r.startedAt, lastEnd: end, last: r, depth };
-    if (inPlace) {
-      this.openLine = true;
-      return `${prefix}${text}`;
-    }
+    if (inPlace) return `${prefix}${this.open(text)}`;
     return `${prefix}${text}\n`;
   }
 
@@ -182,6 +238,47 @@ export class ProgressRenderer {
       .filter((p) => p !== '')
       .join('  ');
   }
+}
+
+function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key];
+  return undefined;
+}
+
+/** Whether the engine waits what a Retry-After header says: delta-seconds or an HTTP-date (RFC 9110). */
+function honouredRetryAfter(value: string): boolean {
+  const text = value.trim();
+  return /^\d+(\.\d+)?$/.test(text) || !Number.isNaN(Date.parse(text));
+}
+
+const ANSI = /\x1b\[[0-9;]*m/y;
+
+/** `text` cut to `width` visible characters (colour codes do not count), ending in `…` when cut. */
+export function fitWidth(text: string, width: number): string {
+  let visible = 0;
+  let out = '';
+  let styled = false;
+  for (let i = 0; i < text.length; ) {
+    ANSI.lastIndex = i;
+    const code = ANSI.exec(text);
+    if (code) {
+      out += code[0];
+      styled = true;
+      i += code[0].length;
+      continue;
+    }
+    const cp = text.codePointAt(i) as number;
+    const ch = String.fromCodePoint(cp);
+    if (visible === width - 1 && i + ch.length < text.length && hasVisibleAfter(text, i + ch.length)) return `${out}…${styled ? '\x1b[0m' : ''}`;
+    out += ch;
+    visible++;
+    i += ch.length;
+  }
+  return out;
+}
+
+function hasVisibleAfter(text: string, from: number): boolean {
+  return text.slice(from).replace(/\x1b\[[0-9;]*m/g, '') !== '';
 }
 
 /** Output names that say what a poll waits for. */
@@ -228,6 +325,8 @@ export interface SummaryOptions {
   readonly color: boolean;
   readonly quiet: boolean;
   readonly cancelled?: boolean;
+  /** The signal that stopped the run (Ctrl-C when not said). */
+  readonly stoppedBy?: InterruptSignal;
 }
 
 /** The closing lines on stderr: status, the failure explained, the outputs. */
@@ -242,9 +341,10 @@ export function renderSummary(
     if (options.quiet) return '';
     lines.push(`${s.green('✔')} ${s.bold(result.workflowId)} succeeded (${runs})`);
   } else if (options.cancelled || result.error?.code === 'RUN_CANCELLED') {
-    lines.push(`${s.red('✖')} ${s.bold(result.workflowId)} cancelled${result.error?.stepId ? ` during step ${result.error.stepId}` : ''} (${runs})`);
+    const by = options.stoppedBy && options.stoppedBy !== 'SIGINT' ? ` by ${options.stoppedBy}` : '';
+    lines.push(`${s.red('✖')} ${s.bold(result.workflowId)} cancelled${by}${result.error?.stepId ? ` during step ${result.error.stepId}` : ''} (${runs})`);
   } else {
-    lines.push(...explainFailure(result.workflowId, result.error, s, runs));
+    lines.push(...explainFailure(result.workflowId, result.error, s, runs, options.stoppedBy));
   }
   const outputs = Object.entries(result.outputs ?? {}).filter(([, v]) => v !== undefined);
   if (outputs.length > 0 && !(options.quiet && result.status === 'succeeded')) {
@@ -255,8 +355,8 @@ export function renderSummary(
   return `${lines.join('\n')}\n`;
 }
 
-/** Which step failed, why (criterion, status code, guard) and what the response said. */
-function explainFailure(workflowId: string, error: RunErrorInfo | undefined, s: Style, runs?: string): string[] {
+/** Which step failed, why (criterion, status code, guard) and, for an error response, what it said. */
+function explainFailure(workflowId: string, error: RunErrorInfo | undefined, s: Style, runs?: string, stoppedBy?: InterruptSignal): string[] {
   const lines: string[] = [];
   const at = error?.stepId
     ? ` at step ${s.bold(error.stepId)}${error.workflowId && error.workflowId !== workflowId ? ` of workflow ${error.workflowId}` : ''}`
@@ -264,14 +364,18 @@ function explainFailure(workflowId: string, error: RunErrorInfo | undefined, s: 
   const status = error?.statusCode !== undefined ? ` (HTTP ${error.statusCode})` : '';
   lines.push(`${s.red('✖')} ${s.bold(workflowId)} failed${at}${status}${runs ? ` after ${runs}` : ''}`);
   if (error) {
-    lines.push(`  ${error.code}: ${error.message}`);
+    const message = cliMessage(error.message, stoppedBy);
+    lines.push(`  ${error.code}: ${message}`);
     for (const c of error.failedCriteria ?? []) {
       // The engine's message usually quotes the criterion already; repeat it only with news.
-      if (c.error || !error.message.includes(c.condition)) lines.push(`  criterion not met: ${c.condition}${c.error ? ` (${c.error})` : ''}`);
+      if (c.error || !error.message.includes(c.condition)) {
+        lines.push(`  criterion not met: ${truncateForMessage(c.condition, VALUE_MAX)}${c.error ? ` (${truncateForMessage(c.error, VALUE_MAX)})` : ''}`);
+      }
     }
     if (error.limit !== undefined && !error.message.includes(String(error.limit))) lines.push(`  limit: ${error.limit}`);
     if (error.responseExcerpt) {
-      const said = error.responseMessage ?? responseMessage(error.responseExcerpt);
+      // For a successful status only error-shaped fields count: a todo's title is no error message.
+      const said = error.responseMessage ?? responseMessage(error.responseExcerpt, 300, error.statusCode);
       lines.push(said !== undefined ? `  response said: ${said}` : `  response: ${truncate(error.responseExcerpt, 160)}`);
     }
   }

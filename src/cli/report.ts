@@ -5,7 +5,13 @@
 import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, StepOutcome } from '../engine/types.js';
 import type { ArazzoError } from '../errors.js';
 import { exitCodeFor } from './errors.js';
-import type { CliIo } from './io.js';
+import { boundMessage, cliMessage } from './format.js';
+import type { CliIo, InterruptSignal } from './io.js';
+import { stringifyJson } from './json.js';
+import { truncateForMessage } from '../util/truncate.js';
+
+/** A step's URL in the report is cut (with `…[+N chars]`) past this length: no server takes a longer one. */
+const URL_MAX = 8192;
 
 export interface ReportStep {
   stepId: string;
@@ -39,28 +45,31 @@ export class ReportBuilder {
       ...(r.statusCode !== undefined ? { statusCode: r.statusCode } : {}),
       workflowId: r.workflowId,
       ...(r.method !== undefined ? { method: r.method } : {}),
-      ...(r.url !== undefined ? { url: r.url } : {}),
+      ...(r.url !== undefined ? { url: truncateForMessage(r.url, URL_MAX) } : {}),
       durationMs: r.durationMs,
       ...(r.action !== undefined ? { action: { ...r.action } } : {}),
     };
     this.steps.push(step);
   }
 
-  build(result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error'>): RunReport {
+  /** The report; `stoppedBy` is the signal that cancelled the run, if one did (its message says so). */
+  build(result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error'>, stoppedBy?: InterruptSignal): RunReport {
     const report: RunReport = {
       workflowId: result.workflowId,
       status: result.status,
       outputs: result.outputs ?? {},
       steps: this.steps,
     };
-    if (result.error) report.error = errorObject(result.error);
+    if (result.error) report.error = errorObject(result.error, stoppedBy);
     return report;
   }
 }
 
-function errorObject(error: RunErrorInfo): RunReport['error'] & object {
+function errorObject(error: RunErrorInfo, stoppedBy: InterruptSignal | undefined): RunReport['error'] & object {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(error)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(error)) if (v !== undefined) out[k] = k === 'message' && typeof v === 'string' ? cliMessage(v, stoppedBy) : v;
+  // A criterion's evaluation error may quote a value: bound it like a message.
+  if (error.failedCriteria) out.failedCriteria = error.failedCriteria.map((c) => (c.error === undefined ? c : { ...c, error: boundMessage(c.error) }));
   return out as RunReport['error'] & object;
 }
 
@@ -71,11 +80,12 @@ function errorReport(workflowId: string | null, error: { code: string; message: 
 
 /** Report an exit-2 error: on stderr, and as the `--json` report on stdout when asked for. */
 export function usageError(io: CliIo, err: ArazzoError, json = false, workflowId: string | null = null, mask: (s: string) => string = (s) => s): number {
-  io.stderr.write(`${mask(`error ${err.code}: ${err.message}`)}\n`);
+  const message = cliMessage(err.message);
+  io.stderr.write(`${mask(`error ${err.code}: ${message}`)}\n`);
   if (json) {
-    const error: { code: string; message: string } & Record<string, unknown> = { code: err.code, message: mask(err.message) };
+    const error: { code: string; message: string } & Record<string, unknown> = { code: err.code, message: mask(message) };
     if (err.details) for (const [k, v] of Object.entries(err.details)) if (v !== undefined && k !== 'code' && k !== 'message') error[k] = v;
-    io.stdout.write(`${mask(JSON.stringify(errorReport(workflowId, error)))}\n`);
+    io.stdout.write(`${mask(stringifyJson(errorReport(workflowId, error)) as string)}\n`);
   }
   return exitCodeFor(err);
 }

@@ -8,11 +8,12 @@ import type { HttpClient, RequestSummary, RunEvent, RunLimits, RunOptions, RunRe
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
 import { describeInputs, selectWorkflow } from './document.js';
-import { CliError, EXIT_CANCELLED, EXIT_FAILED, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
-import { createStyle, wantsColor } from './format.js';
+import { CliError, EXIT_FAILED, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
+import { cliMessage, createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
 import { gatherInputs, missingInputs } from './inputs.js';
-import { packageVersion, type CliIo } from './io.js';
+import { EXIT_BY_SIGNAL, packageVersion, type CliIo, type InterruptSignal } from './io.js';
+import { stringifyJson } from './json.js';
 import { loadLibrary } from './library.js';
 import { createMasker, maskValue, type MaskFn as Masker } from '../engine/mask.js';
 import { ProgressRenderer, renderSummary } from './progress.js';
@@ -87,9 +88,17 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
 
   // ---- wiring: progress on stderr, report and trace from the same event stream
   const color = wantsColor(io.stderr.isTTY === true, io.env);
-  const progress = new ProgressRenderer({ tty: io.stderr.isTTY === true, color, verbose: flags.verbose === true, quiet: flags.quiet === true });
+  const progress = new ProgressRenderer({
+    tty: io.stderr.isTTY === true,
+    color,
+    verbose: flags.verbose === true,
+    quiet: flags.quiet === true,
+    columns: () => io.stderr.columns,
+  });
   const report = new ReportBuilder();
-  const har = flags.trace !== undefined ? new HarRecorder(packageVersion()) : undefined;
+  // Ctrl-C, SIGTERM or SIGHUP: which one stopped the run decides the exit code and the wording.
+  let stoppedBy: InterruptSignal | undefined;
+  const har = flags.trace !== undefined ? new HarRecorder(packageVersion(), (message) => cliMessage(message, stoppedBy)) : undefined;
   let lastRequest: RequestSummary | undefined;
   const writeErr = (text: string) => {
     if (text !== '') io.stderr.write(mask(text));
@@ -103,14 +112,19 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
 
   const controller = new AbortController();
   let interrupts = 0;
-  const removeInterrupt = io.onInterrupt(() => {
+  const removeInterrupt = io.onInterrupt((signal) => {
     interrupts++;
     if (interrupts === 1) {
+      stoppedBy = signal;
       writeErr(progress.flush());
-      writeErr('\nCancelling… (press Ctrl-C again to quit at once)\n');
-      controller.abort(new ArazzoError('RUN_CANCELLED', 'The run was cancelled (Ctrl-C).'));
+      writeErr(
+        signal === 'SIGINT'
+          ? '\nCancelling… (press Ctrl-C again to quit at once)\n'
+          : `\nStopping (${signal}): cancelling the request in flight, then writing the summary, report and trace…\n`,
+      );
+      controller.abort(new ArazzoError('RUN_CANCELLED', `The run was cancelled (${signal === 'SIGINT' ? 'Ctrl-C' : signal}).`));
     } else {
-      process.exit(EXIT_CANCELLED);
+      process.exit(EXIT_BY_SIGNAL[signal]);
     }
   });
 
@@ -125,7 +139,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     ...(flags['dry-run'] ? { http: dryRunTransport(() => (captured = lastRequest), controller) } : {}),
   };
 
-  const out: FinishOptions = { json, quiet: flags.quiet === true, color, report, mask, har, trace: flags.trace };
+  const out: FinishOptions = { json, quiet: flags.quiet === true, color, report, mask, har, trace: flags.trace, stoppedBy: () => stoppedBy };
   let result: RunResult;
   try {
     result = await runWorkflow(doc, workflowId, gathered.inputs, options);
@@ -139,7 +153,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
         io,
         { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 },
         { ...out, cancelled: true },
-        exitCodeFor(error),
+        EXIT_BY_SIGNAL[stoppedBy ?? 'SIGINT'],
       );
     }
     if (exitCodeFor(error) === EXIT_USAGE) return usageError(io, error, json, workflowId, mask);
@@ -167,7 +181,12 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   }
 
   const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
-  const exitCode = result.status === 'succeeded' ? EXIT_SUCCEEDED : exitCodeFor(result.error ?? {}, { requestsSent: report.steps.length > 0, cancelled });
+  const exitCode =
+    result.status === 'succeeded'
+      ? EXIT_SUCCEEDED
+      : cancelled
+        ? EXIT_BY_SIGNAL[stoppedBy ?? 'SIGINT']
+        : exitCodeFor(result.error ?? {}, { requestsSent: report.steps.length > 0, cancelled });
   if (exitCode === EXIT_USAGE && result.error) {
     return usageError(io, new CliError(result.error.code, result.error.message, { ...result.error }), json, workflowId, mask);
   }
@@ -184,6 +203,8 @@ interface FinishOptions {
   har: HarRecorder | undefined;
   trace: string | undefined;
   cancelled?: boolean;
+  /** The signal that stopped the run, if one did. */
+  stoppedBy: () => InterruptSignal | undefined;
 }
 
 async function finish(
@@ -193,15 +214,18 @@ async function finish(
   exitCode: number,
 ): Promise<number> {
   await writeTrace(o.har, o.trace, o.mask, io);
-  io.stderr.write(o.mask(renderSummary(result, { color: o.color, quiet: o.quiet, ...(o.cancelled ? { cancelled: true } : {}) })));
-  if (o.json) io.stdout.write(`${JSON.stringify(maskValue(o.report.build(result), o.mask))}\n`);
+  const stoppedBy = o.stoppedBy();
+  io.stderr.write(
+    o.mask(renderSummary(result, { color: o.color, quiet: o.quiet, ...(o.cancelled ? { cancelled: true } : {}), ...(stoppedBy ? { stoppedBy } : {}) })),
+  );
+  if (o.json) io.stdout.write(`${stringifyJson(maskValue(o.report.build(result, stoppedBy), o.mask))}\n`);
   return exitCode;
 }
 
 async function writeTrace(har: HarRecorder | undefined, trace: string | undefined, mask: Masker, io: CliIo): Promise<void> {
   if (!har || trace === undefined) return;
   try {
-    await writeFile(trace, `${JSON.stringify(maskValue(har.toHar(), mask), null, 2)}\n`);
+    await writeFile(trace, `${stringifyJson(maskValue(har.toHar(), mask), 2)}\n`);
   } catch (err) {
     io.stderr.write(mask(`warning: could not write the trace to ${trace}: ${(err as Error).message}\n`));
   }

@@ -2,9 +2,20 @@
  * Secret masking (P21), in one place. The engine's event emitter, its RunResult and error messages
  * go through one Masker per run; the CLI scrubs what it prints (JSON reports, HAR traces, dry runs)
  * with the same code (`createMasker`, `maskValue`), so every printer hides the same forms of a
- * secret: the literal value, its URL-encoded, JSON-escaped and base64 forms, and for Basic auth the
- * decoded `user:password` pair and its password.
+ * secret:
+ * - the literal value, its JSON-escaped and base64 forms, and for Basic auth the decoded
+ *   `user:password` pair and its password;
+ * - each of those with any of its characters percent-encoded (upper- or lower-case hex), or a
+ *   space as `+`. That covers every encoding the engine itself produces for a path, query, cookie
+ *   or form value (encodeURIComponent, RFC 3986 with `!'()*` escaped, allowReserved, form
+ *   urlencoding), whatever the parameter's style and explode, and what a URL parser or a server
+ *   re-encodes on the way back;
+ * - a prefix of any of those cut short by `truncateForMessage`, just before its `…[+N chars]`.
+ *
+ * Walks over values are iterative: no depth limit and no recursion, whatever a server sends.
  */
+import { TRUNCATION_MARK, TRUNCATION_MARK_PATTERN } from '../util/truncate.js';
+import { encode } from './serialize.js';
 
 const SECRET_NAME = /token|secret|password|passwd|api[-_]?key|credential|authorization/i;
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
@@ -14,6 +25,9 @@ export const MASK = '***';
 
 /** Values shorter than this are not masked: masking "on" or "1" would garble every line. */
 const MIN_SECRET_LENGTH = 3;
+
+/** The length of the shortest mark truncateForMessage leaves, `…[+1 chars]`. */
+const SHORTEST_MARK = 11;
 
 /** Whether an input or parameter name looks like it holds a secret. */
 export function isSecretName(name: string): boolean {
@@ -25,19 +39,71 @@ function isSecretHeader(name: string): boolean {
   return SECRET_HEADERS.has(name.toLowerCase());
 }
 
-/** The forms a secret can take in text: as is, URL-encoded, JSON-escaped, base64 (padded or not). */
-function secretForms(secret: string): string[] {
+/** The forms a secret takes before any percent-encoding: as is, JSON-escaped, base64 (padded or not). */
+function baseForms(secret: string): string[] {
   const b64 = Buffer.from(secret, 'utf8').toString('base64');
-  const forms = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), b64, b64.replace(/=+$/, '')];
+  return unique([secret, JSON.stringify(secret).slice(1, -1), b64, b64.replace(/=+$/, '')]);
+}
+
+/** The exact encoded forms the engine produces, for recognising a secret cut short by truncation. */
+function encodedForms(secret: string): string[] {
+  const forms: string[] = [];
+  try {
+    forms.push(encodeURIComponent(secret), encode(secret), encode(secret, true), new URLSearchParams({ v: secret }).toString().slice(2));
+  } catch {
+    // A lone surrogate cannot be percent-encoded: the engine cannot send it in a URL either.
+  }
+  return forms;
+}
+
+function unique(forms: string[]): string[] {
   return forms.filter((f, i) => f.length >= MIN_SECRET_LENGTH && forms.indexOf(f) === i);
+}
+
+/** Characters that no encoding the engine uses ever changes. */
+const PLAIN = /^[A-Za-z0-9_]$/;
+
+/**
+ * A regular expression source matching `form` with any of its characters percent-encoded (hex in
+ * either case) and a space also as `+`.
+ */
+function tolerantSource(form: string): string {
+  let source = '';
+  for (const ch of form) {
+    if (PLAIN.test(ch)) {
+      source += ch;
+      continue;
+    }
+    const alternatives = [escapeRegExp(ch)];
+    if (ch === ' ') alternatives.push('\\+');
+    const cp = ch.codePointAt(0) as number;
+    if (cp < 0xd800 || cp > 0xdfff) {
+      let pct = '';
+      for (const byte of Buffer.from(ch, 'utf8')) pct += `%${hexEitherCase(byte)}`;
+      alternatives.push(pct);
+    }
+    source += `(?:${alternatives.join('|')})`;
+  }
+  return source;
+}
+
+function hexEitherCase(byte: number): string {
+  let out = '';
+  for (const digit of byte.toString(16).toUpperCase().padStart(2, '0')) out += digit >= 'A' ? `[${digit}${digit.toLowerCase()}]` : digit;
+  return out;
 }
 
 export class Masker {
   private readonly secrets = new Set<string>();
+  /** Forms matched by the pattern (each tolerant to percent-encoding), longest first when built. */
   private readonly forms = new Set<string>();
+  /** Every exact form, for prefixes before a truncation mark. */
+  private readonly exact = new Set<string>();
   private pattern: RegExp | undefined;
   private dirty = false;
   private minLength = Infinity;
+  /** `text`, bound once for the copies made by `value`. */
+  private readonly scrub: MaskFn = (text) => this.text(text);
 
   constructor(values: Iterable<unknown> = []) {
     for (const v of values) this.add(v);
@@ -53,11 +119,13 @@ export class Masker {
     if (typeof value === 'number' || typeof value === 'bigint') value = String(value);
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || this.secrets.has(value)) return false;
     this.secrets.add(value);
-    for (const form of secretForms(value)) {
+    for (const form of baseForms(value)) {
+      this.exact.add(form);
       if (this.forms.has(form)) continue;
       this.forms.add(form);
       if (form.length < this.minLength) this.minLength = form.length;
     }
+    for (const form of encodedForms(value)) this.exact.add(form);
     this.dirty = true;
     return true;
   }
@@ -93,21 +161,52 @@ export class Masker {
 
   /** Replace every known secret (in any of its forms) inside a string by `***`. */
   text(value: string): string {
-    if (value.length < this.minLength) return value;
-    if (this.dirty || !this.pattern) {
-      const parts = [...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-      this.pattern = new RegExp(parts.join('|'), 'g');
-      this.dirty = false;
+    if (this.secrets.size === 0) return value;
+    let out = value;
+    if (value.length >= this.minLength) {
+      if (this.dirty || !this.pattern) {
+        const parts = [...this.forms].sort((a, b) => b.length - a.length).map(tolerantSource);
+        this.pattern = new RegExp(parts.join('|'), 'g');
+        this.dirty = false;
+      }
+      this.pattern.lastIndex = 0;
+      out = value.replace(this.pattern, MASK);
     }
-    this.pattern.lastIndex = 0;
-    return value.replace(this.pattern, MASK);
+    return out.length >= SHORTEST_MARK && out.includes(TRUNCATION_MARK) ? this.maskCutPrefixes(out) : out;
+  }
+
+  /** A secret cut short by truncateForMessage: mask the prefix of it left before the mark. */
+  private maskCutPrefixes(text: string): string {
+    const marks = [...text.matchAll(TRUNCATION_MARK_PATTERN)].map((m) => m.index as number);
+    let out = text;
+    for (let i = marks.length - 1; i >= 0; i--) {
+      const at = marks[i] as number;
+      const cut = this.longestCutPrefix(out, at);
+      if (cut > 0) out = `${out.slice(0, at - cut)}${MASK}${out.slice(at)}`;
+    }
+    return out;
+  }
+
+  /** The length of the longest proper prefix of a secret form that ends exactly at `end`. */
+  private longestCutPrefix(text: string, end: number): number {
+    let best = 0;
+    for (const form of this.exact) {
+      const from = Math.max(0, end - (form.length - 1));
+      for (let start = from; start < end - best; start++) {
+        if (text.charCodeAt(start) === form.charCodeAt(0) && form.startsWith(text.slice(start, end))) {
+          best = end - start;
+          break;
+        }
+      }
+    }
+    return best;
   }
 
   /** Headers with secret names shown as `***`, other values masked as text. */
   headers(headers: Readonly<Record<string, string>>): Record<string, string> {
     const out: Record<string, string> = {};
     for (const key of Object.keys(headers)) {
-      out[key] = isSecretHeader(key) ? MASK : this.text(headers[key] as string);
+      setOwn(out, key, isSecretHeader(key) ? MASK : this.text(headers[key] as string));
     }
     return out;
   }
@@ -115,18 +214,7 @@ export class Masker {
   /** A deep copy of a JSON-like value with every string (object keys included) masked. */
   value<T>(value: T): T {
     if (this.secrets.size === 0) return value;
-    return this.walk(value, 0) as T;
-  }
-
-  private walk(value: unknown, depth: number): unknown {
-    if (typeof value === 'string') return this.text(value);
-    if (value === null || typeof value !== 'object' || depth > 64) return value;
-    if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      out[this.text(key)] = this.walk((value as Record<string, unknown>)[key], depth + 1);
-    }
-    return out;
+    return copyMasked(value, this.scrub) as T;
   }
 }
 
@@ -143,18 +231,67 @@ export function createMasker(secrets: Iterable<unknown>): MaskFn {
 /** Scrub every string inside a JSON value, object keys included. */
 export function maskValue<T>(value: T, mask: MaskFn | Masker): T {
   if (mask instanceof Masker) return mask.value(value);
-  return walkWith(value, mask, 0) as T;
+  return copyMasked(value, mask) as T;
 }
 
-function walkWith(value: unknown, mask: MaskFn, depth: number): unknown {
-  if (typeof value === 'string') return mask(value);
-  if (value === null || typeof value !== 'object' || depth > 64) return value;
-  if (Array.isArray(value)) return value.map((v) => walkWith(v, mask, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[mask(key)] = walkWith((value as Record<string, unknown>)[key], mask, depth + 1);
-  return out;
+/**
+ * A copy of a JSON-like value with `mask` applied to every string and object key. Iterative, so
+ * any depth is fine. Keys are copied as own properties: a `__proto__` key stays a key.
+ */
+function copyMasked(root: unknown, mask: MaskFn): unknown {
+  if (typeof root === 'string') return mask(root);
+  if (root === null || typeof root !== 'object') return root;
+  // Events are small trees: copy them without bookkeeping. A value with more objects than that
+  // may share parts or be cyclic (a caller's inputs): copy it again, each object once.
+  return copyTree(root, mask, undefined) ?? copyTree(root, mask, new Map());
+}
+
+/** Objects copied before a copy starts tracking what it has copied. */
+const UNTRACKED_OBJECTS = 10_000;
+
+/**
+ * The copy of `root`. With `copies`, an object met twice is copied once (so a cycle ends);
+ * without, undefined once more than UNTRACKED_OBJECTS objects were met.
+ */
+function copyTree(root: object, mask: MaskFn, copies: Map<object, unknown> | undefined): unknown {
+  const result: unknown = Array.isArray(root) ? new Array(root.length) : {};
+  copies?.set(root, result);
+  const sources: object[] = [root];
+  const targets: unknown[] = [result];
+  let count = 1;
+  for (let source = sources.pop(); source !== undefined; source = sources.pop()) {
+    const target = targets.pop() as Record<string, unknown>;
+    const keys = Array.isArray(source) ? undefined : Object.keys(source);
+    const size = keys ? keys.length : (source as unknown[]).length;
+    for (let i = 0; i < size; i++) {
+      const key = keys ? (keys[i] as string) : i;
+      const value = (source as Record<string | number, unknown>)[key];
+      let copy: unknown;
+      if (typeof value === 'string') copy = mask(value);
+      else if (value === null || typeof value !== 'object') copy = value;
+      else {
+        copy = copies?.get(value);
+        if (copy === undefined) {
+          if (copies === undefined && ++count > UNTRACKED_OBJECTS) return undefined;
+          copy = Array.isArray(value) ? new Array(value.length) : {};
+          copies?.set(value, copy);
+          sources.push(value);
+          targets.push(copy);
+        }
+      }
+      if (keys) setOwn(target, mask(key as string), copy);
+      else (target as unknown as unknown[])[key as number] = copy;
+    }
+  }
+  return result;
+}
+
+/** `target[key] = value` as an own data property, also for `__proto__` (which `=` would make the prototype). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

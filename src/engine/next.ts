@@ -424,8 +424,8 @@ function record(
 const EXCERPT = 500;
 
 /** The start of a failed response's body and, read from the whole body, the message it carried. */
-function excerptOf(bodyText: string): { responseExcerpt: string; responseMessage?: string } {
-  const message = responseMessage(bodyText);
+function excerptOf(bodyText: string, statusCode: number): { responseExcerpt: string; responseMessage?: string } {
+  const message = responseMessage(bodyText, undefined, statusCode);
   return message === undefined ? { responseExcerpt: bodyText.slice(0, EXCERPT) } : { responseExcerpt: bodyText.slice(0, EXCERPT), responseMessage: message };
 }
 const NEXT: ActionSummary = Object.freeze({ name: 'next', type: 'next' });
@@ -478,7 +478,7 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
         stepId: step.stepId,
         statusCode: result.response.statusCode,
         failedCriteria: failed,
-        ...excerptOf(result.response.bodyText),
+        ...excerptOf(result.response.bodyText, result.response.statusCode),
       };
     }
   } else {
@@ -491,7 +491,7 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
         workflowId: frame.wf,
         stepId: step.stepId,
         statusCode: sc,
-        ...excerptOf(result.response.bodyText),
+        ...excerptOf(result.response.bodyText, result.response.statusCode),
       };
     }
   }
