@@ -14,13 +14,15 @@
 /** Problems found while reading and validating a document, before its sources are loaded. */
 export const DOCUMENT_PROBLEM_CODES = {
   // Reading (readDocument)
-  DOCUMENT_NOT_FOUND: 'The file does not exist or cannot be read.',
-  DOCUMENT_FETCH_FAILED: 'The URL could not be fetched (network error, timeout, non-2xx status).',
-  DOCUMENT_TOO_LARGE: 'The document exceeds the size limit (maxBytes).',
+  DOCUMENT_NOT_FOUND: 'The file does not exist, or is a directory, a device or a FIFO rather than a regular file.',
+  DOCUMENT_FETCH_FAILED: 'The URL could not be fetched (network error, timeout, non-2xx status, a host or redirect outside allowHosts).',
+  DOCUMENT_TOO_LARGE: 'The document exceeds the size cap (maxSourceBytes, --max-source-bytes; default 64 MiB).',
   YAML_SYNTAX: 'The text is neither valid YAML 1.2 nor valid JSON.',
   YAML_DUPLICATE_KEY: 'A mapping repeats a key.',
   YAML_TAG_NOT_ALLOWED: 'A YAML tag other than the JSON-compatible core tags (e.g. !custom, !!binary, !!timestamp).',
   YAML_KEY_NOT_SCALAR: 'A mapping key is a list or a mapping.',
+  YAML_ALIAS_LIMIT: 'YAML aliases (*name) expand to more than 1000 nodes: a "billion laughs" document (or source).',
+  DOCUMENT_TOO_DEEP: 'Mappings and lists are nested more than 256 levels deep, or an alias refers to its own ancestor (documents and sources).',
   // Version (P1)
   DOCUMENT_NOT_OBJECT: 'The document root is not a mapping.',
   ARAZZO_VERSION_UNSUPPORTED: 'The root `arazzo` field is missing or not a supported version (1.0.x, 1.1.x).',
@@ -75,9 +77,11 @@ export const DOCUMENT_PROBLEM_CODES = {
 export const SOURCE_PROBLEM_CODES = {
   SOURCE_NOT_FOUND: 'A source description file does not exist, or its URL answered 404/410.',
   SOURCE_FETCH_FAILED: 'A source could not be read (network error, non-2xx status, unsupported scheme, failing Arazzo loader).',
-  SOURCE_TOO_LARGE: 'A source (or a file it $refs) exceeds the size cap (maxSourceBytes).',
+  SOURCE_TOO_LARGE: 'A source (or a file it $refs) exceeds the size cap (maxSourceBytes, --max-source-bytes; default 64 MiB).',
   SOURCE_TIMEOUT: 'A remote source did not answer completely within timeoutMs.',
-  SOURCE_HOST_NOT_ALLOWED: 'A remote source (or a $ref) is on a host not listed in allowHosts.',
+  SOURCE_HOST_NOT_ALLOWED: 'A remote source (or a $ref, or a redirect hop) is on a host not listed in allowHosts.',
+  SOURCE_FILE_NOT_ALLOWED:
+    'A document or description read over http(s) refers to a local file (a file: source url or $ref); remote documents never read local files.',
   SOURCE_URL_INVALID: 'A source url is not a valid URI reference.',
   SOURCE_INVALID: 'A source is not valid JSON/YAML, not a usable OpenAPI description, or an Arazzo document with problems.',
   SOURCE_TYPE_UNKNOWN: 'A source has no type and its root has no openapi/swagger/arazzo key (P2), or an unknown type.',

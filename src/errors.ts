@@ -40,17 +40,21 @@ export class ArazzoError extends Error {
   }
 }
 
-/** Thrown by loading when a document has one or more error-severity problems: all of them, at once. */
+/**
+ * Thrown by loading when a document has one or more error-severity problems: all of them, at once.
+ * `code` is DOCUMENT_INVALID, or the reading code (e.g. DOCUMENT_NOT_FOUND) when the document
+ * could not be read at all.
+ */
 export class DocumentError extends ArazzoError {
   readonly problems: Problem[];
 
-  constructor(problems: Problem[], file?: string) {
+  constructor(problems: Problem[], file?: string, code: ErrorCode = 'DOCUMENT_INVALID') {
     const errors = problems.filter((p) => p.severity === 'error');
     const where = file ? ` in ${file}` : '';
     const first = errors[0];
     const head = first ? `: ${formatProblem(first)}` : '';
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    super('DOCUMENT_INVALID', `${errors.length} problem(s)${where}${head}${more}`, { file });
+    super(code, `${errors.length} problem(s)${where}${head}${more}`, { file });
     this.name = 'DocumentError';
     this.problems = problems;
   }

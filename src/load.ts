@@ -7,14 +7,19 @@
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { ArazzoError, DocumentError, type Problem } from './errors.js';
+import { DocumentError, type Problem } from './errors.js';
 import type { ArazzoDocument } from './document/types.js';
 import type { LoadedDocument, LoadedSource } from './document/loaded.js';
 import type { WorkflowPlan } from './engine/plan-types.js';
 import { MEMORY_LOCATION, parseText, readDocument, selfBase, toUrl, type ReadResult } from './document/read.js';
 import { validateDocument } from './document/validate.js';
 import { versionOf } from './document/version.js';
-import { DEFAULT_MAX_SOURCE_BYTES, DEFAULT_SOURCE_TIMEOUT_MS, displayLocation, isHostAllowed, type FetchOptions } from './sources/fetch.js';
+import {
+  DEFAULT_MAX_BYTES as DEFAULT_MAX_SOURCE_BYTES,
+  DEFAULT_TIMEOUT_MS as DEFAULT_SOURCE_TIMEOUT_MS,
+  displayLocation,
+  type ReaderOptions as FetchOptions,
+} from './reader/resource.js';
 import { createSourceSession, loadSources, readResourceOnce, withoutFragment, type SourceSession } from './sources/load-sources.js';
 import { checkStepTargets } from './sources/check-targets.js';
 import { compileWorkflows } from './engine/compile.js';
@@ -27,7 +32,7 @@ export interface LoadOptions {
    * host. Applies to the document itself, its sources and everything they `$ref`.
    */
   readonly allowHosts?: readonly string[];
-  /** Size cap per document or source in bytes (default 10 MiB). */
+  /** Size cap per document or source in bytes (default 64 MiB; the CLI's --max-source-bytes). */
   readonly maxSourceBytes?: number;
   /** Timeout per remote read in ms (default 30 s). */
   readonly timeoutMs?: number;
@@ -71,13 +76,8 @@ async function readRoot(input: string | URL | object, options: LoadOptions, fetc
     const base = options.baseUri ?? pathToFileURL(`${resolvePath(process.cwd())}/`).href;
     return { ...read, baseUri: selfBase(input, base) ?? base };
   }
-  const url = toUrl(input);
-  if ((url.protocol === 'http:' || url.protocol === 'https:') && !isHostAllowed(url, options.allowHosts)) {
-    throw new ArazzoError('DOCUMENT_FETCH_FAILED', `fetching ${url.href} is not allowed: host "${url.host}" is not in allowHosts; add it or use a local copy`, {
-      location: url.href,
-    });
-  }
-  return readDocument(url, fetch);
+  // The reader checks allowHosts before contacting anything, and on every redirect hop.
+  return readDocument(toUrl(input), fetch);
 }
 
 /** An `arazzo`-type source: loaded once per load; a document already loading (a cycle) is shared, not reloaded. */

@@ -132,6 +132,24 @@ describe('loadArazzo', () => {
     expect(doc.workflows.has('w')).toBe(true);
   });
 
+  it('an in-memory document whose relative source cannot be read is told about the baseUri option', async () => {
+    const err = await loadErrors({
+      arazzo: '1.1.0',
+      info: { title: 'mem', version: '1' },
+      sourceDescriptions: [{ name: 'store', url: '../apis/store-3.1.yaml' }],
+      workflows: [{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getOrder' }] }],
+    });
+    const problem = err.problems.find((p) => p.code === 'SOURCE_NOT_FOUND');
+    expect(problem?.message).toContain('baseUri');
+    expect(problem?.message).toContain('../apis/store-3.1.yaml');
+  });
+
+  it('throws DocumentError, with the reading code, for a document it cannot read', async () => {
+    const err = await loadErrors(wf('no-such.arazzo.yaml'));
+    expect(err.code).toBe('DOCUMENT_NOT_FOUND');
+    expect(err.problems).toMatchObject([{ code: 'DOCUMENT_NOT_FOUND', file: wf('no-such.arazzo.yaml') }]);
+  });
+
   it('throws DocumentError for a version it does not support, before touching sources', async () => {
     const err = await loadErrors({
       arazzo: '2.0.0',
@@ -154,6 +172,7 @@ describe('loadArazzo over http', () => {
       '/flows/child.arazzo.yaml': readFileSync(wf('child.arazzo.yaml'), 'utf8'),
       '/apis/pets-3.0.yaml': readFileSync(join(fixtures, 'apis', 'pets-3.0.yaml'), 'utf8'),
       '/apis/shared/schemas.yaml': readFileSync(join(fixtures, 'apis', 'shared', 'schemas.yaml'), 'utf8'),
+      '/flows/local-source.yaml': `arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions:\n  - {name: pets, url: '${pathToFileURL(join(fixtures, 'apis', 'pets-3.0.yaml')).href}', type: openapi}\nworkflows:\n  - workflowId: w\n    steps:\n      - {stepId: s, operationId: listPets}\n`,
     };
     server = createServer((req, res) => {
       hits.push(req.url ?? '');
@@ -182,8 +201,19 @@ describe('loadArazzo over http', () => {
 
   it('refuses a remote document whose host is not allowed, without contacting it', async () => {
     hits.length = 0;
-    await expect(loadArazzo(`${base}/flows/main.yaml`, { allowHosts: ['example.com'] })).rejects.toMatchObject({ code: 'DOCUMENT_FETCH_FAILED' });
+    const err = await loadErrors(`${base}/flows/main.yaml`, { allowHosts: ['example.com'] });
+    expect(err.code).toBe('DOCUMENT_FETCH_FAILED');
+    expect(err.problems[0]?.message).toContain('allowHosts');
     expect(hits).toEqual([]);
+  });
+
+  it('refuses the file: sources of a remote document without reading them', async () => {
+    const secret = join(fixtures, 'apis', 'pets-3.0.yaml');
+    const err = await loadErrors(`${base}/flows/local-source.yaml`);
+    const problem = err.problems.find((p) => p.path === '$.sourceDescriptions[0].url');
+    expect(problem).toMatchObject({ code: 'SOURCE_FILE_NOT_ALLOWED', file: `${base}/flows/local-source.yaml` });
+    expect(problem?.message).toContain(secret);
+    expect(problem?.message).not.toContain('listPets');
   });
 
   it('reads through a caller-supplied WHATWG fetch when one is given', async () => {
@@ -251,7 +281,7 @@ describe('loadArazzo problem merging', () => {
 });
 
 describe('start-up: what loading the shipped workflows pulls in (built dist/)', () => {
-  it('loads no third-party package for the seed workflow and the other shipped ones', async () => {
+  it('loads only the YAML parser and the $ref dereferencer for the shipped workflows: no HTTP client for local files', async () => {
     const { execFileSync } = await import('node:child_process');
     const root = join(here, '..');
     const script = `
@@ -263,7 +293,8 @@ describe('start-up: what loading the shipped workflows pulls in (built dist/)', 
       const packages = new Set(Object.keys(cache).filter((k) => k.includes('node_modules')).map((k) => k.split('node_modules/').pop().split('/').slice(0, k.split('node_modules/').pop().startsWith('@') ? 2 : 1).join('/')));
       console.log(JSON.stringify([...packages]));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
-    // yaml, ajv, undici, swagger-parser, jsep and the JSONPath libraries load only when a document needs them.
-    expect(JSON.parse(out.trim())).toEqual([]);
+    // undici, ajv, jsep and the JSONPath libraries load only when a document needs them; js-yaml is
+    // loaded (not used) by json-schema-ref-parser.
+    expect(JSON.parse(out.trim()).sort()).toEqual(['@apidevtools/json-schema-ref-parser', 'js-yaml', 'yaml']);
   });
 });

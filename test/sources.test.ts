@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ArazzoDocument, SourceDescription } from '../src/document/types.js';
@@ -10,6 +12,7 @@ import type { OpenApiSource, OperationInfo } from '../src/sources/types.js';
 import { loadSources, createSourceSession, type LoadSourcesOptions } from '../src/sources/load-sources.js';
 import { indexOpenApi } from '../src/sources/operation-index.js';
 import { resolveOperation, resolveWorkflowRef } from '../src/sources/resolve.js';
+import { parse } from 'yaml';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, 'fixtures', 'sources');
@@ -243,6 +246,46 @@ describe('loading problems', () => {
   it('reports an openapi-declared source that is really an Arazzo document', async () => {
     const { problems } = await load([{ name: 'x', url: 'child.arazzo.yaml', type: 'openapi' }]);
     expect(problems.map((p) => [p.code, p.path])).toEqual([['SOURCE_TYPE_MISMATCH', '$.sourceDescriptions[0].type']]);
+  });
+
+  it('refuses hostile texts with a limit code: an alias bomb, deep YAML or JSON', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'arazzo-sources-'));
+    let bomb = 'openapi: 3.0.0\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (let i = 1; i < 10; i++) {
+      const name = String.fromCharCode(97 + i);
+      bomb += `${name}: &${name} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(', ')}]\n`;
+    }
+    writeFileSync(join(tmp, 'bomb.yaml'), bomb);
+    writeFileSync(join(tmp, 'deep.yaml'), `openapi: 3.0.0\nx: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+    writeFileSync(join(tmp, 'deep.json'), `{"openapi": "3.0.0", "x": ${'{"a":'.repeat(300)}1${'}'.repeat(300)}}`);
+    const { problems } = await loadSources(
+      doc([
+        { name: 'bomb', url: 'bomb.yaml' },
+        { name: 'deep', url: 'deep.yaml' },
+        { name: 'json', url: 'deep.json' },
+      ]),
+      { baseUri: pathToFileURL(`${tmp}/`).href, location: '/work/wf.arazzo.yaml' },
+    );
+    expect(problems.map((p) => p.code)).toEqual(['YAML_ALIAS_LIMIT', 'DOCUMENT_TOO_DEEP', 'DOCUMENT_TOO_DEEP']);
+    expect(problems[2]!.message).toMatch(/deep\.json:1:\d+/);
+  });
+
+  it('refuses a device or a FIFO as a source', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'arazzo-sources-'));
+    execFileSync('mkfifo', [join(tmp, 'pipe.yaml')]);
+    const { problems } = await loadSources(
+      doc([
+        { name: 'zero', url: 'file:///dev/zero' },
+        { name: 'pipe', url: 'pipe.yaml' },
+      ]),
+      { baseUri: pathToFileURL(`${tmp}/`).href, location: '/work/wf.arazzo.yaml' },
+    );
+    expect(problems.map((p) => [p.code, /device|FIFO/.exec(p.message)?.[0]])).toEqual([
+      ['SOURCE_NOT_FOUND', 'device'],
+      ['SOURCE_NOT_FOUND', 'FIFO'],
+    ]);
   });
 
   it('enforces the size cap on local files', async () => {
@@ -491,7 +534,7 @@ describe('resolveWorkflowRef', () => {
   });
 });
 
-describe('local $ref fast path (no swagger-parser)', () => {
+describe('dereferencing with json-schema-ref-parser', () => {
   const base = () => ({
     openapi: '3.0.3',
     info: { title: 't', version: '1' },
@@ -511,36 +554,69 @@ describe('local $ref fast path (no swagger-parser)', () => {
       },
     },
   });
+  const noReads = async (): Promise<string> => {
+    throw new Error('no reads expected');
+  };
+  const here_ = pathToFileURL(join(apis, 'inline.yaml'));
 
-  it('replaces local references by their shared targets and keeps cycles as object cycles', async () => {
-    const { dereferenceLocal } = await import('../src/sources/openapi.js');
-    const data = base() as any;
-    expect(dereferenceLocal(data)).toBe(true);
+  it('replaces references by their targets and keeps cycles as object cycles', async () => {
+    const { dereferenceOpenApi } = await import('../src/sources/openapi.js');
+    const data = (await dereferenceOpenApi(here_, base(), noReads)) as any;
     const node = data.components.schemas.Node;
     expect(node.properties.next).toBe(node);
-    expect(node.properties.id).toBe(data.components.schemas.Id); // a chain of references ends at the value
+    expect(node.properties.id).toEqual({ type: 'string' });
     expect(data.paths['/a'].parameters[0].schema).toEqual({ type: 'string' });
     expect(data.paths['/a'].get.responses['200'].content['application/json'].schema).toBe(node);
   });
 
+  it('loads 2.0, 3.0, 3.1 and later 3.x as written, with no version rewritten', async () => {
+    const { dereferenceOpenApi } = await import('../src/sources/openapi.js');
+    for (const version of ['3.0.4', '3.1.1', '3.2.0', '3.3.0']) {
+      const data = (await dereferenceOpenApi(here_, { ...base(), openapi: version }, noReads)) as any;
+      expect(data.openapi).toBe(version);
+      expect(data.paths['/a'].parameters[0].name).toBe('id');
+    }
+    const swagger = (await dereferenceOpenApi(here_, { swagger: '2.0', info: { title: 't', version: '1' }, paths: {} }, noReads)) as any;
+    expect(swagger.swagger).toBe('2.0');
+    const noPaths = (await dereferenceOpenApi(here_, { openapi: '3.1.0', info: { title: 't', version: '1' } }, noReads)) as any;
+    expect(noPaths.paths).toBeUndefined();
+  });
+
   it.each([
-    ['an external reference', { $ref: 'other.yaml#/x' }],
-    ['a reference that does not resolve', { $ref: '#/components/schemas/Missing' }],
-    ['a reference with sibling keys', { $ref: '#/components/schemas/Id', description: 'd' }],
-    ['a percent-encoded pointer', { $ref: '#/components/schemas/I%64' }],
-  ])('leaves the document untouched for %s (swagger-parser handles it)', async (_name, ref) => {
-    const { dereferenceLocal } = await import('../src/sources/openapi.js');
-    const data = base() as any;
-    data.components.schemas.Extra = ref;
-    const before = JSON.stringify(data);
-    expect(dereferenceLocal(data)).toBe(false);
-    expect(JSON.stringify(data)).toBe(before);
+    ['a numeric OpenAPI version', { openapi: 3.1 }, /must be a string/],
+    ['OpenAPI 4', { openapi: '4.0.0' }, /4\.0\.0.*not supported/],
+    ['Swagger 1.2', { swagger: '1.2' }, /1\.2 is not supported/],
+    ['a reference that does not resolve', { openapi: '3.0.3', x: { $ref: '#/components/schemas/Missing' } }, /Missing/],
+  ])('refuses %s with SOURCE_INVALID', async (_name, root, message) => {
+    const { dereferenceOpenApi } = await import('../src/sources/openapi.js');
+    const error = await dereferenceOpenApi(here_, { info: { title: 't', version: '1' }, paths: {}, ...root }, noReads).then(
+      () => undefined,
+      (err: unknown) => err as Error & { code?: string },
+    );
+    expect(error?.code).toBe('SOURCE_INVALID');
+    expect(error?.message).toMatch(message);
+  });
+
+  it('reads every external file through the given reader and parses it as sources are', async () => {
+    const { dereferenceOpenApi } = await import('../src/sources/openapi.js');
+    const read: string[] = [];
+    const data = (await dereferenceOpenApi(
+      pathToFileURL(join(apis, 'pets-3.0.yaml')),
+      parse(readFileSync(join(apis, 'pets-3.0.yaml'), 'utf8')),
+      async (url) => {
+        read.push(url.href);
+        return readFileSync(url, 'utf8');
+      },
+    )) as any;
+    expect(read).toEqual([pathToFileURL(join(apis, 'shared', 'schemas.yaml')).href]);
+    const pet = data.paths['/pets'].post.requestBody.content['application/json'].schema;
+    expect(pet.required).toEqual(['id']);
+    expect(pet.properties.parent).toBe(pet); // a cycle inside the external file
   });
 
   it('gives the same operations as swagger-parser for every shipped and fixture description', async () => {
     const { dereferenceOpenApi } = await import('../src/sources/openapi.js');
     const { default: SwaggerParser } = await import('@apidevtools/swagger-parser');
-    const { parse } = await import('yaml');
     const root = join(here, '..');
     const files = [
       'openapi/hugging-face-inference-endpoints-api.yml',
@@ -553,11 +629,9 @@ describe('local $ref fast path (no swagger-parser)', () => {
     for (const file of files) {
       const path = join(root, file);
       const text = readFileSync(path, 'utf8');
-      const fast = await dereferenceOpenApi(pathToFileURL(path), parse(text), async () => {
-        throw new Error('no reads expected');
-      });
+      const ours = await dereferenceOpenApi(pathToFileURL(path), parse(text), noReads);
       const reference = await new SwaggerParser().dereference(path, parse(text), { dereference: { circular: true } } as never);
-      const a = indexOpenApi('s', path, fast as Record<string, unknown>);
+      const a = indexOpenApi('s', path, ours as Record<string, unknown>);
       const b = indexOpenApi('s', path, reference as unknown as Record<string, unknown>);
       expect(a.operations, file).toEqual(b.operations);
     }

@@ -80,6 +80,8 @@ describe('one negative fixture per code', () => {
       'YAML_DUPLICATE_KEY',
       'YAML_TAG_NOT_ALLOWED',
       'YAML_KEY_NOT_SCALAR',
+      'YAML_ALIAS_LIMIT',
+      'DOCUMENT_TOO_DEEP',
       'DOCUMENT_NOT_OBJECT',
       'ARAZZO_VERSION_UNSUPPORTED',
       'SCHEMA_INVALID',

@@ -1,11 +1,14 @@
 /**
  * A light read of an Arazzo document as plain data (YAML or JSON), for the commands that only
- * need its shape (`list`, `graph`) and for the CLI's view of workflow inputs. No sources are
- * fetched and no expressions are compiled, so these commands stay fast.
+ * need its shape (`list`, `graph`) and for the CLI's view of workflow inputs. It goes through the
+ * one reader, with the same limits as `validate`, but no sources are fetched and no expressions
+ * are compiled, so these commands stay fast.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js';
+import { readDocument } from '../document/read.js';
+import { DocumentError } from '../errors.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { isSecretName } from '../engine/mask.js';
@@ -53,43 +56,46 @@ async function listDocuments(dir: string): Promise<string[]> {
   }
 }
 
-async function readText(file: string): Promise<string> {
-  if (/^https?:\/\//i.test(file)) {
-    let res: Response;
-    try {
-      res = await fetch(file, { signal: AbortSignal.timeout(30_000) });
-    } catch (err) {
-      throw new CliError('FILE_UNREADABLE', `Could not fetch ${file}: ${(err as Error).message}. Check the URL and your network.`, { file }, { cause: err });
-    }
-    if (!res.ok) throw new CliError('FILE_UNREADABLE', `Could not fetch ${file}: HTTP ${res.status}.`, { file });
-    return res.text();
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/**
+ * The `--max-source-bytes` flag (validate, list, graph, run) as load options: a whole number of
+ * bytes, optionally with a binary unit (`128MiB`, `512k`, `1G`).
+ */
+export function readOptionsFromFlags(flags: Record<string, unknown>): PlainReadOptions {
+  const raw = flags['max-source-bytes'];
+  if (raw === undefined) return {};
+  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(String(raw));
+  const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x'];
+  const bytes = match && unit ? Number(match[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new CliError('CLI_USAGE', `--max-source-bytes must be a size such as 134217728, 128MiB or 512k, not "${String(raw)}".`, {
+      flag: '--max-source-bytes',
+    });
   }
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError('FILE_NOT_FOUND', `No such file: ${file}. Check the path.`, { file }, { cause: err });
-    if (code === 'EISDIR') throw new CliError('FILE_UNREADABLE', `${file} is a directory; give the path of an Arazzo document.`, { file }, { cause: err });
-    throw new CliError('FILE_UNREADABLE', `Could not read ${file}: ${(err as Error).message}.`, { file }, { cause: err });
-  }
+  return { maxSourceBytes: bytes };
 }
 
-/** Parse YAML (JSON is YAML) into plain data and check the bare minimum the caller relies on. */
-export async function readPlainDocument(file: string): Promise<ArazzoDocument> {
-  const text = await readText(file);
-  const { parseDocument } = await import('yaml');
-  const parsed = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const first = parsed.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    throw new CliError(
-      'YAML_SYNTAX',
-      `${where}  ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}. Fix the YAML/JSON syntax (run "arazzo validate ${file}").`,
-      { file },
-    );
+export interface PlainReadOptions {
+  /** Size cap in bytes (the --max-source-bytes flag); default the reader's. */
+  readonly maxSourceBytes?: number;
+}
+
+/**
+ * Read the document as plain data through the same reader as `validate` (size cap, timeout,
+ * YAML safety and limits), and check the bare minimum the caller relies on.
+ */
+export async function readPlainDocument(file: string, options: PlainReadOptions = {}): Promise<ArazzoDocument> {
+  let data: unknown;
+  try {
+    data = (await readDocument(file, options.maxSourceBytes !== undefined ? { maxBytes: options.maxSourceBytes } : {})).data;
+  } catch (err) {
+    if (!(err instanceof DocumentError)) throw err;
+    const first = err.problems.find((p) => p.severity === 'error') ?? err.problems[0]!;
+    const where = first.line !== undefined ? `${file}:${first.line}:${first.column ?? 1}  ` : '';
+    const fix = first.line !== undefined ? ` Fix it, then run "arazzo validate ${file}" for every problem.` : '';
+    throw new CliError(first.code, `${where}${first.message}${fix}`, { file });
   }
-  const data = parsed.toJS({ maxAliasCount: 100 }) as unknown;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new CliError('DOCUMENT_INVALID', `${file} is not an Arazzo document: expected an object with "arazzo" and "workflows".`, { file });
   }

@@ -2,15 +2,15 @@
 export type { OpenApiSource, OperationInfo, ParameterInfo, ServerInfo, ServerVariableInfo, SecuritySchemeInfo } from './types.js';
 export { loadSources, createSourceSession, readResourceOnce, type LoadSourcesOptions, type LoadSourcesResult, type SourceSession } from './load-sources.js';
 export {
-  fetchResource,
+  readResource,
   isHostAllowed,
   displayLocation,
-  SourceFetchError,
-  DEFAULT_MAX_SOURCE_BYTES,
-  DEFAULT_SOURCE_TIMEOUT_MS,
-  type FetchOptions,
-  type FetchedResource,
-} from './fetch.js';
+  ReadError,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  type ReaderOptions,
+  type Resource,
+} from '../reader/resource.js';
 export { indexOpenApi, PATH_ITEM_METHODS } from './operation-index.js';
 export { escapePointerToken } from '../expressions/json-pointer.js';
 export { dereferenceOpenApi } from './openapi.js';

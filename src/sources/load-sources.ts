@@ -8,7 +8,8 @@ import type { Problem } from '../errors.js';
 import { ArazzoError, DocumentError } from '../errors.js';
 import type { ArazzoDocument } from '../document/types.js';
 import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
-import { displayLocation, fetchResource, type FetchedResource, type FetchOptions } from './fetch.js';
+import { MEMORY_LOCATION } from '../document/read.js';
+import { checkReferrer, displayLocation, readResource, type ReaderOptions, type Resource } from '../reader/resource.js';
 import { dereferenceOpenApi } from './openapi.js';
 import { indexOpenApi } from './operation-index.js';
 import { parseDescriptionText, sniffType } from './parse.js';
@@ -17,7 +18,7 @@ import type { ErrorCode } from '../error-codes.js';
 /** Caches shared by every document of one load, so each URL is read and dereferenced once. */
 export interface SourceSession {
   /** Raw reads by URL href. */
-  readonly resources: Map<string, Promise<FetchedResource>>;
+  readonly resources: Map<string, Promise<Resource>>;
   /** Dereferenced OpenAPI documents by URL href. */
   readonly openapi: Map<string, Promise<Record<string, unknown>>>;
 }
@@ -31,12 +32,16 @@ export function withoutFragment(href: string): string {
   return href.replace(/#.*$/, '');
 }
 
-/** Read `url` once per session (through the limits in `options`). */
-export function readResourceOnce(url: URL, options: FetchOptions, session: SourceSession): Promise<FetchedResource> {
+/**
+ * Read `url` once per session (through the limits in `options`). `referrer` is the location of
+ * whatever refers to it: a remote referrer may not read a local file.
+ */
+export async function readResourceOnce(url: URL, options: ReaderOptions, session: SourceSession, referrer?: string): Promise<Resource> {
+  checkReferrer(url, referrer); // before the cache: the same file may be read for a local referrer
   const key = withoutFragment(url.href);
   let pending = session.resources.get(key);
   if (!pending) {
-    pending = fetchResource(new URL(key), options);
+    pending = readResource(new URL(key), options);
     session.resources.set(key, pending);
     // A redirect's target is the same resource: remember it under its final URL too.
     pending.then(
@@ -50,10 +55,10 @@ export function readResourceOnce(url: URL, options: FetchOptions, session: Sourc
   return pending;
 }
 
-export interface LoadSourcesOptions extends FetchOptions {
+export interface LoadSourcesOptions extends ReaderOptions {
   /** Base URI of the referring document (`$self` or its retrieval URL), used to resolve relative `url`s. */
   readonly baseUri: string;
-  /** File path or URL of the referring document, for Problem.file. */
+  /** File path or URL of the referring document, for Problem.file. A document read over http(s) may not read local files. */
   readonly location: string;
   /** Loads an `arazzo`-type source (loadArazzo itself, sharing this session). Without it such sources are a problem. */
   readonly loadArazzoSource?: (url: string) => Promise<LoadedDocument>;
@@ -125,14 +130,19 @@ async function loadOne(
     );
   }
   let where = displayLocation(url);
-
-  if (declaredType === 'arazzo') return loadArazzo(name, url, path, options);
-
-  let fetched: FetchedResource;
   try {
-    fetched = await readResourceOnce(url, options, session);
+    checkReferrer(url, options.location);
   } catch (err) {
     return problem(codeOf(err, 'SOURCE_FETCH_FAILED'), `source "${name}": ${messageOf(err)}`);
+  }
+
+  if (declaredType === 'arazzo') return loadArazzo(name, rawUrl, url, path, options);
+
+  let fetched: Resource;
+  try {
+    fetched = await readResourceOnce(url, options, session, options.location);
+  } catch (err) {
+    return problem(codeOf(err, 'SOURCE_FETCH_FAILED'), `source "${name}": ${messageOf(err)}${memoryHint(rawUrl, options)}`);
   }
 
   // After a redirect, the final URL is the description's location and the base of its $refs.
@@ -165,7 +175,7 @@ async function loadOne(
       `${path}.type`,
     );
   }
-  if (type === 'arazzo') return loadArazzo(name, url, path, options);
+  if (type === 'arazzo') return loadArazzo(name, rawUrl, url, path, options);
   if (sniffed === undefined) {
     return problem(
       'SOURCE_INVALID',
@@ -176,7 +186,7 @@ async function loadOne(
   const key = withoutFragment(url.href);
   let deref = session.openapi.get(key);
   if (!deref) {
-    deref = dereferenceOpenApi(url, data as Record<string, unknown>, async (ref) => (await readResourceOnce(ref, options, session)).text);
+    deref = dereferenceOpenApi(url, data as Record<string, unknown>, async (ref, referrer) => (await readResourceOnce(ref, options, session, referrer)).text);
     session.openapi.set(key, deref);
   }
   try {
@@ -187,7 +197,7 @@ async function loadOne(
   }
 }
 
-async function loadArazzo(name: string, url: URL, path: string, options: LoadSourcesOptions): Promise<Outcome> {
+async function loadArazzo(name: string, rawUrl: string, url: URL, path: string, options: LoadSourcesOptions): Promise<Outcome> {
   const where = displayLocation(url);
   const file = options.location;
   if (!options.loadArazzoSource) {
@@ -219,9 +229,26 @@ async function loadArazzo(name: string, url: URL, path: string, options: LoadSou
       return { problems: [head, ...errors.map((p) => ({ ...p, file: p.file ?? where }))] };
     }
     return {
-      problems: [{ code: codeOf(err, 'SOURCE_FETCH_FAILED'), message: `source "${name}": ${messageOf(err)}`, severity: 'error', path: `${path}.url`, file }],
+      problems: [
+        {
+          code: codeOf(err, 'SOURCE_FETCH_FAILED'),
+          message: `source "${name}": ${messageOf(err)}${memoryHint(rawUrl, options)}`,
+          severity: 'error',
+          path: `${path}.url`,
+          file,
+        },
+      ],
     };
   }
+}
+
+/**
+ * An in-memory document has no location of its own: its relative source urls resolve against the
+ * baseUri option (default the current directory). Say so when one of them cannot be read.
+ */
+function memoryHint(rawUrl: string, options: LoadSourcesOptions): string {
+  if (options.location !== MEMORY_LOCATION || /^[a-z][a-z0-9+.-]*:/i.test(rawUrl)) return '';
+  return `. The document was given in memory, so the relative url "${rawUrl}" was resolved against ${options.baseUri}; pass the document's own location as the baseUri option (loadArazzo(doc, { baseUri }))`;
 }
 
 function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
