@@ -14,10 +14,12 @@ import { pathToFileURL } from 'node:url';
 import nock from 'nock';
 import { MockAgent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readPlainDocument } from '../src/cli/document.js';
+import { cli } from '../src/cli/cli.js';
+import { readOptionsFromFlags, readPlainDocument } from '../src/cli/document.js';
 import { DocumentError } from '../src/errors.js';
 import { loadArazzo } from '../src/load.js';
 import { DEFAULT_MAX_BYTES, ReadError, readResource } from '../src/reader/resource.js';
+import { fakeIo } from './cli-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arazzo-reader-'));
 
@@ -304,5 +306,33 @@ describe('list and graph read through the same reader', () => {
     const fifo = join(dir, 'wf-pipe.yaml');
     execFileSync('mkfifo', [fifo]);
     expect((await failure(readPlainDocument(fifo))).code).toBe('DOCUMENT_NOT_FOUND');
+  });
+});
+
+describe('--max-source-bytes', () => {
+  it('takes a size in bytes or with a binary unit, and refuses anything else', () => {
+    expect(readOptionsFromFlags({})).toEqual({});
+    expect(readOptionsFromFlags({ 'max-source-bytes': '1000' })).toEqual({ maxSourceBytes: 1000 });
+    expect(readOptionsFromFlags({ 'max-source-bytes': '128MiB' })).toEqual({ maxSourceBytes: 128 * 1024 * 1024 });
+    expect(readOptionsFromFlags({ 'max-source-bytes': '512k' })).toEqual({ maxSourceBytes: 512 * 1024 });
+    for (const bad of ['0', '-1', '1.5M', 'big', '10 TB', '']) {
+      expect(() => readOptionsFromFlags({ 'max-source-bytes': bad })).toThrow(/--max-source-bytes must be a size/);
+    }
+  });
+
+  it('caps what validate, list, graph and run read', async () => {
+    const file = join(dir, 'wf-cli.yaml');
+    writeFileSync(file, workflow('api.yaml'));
+    writeFileSync(join(dir, 'api.yaml'), `${openapi}# ${'x'.repeat(3000)}\n`);
+    for (const command of ['list', 'graph', 'run']) {
+      const io = fakeIo();
+      expect(await cli([command, file, '--max-source-bytes', '100'], io)).toBe(2);
+      expect(io.err).toContain('DOCUMENT_TOO_LARGE');
+    }
+    const io = fakeIo();
+    expect(await cli(['validate', file, '--max-source-bytes', '1k'], io)).toBe(2);
+    expect(io.out).toContain('SOURCE_TOO_LARGE');
+    expect(io.out).toContain('--max-source-bytes');
+    expect(await cli(['validate', file, '--max-source-bytes', '4k'], fakeIo())).toBe(0);
   });
 });

@@ -64,11 +64,11 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       }
       case 'validate': {
         const { validateCommand } = await import('./validate.js');
-        return await validateCommand(file, json, io);
+        return await validateCommand(file, json, io, args.values);
       }
       case 'list': {
         const { listCommand } = await import('./list-command.js');
-        return await listCommand(file, json, io);
+        return await listCommand(file, json, io, args.values);
       }
       case 'graph': {
         const { graphCommand } = await import('./list-command.js');

@@ -16,6 +16,11 @@ export interface CommandSpec {
 }
 
 const help = { type: 'boolean', short: 'h', description: 'Show this help.' } as const;
+const maxSourceBytes = {
+  type: 'string',
+  arg: '<size>',
+  description: 'Largest document or source description read, e.g. 128MiB (default 64MiB).',
+} as const;
 
 /** Workflows shipped in the package, used by the examples (a test runs every example). */
 const DEPLOY = 'workflows/hugging-face-deploy-and-wait-workflow.yml';
@@ -60,6 +65,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       'dry-run': { type: 'boolean', description: 'Check the inputs and print the first request, fully resolved, without sending it.' },
       verbose: { type: 'boolean', short: 'v', description: 'Also show requests and responses with their headers (secrets masked), actions and delays.' },
       quiet: { type: 'boolean', short: 'q', description: 'Show only errors.' },
+      'max-source-bytes': maxSourceBytes,
       help,
     },
     examples: [
@@ -81,6 +87,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     summary: 'Check a document and list every problem',
     flags: {
       json: { type: 'boolean', description: 'Print the problems as a JSON array on stdout.' },
+      'max-source-bytes': maxSourceBytes,
       help,
     },
     examples: [`arazzo validate ${DEPLOY}`, `arazzo validate ${CHAT} --json | jq '.[] | select(.severity=="error")'`],
@@ -92,6 +99,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     summary: 'Show the workflows of a document and their inputs',
     flags: {
       json: { type: 'boolean', description: 'Print the workflows and inputs as JSON on stdout.' },
+      'max-source-bytes': maxSourceBytes,
       help,
     },
     examples: [`arazzo list ${DEPLOY}`, `arazzo list ${LIFECYCLE} --json`],
@@ -103,6 +111,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     flags: {
       workflow: { type: 'string', short: 'w', arg: '<id>', description: 'Workflow to draw (default: every workflow).' },
       direction: { type: 'string', arg: '<TD|LR>', description: 'Flowchart direction (default TD).' },
+      'max-source-bytes': maxSourceBytes,
       help,
     },
     examples: [`arazzo graph ${DEPLOY} > deploy.mmd`, `arazzo graph ${LIFECYCLE} --workflow endpoint-lifecycle --direction LR`],

@@ -7,7 +7,7 @@ import type { LoadedDocument } from '../document/loaded.js';
 import type { HttpClient, RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
-import { describeInputs, selectWorkflow } from './document.js';
+import { describeInputs, readOptionsFromFlags, selectWorkflow } from './document.js';
 import { CliError, EXIT_FAILED, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
 import { cliMessage, createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
@@ -45,7 +45,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   const { loadArazzo, runWorkflow } = await loadLibrary();
   let doc: LoadedDocument;
   try {
-    doc = await loadArazzo(file);
+    doc = await loadArazzo(file, readOptionsFromFlags(values));
   } catch (err) {
     if (err instanceof DocumentError) {
       const errors = err.problems.filter((p) => p.severity === 'error');

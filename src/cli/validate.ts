@@ -8,13 +8,15 @@ import { DocumentError, formatProblem, type Problem } from '../errors.js';
 import { EXIT_USAGE } from './errors.js';
 import { wantsColor, createStyle } from './format.js';
 import type { CliIo } from './io.js';
+import { readOptionsFromFlags } from './document.js';
 import { loadLoader } from './library.js';
 
-export async function validateCommand(file: string, json: boolean, io: CliIo): Promise<number> {
+export async function validateCommand(file: string, json: boolean, io: CliIo, flags: Record<string, unknown> = {}): Promise<number> {
+  const options = readOptionsFromFlags(flags);
   const { loadArazzo } = await loadLoader();
   let problems: Problem[];
   try {
-    const doc = await loadArazzo(file);
+    const doc = await loadArazzo(file, options);
     problems = [...doc.warnings];
   } catch (err) {
     if (err instanceof DocumentError) problems = [...err.problems];
