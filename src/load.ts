@@ -11,7 +11,7 @@ import { DocumentError, type Problem } from './errors.js';
 import type { ArazzoDocument } from './document/types.js';
 import type { LoadedDocument, LoadedSource } from './document/loaded.js';
 import type { WorkflowPlan } from './engine/plan-types.js';
-import { MEMORY_LOCATION, parseText, readDocument, selfBase, toUrl, type ReadResult } from './document/read.js';
+import { MEMORY_LOCATION, readDocument, readText, selfBase, toUrl, type ReadResult } from './document/read.js';
 import { validateDocument } from './document/validate.js';
 import { versionOf } from './document/version.js';
 import {
@@ -89,7 +89,7 @@ async function loadNested(href: string, session: LoadSession): Promise<LoadedDoc
   const fetched = await readResourceOnce(url, session.fetch, session.sources);
   const again = session.documents.get(key); // another branch may have finished meanwhile
   if (again) return again;
-  const read = parseText(fetched.text, displayLocation(fetched.url), fetched.url.href);
+  const read = await readText(fetched.text, displayLocation(fetched.url), fetched.url.href);
   return loadRead(read, session, key);
 }
 

@@ -297,4 +297,24 @@ describe('start-up: what loading the shipped workflows pulls in (built dist/)', 
     // loaded (not used) by json-schema-ref-parser.
     expect(JSON.parse(out.trim()).sort()).toEqual(['@apidevtools/json-schema-ref-parser', 'js-yaml', 'yaml']);
   });
+
+  it('a second `arazzo validate` of the seed loads no third-party package: the read cache has the parsed texts', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const root = join(here, '..');
+    const cache = mkdtempSync(join(tmpdir(), 'arazzo-cache-'));
+    const script = `
+      import { createRequire } from 'node:module';
+      const { cli } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/cli/cli.js')).href)});
+      const sink = { write: () => true, isTTY: false };
+      const io = { stdout: sink, stderr: sink, env: { ARAZZO_CACHE_DIR: ${JSON.stringify(cache)} }, readStdin: async () => '', onInterrupt: () => () => {} };
+      const code = await cli(['validate', 'workflows/hugging-face-deploy-inference-endpoint-workflow.yml'], io);
+      const cache = createRequire(import.meta.url).cache;
+      const packages = new Set(Object.keys(cache).filter((k) => k.includes('node_modules')).map((k) => k.split('node_modules/').pop().split('/')[0]));
+      console.log(JSON.stringify({ code, packages: [...packages] }));`;
+    const run = () => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }).trim());
+    expect(run()).toMatchObject({ code: 0, packages: expect.arrayContaining(['yaml']) });
+    expect(run()).toEqual({ code: 0, packages: [] });
+  });
 });

@@ -5,7 +5,7 @@
  * fetch (the global one) against nock.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ import { cli } from '../src/cli/cli.js';
 import { readOptionsFromFlags, readPlainDocument } from '../src/cli/document.js';
 import { DocumentError } from '../src/errors.js';
 import { loadArazzo } from '../src/load.js';
+import { readText } from '../src/document/read.js';
+import { disableReadCache, enableReadCache, readCached, writeCached } from '../src/reader/cache.js';
 import { DEFAULT_MAX_BYTES, ReadError, readResource } from '../src/reader/resource.js';
 import { fakeIo } from './cli-helpers.js';
 
@@ -334,5 +336,80 @@ describe('--max-source-bytes', () => {
     expect(io.out).toContain('SOURCE_TOO_LARGE');
     expect(io.out).toContain('--max-source-bytes');
     expect(await cli(['validate', file, '--max-source-bytes', '4k'], fakeIo())).toBe(0);
+  });
+});
+
+describe('the read cache (on for the CLI)', () => {
+  const seedText = readFileSync(join(import.meta.dirname, '..', 'workflows', 'hugging-face-deploy-inference-endpoint-workflow.yml'), 'utf8');
+  afterEach(() => disableReadCache());
+
+  it('is off unless enabled, and off for ARAZZO_CACHE_DIR=off or without a home', () => {
+    expect(enableReadCache({ ARAZZO_CACHE_DIR: 'off', HOME: dir })).toBeUndefined();
+    expect(enableReadCache({})).toBeUndefined();
+    expect(enableReadCache({ HOME: dir })).toBe(join(dir, '.cache', 'arazzo-engine'));
+    expect(enableReadCache({ XDG_CACHE_HOME: join(dir, 'xdg') })).toBe(join(dir, 'xdg', 'arazzo-engine'));
+  });
+
+  it('does not use a directory that others can write to', () => {
+    const shared = mkdtempSync(join(tmpdir(), 'arazzo-cache-'));
+    chmodSync(shared, 0o777);
+    expect(enableReadCache({ ARAZZO_CACHE_DIR: shared })).toBeUndefined();
+    writeCached('document', 'a: 1', { data: 1 });
+    expect(readdirSync(shared)).toEqual([]);
+  });
+
+  it('gives a parsed document back with the same data and positions, and misses on any change', async () => {
+    const cacheDir = enableReadCache({ ARAZZO_CACHE_DIR: mkdtempSync(join(tmpdir(), 'arazzo-cache-')) })!;
+    const first = await readText(seedText, 'seed.yml');
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    const again = await readText(seedText, 'seed.yml');
+    expect(again.data).toEqual(first.data);
+    expect(again.data).not.toBe(first.data);
+    for (const path of ['$.workflows[0].steps[1].operationId', '$.workflows[0].steps[1].requestBody.payload', '$.info']) {
+      expect(again.locate(path)).toEqual(first.locate(path));
+    }
+    expect(again.locate('$.workflows[0].steps[1].operationId')).toEqual({ line: 115, column: 5 });
+    const edited = await readText(seedText.replace('version: 1.0.0', 'version: 1.0.1'), 'seed.yml');
+    expect((edited.data as { info: { version: string } }).info.version).toBe('1.0.1');
+    expect(readdirSync(cacheDir)).toHaveLength(2);
+  });
+
+  it('stores no failure: every problem comes from the parser', async () => {
+    const cacheDir = enableReadCache({ ARAZZO_CACHE_DIR: mkdtempSync(join(tmpdir(), 'arazzo-cache-')) })!;
+    for (let i = 0; i < 2; i++) {
+      const err = await failure(readText('a: 1\na: 2\n', 'dup.yaml'));
+      expect(err.problems?.map((p) => p.code)).toEqual(['YAML_DUPLICATE_KEY']);
+    }
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
+
+  it('stores only plain JSON data: no cycle, no .inf', () => {
+    const cacheDir = enableReadCache({ ARAZZO_CACHE_DIR: mkdtempSync(join(tmpdir(), 'arazzo-cache-')) })!;
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    writeCached('x', 'cycle', cycle);
+    writeCached('x', 'inf', { n: Number.POSITIVE_INFINITY });
+    writeCached('x', 'long', { s: 'x'.repeat(100) }, 50);
+    expect(readdirSync(cacheDir)).toEqual([]);
+    writeCached('x', 'ok', { n: 1 });
+    expect(readCached('x', 'ok')).toEqual({ n: 1 });
+    expect(readCached('y', 'ok')).toBeUndefined();
+  });
+
+  it('keeps a self-contained description dereferenced, and reads one with external $refs afresh', async () => {
+    const cacheDir = enableReadCache({ ARAZZO_CACHE_DIR: mkdtempSync(join(tmpdir(), 'arazzo-cache-')) })!;
+    const seed = join(import.meta.dirname, '..', 'workflows', 'hugging-face-deploy-inference-endpoint-workflow.yml');
+    const fresh = await loadArazzo(seed);
+    const entries = readdirSync(cacheDir).length;
+    expect(entries).toBe(2); // the document, and its self-contained description
+    const cached = await loadArazzo(seed);
+    const ops = (d: typeof fresh) => [...(d.sources.get('inferenceEndpointsApi') as { operations: unknown[] }).operations];
+    expect(ops(cached)).toEqual(ops(fresh));
+    expect(cached.warnings).toEqual(fresh.warnings);
+    // pets-3.0.yaml $refs shared/schemas.yaml: its result depends on another file, so it is not kept.
+    const pets = join(import.meta.dirname, 'fixtures', 'sources', 'workflows', 'main.arazzo.yaml');
+    await loadArazzo(pets);
+    const kinds = readdirSync(cacheDir).length - entries;
+    expect(kinds).toBe(2); // main.arazzo.yaml and child.arazzo.yaml, not pets-3.0.yaml
   });
 });

@@ -55,7 +55,8 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       throw new CliError('CLI_USAGE', `"arazzo ${first}" takes one document; unexpected ${extra}. Flags take their value after them, e.g. --input name=value.`);
     }
     const file = args.positionals[0]!;
-    const { checkDocumentPath } = await import('./document.js');
+    const { checkDocumentPath, enableReadCache } = await import('./document.js');
+    enableReadCache(io.env); // parsed documents and descriptions are kept on disk, so the next start skips the parsers
     await checkDocumentPath(file);
     switch (first) {
       case 'run': {

@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js';
 import { readDocument } from '../document/read.js';
+export { enableReadCache } from '../reader/cache.js';
 import { DocumentError } from '../errors.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';

@@ -1,5 +1,6 @@
 /** The document module: reading, JSON paths/positions, schemas and validation of Arazzo documents. */
-export { readDocument, parseText, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MEMORY_LOCATION } from './read.js';
+export { readDocument, readText, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MEMORY_LOCATION } from './read.js';
+export { parseText } from './parse-text.js';
 export type { ReadOptions, ReadResult, Position } from './read.js';
 export { validateDocument } from './validate.js';
 export type { ValidateOptions } from './validate.js';

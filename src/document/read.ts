@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { DocumentError, type Problem } from '../errors.js';
 import { parseJsonPath } from './json-path.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, displayLocation, ReadError, readResource, type ReaderOptions } from '../reader/resource.js';
-import { parseYaml, YamlError, yamlLocator, type Position } from '../reader/yaml.js';
+import { readCached } from '../reader/cache.js';
+import { locate, type Position, type PositionTable } from '../reader/positions.js';
 
 export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS };
 export type { Position };
@@ -28,10 +29,7 @@ export interface ReadResult {
   location: string;
   /** `$self` resolved against the retrieval URI, else the retrieval URI (a file: URL for files). */
   baseUri: string;
-  /**
-   * 1-based line/column of a JSON path; the deepest existing ancestor when the path does not
-   * exist. Positions are computed on the first call (the text is parsed again then).
-   */
+  /** 1-based line/column of a JSON path; the deepest existing ancestor when the path does not exist. */
   locate(path: string): Position | undefined;
 }
 
@@ -60,7 +58,7 @@ export async function readDocument(input: string | URL | object, options: ReadOp
     if (err instanceof ReadError) throw readFailure(err, displayLocation(url));
     throw err;
   }
-  return parseText(resource.text, displayLocation(resource.url), resource.url.href);
+  return readText(resource.text, displayLocation(resource.url), resource.url.href);
 }
 
 /** A reading failure as a DocumentError with one problem, carrying that problem's code. */
@@ -70,19 +68,24 @@ export function readFailure(err: ReadError, location: string): DocumentError {
 }
 
 /**
- * Parse document text (YAML or JSON). `location` names it in problems; `retrievalUri` is the
- * base URI unless `$self` says otherwise.
+ * Parse document text (YAML or JSON); `location` names it in problems, `retrievalUri` is the base
+ * URI unless `$self` says otherwise. A text parsed before comes from the read cache (when the CLI
+ * has enabled it) without loading the YAML parser; otherwise parse-text.ts loads and parses.
  */
-export function parseText(text: string, location: string = MEMORY_LOCATION, retrievalUri: string = location): ReadResult {
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    if (!(err instanceof YamlError)) throw err;
-    const problems = err.problems.map((p): Problem => ({ ...p, severity: 'error', path: '$', file: location }));
-    throw new DocumentError(problems, location);
-  }
-  const locator = yamlLocator(text);
+export async function readText(text: string, location: string = MEMORY_LOCATION, retrievalUri: string = location): Promise<ReadResult> {
+  const cached = readCached<ParsedText>('document', text);
+  if (cached) return readResult(cached, text, location, retrievalUri);
+  const { parseText } = await import('./parse-text.js');
+  return parseText(text, location, retrievalUri);
+}
+
+/** What the YAML reader makes of a document's text: its data and the position of every key and item. */
+export interface ParsedText {
+  readonly data: unknown;
+  readonly positions: PositionTable;
+}
+
+export function readResult({ data, positions }: ParsedText, text: string, location: string, retrievalUri: string): ReadResult {
   return {
     data,
     text,
@@ -90,7 +93,7 @@ export function parseText(text: string, location: string = MEMORY_LOCATION, retr
     baseUri: selfBase(data, retrievalUri) ?? retrievalUri,
     locate: (path) => {
       const segments = parseJsonPath(path);
-      return segments ? locator(segments) : undefined;
+      return segments ? locate(positions, segments) : undefined;
     },
   };
 }

@@ -1,10 +1,12 @@
 /**
  * Turning YAML 1.2 or JSON text into plain data with the `yaml` package, safely: core schema only
  * (no custom tags, no YAML 1.1 `!!binary`/`!!timestamp`), unique string keys, a cap on alias
- * expansion (billion laughs) and on nesting depth. Positions are not kept: `locateYaml` parses the
- * text again, with a line counter, only when a problem has to be located.
+ * expansion (billion laughs) and on nesting depth. No YAML nodes are kept: a document's positions
+ * become a plain table (path → line, column), which the read cache can store with its data.
  */
 import type { ErrorCode } from '../error-codes.js';
+import { firstTooDeep, MAX_ALIAS_COUNT, MAX_DEPTH } from './limits.js';
+import { locate, type Position, type PositionTable } from './positions.js';
 import {
   isMap,
   isPair,
@@ -18,11 +20,6 @@ import {
   type ParseOptions,
   type SchemaOptions,
 } from 'yaml';
-
-/** Alias expansions allowed per document; yaml counts nested expansions, so a bomb trips it at once. */
-export const MAX_ALIAS_COUNT = 1000;
-/** Deepest nesting of mappings and lists accepted. Real descriptions stay far below (< 64). */
-export const MAX_DEPTH = 256;
 
 const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   schema: 'core',
@@ -59,6 +56,16 @@ const CORE_TAGS = new Set(['!!str', '!!int', '!!float', '!!bool', '!!null', '!!m
 
 /** Parse YAML 1.2 (JSON included) into plain data. Throws YamlError. */
 export function parseYaml(text: string): unknown {
+  return parseChecked(text).data;
+}
+
+/** parseYaml, and the position of every key and list item. Throws YamlError. */
+export function parseYamlWithPositions(text: string): { data: unknown; positions: PositionTable } {
+  const { data, doc, lineCounter } = parseChecked(text);
+  return { data, positions: positionTable(doc, lineCounter) };
+}
+
+function parseChecked(text: string): { data: unknown; doc: Document; lineCounter: LineCounter } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...OPTIONS, lineCounter });
   const at = (offset: number) => {
@@ -100,8 +107,8 @@ export function parseYaml(text: string): unknown {
     ]);
   }
   const tooDeep = firstTooDeep(data, MAX_DEPTH);
-  if (tooDeep) throw new YamlError([{ ...tooDeepProblem(), ...(locateYaml(text, tooDeep) ?? { line: 1, column: 1 }) }]);
-  return data;
+  if (tooDeep) throw new YamlError([{ ...tooDeepProblem(), ...(locate(positionTable(doc, lineCounter), tooDeep) ?? { line: 1, column: 1 }) }]);
+  return { data, doc, lineCounter };
 }
 
 function problemFor(code: string, message: string): { code: ErrorCode; message: string } {
@@ -135,84 +142,42 @@ function withoutEchoes(problems: YamlProblem[]): YamlProblem[] {
   return first < 0 ? sorted : sorted.slice(0, first + 1).filter((p, i) => i === first || p.code !== SYNTAX);
 }
 
-/** The path (keys and indexes) to the first value nested deeper than `max`, without recursion. */
-export function firstTooDeep(data: unknown, max: number): Array<string | number> | undefined {
-  if (data === null || typeof data !== 'object') return undefined;
-  interface Entry {
-    readonly value: object;
-    readonly depth: number;
-    readonly key: string | number;
-    readonly up: Entry | undefined;
-  }
-  const stack: Entry[] = [{ value: data, depth: 0, key: '', up: undefined }];
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
-    if (entry.depth >= max) {
-      const path: Array<string | number> = [];
-      for (let e: Entry | undefined = entry; e?.up; e = e.up) path.unshift(e.key);
-      return path;
-    }
-    const { value } = entry;
-    const depth = entry.depth + 1;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const child: unknown = value[i];
-        if (child !== null && typeof child === 'object') stack.push({ value: child, depth, key: i, up: entry });
-      }
-    } else {
-      for (const key of Object.keys(value)) {
-        const child: unknown = (value as Record<string, unknown>)[key];
-        if (child !== null && typeof child === 'object') stack.push({ value: child, depth, key, up: entry });
-      }
-    }
-  }
-  return undefined;
-}
-
-export interface Position {
-  line: number;
-  column: number;
-}
-
-/**
- * A locator for `text`: the 1-based line and column of the key (or list item) at `segments`, or
- * of the deepest existing ancestor. The text is parsed again, with positions, on the first call.
- */
-export function yamlLocator(text: string): (segments: ReadonlyArray<string | number>) => Position | undefined {
-  let parsed: { doc: Document; lines: LineCounter } | undefined;
-  return (segments) => {
-    if (!parsed) {
-      const lines = new LineCounter();
-      parsed = { doc: parseDocument(text, { ...OPTIONS, lineCounter: lines }), lines };
-    }
-    return locateIn(parsed.doc, parsed.lines, segments);
+/** The table of a parsed document, without recursion. */
+function positionTable(doc: Document, lines: LineCounter): PositionTable {
+  const table: PositionTable = {};
+  const at = (offset: number): readonly [number, number] => {
+    const { line, col } = lines.linePos(offset);
+    return [line, col];
   };
-}
-
-/** One-off `yamlLocator(text)(segments)`. */
-export function locateYaml(text: string, segments: ReadonlyArray<string | number>): Position | undefined {
-  return yamlLocator(text)(segments);
-}
-
-function locateIn(doc: Document, lines: LineCounter, segments: ReadonlyArray<string | number>): Position | undefined {
-  let node: unknown = doc.contents;
-  let offset = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0];
-  for (const segment of segments) {
+  const root = doc.contents as (Node & { range?: [number, number, number] }) | null;
+  if (!root?.range) return table;
+  table[''] = at(root.range[0]);
+  const pending: Array<{ node: unknown; key: string }> = [{ node: root, key: '' }];
+  while (pending.length > 0) {
+    const { node, key } = pending.pop()!;
+    const prefix = key === '' ? '' : `${key}\u0000`;
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
-      if (!pair) break;
-      offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment] as { range?: [number, number, number] } | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else {
-      break;
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const child = `${prefix}${String(pair.key.value)}`;
+        const range = (pair.key as { range?: [number, number, number] }).range;
+        if (range) table[child] = at(range[0]);
+        pending.push({ node: pair.value, key: child });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const child = `${prefix}${i}`;
+        const range = (item as { range?: [number, number, number] } | null)?.range;
+        if (range) table[child] = at(range[0]);
+        pending.push({ node: item, key: child });
+      });
     }
   }
-  if (offset === undefined) return undefined;
-  const { line, col } = lines.linePos(offset);
-  return { line, column: col };
+  return table;
+}
+
+/** The position of `segments` in `text` (parsed again, for a rare error message). */
+export function locateYaml(text: string, segments: ReadonlyArray<string | number>): Position | undefined {
+  const lines = new LineCounter();
+  return locate(positionTable(parseDocument(text, { ...OPTIONS, lineCounter: lines }), lines), segments);
 }

@@ -10,7 +10,8 @@ import type { ArazzoDocument } from '../document/types.js';
 import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
 import { MEMORY_LOCATION } from '../document/read.js';
 import { checkReferrer, displayLocation, readResource, type ReaderOptions, type Resource } from '../reader/resource.js';
-import { dereferenceOpenApi } from './openapi.js';
+import { readCached, writeCached } from '../reader/cache.js';
+import { dereferenceOpenApi, hasExternalRef } from './openapi.js';
 import { indexOpenApi } from './operation-index.js';
 import { parseDescriptionText, sniffType } from './parse.js';
 import type { ErrorCode } from '../error-codes.js';
@@ -148,11 +149,16 @@ async function loadOne(
   // After a redirect, the final URL is the description's location and the base of its $refs.
   url = fetched.url;
   where = displayLocation(url);
-  let data: unknown;
-  try {
-    data = parseDescriptionText(fetched.text, where);
-  } catch (err) {
-    return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}": ${messageOf(err)}`);
+  const key = withoutFragment(url.href);
+  // A self-contained description dereferenced before (by the CLI) comes from the read cache: no parse, no dereferencing.
+  const cached = session.openapi.has(key) ? undefined : readCached<Record<string, unknown>>(OPENAPI_CACHE, fetched.text);
+  let data: unknown = cached;
+  if (!cached) {
+    try {
+      data = await parseDescriptionText(fetched.text, where);
+    } catch (err) {
+      return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}": ${messageOf(err)}`);
+    }
   }
   const sniffed = sniffType(data);
   const type = declaredType ?? sniffed;
@@ -183,10 +189,9 @@ async function loadOne(
     );
   }
 
-  const key = withoutFragment(url.href);
   let deref = session.openapi.get(key);
   if (!deref) {
-    deref = dereferenceOpenApi(url, data as Record<string, unknown>, async (ref, referrer) => (await readResourceOnce(ref, options, session, referrer)).text);
+    deref = cached ? Promise.resolve(cached) : dereferenceAndCache(url, data as Record<string, unknown>, fetched.text, options, session);
     session.openapi.set(key, deref);
   }
   try {
@@ -195,6 +200,17 @@ async function loadOne(
   } catch (err) {
     return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}" (${where}): ${messageOf(err)}`);
   }
+}
+
+const OPENAPI_CACHE = 'openapi-dereferenced';
+
+/** Dereference; keep the result in the read cache when it depends on this text alone (no external $ref) and has no cycle. */
+async function dereferenceAndCache(url: URL, data: Record<string, unknown>, text: string, options: LoadSourcesOptions, session: SourceSession) {
+  const selfContained = !hasExternalRef(data);
+  const result = await dereferenceOpenApi(url, data, async (ref, referrer) => (await readResourceOnce(ref, options, session, referrer)).text);
+  // Shared targets are written out once per use: skip a description that would grow past 16x its text.
+  if (selfContained) writeCached(OPENAPI_CACHE, text, result, 16 * text.length);
+  return result;
 }
 
 async function loadArazzo(name: string, rawUrl: string, url: URL, path: string, options: LoadSourcesOptions): Promise<Outcome> {

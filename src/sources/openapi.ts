@@ -66,10 +66,10 @@ export async function dereferenceOpenApi(url: URL, data: Record<string, unknown>
         description: {
           order: 1,
           canParse: true,
-          parse: (file: { url: string; data: string | Buffer }) => {
+          parse: async (file: { url: string; data: string | Buffer }) => {
             try {
               const where = toUrl(file.url);
-              const parsed = parseDescriptionText(String(file.data), where.protocol === 'file:' ? fileURLToPath(where) : where.href);
+              const parsed = await parseDescriptionText(String(file.data), where.protocol === 'file:' ? fileURLToPath(where) : where.href);
               if (isRemote(where.href)) refuseLocalRefs(parsed, where.href);
               return parsed;
             } catch (err) {
@@ -106,6 +106,23 @@ function checkVersion(data: Record<string, unknown>, base: string): void {
 
 /** A remote resource may not make us read a local file: refuse any `$ref` to a `file:` URL in it. */
 function refuseLocalRefs(data: unknown, location: string): void {
+  const local = findRef(data, (ref) => /^file:/i.test(ref));
+  if (local !== undefined) {
+    throw new ReadError(
+      'local-from-remote',
+      `${location} was read over the network, so its $ref may not read the local file ${local}; publish that file at an http(s) URL`,
+      local,
+    );
+  }
+}
+
+/** Whether `data` has a `$ref` to anything outside itself (another file or URL). */
+export function hasExternalRef(data: unknown): boolean {
+  return findRef(data, (ref) => !ref.startsWith('#')) !== undefined;
+}
+
+/** The first `$ref` string in `data` that `test` accepts, without recursion. */
+function findRef(data: unknown, test: (ref: string) => boolean): string | undefined {
   const pending: unknown[] = [data];
   const seen = new Set<object>();
   while (pending.length > 0) {
@@ -113,14 +130,9 @@ function refuseLocalRefs(data: unknown, location: string): void {
     if (value === null || typeof value !== 'object' || seen.has(value)) continue;
     seen.add(value);
     for (const [key, child] of Object.entries(value)) {
-      if (key === '$ref' && typeof child === 'string' && /^file:/i.test(child)) {
-        throw new ReadError(
-          'local-from-remote',
-          `${location} was read over the network, so its $ref may not read the local file ${child}; publish that file at an http(s) URL`,
-          child,
-        );
-      }
+      if (key === '$ref' && typeof child === 'string' && test(child)) return child;
       if (child !== null && typeof child === 'object') pending.push(child);
     }
   }
+  return undefined;
 }

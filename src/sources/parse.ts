@@ -6,7 +6,10 @@
  * yaml reads the text, so YAML flow style still loads and a real syntax error gets its line.
  */
 import { ArazzoError } from '../errors.js';
-import { firstTooDeep, locateYaml, MAX_DEPTH, parseYaml, YamlError } from '../reader/yaml.js';
+import { firstTooDeep, MAX_DEPTH } from '../reader/limits.js';
+
+/** The YAML reader, which loads the `yaml` package: only for YAML texts (and a JSON error's position). */
+const yamlReader = () => import('../reader/yaml.js');
 
 export type SniffedType = 'openapi' | 'arazzo' | 'asyncapi';
 
@@ -14,7 +17,7 @@ export type SniffedType = 'openapi' | 'arazzo' | 'asyncapi';
  * Parse JSON or YAML text. Throws ArazzoError with the position of the problem:
  * SOURCE_INVALID for a syntax error, YAML_ALIAS_LIMIT or DOCUMENT_TOO_DEEP for a hostile text.
  */
-export function parseDescriptionText(text: string, location: string): unknown {
+export async function parseDescriptionText(text: string, location: string): Promise<unknown> {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     let data: unknown;
@@ -28,7 +31,7 @@ export function parseDescriptionText(text: string, location: string): unknown {
     if (parsed) {
       const path = firstTooDeep(data, MAX_DEPTH);
       if (path) {
-        const pos = locateYaml(text, path);
+        const pos = (await yamlReader()).locateYaml(text, path);
         throw new ArazzoError(
           'DOCUMENT_TOO_DEEP',
           `${location}${pos ? `:${pos.line}:${pos.column}` : ''} nests mappings and lists more than ${MAX_DEPTH} levels deep; no real description needs that`,
@@ -38,6 +41,7 @@ export function parseDescriptionText(text: string, location: string): unknown {
       return data;
     }
   }
+  const { parseYaml, YamlError } = await yamlReader();
   try {
     return parseYaml(text);
   } catch (err) {
