@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
@@ -396,10 +396,20 @@ describe('remote sources over http', () => {
     expect(sources.get('s')?.location).toBe(`${base}/specs/store.yaml`);
   });
 
-  it('gives up on a server that never answers after timeoutMs', async () => {
-    const { problems } = await load([{ name: 'slow', url: `${base}/hang` }], { timeoutMs: 100 });
-    expect(problems.map((p) => p.code)).toEqual(['SOURCE_TIMEOUT']);
-    expect(problems[0]!.message).toContain(`${base}/hang`);
+  it('gives up on a server that never answers after timeoutMs (fake timers: no real wait)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const arrived = new Promise((resolve) => server.once('request', resolve));
+      const pending = load([{ name: 'slow', url: `${base}/hang` }], { timeoutMs: 60_000 });
+      await arrived;
+      vi.advanceTimersByTime(60_000);
+      const { problems } = await pending;
+      expect(problems.map((p) => p.code)).toEqual(['SOURCE_TIMEOUT']);
+      expect(problems[0]!.message).toContain(`${base}/hang`);
+      expect(problems[0]!.message).toContain('60000 ms');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reports HTTP errors: 404 as not found, others as fetch failures', async () => {

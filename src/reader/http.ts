@@ -30,8 +30,10 @@ export async function readHttp(start: URL, request: Request): Promise<Resource> 
   // Checked before anything is loaded or contacted; the transports check every later hop.
   if (!isHostAllowed(start, request.allowHosts)) throw hostNotAllowed(start, request.allowHosts, kind);
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), timeoutMs);
+  timer.unref?.();
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
   let at = start;
   try {
     const read = request.fetch
@@ -42,13 +44,15 @@ export async function readHttp(start: URL, request: Request): Promise<Resource> 
     return await read;
   } catch (err) {
     if (err instanceof ReadError) throw err;
-    if (timeout.aborted) {
+    if (timeout.signal.aborted) {
       throw new ReadError('timeout', `fetching ${start.href} took longer than ${timeoutMs} ms; check the server or raise timeoutMs`, start.href, kind);
     }
     if (request.signal?.aborted) throw new ReadError('cancelled', `fetching ${start.href} was cancelled`, start.href, kind);
     const cause = err as { code?: string; message?: string };
     const detail = cause?.code ? `${cause.code}: ${cause.message ?? ''}` : String(cause?.message ?? err);
     throw new ReadError('failed', `cannot fetch ${at.href} (${detail.trim()}); check the url and your network`, at.href, kind);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
