@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import nock from 'nock';
 import { MockAgent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { aliasBomb } from './hostile-yaml.js';
 import { cli } from '../src/cli/cli.js';
 import { readOptionsFromFlags, readPlainDocument } from '../src/cli/document.js';
 import { DocumentError } from '../src/errors.js';
@@ -289,13 +290,7 @@ describe('list and graph read through the same reader', () => {
   });
 
   it('apply the YAML limits: an alias bomb is YAML_ALIAS_LIMIT, deep nesting DOCUMENT_TOO_DEEP', async () => {
-    let bomb = 'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
-    for (let i = 1; i < 10; i++) {
-      const name = String.fromCharCode(97 + i);
-      bomb += `${name}: &${name} [${Array(9)
-        .fill(`*${String.fromCharCode(96 + i)}`)
-        .join(', ')}]\n`;
-    }
+    const bomb = aliasBomb();
     writeFileSync(join(dir, 'bomb.yaml'), bomb);
     writeFileSync(join(dir, 'deep.yaml'), `workflows: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`);
     expect((await failure(readPlainDocument(join(dir, 'bomb.yaml')))).code).toBe('YAML_ALIAS_LIMIT');

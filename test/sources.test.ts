@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { aliasBomb } from './hostile-yaml.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
@@ -250,13 +251,7 @@ describe('loading problems', () => {
 
   it('refuses hostile texts with a limit code: an alias bomb, deep YAML or JSON', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'arazzo-sources-'));
-    let bomb = 'openapi: 3.0.0\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
-    for (let i = 1; i < 10; i++) {
-      const name = String.fromCharCode(97 + i);
-      bomb += `${name}: &${name} [${Array(9)
-        .fill(`*${String.fromCharCode(96 + i)}`)
-        .join(', ')}]\n`;
-    }
+    const bomb = aliasBomb('openapi: 3.0.0\n');
     writeFileSync(join(tmp, 'bomb.yaml'), bomb);
     writeFileSync(join(tmp, 'deep.yaml'), `openapi: 3.0.0\nx: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
     writeFileSync(join(tmp, 'deep.json'), `{"openapi": "3.0.0", "x": ${'{"a":'.repeat(300)}1${'}'.repeat(300)}}`);
