@@ -9,7 +9,7 @@ import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js'
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { isSecretName } from '../engine/mask.js';
-import { getByTokens, parseJsonPointer } from '../expressions/json-pointer.js';
+import { getByTokens, parseJsonPointer } from '../selection/json-pointer.js';
 import { asRecord, isRecord } from '../util/guards.js';
 
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i;

@@ -8,7 +8,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { ArazzoError } from '../errors.js';
-import { unescapePointerToken } from '../expressions/json-pointer.js';
+import { unescapePointerToken } from '../selection/json-pointer.js';
 
 /** Versions swagger-parser 12 checks for; newer 3.x descriptions are dereferenced as 3.1. */
 const PARSER_KNOWN = /^(2\.0|3\.0\.[0-4]|3\.1\.[0-2])$/;
