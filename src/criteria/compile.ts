@@ -22,6 +22,7 @@ import { ArazzoError } from '../errors.js';
 import { tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
 import { parseTemplate, renderTemplate, type Template } from '../expressions/template.js';
 import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
+import { EngineNotLoadedError } from '../selection/engines.js';
 import {
   checkJsonPathRfc9535,
   compileJsonPath,
@@ -103,7 +104,7 @@ function withPlaceholders(text: string): string {
 }
 
 function wrapCondition(e: unknown, condition: string): never {
-  if (e instanceof ArazzoError) throw e;
+  if (e instanceof ArazzoError || e instanceof EngineNotLoadedError) throw e;
   throw criterionError(`Invalid condition "${condition}": ${errorText(e)}`);
 }
 
@@ -257,7 +258,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
     if (!usesOperators && single) {
       throw criterionError(single.message, single.offset);
     }
-    if (err instanceof ArazzoError) throw err;
+    if (err instanceof ArazzoError || err instanceof EngineNotLoadedError) throw err;
     throw criterionError(`Invalid jsonpath condition "${text}": ${errorText(err)}`);
   }
   const condition = templated(text, version, (t) => parseCondition(t, options));
