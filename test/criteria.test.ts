@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { jsonpath as jsonP3 } from 'json-p3';
 import { query as referenceQuery } from 'jsonpath-rfc9535';
 import { compileCriterion, REGEX_MAX_INPUT } from '../src/criteria/index.js';
 import { compileJsonPath, evaluateXPath, loadSelectionEngines, queryJsonPath } from '../src/selection/index.js';
@@ -653,5 +654,81 @@ describe('simple JSONPath operands ($.a.b[0]) are walked without the RFC 9535 li
       expect(compiled(value), JSON.stringify(value)).toEqual(referenceQuery(value as never, query));
     }
     expect(compiled(undefined)).toEqual([]);
+  });
+});
+
+describe('simple filters ($.a[?@.b == 1].c) are evaluated without a library, with the same results as json-p3', () => {
+  // json-p3 is the reference here: it is what these queries fall back to. (jsonpath-rfc9535 1.3.0
+  // gets index segments inside filter comparisons wrong: `$.items[?@.tags[0] == 'a']` selects
+  // nothing there.)
+  class Box {
+    b = 1;
+  }
+  const values: unknown[] = [
+    { status: { state: 'pending', url: null }, items: [{ id: 1, tags: ['a'] }, { id: 2, tags: [] }, { id: '2' }, { id: null }, 5, 'x', [1]] },
+    [{ status: { state: 'pending' } }, { status: { state: 'running' } }, { status: 'pending' }, { state: 'pending' }, null, 3],
+    { a: { x: 1, y: 2.5, z: -0, w: 1e3 }, b: { x: 'apple', y: 'Banana', z: '\u{1F600}', w: '\uffff' } },
+    { list: [true, false, null, 0, '', 'true', { k: true }, [true]] },
+    { objs: [{ v: { deep: 1 } }, { v: [1, 2] }, { v: 'text' }, { v: 1 }] },
+    { boxed: [new Box(), { b: 1 }] },
+    Object.assign(Object.create(null), { items: [{ id: 1 }] }),
+    'text',
+    42,
+    null,
+  ];
+  const queries = [
+    "$[?@.status.state == 'pending']",
+    "$[?@.state == 'pending' || @.status == 'pending']",
+    '$.items[?@.id == 2]',
+    "$.items[?@.id == '2']",
+    '$.items[?@.id != 2].id',
+    '$.items[?@.id == null]',
+    '$.items[?@.id]',
+    '$.items[?!@.id]',
+    '$.items[?@.tags[0]]',
+    '$.items[?@.tags[-1] == "a"].id',
+    '$.items[?@ == 5]',
+    "$.items[?@ == 'x']",
+    '$.items[?@[0] == 1]',
+    '$.a[?@ > 1]',
+    '$.a[?@ >= 1]',
+    '$.a[?@ < 1]',
+    '$.a[?@ <= 0]',
+    '$.a[?@ == 0]',
+    '$.a[?@ == 1000]',
+    "$.b[?@ > 'B']",
+    "$.b[?@ < 'b']",
+    "$.b[?@ >= '\uffff']",
+    '$.list[?@ == true]',
+    '$.list[?@ != false]',
+    '$.list[?@ == null]',
+    "$.list[?@ == '']",
+    '$.list[?@.k == true]',
+    '$.list[?@ > 0 || @ == true]',
+    '$.list[?(@ == true || @ == 0) && @ != false]',
+    '$.list[?!(@ == true)]',
+    '$.objs[?@.v == 1]',
+    '$.objs[?@.v.deep == 1].v',
+    '$.objs[?@.v[1] == 2]',
+    "$.objs[?@.v == 'text']",
+    '$.objs[?@.v]',
+    '$.boxed[?@.b == 1]',
+    '$[?@.id == 1]',
+    '$.items[?1 == @.id]',
+  ];
+
+  it.each(queries)('%s', (query) => {
+    const compiled = compileJsonPath(query);
+    for (const value of values) {
+      expect(compiled(value), JSON.stringify(value)).toEqual(jsonP3.query(query, value as never).values());
+    }
+  });
+
+  it('takes the fast path for these queries and leaves the others to the library', async () => {
+    const { compileSimpleFilter } = await import('../src/selection/jsonpath-simple.js');
+    for (const q of queries) expect(compileSimpleFilter(q), q).toBeDefined();
+    for (const q of ['$[?!@.a == 1]', '$[?@.a == @.b]x', '$[?length(@) > 1]', "$[?@.a == 'it\\'s']", '$[ ?@.a]', '$[?1]', '$..a[?@.b]', '$[?@.a].b[*]']) {
+      expect(compileSimpleFilter(q), q).toBeUndefined();
+    }
   });
 });

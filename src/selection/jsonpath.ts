@@ -4,7 +4,8 @@
  *
  * - A query is compiled once (`compileJsonPath`); json-p3 parses it into a query object that is
  *   then evaluated without re-parsing. Simple paths (`$.a.b[0]`) are walked directly, without a
- *   library.
+ *   library, and simple filters (`$[?@.status.state == 'pending']`) by jsonpath-simple.ts, which
+ *   is several times faster than json-p3 on them.
  * - RFC 9535's `match()` and `search()` run on RE2 (see regex.ts), so a hostile pattern or string
  *   cannot hang a query.
  * - `rootFilterTestsContext` (the criteria policy, P10b): when the value is not an array, a filter
@@ -16,6 +17,8 @@
  * draft; see engines.ts.
  */
 import { EngineNotLoadedError, engine } from './engines.js';
+import { parseJsonPointer } from './json-pointer.js';
+import { compileSimpleFilter, FALLBACK } from './jsonpath-simple.js';
 import { compileLinearRegex, type LinearRegex } from './regex.js';
 
 export type JsonPathDialect = 'rfc9535' | 'goessner';
@@ -147,7 +150,16 @@ function compilePlain(query: string, dialect: JsonPathDialect): CompiledJsonPath
   const simple = compileSimplePath(query);
   if (simple) return simple;
   const compiled = compileRfc9535(query);
-  return (value) => (value === undefined ? [] : compiled.query(value as never).values());
+  const library = (value: unknown): unknown[] => compiled.query(value as never).values();
+  const fast = compileSimpleFilter(query);
+  if (fast) {
+    return (value) => {
+      if (value === undefined) return [];
+      const result = fast(value);
+      return result === FALLBACK ? library(value) : result;
+    };
+  }
+  return (value) => (value === undefined ? [] : library(value));
 }
 
 /**
@@ -160,14 +172,7 @@ export function jsonPathLocations(value: unknown, query: string, dialect: JsonPa
     checkGoessner(query);
     const pointers = goessnerLibrary()({ path: query, json: value as object, resultType: 'pointer', wrap: true, eval: 'safe' }) as unknown;
     if (!Array.isArray(pointers)) return [];
-    return pointers.map((p: string) =>
-      p === ''
-        ? []
-        : p
-            .slice(1)
-            .split('/')
-            .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')),
-    );
+    return pointers.map((p: string) => parseJsonPointer(p));
   }
   return compileRfc9535(query)
     .query(value as never)
