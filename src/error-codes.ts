@@ -101,8 +101,9 @@ export const SOURCE_PROBLEM_CODES = {
 
 /** Problems found while compiling expressions, criteria and step extensions at load. */
 export const COMPILE_PROBLEM_CODES = {
-  CRITERION_SYNTAX: 'A condition does not parse (with the offset), or a regex needs backtracking (backreference, lookaround) or cannot run on the linear-time engine.',
-  DIALECT_DOUBLE_QUOTED_STRING: "Warning: a condition writes a string in double quotes; it is read as the single-quoted string the message names.",
+  CRITERION_SYNTAX:
+    'A condition does not parse (with the offset), or a regex needs backtracking (backreference, lookaround) or cannot run on the linear-time engine.',
+  DIALECT_DOUBLE_QUOTED_STRING: 'Warning: a condition writes a string in double quotes; it is read as the single-quoted string the message names.',
   DIALECT_REGEX_INLINE_FLAGS: 'Warning: a regex criterion starts with an inline flag group ((?i), (?m), (?s)); it sets the matching ECMA-262 flags.',
   REPLACEMENT_TARGET_INVALID: 'A payload replacement target is a malformed JSON Pointer, JSONPath or XPath.',
   EXPRESSION_SYNTAX: 'A runtime expression does not parse; the message gives the offset and, where possible, the fix.',

@@ -38,7 +38,7 @@ function isXmlMediaType(ct: string): boolean {
 
 function targetError(target: string, err: unknown): ArazzoError {
   const detail = err instanceof Error ? err.message : String(err);
-  return new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${target}": ${detail}`, { target });
+  return new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${target}": ${detail}`, { target }, { cause: err });
 }
 
 /** A JSON Pointer target's tokens; `#/…` (a URI fragment) is percent-decoded first. */
