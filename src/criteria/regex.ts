@@ -41,9 +41,15 @@ export function inlineFlagsWarning(pattern: string): ConditionWarning | undefine
   const split = splitInlineFlags(pattern);
   if (!split.group) return undefined;
   const names: Record<string, string> = { i: 'i (ignore case)', m: 'm (multiline)', s: 's (dotAll)' };
+  const standard: Record<string, string> = {
+    i: 'spell both cases, e.g. [Rr]unning',
+    m: 'match line boundaries with (?:^|\\n) and (?:\\n|$)',
+    s: 'write [\\s\\S] where "." must also match a line break',
+  };
+  const flags = [...split.flags];
   return {
     code: 'DIALECT_REGEX_INLINE_FLAGS',
-    message: `Regex "${pattern}" starts with the inline flag group "${split.group}", which ECMA-262 (the regex dialect, P11) does not have; it is read as the ECMA-262 flag${split.flags.length > 1 ? 's' : ''} ${[...split.flags].map((f) => names[f]).join(', ')} applied to /${split.pattern}/. ECMA-262 cannot set flags inside a pattern: the standard form spells the alternatives out instead, e.g. [Rr]unning for a case-insensitive "running".`,
+    message: `Regex "${pattern}" starts with the inline flag group "${split.group}", which ECMA-262 (the regex dialect, P11) does not have; it is read as the ECMA-262 flag${flags.length > 1 ? 's' : ''} ${flags.map((f) => names[f]).join(', ')} applied to /${split.pattern}/. ECMA-262 cannot set flags inside a pattern; the standard form is to ${flags.map((f) => standard[f]).join('; ')}.`,
   };
 }
 
