@@ -155,30 +155,23 @@ class Parser {
     return /^(==|!=|<=|>=|<|>)/.exec(this.text.slice(this.i))?.[1];
   }
 
-  and(): Expr | undefined {
-    let left = this.atom();
+  /** `operand (op operand)*`, left-associative: `&&` over atoms, `||` over `&&` groups. */
+  chain(kind: 'and' | 'or', operand: () => Expr | undefined): Expr | undefined {
+    const op = kind === 'and' ? '&&' : '||';
+    let left = operand();
     for (;;) {
       if (!left) return undefined;
       this.blank();
-      if (!this.text.startsWith('&&', this.i)) return left;
+      if (!this.text.startsWith(op, this.i)) return left;
       this.i += 2;
-      const right = this.atom();
+      const right = operand();
       if (!right) return undefined;
-      left = { kind: 'and', left, right };
+      left = { kind, left, right };
     }
   }
 
   or(): Expr | undefined {
-    let left = this.and();
-    for (;;) {
-      if (!left) return undefined;
-      this.blank();
-      if (!this.text.startsWith('||', this.i)) return left;
-      this.i += 2;
-      const right = this.and();
-      if (!right) return undefined;
-      left = { kind: 'or', left, right };
-    }
+    return this.chain('or', () => this.chain('and', () => this.atom()));
   }
 }
 
