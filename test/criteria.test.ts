@@ -277,6 +277,17 @@ describe('simple conditions: P8 precedence and semantics', () => {
     expect(errorOf(() => compileCriterion({ condition: 'true', context: 'nope' }, { version: '1.1' })).details?.['field']).toBe('context');
   });
 
+  it('compares deeply nested values without recursion (data from outside can be 100,000 levels deep)', () => {
+    const deep = (leaf: string) => {
+      let v: unknown = leaf;
+      for (let i = 0; i < 100_000; i++) v = { a: [v] };
+      return v;
+    };
+    const ctx = context({ inputs: { x: deep('Leaf'), y: deep('leaf'), z: deep('other') } });
+    expect(run({ condition: '$inputs.x == $inputs.y' }, ctx)).toEqual({ passed: true });
+    expect(run({ condition: '$inputs.x == $inputs.z' }, ctx)).toEqual({ passed: false });
+  });
+
   it('an evaluation error fails the criterion with a message', () => {
     const r = run({ condition: '$response.body#/obj > 1' }, c);
     expect(r.passed).toBe(false);

@@ -282,18 +282,32 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+/** Structural equality (strings ignore case), walked with an explicit stack: data from outside may be deeply nested. */
+function deepEqual(left: unknown, right: unknown): boolean {
+  const pairs: Array<[unknown, unknown]> = [[left, right]];
+  while (pairs.length > 0) {
+    const [a, b] = pairs.pop()!;
+    if (a === b) continue;
+    if (typeof a === 'string' && typeof b === 'string') {
+      if (a.toLowerCase() !== b.toLowerCase()) return false;
+      continue;
+    }
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+    if (Array.isArray(a) !== Array.isArray(b)) return false;
+    if (Array.isArray(a)) {
+      const bb = b as unknown[];
+      if (a.length !== bb.length) return false;
+      for (let i = 0; i < a.length; i++) pairs.push([a[i], bb[i]]);
+      continue;
+    }
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    for (const k of ka) {
+      if (!Object.hasOwn(b, k)) return false;
+      pairs.push([(a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]]);
+    }
   }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as never)[k], (b as never)[k]));
+  return true;
 }
 
 /** `==` per P8: null equals only null, strings case-insensitively, numbers with numeric strings. */
