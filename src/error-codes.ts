@@ -105,7 +105,11 @@ export const SOURCE_PROBLEM_CODES = {
 
 /** Problems found while compiling expressions, criteria and step extensions at load. */
 export const COMPILE_PROBLEM_CODES = {
-  CRITERION_SYNTAX: 'A condition does not parse (with the offset), or a regex is unsafe.',
+  CRITERION_SYNTAX:
+    'A condition does not parse (with the offset), or a regex needs backtracking (backreference, lookaround) or cannot run on the linear-time engine.',
+  DIALECT_DOUBLE_QUOTED_STRING: 'Warning: a condition writes a string in double quotes; it is read as the single-quoted string the message names.',
+  DIALECT_REGEX_INLINE_FLAGS: 'Warning: a regex criterion starts with an inline flag group ((?i), (?m), (?s)); it sets the matching ECMA-262 flags.',
+  REPLACEMENT_TARGET_INVALID: 'A payload replacement target is a malformed JSON Pointer, JSONPath or XPath.',
   EXPRESSION_SYNTAX: 'A runtime expression does not parse; the message gives the offset and, where possible, the fix.',
   EXPRESSION_UNSUPPORTED: '$message.*: AsyncAPI only.',
   EXPRESSION_BARE: 'Warning (P28): a bare expression inside a longer string is interpolated; {$…} is the portable form.',
@@ -135,9 +139,9 @@ export const RUN_ERROR_CODES = {
   RUN_TIMEOUT: 'The run took longer than limits.timeoutMs.',
   RUN_CANCELLED: 'The AbortSignal fired (CLI: Ctrl-C).',
   SERVER_URL_MISSING: 'No usable base URL for a request.',
-  REPLACEMENT_TARGET_INVALID: 'A payload replacement target cannot be applied (P17).',
-  JSON_POINTER_SYNTAX: 'A JSON Pointer is malformed.',
-  JSON_POINTER_TARGET: 'A JSON Pointer points where nothing can be written.',
+  REPLACEMENT_TARGET_INVALID: 'A payload replacement target cannot be applied (P17); the message says why.',
+  JSON_POINTER_SYNTAX: 'A JSON Pointer is malformed (the pointer helpers; a replacement reports REPLACEMENT_TARGET_INVALID).',
+  JSON_POINTER_TARGET: 'A JSON Pointer points where nothing can be written (the pointer helpers; a replacement reports REPLACEMENT_TARGET_INVALID).',
   STEP_TARGET_UNRESOLVED: 'A step reached the run without a resolved operation (loading prevents this: a bug if seen).',
   WORKFLOW_NOT_FOUND: 'runWorkflow was given a workflowId the document does not have.',
   RESUME_STATE_INVALID: 'runWorkflow was given a resume state it cannot use.',

@@ -23,6 +23,7 @@ import {
 import { createSourceSession, loadSources, readResourceOnce, withoutFragment, type SourceSession } from './sources/load-sources.js';
 import { checkStepTargets } from './sources/check-targets.js';
 import { compileWorkflows } from './engine/compile.js';
+import { prepareCriteria } from './criteria/prepare.js';
 
 export interface LoadOptions {
   /** undici dispatcher for every http(s) read (the document and its sources). */
@@ -113,6 +114,9 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
   const keys = [key ?? retrievalKey(read), hasSelf ? read.baseUri : undefined].filter((k): k is string => !!k && k !== MEMORY_LOCATION);
   for (const k of keys) if (!session.documents.has(k)) session.documents.set(k, loaded);
 
+  // The selection engines this document's criteria, selectors and schemas use load alongside its sources.
+  const engines = prepareCriteria(document);
+  engines.catch(() => undefined); // awaited below; a failure must not go unhandled if sources fail first
   try {
     const result = await loadSources(document, {
       ...session.fetch,
@@ -125,6 +129,7 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
     merge(problems, result.problems, location);
     merge(problems, checkStepTargets(document, sources, { version, file: location }), location);
 
+    await engines;
     let compiled: ReturnType<typeof compileWorkflows> | undefined;
     try {
       compiled = compileWorkflows({ document, version, location, sources, components: document.components });

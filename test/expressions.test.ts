@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArazzoVersion } from '../src/document/types.js';
 import { ArazzoError } from '../src/errors.js';
 import {
@@ -11,6 +11,10 @@ import {
   tryParseRuntimeExpression,
 } from '../src/expressions/index.js';
 import type { EvalContext } from '../src/expressions/types.js';
+import { loadSelectionEngines } from '../src/selection/engines.js';
+
+// Selector Objects compile with the JSONPath and XPath engines, which loadArazzo loads on demand.
+beforeAll(() => loadSelectionEngines('all'));
 
 const invoiceXml = readFileSync(new URL('./fixtures/expressions/invoice.xml', import.meta.url), 'utf8');
 

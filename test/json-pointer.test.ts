@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArazzoError } from '../src/errors.js';
-import { escapePointerToken, formatJsonPointer, getByPointer, parseJsonPointer, setByPointer } from '../src/expressions/json-pointer.js';
+import { escapePointerToken, formatJsonPointer, getByPointer, parseJsonPointer, setByPointer } from '../src/selection/json-pointer.js';
 
 function errorOf(fn: () => unknown): ArazzoError {
   try {

@@ -12,6 +12,7 @@ import type { LoadedDocument } from '../document/loaded.js';
 import type { ArazzoDocument } from '../document/types.js';
 import type { OpenApiSource, OperationInfo } from '../sources/types.js';
 import { compileWorkflows } from '../engine/compile.js';
+import { loadSelectionEngines } from '../selection/engines.js';
 import { runWorkflow } from '../engine/run.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../engine/types.js';
 import { median } from './timing.js';
@@ -253,6 +254,7 @@ async function concurrentRuns(doc: LoadedDocument): Promise<void> {
 }
 
 export async function bench(): Promise<void> {
+  await loadSelectionEngines({ jsep: true }); // the simple criteria below are compiled with jsep
   const doc = benchDocument();
   await pollLoop(doc);
   await longLoop(doc);

@@ -3,6 +3,7 @@
  * Prints ops/s for both and their ratio. Fixed iteration counts; no assertions.
  */
 import { compileCriterion } from '../criteria/compile.js';
+import { loadSelectionEngines } from '../selection/engines.js';
 import type { Criterion } from '../document/types.js';
 import { compileValue } from '../expressions/compile-value.js';
 import { parseRuntimeExpression } from '../expressions/runtime-expression.js';
@@ -47,6 +48,7 @@ function line(name: string, compiled: number, perCall: number): void {
 }
 
 export async function bench(): Promise<void> {
+  await loadSelectionEngines('all');
   console.log(`runtime expressions (${ITERATIONS.toLocaleString('en-US')} iterations each)`);
   for (const text of ['$statusCode', '$response.body#/status/state', '$steps.createEndpoint.outputs.endpointName', '$request.header.Authorization']) {
     const compiled = parseRuntimeExpression(text, '1.1');

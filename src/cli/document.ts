@@ -13,7 +13,7 @@ import { DocumentError } from '../errors.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { isSecretName } from '../engine/mask.js';
-import { getByTokens, parseJsonPointer } from '../expressions/json-pointer.js';
+import { getByTokens, parseJsonPointer } from '../selection/json-pointer.js';
 import { asRecord, isRecord } from '../util/guards.js';
 
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i;

@@ -7,6 +7,7 @@
 import type { ArazzoDocument, Criterion, FailureAction, ReusableObject, Step, SuccessAction, Workflow } from '../document/types.js';
 import { describeInputs } from './document.js';
 import { formatDuration } from './format.js';
+import { unescapePointerToken } from '../selection/json-pointer.js';
 
 export interface GraphOptions {
   /** Draw only this workflow (and the local workflows it calls). */
@@ -262,7 +263,7 @@ function targetLabel(step: Step): string {
     const hash = step.operationPath.indexOf('#');
     const pointer = hash === -1 ? step.operationPath : step.operationPath.slice(hash + 1);
     const m = /^\/paths\/([^/]+)\/([a-zA-Z]+)$/.exec(pointer);
-    if (m) return `${m[2]!.toUpperCase()} ${m[1]!.replace(/~1/g, '/').replace(/~0/g, '~')}`;
+    if (m) return `${m[2]!.toUpperCase()} ${unescapePointerToken(m[1]!)}`;
     return step.operationPath;
   }
   return '';

@@ -4,11 +4,17 @@
  * Evaluation).
  *
  * - simple (default): condition.ts; `context` is optional (P9) and unused.
- * - regex: regex.ts (P11).
+ * - regex: regex.ts (P11), on a linear-time engine.
  * - jsonpath (P10): a condition that is one RFC 9535 (or Goessner) query passes on a non-empty
  *   nodelist; otherwise it is read as a comparison of queries (`$.a == 'x' || $.b > 1`), each query
  *   giving its first node's value. 1.1 `{$…}` parts are substituted into a single query before it runs.
- * - xpath (P12): xpath.ts; the effective boolean value decides.
+ *   P10b: on a context that is not an array, a filter at the root of a query (`$[?…]`) tests the
+ *   context itself; on an array it filters the items (RFC 9535). A failure explains what the
+ *   queries selected.
+ * - xpath (P12): src/selection/xpath.ts; the effective boolean value decides.
+ *
+ * The engines a criterion needs (jsep, json-p3, jsonpath-plus, fontoxpath, re2js) must be loaded
+ * first: `prepareCriteria` (prepare.ts) does it for a document, `loadSelectionEngines` for a list.
  */
 import { structuredContext } from '../expressions/structured.js';
 import type { ArazzoVersion, Criterion } from '../document/types.js';
@@ -16,12 +22,21 @@ import { ArazzoError } from '../errors.js';
 import { tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
 import { parseTemplate, renderTemplate, type Template } from '../expressions/template.js';
 import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
-import { parseCondition, scanJsonPathOperand, type CompiledCondition } from './condition.js';
+import { EngineNotLoadedError } from '../selection/engines.js';
+import {
+  checkJsonPathRfc9535,
+  compileJsonPath,
+  isSimpleJsonPath,
+  JsonPathSyntaxError,
+  type CompiledJsonPath,
+  type JsonPathDialect,
+} from '../selection/jsonpath.js';
+import { checkXPath, evaluateXPathBoolean, XPathSyntaxError } from '../selection/xpath.js';
+import { parseCondition, scanJsonPathOperand, type CompiledCondition, type JsonPathOperand } from './condition.js';
 import { resolveExpressionType } from './expression-type.js';
-import { compileJsonPath, isSimpleJsonPath, JsonPathSyntaxError, parseJsonPathRfc9535, type CompiledJsonPath, type JsonPathDialect } from './jsonpath.js';
-import { compileRegex, regexInput } from './regex.js';
+import { preview } from './preview.js';
+import { compileRegex, inlineFlagsWarning, regexInput } from './regex.js';
 import type { CompiledCriterion, CriterionResult } from './types.js';
-import { checkXPath, evaluateXPathBoolean, XPathSyntaxError } from './xpath.js';
 import type { ErrorCode } from '../error-codes.js';
 
 export interface CompileCriterionOptions {
@@ -89,7 +104,7 @@ function withPlaceholders(text: string): string {
 }
 
 function wrapCondition(e: unknown, condition: string): never {
-  if (e instanceof ArazzoError) throw e;
+  if (e instanceof ArazzoError || e instanceof EngineNotLoadedError) throw e;
   throw criterionError(`Invalid condition "${condition}": ${errorText(e)}`);
 }
 
@@ -105,6 +120,7 @@ function compileSimple(criterion: Criterion, version: ArazzoVersion): CompiledWi
     criterion,
     kind: 'simple',
     expressions: context ? [context, ...condition.expressions] : condition.expressions,
+    ...(condition.warnings ? { warnings: condition.warnings } : {}),
     evaluate(ctx) {
       try {
         return condition.evaluate(ctx) === true ? PASS : FAIL;
@@ -158,10 +174,12 @@ function templated<T>(
 function compileRegexCriterion(criterion: Criterion, version: ArazzoVersion): CompiledWithExpressions {
   const context = compileContext(criterion, version, 'regex', true)!;
   const pattern = templated(criterion.condition, version, compileRegex);
+  const warning = inlineFlagsWarning(criterion.condition);
   return {
     criterion,
     kind: 'regex',
     expressions: [context, ...pattern.expressions],
+    ...(warning ? { warnings: [warning] } : {}),
     evaluate(ctx) {
       const input = regexInput(context.evaluate(ctx));
       if ('error' in input) return failWith(`${describeContext(criterion)}: ${input.error}`);
@@ -189,7 +207,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
         // query followed by an operator outside brackets (`$.a == 1`) is not (no segment starts with one).
         if (isSimpleJsonPath(probe)) return true;
         if (probe.startsWith('$') && /^\s*[=!<>&|]/.test(probe.slice(scanJsonPathOperand(probe, 0)))) return false;
-        parseJsonPathRfc9535(probe);
+        checkJsonPathRfc9535(probe);
       } else if (!probe.startsWith('$') || scanJsonPathOperand(probe, 0) !== probe.length) return false;
       else compileJsonPath(probe, dialect);
       return true;
@@ -199,7 +217,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
     }
   })();
   if (isSingleQuery) {
-    const query = templated(text, version, (q) => compileJsonPath(q, dialect));
+    const query = templated(text, version, (q) => compileJsonPath(q, dialect, { rootFilterTestsContext: true }));
     return {
       criterion,
       kind: 'jsonpath',
@@ -215,6 +233,15 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
           return failWith(errorText(err));
         }
       },
+      explain(ctx) {
+        const data = structuredContext(context.evaluate(ctx));
+        try {
+          const selected = query.get(ctx)(data);
+          return `the query selected ${describeNodes(selected)} from ${describeContext(criterion)}, which was ${preview(data)}`;
+        } catch {
+          return undefined;
+        }
+      },
     };
   }
 
@@ -222,15 +249,16 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
   //    substituted into the text first (as for a single query); the text is checked at load with
   //    each part replaced by a placeholder, and parsed once per distinct substituted text.
   const options = { version, mode: 'jsonpath' as const, dialect };
+  let checked: CompiledCondition;
   try {
-    parseCondition(probe, options);
+    checked = parseCondition(probe, options);
   } catch (err) {
     const single = singleError instanceof JsonPathSyntaxError ? singleError : undefined;
     const usesOperators = /==|!=|<|>|&&|\|\|/.test(text);
     if (!usesOperators && single) {
       throw criterionError(single.message, single.offset);
     }
-    if (err instanceof ArazzoError) throw err;
+    if (err instanceof ArazzoError || err instanceof EngineNotLoadedError) throw err;
     throw criterionError(`Invalid jsonpath condition "${text}": ${errorText(err)}`);
   }
   const condition = templated(text, version, (t) => parseCondition(t, options));
@@ -238,6 +266,7 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
     criterion,
     kind: 'jsonpath',
     expressions: [context, ...condition.expressions],
+    ...(checked.warnings ? { warnings: checked.warnings } : {}),
     evaluate(ctx) {
       const value = context.evaluate(ctx);
       const bad = noData(criterion, value);
@@ -248,7 +277,27 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
         return failWith(errorText(err));
       }
     },
+    explain(ctx) {
+      const data = structuredContext(context.evaluate(ctx));
+      try {
+        return explainOperands(condition.get(ctx).jsonPathOperands, data);
+      } catch {
+        return undefined;
+      }
+    },
   };
+}
+
+/** What a nodelist holds, for a failure message: `nothing`, or its values (bounded). */
+function describeNodes(nodes: readonly unknown[]): string {
+  if (nodes.length === 0) return 'nothing';
+  return nodes.length === 1 ? preview(nodes[0]) : `${nodes.length} nodes ${preview(nodes)}`;
+}
+
+/** `$.status.state selected "running"; $.count selected nothing`: each JSONPath operand and its nodelist. */
+function explainOperands(operands: readonly JsonPathOperand[], data: unknown): string | undefined {
+  if (operands.length === 0) return undefined;
+  return operands.map((o) => `${o.text} selected ${describeNodes(o.select(data))}`).join('; ');
 }
 
 function compileXPathCriterion(criterion: Criterion, version: ArazzoVersion): CompiledWithExpressions {

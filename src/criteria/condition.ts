@@ -3,6 +3,8 @@
  * conditions (P10), parsed with jsep restricted to the spec's operators.
  *
  * Grammar (P8): literals `true` `false` `null`, numbers, single-quoted strings (`''` is a quote);
+ * double-quoted strings (`"ok"`) are accepted as a dialect, with a DIALECT_DOUBLE_QUOTED_STRING
+ * warning that names the standard spelling (`'ok'`);
  * operators `!` > `< <= > >=` > `== !=` > `&&` > `||`, `( )` grouping, `.name` and `[index]` access.
  * Operands are runtime expressions (the longest valid one; `.`/`[]` then apply to its value), 1.1
  * `{$…}` embedded expressions, and — in jsonpath mode — JSONPath queries against the context.
@@ -11,21 +13,40 @@
  * case-insensitively; numeric strings are coerced when compared with numbers and for `< <= > >=`;
  * `!`, `&&`, `||` work on "is boolean true"; relational comparison with `null` is false; comparing
  * incompatible types (an object with a number, …) is an evaluation error.
+ *
+ * jsep (the `jsep` engine, loaded by engines.ts) parses every condition once, at load; the tree is
+ * then compiled into closures, so evaluation walks no tree and parses nothing.
  */
-import { createRequire } from 'node:module';
 import type jsep from 'jsep';
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
 import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
-import { compileJsonPath, JsonPathSyntaxError, type JsonPathDialect } from './jsonpath.js';
-import type { ErrorCode } from '../error-codes.js';
+import { engine } from '../selection/engines.js';
+import { compileJsonPath, type CompiledJsonPath, JsonPathSyntaxError, type JsonPathDialect } from '../selection/jsonpath.js';
+import type { ErrorCode, ProblemCode } from '../error-codes.js';
 
 /** Evaluates a node: `ctx` for runtime expressions, `data` (the criterion context) for JSONPath operands. */
 type Evaluator = (ctx: EvalContext, data: unknown) => unknown;
 
+/** A dialect form that was accepted, with the standard spelling to use instead. */
+export interface ConditionWarning {
+  readonly code: ProblemCode;
+  readonly message: string;
+}
+
+/** A JSONPath operand of a jsonpath comparison condition, for explaining a failure. */
+export interface JsonPathOperand {
+  readonly text: string;
+  readonly select: CompiledJsonPath;
+}
+
 export interface CompiledCondition {
   readonly expressions: readonly RuntimeExpression[];
+  /** Dialect forms the condition uses (absent when there are none). */
+  readonly warnings?: readonly ConditionWarning[];
+  /** In jsonpath mode: the JSONPath operands, in order. */
+  readonly jsonPathOperands: readonly JsonPathOperand[];
   /** Evaluates to a JSON value; throws ConditionEvaluationError for type errors. */
   evaluate(ctx: EvalContext, data?: unknown): unknown;
 }
@@ -50,9 +71,12 @@ interface OperandNode {
 }
 
 interface ActiveParse {
+  readonly text: string;
   readonly options: ParseConditionOptions;
   readonly operands: Evaluator[];
   readonly expressions: RuntimeExpression[];
+  readonly warnings: ConditionWarning[];
+  readonly jsonPathOperands: JsonPathOperand[];
 }
 
 let active: ActiveParse | null = null;
@@ -124,7 +148,9 @@ function runtimeOperand(p: ActiveParse, expr: RuntimeExpression): OperandNode {
 /** The JSONPath query at `start` (jsonpath mode) compiled and registered as an operand, and where it ends. Throws the query's syntax error. */
 function jsonPathOperand(p: ActiveParse, text: string, start: number): { node: OperandNode; end: number } {
   const end = scanJsonPathOperand(text, start);
-  const run = compileJsonPath(text.slice(start, end), p.options.dialect ?? 'rfc9535');
+  const query = text.slice(start, end);
+  const run = compileJsonPath(query, p.options.dialect ?? 'rfc9535', { rootFilterTestsContext: true });
+  p.jsonPathOperands.push({ text: query, select: run });
   return { node: addOperand(p, (_ctx, data) => run(data)[0]), end };
 }
 
@@ -183,156 +209,55 @@ function gobbleToken(this: jsep.HookScope, env: { node?: jsep.Expression }): voi
     return;
   }
   if (ch === '"') {
-    this.throwError("Strings are written in single quotes ('text'), not double quotes");
+    const value = readDoubleQuotedString(this);
+    const standard = `'${value.replace(/'/g, "''")}'`;
+    p.warnings.push({
+      code: 'DIALECT_DOUBLE_QUOTED_STRING',
+      message: `Condition "${p.text}" writes the string ${text.slice(start, this.index)} in double quotes (offset ${start}); it is read as ${standard}, the standard spelling: strings are single-quoted, with a quote inside doubled ('it''s').`,
+    });
+    env.node = { type: 'Literal', value, raw: text.slice(start, this.index) } as jsep.Literal;
   }
 }
 
-let jsepParser: typeof jsep | undefined;
+/** A double-quoted string (the dialect): backslash escapes as in JSON; an unknown escape keeps its character. */
+function readDoubleQuotedString(scope: jsep.HookScope): string {
+  const text = scope.expr;
+  let i = scope.index + 1;
+  let out = '';
+  const escapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+  for (;;) {
+    if (i >= text.length) scope.throwError(`Unclosed string literal (strings are single-quoted: 'text')`);
+    const ch = text[i]!;
+    if (ch === '"') {
+      scope.index = i + 1;
+      return out;
+    }
+    if (ch === '\\' && i + 1 < text.length) {
+      const next = text[i + 1]!;
+      if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+        out += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 6), 16));
+        i += 6;
+        continue;
+      }
+      out += escapes[next] ?? next;
+      i += 2;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+}
 
-/** jsep (its CommonJS build, the same code as the ESM one), loaded and hooked on the first condition the fast path does not take. */
+const hooked = new WeakSet<object>();
+
+/** jsep, from the loaded `jsep` engine, with the Arazzo operand hook added once. */
 function jsepLib(): typeof jsep {
-  if (!jsepParser) {
-    const lib = createRequire(import.meta.url)('jsep') as typeof jsep;
+  const lib = engine('jsep');
+  if (!hooked.has(lib)) {
     lib.hooks.add('gobble-token', gobbleToken, true);
-    jsepParser = lib;
+    hooked.add(lib);
   }
-  return jsepParser;
-}
-
-/** Whether jsep has been loaded (the fast path below takes most conditions without it). */
-export function isJsepLoaded(): boolean {
-  return jsepParser !== undefined;
-}
-
-// ---- fast path: `operand op operand` joined by && and || ----
-
-const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
-const IDENTIFIER_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
-const NUMBER = /^[0-9]+(?:\.[0-9]+)?/;
-
-/**
- * The tree jsep would build for the common shape: comparisons (`== != < <= > >=`) of runtime
- * expressions, JSONPath operands (jsonpath mode), numbers, 'strings', true, false and null,
- * joined by `&&` and `||`. Anything else (parentheses, `!`, `-`, member access, `{$…}`, other
- * operators, any syntax error) returns undefined and jsep parses the text, so trees, errors and
- * offsets are jsep's. Operands are registered on `p` as jsep's hook would, in the same order.
- */
-function fastTree(text: string, p: ActiveParse): jsep.Expression | undefined {
-  let i = 0;
-  const skip = () => {
-    while (isSpace(text[i])) i++;
-  };
-  const operand = (): jsep.Expression | undefined => {
-    skip();
-    const start = i;
-    const ch = text[i];
-    if (ch === '$') {
-      if (p.options.mode === 'jsonpath' && !startsRuntimeExpression(text, start)) {
-        let operand: { node: OperandNode; end: number };
-        try {
-          operand = jsonPathOperand(p, text, start);
-        } catch {
-          return undefined;
-        }
-        i = operand.end;
-        return operand.node as unknown as jsep.Expression;
-      }
-      const result = matchRuntimeExpression(text, start, p.options.version, 'embedded');
-      if (!result.ok) return undefined;
-      i = result.end;
-      const after = i;
-      skip();
-      const next = text[i];
-      if (next === '.' || next === '[' || next === '(' || next === '?') return undefined; // member access, calls: jsep's
-      i = after;
-      return runtimeOperand(p, result.expression) as unknown as jsep.Expression;
-    }
-    if (ch === "'") {
-      let out = '';
-      let j = start + 1;
-      for (;;) {
-        if (j >= text.length) return undefined;
-        if (text[j] === "'") {
-          if (text[j + 1] === "'") {
-            out += "'";
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        out += text[j];
-        j++;
-      }
-      i = j + 1;
-      return { type: 'Literal', value: out, raw: text.slice(start, i) } as jsep.Literal;
-    }
-    const number = NUMBER.exec(text.slice(start));
-    if (number) {
-      i = start + number[0].length;
-      const next = text[i];
-      if (next !== undefined && (next === '.' || next === 'e' || next === 'E' || IDENTIFIER_PART.test(next))) return undefined;
-      return { type: 'Literal', value: Number.parseFloat(number[0]), raw: number[0] } as jsep.Literal;
-    }
-    for (const [word, value] of [
-      ['true', true],
-      ['false', false],
-      ['null', null],
-    ] as const) {
-      if (text.startsWith(word, start)) {
-        const next = text[start + word.length];
-        if (next !== undefined && (IDENTIFIER_PART.test(next) || next === '.' || next === '[' || next === '(')) return undefined;
-        i = start + word.length;
-        return { type: 'Literal', value, raw: word } as jsep.Literal;
-      }
-    }
-    return undefined;
-  };
-  const operator = (allowed: readonly string[]): string | undefined => {
-    skip();
-    const two = text.slice(i, i + 2);
-    const third = text[i + 2];
-    let op: string | undefined;
-    if (two === '==' || two === '!=' || two === '<=' || two === '>=' || two === '&&' || two === '||') {
-      if (third === '=' || third === '&' || third === '|' || third === '<' || third === '>') return undefined;
-      op = two;
-    } else if ((two[0] === '<' || two[0] === '>') && two[1] !== '<' && two[1] !== '>') {
-      op = two[0];
-    }
-    if (op === undefined || !allowed.includes(op)) return undefined;
-    i += op.length;
-    return op;
-  };
-  const binary = (operator: string, left: jsep.Expression, right: jsep.Expression): jsep.Expression =>
-    ({ type: 'BinaryExpression', operator, left, right }) as jsep.BinaryExpression;
-  const comparison = (): jsep.Expression | undefined => {
-    const left = operand();
-    if (!left) return undefined;
-    const save = i;
-    const op = operator(['==', '!=', '<', '<=', '>', '>=']);
-    if (!op) {
-      i = save;
-      return left;
-    }
-    const right = operand();
-    return right ? binary(op, left, right) : undefined;
-  };
-  const level = (next: () => jsep.Expression | undefined, op: string): jsep.Expression | undefined => {
-    let tree = next();
-    if (!tree) return undefined;
-    for (;;) {
-      const save = i;
-      if (!operator([op])) {
-        i = save;
-        return tree;
-      }
-      const right = next();
-      if (!right) return undefined;
-      tree = binary(op, tree, right);
-    }
-  };
-  const tree = level(() => level(comparison, '&&'), '||');
-  skip();
-  return tree && i === text.length ? tree : undefined;
+  return lib;
 }
 
 const BINARY = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
@@ -357,18 +282,32 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+/** Structural equality (strings ignore case), walked with an explicit stack: data from outside may be deeply nested. */
+function deepEqual(left: unknown, right: unknown): boolean {
+  const pairs: Array<[unknown, unknown]> = [[left, right]];
+  while (pairs.length > 0) {
+    const [a, b] = pairs.pop()!;
+    if (a === b) continue;
+    if (typeof a === 'string' && typeof b === 'string') {
+      if (a.toLowerCase() !== b.toLowerCase()) return false;
+      continue;
+    }
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+    if (Array.isArray(a) !== Array.isArray(b)) return false;
+    if (Array.isArray(a)) {
+      const bb = b as unknown[];
+      if (a.length !== bb.length) return false;
+      for (let i = 0; i < a.length; i++) pairs.push([a[i], bb[i]]);
+      continue;
+    }
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    for (const k of ka) {
+      if (!Object.hasOwn(b, k)) return false;
+      pairs.push([(a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]]);
+    }
   }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as never)[k], (b as never)[k]));
+  return true;
 }
 
 /** `==` per P8: null equals only null, strings case-insensitively, numbers with numeric strings. */
@@ -532,19 +471,8 @@ export function parseCondition(text: string, options: ParseConditionOptions): Co
       throw syntax('a condition is never wrapped in "{…}"; drop the braces (write "$statusCode == 401", not "{$statusCode == 401}")', text, text.indexOf('{'));
     }
   }
-  const fast: ActiveParse = { options, operands: [], expressions: [] };
-  const fastResult = fastTree(text, fast);
-  if (fastResult) {
-    const evaluate = compileNode(fastResult, fast, text);
-    return { expressions: fast.expressions, evaluate: (ctx, data) => evaluate(ctx, data) };
-  }
-  return parseConditionWithJsep(text, options);
-}
-
-/** parseCondition without the fast path (exported for the test that compares the two). */
-export function parseConditionWithJsep(text: string, options: ParseConditionOptions): CompiledCondition {
   const parse = jsepLib();
-  const p: ActiveParse = { options, operands: [], expressions: [] };
+  const p: ActiveParse = { text, options, operands: [], expressions: [], warnings: [], jsonPathOperands: [] };
   let tree: jsep.Expression;
   const previous = active;
   active = p;
@@ -558,5 +486,10 @@ export function parseConditionWithJsep(text: string, options: ParseConditionOpti
     active = previous;
   }
   const evaluate = compileNode(tree, p, text);
-  return { expressions: p.expressions, evaluate: (ctx, data) => evaluate(ctx, data) };
+  return {
+    expressions: p.expressions,
+    ...(p.warnings.length > 0 ? { warnings: p.warnings } : {}),
+    jsonPathOperands: p.jsonPathOperands,
+    evaluate: (ctx, data) => evaluate(ctx, data),
+  };
 }

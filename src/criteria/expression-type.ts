@@ -11,7 +11,7 @@
  * fontoxpath implements XPath 3.1, so every xpath version runs with 3.1 semantics.
  */
 import type { ArazzoVersion } from '../document/types.js';
-import type { JsonPathDialect } from './jsonpath.js';
+import type { JsonPathDialect } from '../selection/jsonpath.js';
 
 export type ResolvedExpressionType =
   | { readonly kind: 'jsonpath'; readonly dialect: JsonPathDialect }

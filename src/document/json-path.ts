@@ -2,7 +2,7 @@
  * JSON paths as problems report them: `$.workflows[0].steps[1].operationId`, with the bracket
  * form `$['x-key']` for keys that are not plain identifiers.
  */
-import { unescapePointerToken } from '../expressions/json-pointer.js';
+import { unescapePointerToken } from '../selection/json-pointer.js';
 
 export type PathSegment = string | number;
 

@@ -5,7 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors.js';
 import { appendPath, pointerToJsonPath, type PathSegment } from './json-path.js';
-import { unescapePointerToken } from '../expressions/json-pointer.js';
+import { unescapePointerToken } from '../selection/json-pointer.js';
 import type { ArazzoVersion } from './types.js';
 // Precompiled by generate.ts (ajv standalone): no ajv import, no schema compilation at run time.
 import { validateArazzo10, validateArazzo11 } from './generated/validators.js';

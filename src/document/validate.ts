@@ -12,7 +12,7 @@ import { schemaProblems } from './schema-validation.js';
 import type { ArazzoVersion } from './types.js';
 import { unsupportedVersionMessage, versionOf } from './version.js';
 import { matchRuntimeExpression } from '../expressions/runtime-expression.js';
-import { unescapePointerToken } from '../expressions/json-pointer.js';
+import { unescapePointerToken } from '../selection/json-pointer.js';
 
 export interface ValidateOptions {
   /** File path or URL the document came from; copied into every problem. */

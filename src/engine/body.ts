@@ -1,14 +1,23 @@
 /**
  * Request bodies: payload evaluation, replacements (P17) and encoding per media type (JSON,
  * form-urlencoded, multipart/form-data, text, XML).
+ *
+ * Replacement targets use the selection module (src/selection/): JSON Pointer targets are written
+ * with its one writer (`setByPointer`, P17 rules), JSONPath targets follow the same dialect rules
+ * as criteria (RFC 9535 unless the Expression Type Object names the Goessner draft), and XPath
+ * targets set the text of the nodes they select.
  */
 import { randomBytes } from 'node:crypto';
+import type { ArazzoVersion, PayloadReplacement } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
+import { resolveExpressionType } from '../criteria/expression-type.js';
 import type { EvalContext } from '../expressions/types.js';
-import type { BodyPlan, ReplacementPlan } from './plan-types.js';
+import { EngineNotLoadedError, loadSelectionEngines } from '../selection/engines.js';
+import { parseJsonPointer, setByPointer } from '../selection/json-pointer.js';
+import { compileJsonPath, type JsonPathDialect, jsonPathLocations } from '../selection/jsonpath.js';
+import { checkXPath, replaceXPathNodes } from '../selection/xpath.js';
+import type { BodyPlan, ReplacementPlan, SelectorKind } from './plan-types.js';
 import { scalarText } from './serialize.js';
-
-const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 const jsonTypes = new Map<string, boolean>();
 
@@ -27,47 +36,45 @@ function isXmlMediaType(ct: string): boolean {
   return base === 'application/xml' || base === 'text/xml' || base.endsWith('+xml');
 }
 
-function unescapeToken(t: string): string {
-  return t.replace(/~1/g, '/').replace(/~0/g, '~');
+function targetError(target: string, err: unknown): ArazzoError {
+  const detail = err instanceof Error ? err.message : String(err);
+  return new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${target}": ${detail}`, { target }, { cause: err });
 }
 
-/** Set a value at a JSON Pointer (P17): creates object members, `-` appends, array indexes must exist. */
-function setAtPointer(root: unknown, pointer: string, value: unknown): unknown {
-  if (pointer === '' || pointer === '#') return value;
-  const text = pointer.startsWith('#') ? decodeURIComponent(pointer.slice(1)) : pointer;
-  if (!text.startsWith('/'))
-    throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" is not a JSON Pointer; it must start with "/".`);
-  const tokens = text.slice(1).split('/').map(unescapeToken);
-  let node: unknown = root;
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as string;
-    if (FORBIDDEN.has(token)) {
-      throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" uses the forbidden key "${token}".`);
-    }
-    const last = i === tokens.length - 1;
-    if (Array.isArray(node)) {
-      if (token === '-') {
-        if (!last) throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}": "-" may only be the last token.`);
-        node.push(value);
-        return root;
-      }
-      if (!/^(0|[1-9]\d*)$/.test(token) || Number(token) >= node.length) {
-        throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}": array index "${token}" does not exist.`);
-      }
-      if (last) node[Number(token)] = value;
-      else node = node[Number(token)];
-    } else if (node !== null && typeof node === 'object') {
-      const obj = node as Record<string, unknown>;
-      if (last) obj[token] = value;
-      else {
-        if (obj[token] === undefined || obj[token] === null || typeof obj[token] !== 'object') obj[token] = {};
-        node = obj[token];
-      }
-    } else {
-      throw new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${pointer}" goes through a value that is not an object or array.`);
-    }
+/** A JSON Pointer target's tokens; `#/…` (a URI fragment) is percent-decoded first. */
+function pointerTokens(target: string): string[] {
+  return parseJsonPointer(target, { fragment: target.startsWith('#') });
+}
+
+/**
+ * The selector kind and JSONPath dialect of a Payload Replacement Object, for the plan, and the
+ * target checked at load: a malformed JSON Pointer, JSONPath or XPath target comes back as
+ * `error` (REPLACEMENT_TARGET_INVALID). JSONPath and XPath targets are checked when their engine
+ * is loaded (the loader loads what the document names); otherwise they are checked when applied.
+ */
+export function compileReplacementTarget(
+  r: PayloadReplacement,
+  options: { readonly xml: boolean; readonly version: ArazzoVersion },
+): { readonly target: string; readonly selector: SelectorKind; readonly dialect?: JsonPathDialect; readonly error?: ArazzoError } {
+  const t = r.targetSelectorType;
+  const named = typeof t === 'string' ? t : t?.type;
+  const selector: SelectorKind = named === 'jsonpath' || named === 'xpath' || named === 'jsonpointer' ? named : options.xml ? 'xpath' : 'jsonpointer';
+  let dialect: JsonPathDialect | undefined;
+  if (selector === 'jsonpath' && t !== undefined) {
+    const resolved = resolveExpressionType(t, options.version, ['jsonpointer', 'jsonpath', 'xpath']);
+    // An invalid type or version is reported by the schema check.
+    if (!('error' in resolved) && resolved.kind === 'jsonpath') dialect = resolved.dialect;
   }
-  return root;
+  const plan = { target: r.target, selector, ...(dialect ? { dialect } : {}) };
+  if (typeof r.target !== 'string') return plan;
+  try {
+    if (selector === 'xpath' || (options.xml && selector !== 'jsonpath')) checkXPath(r.target);
+    else if (selector === 'jsonpath') compileJsonPath(r.target, dialect);
+    else pointerTokens(r.target);
+  } catch (err) {
+    if (!(err instanceof EngineNotLoadedError)) return { ...plan, error: targetError(r.target, err) };
+  }
+  return plan;
 }
 
 export interface BuiltBody {
@@ -115,30 +122,22 @@ async function applyReplacements(
   }
   for (const r of replacements) {
     const v = r.value.evaluate(ctx, onMissing);
-    if (r.selector === 'xpath' || (xml && r.selector !== 'jsonpath')) {
-      value = await replaceXml(String(value), r.target, v);
-    } else if (r.selector === 'jsonpath') {
-      const { JSONPath } = await import('jsonpath-plus');
-      const pointers = JSONPath({ path: r.target, json: value as object, resultType: 'pointer', wrap: true }) as string[];
-      for (const p of pointers) value = setAtPointer(value, p, structuredClone(v));
-    } else {
-      value = setAtPointer(value, r.target, v === undefined ? undefined : structuredClone(v));
+    try {
+      if (r.selector === 'xpath' || (xml && r.selector !== 'jsonpath')) {
+        await loadSelectionEngines({ xpath: true });
+        value = replaceXPathNodes(String(value), r.target, typeof v === 'string' ? v : scalarText(v));
+      } else if (r.selector === 'jsonpath') {
+        const dialect = r.dialect ?? 'rfc9535';
+        await loadSelectionEngines(dialect === 'goessner' ? { goessner: true } : { jsonpath: true });
+        for (const tokens of jsonPathLocations(value, r.target, dialect)) value = setByPointer(value, tokens, structuredClone(v));
+      } else {
+        value = setByPointer(value, pointerTokens(r.target), v === undefined ? undefined : structuredClone(v));
+      }
+    } catch (err) {
+      throw targetError(r.target, err);
     }
   }
   return value;
-}
-
-async function replaceXml(xmlText: string, xpath: string, value: unknown): Promise<string> {
-  const slimdom = await import('slimdom');
-  const fx = await import('fontoxpath');
-  const doc = slimdom.parseXmlDocument(xmlText);
-  const nodes = fx.evaluateXPathToNodes(xpath, doc) as unknown as Array<{ nodeType: number; textContent: string | null; value?: string }>;
-  for (const node of nodes) {
-    const text = typeof value === 'string' ? value : scalarText(value);
-    if (node.nodeType === 2) node.value = text;
-    else node.textContent = text;
-  }
-  return slimdom.serializeToWellFormedString(doc as never);
 }
 
 function formEncode(value: unknown): string {

@@ -32,14 +32,16 @@ import type {
   OutputPlan,
   ParameterPlan,
   ReplacementPlan,
-  SelectorKind,
   StepExtensions,
   StepPlan,
   WorkflowPlan,
   WorkflowRef,
 } from './plan-types.js';
+import { compileReplacementTarget } from './body.js';
 import { isSecretName } from './mask.js';
 import type { ErrorCode } from '../error-codes.js';
+import { unescapePointerToken } from '../selection/json-pointer.js';
+import { re2RegExp } from '../selection/regex.js';
 
 export interface CompileWorkflowsInput {
   readonly document: ArazzoDocument;
@@ -96,7 +98,9 @@ class Compiler {
     const out: CompiledCriterion[] = [];
     (list ?? []).forEach((c, i) => {
       try {
-        out.push(compileCriterion(c, { version: this.version }));
+        const compiled = compileCriterion(c, { version: this.version });
+        for (const w of compiled.warnings ?? []) this.problem(w.code, w.message, `${path}[${i}]`, 'warning');
+        out.push(compiled);
       } catch (err) {
         const e = err as ArazzoError;
         this.problem(e.code ?? 'CRITERION_SYNTAX', e.message, `${path}[${i}]`);
@@ -212,10 +216,9 @@ class Compiler {
     const contentType = rb.contentType ?? op?.requestBody?.mediaTypes[0] ?? 'application/json';
     const xml = /xml/i.test(contentType);
     const replacements: ReplacementPlan[] = (rb.replacements ?? []).map((r, i) => {
-      const t = r.targetSelectorType;
-      const named = typeof t === 'string' ? t : t?.type;
-      const selector: SelectorKind = named === 'jsonpath' || named === 'xpath' || named === 'jsonpointer' ? named : xml ? 'xpath' : 'jsonpointer';
-      return { target: r.target, selector, value: this.value(r.value, `${path}.requestBody.replacements[${i}].value`) };
+      const { error, ...target } = compileReplacementTarget(r, { xml, version: this.version });
+      if (error) this.problem(error.code, error.message, `${path}.requestBody.replacements[${i}].target`);
+      return { ...target, value: this.value(r.value, `${path}.requestBody.replacements[${i}].value`) };
     });
     return {
       contentType,
@@ -353,12 +356,7 @@ function resolveLocalRef(schema: unknown, components: Record<string, JsonSchema>
   if (schema && typeof schema === 'object' && typeof (schema as { $ref?: unknown }).$ref === 'string') {
     const ref = (schema as { $ref: string }).$ref;
     const m = /^#\/components\/inputs\/(.+)$/.exec(ref);
-    if (m && components)
-      return components[
-        decodeURIComponent(m[1] as string)
-          .replace(/~1/g, '/')
-          .replace(/~0/g, '~')
-      ];
+    if (m && components) return components[unescapePointerToken(decodeURIComponent(m[1] as string))];
   }
   return schema;
 }
@@ -387,7 +385,8 @@ function ajv(): AjvLike {
     const require = createRequire(import.meta.url);
     const Ajv2020 = require('ajv/dist/2020').default as new (opts: object) => AjvLike & { addFormat(name: string, f: unknown): void };
     const addFormats = require('ajv-formats').default as (a: unknown) => void;
-    const instance = new Ajv2020({ strict: false, useDefaults: true, allErrors: true, validateSchema: false });
+    // `pattern` runs on RE2 (linear time): a schema's pattern cannot hang input validation.
+    const instance = new Ajv2020({ strict: false, useDefaults: true, allErrors: true, validateSchema: false, code: { regExp: re2RegExp } });
     addFormats(instance);
     for (const f of ['password', 'int32', 'int64', 'float', 'double']) instance.addFormat(f, true);
     ajvInstance = instance;

@@ -127,7 +127,14 @@ function frameContext(rt: Runtime, state: RunState, frame: Frame): EvalContext {
 
 // ------------------------------------------------------------------ evaluation helpers
 
-function criteriaPass(criteria: readonly CompiledCriterion[], ctx: EvalContext, failed?: Array<{ condition: string; error?: string }>): boolean {
+type FailedCriterion = { condition: string; error?: string; detail?: string };
+
+/** The failed criteria for a message: each condition, with what it saw when it explains itself. */
+function describeFailed(failed: readonly FailedCriterion[]): string {
+  return failed.map((f) => (f.detail ? `${f.condition} (${f.detail})` : f.condition)).join('; ');
+}
+
+function criteriaPass(criteria: readonly CompiledCriterion[], ctx: EvalContext, failed?: FailedCriterion[]): boolean {
   let ok = true;
   for (const c of criteria) {
     let r: { passed: boolean; error?: string };
@@ -139,7 +146,8 @@ function criteriaPass(criteria: readonly CompiledCriterion[], ctx: EvalContext, 
     if (!r.passed) {
       ok = false;
       if (!failed) return false;
-      failed.push(r.error ? { condition: c.criterion.condition, error: r.error } : { condition: c.criterion.condition });
+      const detail = r.error ? undefined : c.explain?.(ctx);
+      failed.push(r.error ? { condition: c.criterion.condition, error: r.error } : { condition: c.criterion.condition, ...(detail ? { detail } : {}) });
     }
   }
   return ok;
@@ -468,12 +476,12 @@ function applyExecuted(rt: Runtime, state: RunState, result: Executed): void {
       ...(result.error?.limit !== undefined ? { limit: result.error.limit } : {}),
     };
   } else if (step.successCriteria.length > 0) {
-    const failed: Array<{ condition: string; error?: string }> = [];
+    const failed: FailedCriterion[] = [];
     success = criteriaPass(step.successCriteria, ctx, failed);
     if (!success) {
       error = {
         code: 'CRITERION_FAILED',
-        message: `Step "${step.stepId}" of workflow "${frame.wf}" failed: HTTP ${result.response.statusCode}, success criteria not met: ${failed.map((f) => f.condition).join('; ')}.`,
+        message: `Step "${step.stepId}" of workflow "${frame.wf}" failed: HTTP ${result.response.statusCode}, success criteria not met: ${describeFailed(failed)}.`,
         workflowId: frame.wf,
         stepId: step.stepId,
         statusCode: result.response.statusCode,
@@ -549,12 +557,12 @@ function deliver(rt: Runtime, state: RunState, child: Frame): void {
       let success = child.status === 'succeeded';
       let error: RunErrorInfo | undefined = child.error;
       if (success && step.successCriteria.length > 0) {
-        const failed: Array<{ condition: string; error?: string }> = [];
+        const failed: FailedCriterion[] = [];
         success = criteriaPass(step.successCriteria, ctx, failed);
         if (!success) {
           error = {
             code: 'CRITERION_FAILED',
-            message: `Step "${step.stepId}" of workflow "${parent.wf}" failed: success criteria not met: ${failed.map((f) => f.condition).join('; ')}.`,
+            message: `Step "${step.stepId}" of workflow "${parent.wf}" failed: success criteria not met: ${describeFailed(failed)}.`,
             workflowId: parent.wf,
             stepId: step.stepId,
             failedCriteria: failed,

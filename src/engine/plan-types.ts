@@ -3,6 +3,7 @@
  * these objects and evaluates their closures; it never parses text.
  */
 import type { CompiledCriterion } from '../criteria/types.js';
+import type { JsonPathDialect } from '../selection/jsonpath.js';
 import type { JsonSchema, ParameterLocation } from '../document/types.js';
 import type { CompiledValue } from '../expressions/types.js';
 import type { OperationInfo, ParameterInfo } from '../sources/types.js';
@@ -32,6 +33,8 @@ export type SelectorKind = 'jsonpointer' | 'jsonpath' | 'xpath';
 export interface ReplacementPlan {
   readonly target: string;
   readonly selector: SelectorKind;
+  /** JSONPath targets: the dialect (RFC 9535 unless the Expression Type Object names Goessner). */
+  readonly dialect?: JsonPathDialect;
   readonly value: CompiledValue;
 }
 

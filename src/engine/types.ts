@@ -149,7 +149,12 @@ export interface RunErrorInfo {
   readonly stepId?: string;
   readonly statusCode?: number;
   /** Which success criteria failed and why (masked). */
-  readonly failedCriteria?: ReadonlyArray<{ readonly condition: string; readonly error?: string }>;
+  readonly failedCriteria?: ReadonlyArray<{
+    readonly condition: string;
+    readonly error?: string;
+    /** What a criterion that evaluated to false saw: for JSONPath, what its query selected (bounded). */
+    readonly detail?: string;
+  }>;
   /** A short, masked excerpt of the last response body. */
   readonly responseExcerpt?: string;
   /** The message the failed response's body carried (its `error`, `message`, `detail`, … field), if any; masked. */

@@ -1,4 +1,4 @@
-/** Runtime expressions, `{$…}` templates, JSON Pointer and compiled values. */
+/** Runtime expressions, `{$…}` templates and compiled values (JSON Pointer lives in src/selection/). */
 export type { EvalContext, MessageView, SourceDescriptionView, RuntimeExpression, CompiledValue, ExpressionSyntaxIssue } from './types.js';
 export {
   parseRuntimeExpression,
@@ -12,12 +12,3 @@ export {
 } from './runtime-expression.js';
 export { parseTemplate, renderTemplate, interpolationText, type Template, type TemplatePart } from './template.js';
 export { compileValue, type CompileValueOptions } from './compile-value.js';
-export {
-  parseJsonPointer,
-  getByPointer,
-  getByTokens,
-  setByPointer,
-  escapePointerToken,
-  formatJsonPointer,
-  type ParseJsonPointerOptions,
-} from './json-pointer.js';

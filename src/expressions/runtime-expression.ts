@@ -17,7 +17,7 @@
  */
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
-import { getByTokens, parseJsonPointer } from './json-pointer.js';
+import { getByTokens, parseJsonPointer } from '../selection/json-pointer.js';
 import type { EvalContext, ExpressionSyntaxIssue, MessageView, RuntimeExpression } from './types.js';
 import type { ErrorCode } from '../error-codes.js';
 

@@ -12,7 +12,7 @@ export {
   type Resource,
 } from '../reader/resource.js';
 export { indexOpenApi, PATH_ITEM_METHODS } from './operation-index.js';
-export { escapePointerToken } from '../expressions/json-pointer.js';
+export { escapePointerToken } from '../selection/json-pointer.js';
 export { dereferenceOpenApi } from './openapi.js';
 export { parseDescriptionText, sniffType, type SniffedType } from './parse.js';
 export { resolveOperation, resolveWorkflowRef, type ResolveOptions, type OperationResolution, type WorkflowResolution } from './resolve.js';

@@ -3,7 +3,7 @@
  * OpenAPI 3.x or Swagger 2.0 description, extracted once at load.
  */
 import type { OpenApiSource, OperationInfo, ParameterInfo, SecuritySchemeInfo, ServerInfo, ServerVariableInfo } from './types.js';
-import { escapePointerToken } from '../expressions/json-pointer.js';
+import { escapePointerToken } from '../selection/json-pointer.js';
 
 type Obj = Record<string, unknown>;
 

@@ -6,7 +6,7 @@ import type { Problem } from '../errors.js';
 import type { ArazzoDocument, ArazzoVersion, SourceDescription, Workflow } from '../document/types.js';
 import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
 import type { OpenApiSource, OperationInfo } from './types.js';
-import { escapePointerToken, unescapePointerToken } from '../expressions/json-pointer.js';
+import { escapePointerToken, unescapePointerToken } from '../selection/json-pointer.js';
 import { didYouMean } from '../util/suggest.js';
 import type { ErrorCode } from '../error-codes.js';
 

@@ -1,41 +1,15 @@
 /**
- * XPath (P12): XPath 3.1 via fontoxpath over slimdom documents. Both packages are loaded lazily and
- * synchronously (createRequire) the first time an XPath expression is compiled or evaluated, so
- * documents without XPath never load them and `compileCriterion` stays synchronous.
- * fontoxpath caches the compiled form of each expression text, so evaluation does not re-parse.
+ * XPath (P12): XPath 3.1 with fontoxpath over slimdom documents, loaded by engines.ts (`xpath`)
+ * only for documents that use XPath. fontoxpath caches the compiled form of each expression text,
+ * so evaluation does not re-parse.
  */
-import { createRequire } from 'node:module';
+import { engine, type XPathModules } from './engines.js';
 
-interface FontoXPath {
-  evaluateXPathToBoolean(selector: string, contextItem?: unknown): boolean;
-  evaluateXPath: { (selector: string, contextItem?: unknown, domFacade?: unknown, variables?: unknown, returnType?: number): unknown; ANY_TYPE: number };
-}
-interface SlimDom {
-  parseXmlDocument(text: string): unknown;
-}
+export type { XPathModules };
 
-export interface XPathModules {
-  readonly fontoxpath: FontoXPath;
-  readonly slimdom: SlimDom;
-}
-
-let modules: XPathModules | undefined;
-
-/** The fontoxpath and slimdom modules, loaded on first use. */
+/** The fontoxpath and slimdom modules; the `xpath` engine must be loaded (engines.ts). */
 export function loadXPath(): XPathModules {
-  if (!modules) {
-    const require = createRequire(import.meta.url);
-    modules = {
-      fontoxpath: require('fontoxpath') as FontoXPath,
-      slimdom: require('slimdom') as SlimDom,
-    };
-  }
-  return modules;
-}
-
-/** True once fontoxpath has been loaded (tests use it to check lazy loading). */
-export function isXPathLoaded(): boolean {
-  return modules !== undefined;
+  return engine('xpath');
 }
 
 /** Thrown when an XPath expression does not compile (a static XPST error). */
@@ -106,4 +80,20 @@ export function evaluateXPath(xmlText: unknown, expression: string): unknown {
   const result = fontoxpath.evaluateXPath(expression, node, null, null, fontoxpath.evaluateXPath.ANY_TYPE);
   if (Array.isArray(result)) return result.length === 0 ? undefined : toPlain(result[0]);
   return toPlain(result);
+}
+
+/**
+ * Sets the text of every node `expression` selects in `xmlText` (an attribute: its value) to
+ * `text`, and returns the document serialised again. Throws on malformed XML or an invalid
+ * expression.
+ */
+export function replaceXPathNodes(xmlText: string, expression: string, text: string): string {
+  const { fontoxpath, slimdom } = loadXPath();
+  const doc = slimdom.parseXmlDocument(xmlText);
+  const nodes = fontoxpath.evaluateXPathToNodes(expression, doc) as unknown as Array<{ nodeType: number; textContent: string | null; value?: string }>;
+  for (const node of nodes) {
+    if (node.nodeType === 2) node.value = text;
+    else node.textContent = text;
+  }
+  return slimdom.serializeToWellFormedString(doc);
 }
