@@ -16,8 +16,9 @@ import { loadLibrary } from '../cli/library.js';
 import { parseLimits, parseServers } from '../cli/run.js';
 import { withFile } from '../cli/validate.js';
 import { isLoopback } from './http.js';
-import { buildResources, resourceListing } from './resources.js';
-import { buildTools, type ServedDocument, type SuppliedInputs, toolListing } from './tools.js';
+import type { CallContext } from './call.js';
+import { buildResources, resourceListing, type ServedResource } from './resources.js';
+import { buildTools, type ServedDocument, type SuppliedInputs, toolListing, type WorkflowTool } from './tools.js';
 import { workflowViews } from './workflow-view.js';
 
 export interface McpFlags {
@@ -30,14 +31,72 @@ export interface McpFlags {
   'token-env'?: string;
   timeout?: string;
   'max-steps'?: string;
-  'dry-run'?: boolean;
 }
 
-interface Transport {
+export interface Transport {
   readonly http?: { readonly port: number; readonly host: string; readonly token?: string };
 }
 
+/** What the command has read and checked before it serves: the tools, resources and call context. */
+export interface PreparedMcp {
+  readonly tools: readonly WorkflowTool[];
+  readonly resources: readonly ServedResource[];
+  readonly transport: Transport;
+  /** The context of every call (runWorkflow, secrets, mask, log, limits). */
+  readonly context: CallContext;
+}
+
 export async function mcpCommand(files: readonly string[], values: Record<string, unknown>, io: CliIo): Promise<number> {
+  const prepared = await prepareMcp(files, values, io);
+  const { tools, resources, transport, context } = prepared;
+  if (values['dry-run'] === true) {
+    io.stdout.write(`${JSON.stringify({ tools: tools.map(toolListing), resources: resources.map(resourceListing) }, null, 2)}\n`);
+    return 0;
+  }
+
+  const { createWorkflowServer } = await import('./server.js');
+  let calls = 0;
+  const newServer = () => createWorkflowServer({ ...context, tools, resources, version: packageVersion(), nextCallNumber: () => ++calls });
+  const serving = `serving ${tools.length} tool${tools.length === 1 ? '' : 's'} (${tools.map((t) => t.name).join(', ')})`;
+
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const removeInterrupt = io.onInterrupt(() => stop());
+  try {
+    if (transport.http) {
+      const { startHttpHost } = await import('./http.js');
+      let host: Awaited<ReturnType<typeof startHttpHost>>;
+      try {
+        host = await startHttpHost({ ...transport.http, createServer: newServer, log: context.log });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'EADDRINUSE' ? 'the port is in use; choose another with --http <port> (0 picks a free one)' : (err as Error).message;
+        throw new CliError('CLI_USAGE', `Could not listen on ${transport.http.host}:${transport.http.port}: ${why}.`, { flag: '--http' }, { cause: err });
+      }
+      context.log(`${serving} on ${host.url}${transport.http.token !== undefined ? ' (bearer token required)' : ''}`);
+      await stopped;
+      context.log('stopping');
+      await host.close();
+    } else {
+      const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+      const mcp = newServer();
+      const stdio = new StdioServerTransport(process.stdin, process.stdout);
+      stdio.onclose = () => stop();
+      // The client closing our stdin ends the session.
+      process.stdin.once('end', () => stop());
+      await mcp.server.connect(stdio);
+      context.log(`${serving} over stdio`);
+      await stopped;
+      await mcp.close();
+    }
+  } finally {
+    removeInterrupt();
+  }
+  return 0;
+}
+
+/** Check the flags, load the documents, gather the server's inputs and build the tools. */
+export async function prepareMcp(files: readonly string[], values: Record<string, unknown>, io: CliIo): Promise<PreparedMcp> {
   const flags = values as McpFlags;
   const transport = parseTransport(flags, io.env);
   const limits = parseLimits(flags);
@@ -71,72 +130,20 @@ export async function mcpCommand(files: readonly string[], values: Record<string
   const mask = createMasker(secrets);
   const log = (line: string) => io.stderr.write(`${mask(`arazzo mcp: ${line}`)}\n`);
   const tools = buildTools(documents, (served, id) => supplied.get(served)?.get(id) ?? {});
-  const resources = buildResources(documents, tools);
   for (const tool of tools) {
     if (tool.missingSecrets.length > 0) {
+      const which = `${tool.missingSecrets.length === 1 ? 'input' : 'inputs'} ${tool.missingSecrets.join(', ')}`;
       log(
-        `warning: tool ${tool.name} needs the secret input${tool.missingSecrets.length === 1 ? '' : 's'} ${tool.missingSecrets.join(', ')}, which only the server may supply; every call fails until it is started with --input-env ${tool.missingSecrets[0]}=VAR.`,
+        `warning: tool ${tool.name} needs the secret ${which}, which only the server may supply; every call fails until it is started with --input-env ${tool.missingSecrets[0]}=VAR.`,
       );
     }
   }
-
-  if (flags['dry-run']) {
-    io.stdout.write(`${JSON.stringify({ tools: tools.map(toolListing), resources: resources.map(resourceListing) }, null, 2)}\n`);
-    return 0;
-  }
-
-  const { createWorkflowServer } = await import('./server.js');
-  let calls = 0;
-  const newServer = () =>
-    createWorkflowServer({
-      tools,
-      resources,
-      version: packageVersion(),
-      runWorkflow,
-      secrets,
-      mask,
-      log,
-      nextCallNumber: () => ++calls,
-      ...(Object.keys(limits).length > 0 ? { limits } : {}),
-    });
-  const names = tools.map((t) => t.name).join(', ');
-
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const removeInterrupt = io.onInterrupt(() => stop());
-  try {
-    if (transport.http) {
-      const { startHttpHost } = await import('./http.js');
-      let host: Awaited<ReturnType<typeof startHttpHost>>;
-      try {
-        host = await startHttpHost({ ...transport.http, createServer: newServer, log });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'EADDRINUSE' ? 'the port is in use; choose another with --http <port> (0 picks a free one)' : (err as Error).message;
-        throw new CliError('CLI_USAGE', `Could not listen on ${transport.http.host}:${transport.http.port}: ${why}.`, { flag: '--http' }, { cause: err });
-      }
-      log(
-        `serving ${tools.length} tool${tools.length === 1 ? '' : 's'} (${names}) on ${host.url}${transport.http.token !== undefined ? ' (bearer token required)' : ''}`,
-      );
-      await stopped;
-      log('stopping');
-      await host.close();
-    } else {
-      const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-      const mcp = newServer();
-      const stdio = new StdioServerTransport(process.stdin, process.stdout);
-      stdio.onclose = () => stop();
-      // The client closing our stdin ends the session.
-      process.stdin.once('end', () => stop());
-      await mcp.server.connect(stdio);
-      log(`serving ${tools.length} tool${tools.length === 1 ? '' : 's'} (${names}) over stdio`);
-      await stopped;
-      await mcp.close();
-    }
-  } finally {
-    removeInterrupt();
-  }
-  return 0;
+  return {
+    tools,
+    resources: buildResources(documents, tools),
+    transport,
+    context: { runWorkflow, secrets, mask, log, ...(Object.keys(limits).length > 0 ? { limits } : {}) },
+  };
 }
 
 function parseTransport(flags: McpFlags, env: Readonly<Record<string, string | undefined>>): Transport {

@@ -119,6 +119,9 @@ export function createWorkflowServer(options: WorkflowServerOptions): WorkflowSe
     try {
       const result = await callTool(tool, args, options, { signal: controller.signal, label, ...(progressToken !== undefined ? { progress: report } : {}) });
       await sent;
+      // The SDK's client handles a notification a microtask later than a response read in the
+      // same chunk, and drops progress whose request has been answered: let the last one go first.
+      if (progress > 0) await new Promise((resolve) => setImmediate(resolve));
       return result;
     } catch (err) {
       return internalError(err, options.mask);
