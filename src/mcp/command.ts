@@ -15,6 +15,7 @@ import { packageVersion, type CliIo } from '../cli/io.js';
 import { loadLibrary } from '../cli/library.js';
 import { parseLimits, parseServers } from '../cli/run.js';
 import { withFile } from '../cli/validate.js';
+import { didYouMean } from '../util/suggest.js';
 import { isLoopback } from './http.js';
 import type { CallContext } from './call.js';
 import { buildResources, resourceListing, type ServedResource } from './resources.js';
@@ -283,7 +284,7 @@ async function gatherSupplied(
     const declared = [...new Set(documents.flatMap((d) => d.workflows.flatMap((w) => w.inputs.inputs.map((i) => i.name))))];
     throw new CliError(
       'INPUT_UNKNOWN',
-      `No served workflow declares the input${unused.length === 1 ? '' : 's'} ${unused.join(', ')} (given with --input, --input-env or --inputs). Inputs: ${declared.join(', ') || 'none'}.`,
+      `No served workflow declares the input${unused.length === 1 ? '' : 's'} ${unused.join(', ')} (given with --input, --input-env or --inputs).${didYouMean(unused[0]!, declared)} Inputs: ${declared.join(', ') || 'none'}.`,
       { inputs: unused },
     );
   }
