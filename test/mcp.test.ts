@@ -7,11 +7,9 @@
  * moves 40 s forward at each status poll, so a deployment is pending, initializing, then running.
  * A "hanging" poll is a simulator fault whose delay only ends when the test releases it.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -20,25 +18,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../src/cli/cli.js';
 import type { CliIo } from '../src/cli/io.js';
 import { type SimulatorClock, startSimulator, type Simulator } from '../src/simulator/index.js';
+import { BUILT_CLI, ensureBuilt, ROOT } from './cli-helpers.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist', 'cli', 'main.js');
-const DEPLOY = join(root, 'workflows', 'hugging-face-deploy-and-wait-workflow.yml');
-const LIFECYCLE = join(root, 'workflows', 'hugging-face-endpoint-lifecycle-workflow.yml');
+const DEPLOY = join(ROOT, 'workflows', 'hugging-face-deploy-and-wait-workflow.yml');
+const LIFECYCLE = join(ROOT, 'workflows', 'hugging-face-endpoint-lifecycle-workflow.yml');
 const TOKEN = 'hf_mcp_test_secret_7c41e2';
 const NAMESPACE = 'acme';
-
-/** Build dist/ when a source file is newer than it (the stdio tests spawn the built CLI). */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    readdirSync(dir).reduce((m, name) => {
-      const p = join(dir, name);
-      const st = statSync(p);
-      return Math.max(m, st.isDirectory() ? newest(p) : name.endsWith('.ts') ? st.mtimeMs : 0);
-    }, 0);
-  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(root, 'src'))) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], { stdio: 'pipe' });
-}
 
 /** The simulator's time: moved by the test; delayed answers (faults) wait until released. */
 class SimTime implements SimulatorClock {
@@ -94,7 +79,7 @@ async function overStdio(sim: Simulator): Promise<Served> {
   const log = new Log();
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [main, ...serverArgs(sim)],
+    args: [BUILT_CLI, ...serverArgs(sim)],
     env: { ...getDefaultEnvironment(), HF_TOKEN: TOKEN },
     stderr: 'pipe',
   });
