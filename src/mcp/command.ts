@@ -16,7 +16,7 @@ import { loadLibrary } from '../cli/library.js';
 import { parseLimits, parseServers } from '../cli/run.js';
 import { withFile } from '../cli/validate.js';
 import { didYouMean } from '../util/suggest.js';
-import { isLoopback } from './http.js';
+import { isLoopback } from './loopback.js';
 import type { CallContext } from './call.js';
 import { buildResources, resourceListing, type ServedResource } from './resources.js';
 import { buildTools, type ServedDocument, type SuppliedInputs, toolListing, type WorkflowTool } from './tools.js';

@@ -11,6 +11,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isLoopback } from './loopback.js';
 import type { WorkflowServer } from './server.js';
 
 export const MCP_PATH = '/mcp';
@@ -42,12 +43,6 @@ interface Session {
   readonly mcp: WorkflowServer;
   lastSeen: number;
   open: number;
-}
-
-/** 127.0.0.0/8, ::1 and localhost. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost> {
