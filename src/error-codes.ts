@@ -158,7 +158,7 @@ export const TRANSPORT_ERROR_CODES = {
 /** Errors the command line raises itself (all exit 2, nothing was sent). */
 export const CLI_ERROR_CODES = {
   CLI_USAGE: 'A malformed option value, a missing document, or conflicting options.',
-  CLI_UNKNOWN_COMMAND: 'Not one of run, validate, list, graph.',
+  CLI_UNKNOWN_COMMAND: 'Not one of run, validate, list, graph, mcp.',
   CLI_UNKNOWN_FLAG: 'An option the command does not have.',
   FILE_NOT_FOUND: 'No such file.',
   FILE_UNREADABLE: 'The document cannot be read, or is a directory.',
@@ -170,7 +170,7 @@ export const CLI_ERROR_CODES = {
   INPUTS_FILE: '--inputs cannot be read or is not a JSON object.',
   SERVER_UNKNOWN_SOURCE: '--server names no source description.',
   YAML_SYNTAX: 'list/graph: the YAML/JSON does not parse.',
-  DOCUMENT_INVALID: 'run: the document has errors.',
+  DOCUMENT_INVALID: 'run, mcp: the document has errors.',
   INPUT_INVALID: 'Required inputs are missing, or the schema check rejects them.',
 } as const;
 

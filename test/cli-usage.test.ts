@@ -54,7 +54,7 @@ describe('--help examples', () => {
         // Output redirections and pipes belong to the shell, not to arazzo.
         command = command.replace(/ > \S+$/, '').replace(/ \| jq .*$/, '');
         const argv = shellWords(command).slice(1);
-        if (argv[0] === 'run' && !argv.includes('--dry-run')) argv.push('--dry-run');
+        if ((argv[0] === 'run' || argv[0] === 'mcp') && !argv.includes('--dry-run')) argv.push('--dry-run');
         const io = fakeIo({ HF_TOKEN: 'hf_example_token_1234' }, stdin);
         const code = await cli(argv, io);
         expect({ line, code, err: code === 0 ? '' : io.err }).toEqual({ line, code: 0, err: '' });

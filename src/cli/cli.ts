@@ -47,6 +47,12 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
     if (args.positionals.length === 0) {
       throw new CliError('CLI_USAGE', `"arazzo ${first}" needs the path or URL of an Arazzo document. Usage: ${spec.usage}`);
     }
+    if (first === 'mcp') {
+      const { checkDocumentPath } = await import('./document.js');
+      for (const file of args.positionals) await checkDocumentPath(file);
+      const { mcpCommand } = await import('../mcp/command.js');
+      return await mcpCommand(args.positionals, args.values, io);
+    }
     if (args.positionals.length > 1) {
       const extra = args.positionals
         .slice(1)

@@ -4,7 +4,7 @@
  */
 import type { FlagSpecs } from './args.js';
 
-export type CommandName = 'run' | 'validate' | 'list' | 'graph';
+export type CommandName = 'run' | 'validate' | 'list' | 'graph' | 'mcp';
 
 export interface CommandSpec {
   readonly name: CommandName;
@@ -116,6 +116,52 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     },
     examples: [`arazzo graph ${DEPLOY} > deploy.mmd`, `arazzo graph ${LIFECYCLE} --workflow endpoint-lifecycle --direction LR`],
     notes: ['Solid arrows: success paths; dashed arrows: failure paths (retry, goto, end); double-bordered boxes call another workflow.'],
+  },
+  mcp: {
+    name: 'mcp',
+    usage: 'arazzo mcp <file>... [options]',
+    summary: 'Serve the workflows as tools to AI agents (Model Context Protocol)',
+    flags: {
+      server: {
+        type: 'string',
+        multiple: true,
+        arg: 'source=url',
+        description: 'Send the requests of a source description (in any of the documents) to this base URL.',
+      },
+      'input-env': {
+        type: 'string',
+        multiple: true,
+        arg: 'name=ENV_VAR',
+        description: 'An input the server supplies from an environment variable (a secret: masked everywhere, never in a tool schema).',
+      },
+      input: {
+        type: 'string',
+        multiple: true,
+        short: 'i',
+        arg: 'name=value',
+        description: 'An input the server supplies to every workflow that declares it; it leaves the tool schemas.',
+      },
+      inputs: { type: 'string', arg: '<file.json>', description: 'Inputs the server supplies, as a JSON object; each goes to the workflows that declare it.' },
+      http: { type: 'string', arg: '<port>', description: 'Serve Streamable HTTP on this port (0: any free port) at /mcp, instead of stdio.' },
+      host: { type: 'string', arg: '<addr>', description: 'Address to listen on with --http (default 127.0.0.1). Any non-loopback address needs --token-env.' },
+      'token-env': { type: 'string', arg: '<ENV_VAR>', description: 'With --http: clients must send "Authorization: Bearer <the value of this variable>".' },
+      'max-steps': { type: 'string', arg: '<n>', description: 'Fail a call after this many step executions (default 10000).' },
+      timeout: { type: 'string', arg: '<seconds>', description: 'Fail a call that takes longer than this (default: none).' },
+      'dry-run': { type: 'boolean', description: 'Check the documents and inputs, print the tools and resources as JSON, and exit without serving.' },
+      help,
+    },
+    examples: [
+      '# Claude Desktop, Cursor, VS Code…: the client starts the server; the token comes from its environment',
+      `arazzo mcp ${DEPLOY} ${LIFECYCLE} --input-env hfToken=HF_TOKEN`,
+      '# The same against a local simulator, with a fixed namespace',
+      `arazzo mcp ${DEPLOY} --server inferenceEndpointsApi=http://127.0.0.1:8080 --input namespace=acme --input-env hfToken=HF_TOKEN`,
+      '# Streamable HTTP on http://127.0.0.1:3000/mcp',
+      `arazzo mcp ${DEPLOY} --input-env hfToken=HF_TOKEN --http 3000`,
+    ],
+    notes: [
+      'One tool per workflow; the inputs the server supplies and every secret input are left out of the tool schemas.',
+      'Logs go to stderr (stdout carries the protocol over stdio). Stops on Ctrl-C, SIGTERM, or when the client closes stdin.',
+    ],
   },
 };
 

@@ -250,7 +250,7 @@ export function parseLimits(flags: RunFlags): RunLimits {
   return limits;
 }
 
-function parseServers(items: readonly string[], doc: LoadedDocument): Record<string, string> {
+export function parseServers(items: readonly string[], doc: LoadedDocument): Record<string, string> {
   const names = doc.sources.size > 0 ? [...doc.sources.keys()] : (doc.document.sourceDescriptions ?? []).map((s) => s.name);
   const servers: Record<string, string> = {};
   for (const item of items) {

@@ -1,0 +1,90 @@
+/**
+ * Checking a tool call's arguments before anything is sent: against the tool's input schema (the
+ * one the client was shown), and against the inputs only the server may give. Each problem is one
+ * line that names the argument and says what to change.
+ */
+import { createRequire } from 'node:module';
+import { isRecord } from '../util/guards.js';
+import { truncateForMessage } from '../util/truncate.js';
+import { inputFlag } from '../cli/inputs.js';
+import type { WorkflowTool } from './tools.js';
+
+interface AjvError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params?: Record<string, unknown>;
+}
+type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+
+let ajvInstance: { compile(schema: unknown): Validate } | undefined;
+
+function ajv(): { compile(schema: unknown): Validate } {
+  if (!ajvInstance) {
+    const require = createRequire(import.meta.url);
+    const Ajv2020 = require('ajv/dist/2020').default as new (opts: object) => { compile(schema: unknown): Validate; addFormat(name: string, f: unknown): void };
+    const addFormats = require('ajv-formats').default as (a: unknown) => void;
+    const instance = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
+    addFormats(instance);
+    // OpenAPI formats that say how a value is stored, not what it may be.
+    for (const f of ['password', 'int32', 'int64', 'float', 'double']) instance.addFormat(f, true);
+    ajvInstance = instance;
+  }
+  return ajvInstance;
+}
+
+const validators = new WeakMap<WorkflowTool, Validate | string>();
+
+function validatorFor(tool: WorkflowTool): Validate | string {
+  let v = validators.get(tool);
+  if (v === undefined) {
+    try {
+      v = ajv().compile(tool.inputSchema);
+    } catch (err) {
+      v = `the tool's input schema cannot be compiled (${(err as Error).message}); fix the workflow's inputs schema`;
+    }
+    validators.set(tool, v);
+  }
+  return v;
+}
+
+/** Every problem with the arguments, one line each; empty when the call may run. */
+export function argumentProblems(tool: WorkflowTool, args: unknown): string[] {
+  if (args !== undefined && !isRecord(args)) return ['arguments: must be a JSON object of input names to values'];
+  const given = args ?? {};
+  const problems: string[] = [];
+  for (const name of Object.keys(given)) {
+    if (!tool.hidden.has(name)) continue;
+    problems.push(
+      name in tool.supplied
+        ? `${name}: supplied by the server; remove it from the arguments`
+        : `${name}: a secret, which the server must supply, never the arguments; remove it`,
+    );
+  }
+  for (const name of tool.missingSecrets) {
+    const input = tool.workflow.inputs.inputs.find((i) => i.name === name);
+    const how = input ? inputFlag(input) : `--input-env ${name}=VAR`;
+    problems.push(`${name}: a required secret the server was started without; whoever runs the server must add ${how}`);
+  }
+  const validate = validatorFor(tool);
+  if (typeof validate === 'string') return [...problems, validate];
+  if (!validate(given)) for (const e of validate.errors ?? []) problems.push(describe(e));
+  return [...new Set(problems)];
+}
+
+function describe(e: AjvError): string {
+  const where = e.instancePath === '' ? '' : e.instancePath.slice(1).replace(/\//g, '.');
+  const p = e.params ?? {};
+  if (e.keyword === 'required' && typeof p.missingProperty === 'string') return `${join(where, p.missingProperty)}: required; add it`;
+  if (e.keyword === 'additionalProperties' && typeof p.additionalProperty === 'string') {
+    return `${join(where, p.additionalProperty)}: not an input of this tool; remove it`;
+  }
+  if (e.keyword === 'enum' && Array.isArray(p.allowedValues)) {
+    return `${where || 'arguments'}: must be one of ${truncateForMessage(p.allowedValues.map((v) => JSON.stringify(v)).join(', '), 200)}`;
+  }
+  return `${where || 'arguments'}: ${e.message ?? 'is invalid'}`;
+}
+
+function join(parent: string, name: string): string {
+  return parent === '' ? name : `${parent}.${name}`;
+}
