@@ -1,5 +1,5 @@
 /** Runtime expressions, `{$…}` templates and compiled values (JSON Pointer lives in src/selection/). */
-export type { EvalContext, MessageView, SourceDescriptionView, RuntimeExpression, CompiledValue, ExpressionSyntaxIssue } from './types.js';
+export type { EvalContext, MessageView, SourceDescriptionView, RuntimeExpression, CompiledValue, CompileWarning, ExpressionSyntaxIssue } from './types.js';
 export {
   parseRuntimeExpression,
   tryParseRuntimeExpression,
