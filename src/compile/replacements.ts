@@ -3,7 +3,7 @@
  * kind, the JSONPath dialect, and a malformed target reported) and applied at run time by
  * engine/body.ts, which shares the JSON Pointer reading and the error below.
  */
-import { resolveExpressionType } from '../criteria/expression-type.js';
+import { resolveExpressionType } from '../expressions/expression-type.js';
 import type { ArazzoVersion, PayloadReplacement } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { EngineNotLoadedError } from '../selection/engines.js';

@@ -15,7 +15,7 @@
 import { structuredContext } from './structured.js';
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
-import { resolveExpressionType } from '../criteria/expression-type.js';
+import { resolveExpressionType } from './expression-type.js';
 import { compileJsonPath, JsonPathSyntaxError } from '../selection/jsonpath.js';
 import { checkXPath, evaluateXPath, XPathSyntaxError } from '../selection/xpath.js';
 import { escapePointerToken, getByTokens, parseJsonPointer } from '../selection/json-pointer.js';

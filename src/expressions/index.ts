@@ -12,3 +12,4 @@ export {
 } from './runtime-expression.js';
 export { parseTemplate, renderTemplate, interpolationText, type Template, type TemplatePart } from './template.js';
 export { compileValue, type CompileValueOptions } from './compile-value.js';
+export { resolveExpressionType, type ResolvedExpressionType } from './expression-type.js';
