@@ -36,7 +36,7 @@ export const DOCUMENT_PROBLEM_CODES = {
   SCHEMA_DUPLICATE_ITEMS: 'A list that must hold unique values repeats one.',
   SCHEMA_RANGE: 'A number is out of range (e.g. negative).',
   SCHEMA_INVALID: 'Any other schema violation.',
-  // Semantic checks (validate.ts)
+  // Semantic checks (the compile pass, src/compile/)
   SOURCE_NAME_DUPLICATE: 'Two source descriptions have the same name.',
   WORKFLOW_ID_DUPLICATE: 'Two workflows have the same workflowId.',
   STEP_ID_DUPLICATE: 'Two steps of one workflow have the same stepId.',
@@ -69,7 +69,7 @@ export const DOCUMENT_PROBLEM_CODES = {
   PARAMETER_IN_IGNORED: 'Warning: a parameter of a workflow step has `in`, which is not used.',
   REQUEST_BODY_ON_WORKFLOW_STEP: 'A step with workflowId has a requestBody.',
   CRITERION_CONTEXT_REQUIRED: 'A regex/jsonpath/xpath criterion has no context.',
-  CRITERION_CONDITION_BRACED: 'Warning: a simple condition is wrapped in {…} (#362); write it without braces.',
+  CRITERION_CONDITION_BRACED: 'A simple condition is wrapped in {…} (#362), which makes it no condition; write it without braces.',
   ASYNCAPI_UNSUPPORTED: 'AsyncAPI features (channelPath, action, correlationId, asyncapi sources, in: channel) are not supported (P1).',
 } as const;
 

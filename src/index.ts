@@ -24,15 +24,19 @@ export { ERROR_CODES, isErrorCode } from './error-codes.js';
 export type { ErrorCode } from './error-codes.js';
 
 // Validation without loading sources (editors, linters)
-export { validateDocument } from './document/validate.js';
-export type { ValidateOptions } from './document/validate.js';
+export { validateDocument } from './compile/validate.js';
+export type { ValidateOptions } from './compile/validate.js';
+
+// The workflows of a document and their inputs, without loading it (as `arazzo list` shows them)
+export { describeWorkflows, describeInputs } from './document/inputs.js';
+export type { WorkflowSummary, WorkflowInput, InputsShape } from './document/inputs.js';
 
 // Source resolution helpers (tools that inspect a loaded document)
 export { resolveOperation, resolveWorkflowRef } from './sources/resolve.js';
 export type { ResolveOptions, OperationResolution, WorkflowResolution } from './sources/resolve.js';
 
 // Types
-export type { LoadedDocument, LoadedSource, ArazzoSource } from './document/loaded.js';
+export type { LoadedDocument, LoadedSource, ArazzoSource, LoadedWorkflow, LoadedStep, StepOperation, WorkflowTarget } from './compile/loaded.js';
 export type {
   ArazzoDocument,
   ArazzoVersion,
@@ -82,4 +86,3 @@ export type {
   RequestSummary,
   ResponseSummary,
 } from './engine/types.js';
-export type { WorkflowPlan } from './engine/plan-types.js';

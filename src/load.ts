@@ -1,19 +1,17 @@
 /**
- * loadArazzo: the whole load pipeline. Read (YAML/JSON with positions) → validate (schema +
- * semantic checks) → load sources (OpenAPI indexed, Arazzo documents loaded recursively with
- * cycle guard) → resolve every step target → compile the workflows. Problems from every stage
- * are collected and, if any is an error, thrown together as one DocumentError.
+ * loadArazzo: the whole load pipeline. Read (YAML/JSON with positions) → the document's shape
+ * (JSON Schema) → load sources (OpenAPI indexed, Arazzo documents loaded recursively with cycle
+ * guard) → the compile pass (semantic checks, step targets resolved, workflows compiled, in one
+ * walk). Problems from every stage are collected and, if any is an error, thrown together as one
+ * DocumentError.
  */
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { DocumentError, type Problem } from './errors.js';
 import type { ArazzoDocument } from './document/types.js';
-import type { LoadedDocument, LoadedSource } from './document/loaded.js';
-import type { WorkflowPlan } from './engine/plan-types.js';
 import { MEMORY_LOCATION, readDocument, readText, selfBase, toUrl, type ReadResult } from './document/read.js';
-import { validateDocument } from './document/validate.js';
-import { versionOf } from './document/version.js';
+import { checkDocumentShape } from './document/validate.js';
 import {
   DEFAULT_MAX_BYTES as DEFAULT_MAX_SOURCE_BYTES,
   DEFAULT_TIMEOUT_MS as DEFAULT_SOURCE_TIMEOUT_MS,
@@ -21,9 +19,10 @@ import {
   type ReaderOptions as FetchOptions,
 } from './reader/resource.js';
 import { createSourceSession, loadSources, readResourceOnce, withoutFragment, type SourceSession } from './sources/load-sources.js';
-import { checkStepTargets } from './sources/check-targets.js';
-import { compileWorkflows } from './engine/compile.js';
 import { prepareCriteria } from './criteria/prepare.js';
+import { compileDocument } from './compile/compile.js';
+import { type CompiledDocument, type LoadedDocument, type LoadedSource, type LoadedWorkflow, PLANS } from './compile/loaded.js';
+import type { WorkflowPlan } from './compile/plan-types.js';
 
 export interface LoadOptions {
   /** undici dispatcher for every http(s) read (the document and its sources). */
@@ -97,18 +96,17 @@ async function loadNested(href: string, session: LoadSession): Promise<LoadedDoc
 async function loadRead(read: ReadResult, session: LoadSession, key?: string): Promise<LoadedDocument> {
   const { data, location, locate } = read;
   // Unlocated: finish() below gives every problem of every stage its file, line and column at once.
-  const problems: Problem[] = validateDocument(data);
-  const version = versionOf((data as Record<string, unknown> | null)?.arazzo);
-  if (data === null || typeof data !== 'object' || Array.isArray(data) || version === undefined) {
-    throw new DocumentError(finish(problems, location, locate), location);
-  }
+  const shape = checkDocumentShape(data);
+  const version = shape.version;
+  if (version === undefined) throw new DocumentError(finish(shape.problems, location, locate), location);
   const document = data as ArazzoDocument;
 
   // The result object exists before its sources load, so a cycle (A → B → A) can point back at it.
   const sources = new Map<string, LoadedSource>();
-  const workflows = new Map<string, WorkflowPlan>();
+  const workflows = new Map<string, LoadedWorkflow>();
+  const plans = new Map<string, WorkflowPlan>();
   const warnings: Problem[] = [];
-  const loaded: LoadedDocument = { location, baseUri: read.baseUri, version, document, warnings, sources, workflows, locate };
+  const loaded: CompiledDocument = { location, baseUri: read.baseUri, version, document, warnings, sources, workflows, locate, [PLANS]: plans };
   // Identity: the retrieval URL, and (1.1) `$self`, which an absolute source url is matched against.
   const hasSelf = typeof (data as Record<string, unknown>).$self === 'string';
   const keys = [key ?? retrievalKey(read), hasSelf ? read.baseUri : undefined].filter((k): k is string => !!k && k !== MEMORY_LOCATION);
@@ -118,31 +116,22 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
   const engines = prepareCriteria(document);
   engines.catch(() => undefined); // awaited below; a failure must not go unhandled if sources fail first
   try {
-    const result = await loadSources(document, {
+    const result = await loadSources(loadable(document), {
       ...session.fetch,
       baseUri: read.baseUri,
       location,
       session: session.sources,
       loadArazzoSource: (href) => loadNested(href, session),
     });
-    for (const [name, source] of result.sources) sources.set(name, source);
-    merge(problems, result.problems, location);
-    merge(problems, checkStepTargets(document, sources, { version, file: location }), location);
+    // loadArazzoSource above returns LoadedDocuments, so the arazzo sources hold them.
+    for (const [name, source] of result.sources) sources.set(name, source as LoadedSource);
 
     await engines;
-    let compiled: ReturnType<typeof compileWorkflows> | undefined;
-    try {
-      compiled = compileWorkflows({ document, version, location, sources, components: document.components });
-    } catch (err) {
-      // Compiling a document that already has errors may trip over them; those errors explain it.
-      if (problems.every((p) => p.severity !== 'error')) throw err;
-    }
-    if (compiled) {
-      merge(problems, compiled.problems, location);
-      for (const [id, plan] of compiled.workflows) workflows.set(id, plan);
-    }
+    const compiled = compileDocument({ document, version, location, sources, shapeProblems: shape.problems });
+    for (const [id, plan] of compiled.plans) plans.set(id, plan);
+    for (const [id, workflow] of compiled.workflows) workflows.set(id, workflow);
 
-    const all = finish(problems, location, locate);
+    const all = finish([...shape.problems, ...compiled.problems, ...result.problems], location, locate);
     if (all.some((p) => p.severity === 'error')) throw new DocumentError(all, location);
     warnings.push(...all);
     return loaded;
@@ -153,19 +142,18 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
 }
 
 /**
- * Add a later stage's problems to those found so far. Stages overlap (the validator checks that a
- * source name exists, the target check resolves it), so an error at a JSON path that already has
- * an error, or a repeat of the same code at the same path, is left out: one error per place.
+ * The document as the source loader sees it: a source description whose declared type is neither
+ * openapi nor arazzo (AsyncAPI, a typo) is not loaded; the schema and the compile pass report it.
  */
-function merge(into: Problem[], later: readonly Problem[], location: string): void {
-  const seen = new Set(into.map((p) => `${p.file ?? location}\u0000${p.code}\u0000${p.path}`));
-  const errorAt = new Set(into.filter((p) => p.severity === 'error').map((p) => `${p.file ?? location}\u0000${p.path}`));
-  for (const p of later) {
-    const k = `${p.file ?? location}\u0000${p.code}\u0000${p.path}`;
-    if (seen.has(k) || (p.severity === 'error' && errorAt.has(`${p.file ?? location}\u0000${p.path}`))) continue;
-    seen.add(k);
-    into.push(p);
-  }
+function loadable(document: ArazzoDocument): ArazzoDocument {
+  const declared = Array.isArray(document.sourceDescriptions) ? document.sourceDescriptions : [];
+  const unloadable = (sd: unknown): boolean => {
+    const type = sd !== null && typeof sd === 'object' ? (sd as { type?: unknown }).type : undefined;
+    return type !== undefined && type !== 'openapi' && type !== 'arazzo';
+  };
+  if (!declared.some(unloadable)) return document;
+  // Kept in place (as null, which the loader skips) so the other sources keep their JSON paths.
+  return { ...document, sourceDescriptions: declared.map((sd) => (unloadable(sd) ? (null as never) : sd)) };
 }
 
 function retrievalKey(read: ReadResult): string | undefined {

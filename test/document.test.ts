@@ -10,7 +10,8 @@ import { MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliasBomb } from './hostile-yaml.js';
 import { ArazzoError, DocumentError } from '../src/errors.js';
-import { detectArazzoVersion, jsonPath, parseJsonPath, parseText, readDocument, validateDocument } from '../src/document/index.js';
+import { detectArazzoVersion, jsonPath, parseJsonPath, parseText, readDocument } from '../src/document/index.js';
+import { validateDocument } from '../src/compile/validate.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/documents');
 const seedPath = join(fixtures, 'hugging-face-deploy-inference-endpoint-workflow.yml');
@@ -288,22 +289,22 @@ describe('version selection (P1)', () => {
     }
   });
 
-  it('reports an unsupported version as the only problem, at the arazzo field', () => {
+  it('reports an unsupported version as the only problem, at the arazzo field', async () => {
     const doc = parseText(minimal.replace('arazzo: 1.0.1', 'arazzo: 3.0.0'), 'wf.yaml');
-    const problems = validateDocument(doc.data, doc);
+    const problems = await validateDocument(doc.data, doc);
     expect(problems).toEqual([
       expect.objectContaining({ code: 'ARAZZO_VERSION_UNSUPPORTED', severity: 'error', path: '$.arazzo', file: 'wf.yaml', line: 1, column: 1 }),
     ]);
     expect(problems[0]?.message).toContain("'3.0.0'");
   });
 
-  it('explains an unquoted numeric version', () => {
+  it('explains an unquoted numeric version', async () => {
     const doc = parseText(minimal.replace('arazzo: 1.0.1', 'arazzo: 1.0'));
-    expect(validateDocument(doc.data)[0]?.message).toContain('quote it');
+    expect((await validateDocument(doc.data))[0]?.message).toContain('quote it');
   });
 
-  it('rejects a document that is not a mapping', () => {
-    expect(validateDocument(['arazzo'])[0]).toMatchObject({ code: 'DOCUMENT_NOT_OBJECT', path: '$' });
+  it('rejects a document that is not a mapping', async () => {
+    expect((await validateDocument(['arazzo']))[0]).toMatchObject({ code: 'DOCUMENT_NOT_OBJECT', path: '$' });
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { workflowPlan } from '../src/compile/loaded.js';
 import { DocumentError } from '../src/errors.js';
 import { loadDoc } from './engine-helpers.js';
 
@@ -79,7 +80,7 @@ describe('plan compilation at load', () => {
     ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DocumentError);
     const problems = (err as DocumentError).problems;
-    expect(problems.find((p) => p.code === 'STEP_EXTENSION_INVALID')?.path).toBe('$.workflows[0].steps[0].x-delay');
+    expect(problems.find((p) => p.code === 'STEP_EXTENSION_INVALID')?.path).toBe("$.workflows[0].steps[0]['x-delay']");
     expect(problems.find((p) => p.path.startsWith('$.workflows[0].steps[0].successCriteria[0]'))?.severity).toBe('error');
   });
 
@@ -108,7 +109,7 @@ describe('plan compilation at load', () => {
         ],
       },
     ]);
-    const step = doc.workflows.get('w')!.steps[0]!;
+    const step = workflowPlan(doc, 'w')!.steps[0]!;
     expect(step.parameters.map((p) => `${p.name}:${p.in}`)).toEqual(['x-trace:header', 'id:path']);
     expect(step.onSuccess.map((a) => `${a.name}:${a.origin}`)).toEqual(['shared:step', 'done:workflow']);
   });

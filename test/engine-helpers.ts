@@ -65,7 +65,7 @@ export function autoAdvance(clock: ManualClock, sink?: RunEvent[]): (e: RunEvent
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import { loadArazzo } from '../src/load.js';
-import type { LoadedDocument } from '../src/document/loaded.js';
+import type { LoadedDocument } from '../src/compile/loaded.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/engine/', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { next, type Effect, type Executed, type Runtime, type EventInput } from '../src/engine/next.js';
 import { newRunState, type RunState } from '../src/engine/state.js';
-import type { LoadedDocument } from '../src/document/loaded.js';
+import type { LoadedDocument } from '../src/compile/loaded.js';
 import type { StepRecord } from '../src/engine/types.js';
 import { responseView } from '../src/engine/request.js';
 import { loadDoc } from './engine-helpers.js';

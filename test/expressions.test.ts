@@ -165,9 +165,9 @@ describe('runtime expressions: values used in the spec documents', () => {
     expect(evalExpr('$steps.loginStep.outputs.sessionToken', '1.0')).toBe('tok');
   });
 
-  it('1.0.0 bug: $steps.getPetStep.availablePets is a syntax error that suggests ".outputs."', () => {
+  it('1.0.0 bug: $steps.getPetStep.availablePets is a step reference without ".outputs.", with the fix', () => {
     const err = errorOf(() => parseRuntimeExpression('$steps.getPetStep.availablePets', '1.0'));
-    expect(err.code).toBe('EXPRESSION_SYNTAX');
+    expect(err.code).toBe('STEP_REFERENCE_INVALID');
     expect(err.details?.['offset']).toBe(17);
     expect(err.message).toContain('$steps.getPetStep.outputs.availablePets');
   });
@@ -243,7 +243,6 @@ describe('runtime expressions: syntax errors carry exact offsets', () => {
     ['$', 0, /Unknown runtime expression/],
     ['inputs.x', 0, /starts with "\$"/],
     ['$inputs.a b', 9, /Unexpected " "/],
-    ['$steps.a.b.outputs.c', 8, /\.outputs\./],
     ['$workflows.wf.results.x', 14, /inputs.*outputs/],
     ['$statusCode.x', 11, /Unexpected/],
     ['$response.body#status', 15, /start with "\/"/],
@@ -257,6 +256,13 @@ describe('runtime expressions: syntax errors carry exact offsets', () => {
     expect(err.code).toBe('EXPRESSION_SYNTAX');
     expect(err.details?.['offset']).toBe(offset);
     expect(err.message).toMatch(message);
+  });
+
+  it('$steps.a.b.outputs.c → offset 8, a step reference without ".outputs." first', () => {
+    const err = errorOf(() => parseRuntimeExpression('$steps.a.b.outputs.c'));
+    expect(err.code).toBe('STEP_REFERENCE_INVALID');
+    expect(err.details?.['offset']).toBe(8);
+    expect(err.message).toMatch(/write "\$steps\.a\.outputs\./);
   });
 
   it('tryParseRuntimeExpression returns the issue instead of throwing', () => {
@@ -476,7 +482,7 @@ describe('compileValue: errors name the JSON Pointer of the bad part', () => {
 
   it('a string that starts like an expression but is not one (typo caught at load)', () => {
     const err = errorOf(() => compileValue({ token: '$steps.login.token' }, { version: '1.1' }));
-    expect(err.code).toBe('EXPRESSION_SYNTAX');
+    expect(err.code).toBe('STEP_REFERENCE_INVALID');
     expect(err.details?.['pointer']).toBe('/token');
     expect(err.message).toContain('$steps.login.outputs.token');
   });

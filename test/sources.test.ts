@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ArazzoDocument, SourceDescription } from '../src/document/types.js';
-import type { LoadedDocument, LoadedSource } from '../src/document/loaded.js';
+import type { LoadedDocument, LoadedSource } from '../src/compile/loaded.js';
 import type { OpenApiSource, OperationInfo } from '../src/sources/types.js';
 import { loadSources, createSourceSession, type LoadSourcesOptions } from '../src/sources/load-sources.js';
 import { indexOpenApi } from '../src/sources/operation-index.js';

@@ -11,7 +11,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadArazzo, runWorkflow } from '../src/index.js';
 import type { Clock, RunEvent, RunOptions, RunResult } from '../src/engine/types.js';
-import type { LoadedDocument } from '../src/document/loaded.js';
+import type { LoadedDocument } from '../src/compile/loaded.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

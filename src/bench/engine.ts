@@ -8,10 +8,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import type { LoadedDocument } from '../document/loaded.js';
+import { type CompiledDocument, type LoadedDocument, PLANS } from '../compile/loaded.js';
+import { compileDocument } from '../compile/compile.js';
 import type { ArazzoDocument } from '../document/types.js';
 import type { OpenApiSource, OperationInfo } from '../sources/types.js';
-import { compileWorkflows } from '../engine/compile.js';
 import { loadSelectionEngines } from '../selection/engines.js';
 import { runWorkflow } from '../engine/run.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../engine/types.js';
@@ -73,10 +73,21 @@ export function benchDocument(): LoadedDocument {
     ],
   };
   const sources = new Map([['api', source]]);
-  const { workflows, problems } = compileWorkflows({ document, version: '1.0', location: '<bench>', sources, components: undefined });
+  const { plans, workflows, problems } = compileDocument({ document, version: '1.0', location: '<bench>', sources });
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) throw new Error(`bench document does not compile: ${JSON.stringify(errors)}`);
-  return { location: '<bench>', baseUri: 'memory://bench', version: '1.0', document, warnings: [], sources, workflows, locate: () => undefined };
+  const doc: CompiledDocument = {
+    location: '<bench>',
+    baseUri: 'memory://bench',
+    version: '1.0',
+    document,
+    warnings: [],
+    sources,
+    workflows,
+    locate: () => undefined,
+    [PLANS]: plans,
+  };
+  return doc;
 }
 
 const min = (xs: number[]): number => Math.min(...xs);

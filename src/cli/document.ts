@@ -6,15 +6,12 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ArazzoDocument, JsonSchema, Workflow } from '../document/types.js';
+import type { ArazzoDocument, Workflow } from '../document/types.js';
 import { readDocument } from '../document/read.js';
 export { enableReadCache } from '../reader/cache.js';
 import { DocumentError } from '../errors.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { isSecretName } from '../engine/mask.js';
-import { getByTokens, parseJsonPointer } from '../selection/json-pointer.js';
-import { asRecord, isRecord } from '../util/guards.js';
 
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i;
 
@@ -128,87 +125,5 @@ export function selectWorkflow(doc: ArazzoDocument, requested: string | undefine
 
 // ------------------------------------------------------------------ input schemas
 
-export interface InputDescription {
-  readonly name: string;
-  /** JSON Schema type(s) joined with "|", or "any". */
-  readonly type: string;
-  readonly types: readonly string[];
-  readonly required: boolean;
-  readonly default?: unknown;
-  readonly hasDefault: boolean;
-  /** `format: password` (P21) or `writeOnly`. */
-  readonly secret: boolean;
-  readonly description?: string;
-  readonly enum?: readonly unknown[];
-}
-
-export interface InputsShape {
-  readonly inputs: readonly InputDescription[];
-  /** False when the schema closes the object (`additionalProperties: false`) or lists properties without opening it. */
-  readonly acceptsOthers: boolean;
-}
-
-/** Follow a local `$ref` (`#/components/inputs/x`) a few levels deep. */
-function derefLocal(doc: unknown, schema: unknown): unknown {
-  let current = schema;
-  for (let depth = 0; depth < 16; depth++) {
-    if (current === null || typeof current !== 'object') return current;
-    const ref = (current as { $ref?: unknown }).$ref;
-    if (typeof ref !== 'string' || !ref.startsWith('#')) return current;
-    let target: unknown;
-    try {
-      target = getByTokens(doc, parseJsonPointer(ref, { fragment: true }));
-    } catch {
-      return current;
-    }
-    if (target === undefined) return current;
-    current = target;
-  }
-  return current;
-}
-
-function schemaTypes(schema: Record<string, unknown>): string[] {
-  const t = schema.type;
-  if (typeof t === 'string') return [t];
-  if (Array.isArray(t)) return t.filter((x): x is string => typeof x === 'string');
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) {
-    return [...new Set(schema.enum.map((v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v)))];
-  }
-  if ('const' in schema) return [schema.const === null ? 'null' : typeof schema.const];
-  if (schema.properties) return ['object'];
-  if (schema.items) return ['array'];
-  return [];
-}
-
-export function describeInputs(doc: ArazzoDocument, workflow: Workflow): InputsShape {
-  const root = derefLocal(doc, workflow.inputs as JsonSchema | undefined);
-  if (root === null || typeof root !== 'object') return { inputs: [], acceptsOthers: true };
-  const schema = asRecord(root) ?? {};
-  const props = asRecord(derefLocal(doc, schema.properties)) ?? {};
-  const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
-  const inputs: InputDescription[] = [];
-  for (const [name, raw] of Object.entries(props)) {
-    const p = derefLocal(doc, raw) ?? {};
-    if (!isRecord(p)) continue;
-    const types = schemaTypes(p);
-    const hasDefault = 'default' in p;
-    inputs.push({
-      name,
-      type: types.length > 0 ? types.join('|') : 'any',
-      types,
-      required: required.has(name),
-      ...(hasDefault ? { default: p.default } : {}),
-      hasDefault,
-      // The engine's rule (P21): a password format or a secret-looking name; writeOnly too.
-      secret: p.format === 'password' || p.writeOnly === true || isSecretName(name),
-      ...(typeof p.description === 'string' ? { description: p.description } : {}),
-      ...(Array.isArray(p.enum) ? { enum: p.enum } : {}),
-    });
-  }
-  for (const name of required) {
-    if (!(name in props)) inputs.push({ name, type: 'any', types: [], required: true, hasDefault: false, secret: false });
-  }
-  const additional = schema.additionalProperties ?? schema.unevaluatedProperties;
-  const acceptsOthers = inputs.length === 0 ? additional !== false : additional !== undefined && additional !== false;
-  return { inputs, acceptsOthers };
-}
+// One description of a workflow's inputs for the CLI and the library (src/document/inputs.ts).
+export { describeInputs, type WorkflowInput as InputDescription, type InputsShape } from '../document/inputs.js';

@@ -1,8 +1,9 @@
 /**
- * `arazzo list`: the workflows of a document, their summaries and their inputs.
+ * `arazzo list`: the workflows of a document, their summaries and their inputs, as the library's
+ * `describeWorkflows` reads them; secret defaults are hidden here, where they are printed.
  */
+import { describeWorkflows, type WorkflowInput } from '../document/inputs.js';
 import type { ArazzoDocument } from '../document/types.js';
-import { describeInputs, type InputDescription } from './document.js';
 import { createStyle } from './format.js';
 import { inputFlag } from './inputs.js';
 
@@ -13,20 +14,17 @@ export interface WorkflowListing {
   inputs: Array<{ name: string; type: string; required: boolean; default?: unknown; secret: boolean; description?: string }>;
 }
 
+/** The `arazzo list --json` entries. */
 export function listWorkflows(doc: ArazzoDocument): WorkflowListing[] {
-  return doc.workflows.map((w) => {
-    const listing: WorkflowListing = {
-      workflowId: w.workflowId,
-      steps: Array.isArray(w.steps) ? w.steps.length : 0,
-      inputs: describeInputs(doc, w).inputs.map(toListed),
-    };
+  return describeWorkflows(doc).map((w) => {
+    const listing: WorkflowListing = { workflowId: w.workflowId, steps: w.stepCount, inputs: w.inputs.map(toListed) };
     const summary = w.summary ?? firstSentence(w.description);
     if (summary !== undefined) listing.summary = summary;
     return listing;
   });
 }
 
-function toListed(i: InputDescription): WorkflowListing['inputs'][number] {
+function toListed(i: WorkflowInput): WorkflowListing['inputs'][number] {
   return {
     name: i.name,
     type: i.type,

@@ -3,7 +3,7 @@
  * stderr, then the summary (or the `--json` report on stdout) and the exit code.
  */
 import { writeFile } from 'node:fs/promises';
-import type { LoadedDocument } from '../document/loaded.js';
+import type { LoadedDocument } from '../compile/loaded.js';
 import type { HttpClient, RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';

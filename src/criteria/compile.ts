@@ -33,7 +33,7 @@ import {
 } from '../selection/jsonpath.js';
 import { checkXPath, evaluateXPathBoolean, XPathSyntaxError } from '../selection/xpath.js';
 import { parseCondition, scanJsonPathOperand, type CompiledCondition, type JsonPathOperand } from './condition.js';
-import { resolveExpressionType } from './expression-type.js';
+import { resolveExpressionType } from '../expressions/expression-type.js';
 import { preview } from './preview.js';
 import { compileRegex, inlineFlagsWarning, regexInput } from './regex.js';
 import type { CompiledCriterion, CriterionResult } from './types.js';

@@ -12,5 +12,5 @@ export {
   type ParseConditionOptions,
 } from './condition.js';
 export { compileRegex, inlineFlagsWarning, regexInput, splitInlineFlags, REGEX_MAX_INPUT } from './regex.js';
-export { resolveExpressionType, type ResolvedExpressionType } from './expression-type.js';
+export { resolveExpressionType, type ResolvedExpressionType } from '../expressions/expression-type.js';
 export { preview, PREVIEW_MAX } from './preview.js';

@@ -1,9 +1,9 @@
-/** The document module: reading, JSON paths/positions, schemas and validation of Arazzo documents. */
+/** The document module: reading, JSON paths/positions, schemas and the shape check of Arazzo documents, and what its workflows ask for. */
 export { readDocument, readText, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MEMORY_LOCATION } from './read.js';
 export { parseText } from './parse-text.js';
 export type { ReadOptions, ReadResult, Position } from './read.js';
-export { validateDocument } from './validate.js';
-export type { ValidateOptions } from './validate.js';
+export { checkDocumentShape, type ShapeResult } from './validate.js';
+export { describeInputs, describeWorkflows, type WorkflowInput, type InputsShape, type WorkflowSummary } from './inputs.js';
 export { detectArazzoVersion, versionOf, SUPPORTED_VERSIONS } from './version.js';
 export { jsonPath, appendPath, parseJsonPath, pointerToJsonPath } from './json-path.js';
 export type { PathSegment } from './json-path.js';

@@ -8,15 +8,14 @@
  * targets set the text of the nodes they select.
  */
 import { randomBytes } from 'node:crypto';
-import type { ArazzoVersion, PayloadReplacement } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
-import { resolveExpressionType } from '../criteria/expression-type.js';
 import type { EvalContext } from '../expressions/types.js';
-import { EngineNotLoadedError, loadSelectionEngines } from '../selection/engines.js';
-import { parseJsonPointer, setByPointer } from '../selection/json-pointer.js';
-import { compileJsonPath, type JsonPathDialect, jsonPathLocations } from '../selection/jsonpath.js';
-import { checkXPath, replaceXPathNodes } from '../selection/xpath.js';
-import type { BodyPlan, ReplacementPlan, SelectorKind } from './plan-types.js';
+import { loadSelectionEngines } from '../selection/engines.js';
+import { setByPointer } from '../selection/json-pointer.js';
+import { jsonPathLocations } from '../selection/jsonpath.js';
+import { replaceXPathNodes } from '../selection/xpath.js';
+import type { BodyPlan, ReplacementPlan } from '../compile/plan-types.js';
+import { replacementPointerTokens as pointerTokens, replacementTargetError as targetError } from '../compile/replacements.js';
 import { scalarText } from './serialize.js';
 
 const jsonTypes = new Map<string, boolean>();
@@ -34,47 +33,6 @@ export function isJsonMediaType(ct: string): boolean {
 function isXmlMediaType(ct: string): boolean {
   const base = ct.split(';')[0]!.trim().toLowerCase();
   return base === 'application/xml' || base === 'text/xml' || base.endsWith('+xml');
-}
-
-function targetError(target: string, err: unknown): ArazzoError {
-  const detail = err instanceof Error ? err.message : String(err);
-  return new ArazzoError('REPLACEMENT_TARGET_INVALID', `Replacement target "${target}": ${detail}`, { target }, { cause: err });
-}
-
-/** A JSON Pointer target's tokens; `#/…` (a URI fragment) is percent-decoded first. */
-function pointerTokens(target: string): string[] {
-  return parseJsonPointer(target, { fragment: target.startsWith('#') });
-}
-
-/**
- * The selector kind and JSONPath dialect of a Payload Replacement Object, for the plan, and the
- * target checked at load: a malformed JSON Pointer, JSONPath or XPath target comes back as
- * `error` (REPLACEMENT_TARGET_INVALID). JSONPath and XPath targets are checked when their engine
- * is loaded (the loader loads what the document names); otherwise they are checked when applied.
- */
-export function compileReplacementTarget(
-  r: PayloadReplacement,
-  options: { readonly xml: boolean; readonly version: ArazzoVersion },
-): { readonly target: string; readonly selector: SelectorKind; readonly dialect?: JsonPathDialect; readonly error?: ArazzoError } {
-  const t = r.targetSelectorType;
-  const named = typeof t === 'string' ? t : t?.type;
-  const selector: SelectorKind = named === 'jsonpath' || named === 'xpath' || named === 'jsonpointer' ? named : options.xml ? 'xpath' : 'jsonpointer';
-  let dialect: JsonPathDialect | undefined;
-  if (selector === 'jsonpath' && t !== undefined) {
-    const resolved = resolveExpressionType(t, options.version, ['jsonpointer', 'jsonpath', 'xpath']);
-    // An invalid type or version is reported by the schema check.
-    if (!('error' in resolved) && resolved.kind === 'jsonpath') dialect = resolved.dialect;
-  }
-  const plan = { target: r.target, selector, ...(dialect ? { dialect } : {}) };
-  if (typeof r.target !== 'string') return plan;
-  try {
-    if (selector === 'xpath' || (options.xml && selector !== 'jsonpath')) checkXPath(r.target);
-    else if (selector === 'jsonpath') compileJsonPath(r.target, dialect);
-    else pointerTokens(r.target);
-  } catch (err) {
-    if (!(err instanceof EngineNotLoadedError)) return { ...plan, error: targetError(r.target, err) };
-  }
-  return plan;
 }
 
 export interface BuiltBody {

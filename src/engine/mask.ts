@@ -15,9 +15,11 @@
  * Walks over values are iterative: no depth limit and no recursion, whatever a server sends.
  */
 import { TRUNCATION_MARK, TRUNCATION_MARK_PATTERN } from '../util/truncate.js';
+import { isSecretName } from '../util/secret-name.js';
 import { encode } from './serialize.js';
 
-const SECRET_NAME = /token|secret|password|passwd|api[-_]?key|credential|authorization/i;
+export { isSecretName };
+
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
 /** What a secret is replaced by. */
@@ -28,11 +30,6 @@ const MIN_SECRET_LENGTH = 3;
 
 /** The length of the shortest mark truncateForMessage leaves, `…[+1 chars]`. */
 const SHORTEST_MARK = 11;
-
-/** Whether an input or parameter name looks like it holds a secret. */
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
 
 /** Headers always shown as `***`: Authorization, Proxy-Authorization, Cookie, Set-Cookie. */
 function isSecretHeader(name: string): boolean {

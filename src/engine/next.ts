@@ -7,10 +7,10 @@
  */
 import { responseMessage } from './response-message.js';
 import { ArazzoError } from '../errors.js';
-import type { LoadedDocument } from '../document/loaded.js';
+import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { EvalContext, MessageView, SourceDescriptionView } from '../expressions/types.js';
 import type { CompiledCriterion } from '../criteria/types.js';
-import type { ActionPlan, OutputPlan, ParameterPlan, StepPlan, WorkflowPlan, WorkflowRef } from './plan-types.js';
+import type { ActionPlan, OutputPlan, ParameterPlan, StepPlan, WorkflowPlan, WorkflowRef } from '../compile/plan-types.js';
 import { newFrame, type Frame, type RunState } from './state.js';
 import type { ActionSummary, HttpResponse, RunErrorInfo, RunEvent, StepRecord } from './types.js';
 import type { ErrorCode } from '../error-codes.js';
@@ -101,7 +101,7 @@ function docBase(doc: LoadedDocument): { sourceDescriptions: Record<string, Sour
 
 export function planFor(root: LoadedDocument, docKey: string, workflowId: string): WorkflowPlan {
   const doc = documentAt(root, docKey);
-  const plan = doc.workflows.get(workflowId);
+  const plan = workflowPlan(doc, workflowId);
   if (!plan) throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" does not exist in ${doc.location}.`);
   return plan;
 }

@@ -7,7 +7,7 @@ import type { EvalContext, MessageView } from '../expressions/types.js';
 import type { OperationInfo, ServerInfo } from '../sources/types.js';
 import { buildBody, isJsonMediaType, type BuiltBody } from './body.js';
 import type { Masker } from './mask.js';
-import type { StepPlan } from './plan-types.js';
+import type { StepPlan } from '../compile/plan-types.js';
 import { serializeCookie, serializeHeader, serializePath, serializeQuery, serializeQueryString, styleOf } from './serialize.js';
 import type { HttpRequest } from './types.js';
 

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ArazzoError } from '../errors.js';
-import type { LoadedDocument } from '../document/loaded.js';
+import { prepareInputValidation } from '../compile/inputs.js';
+import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import { startTimer, systemClock, timeoutSlot } from './clock.js';
 import { isSecretName, Masker } from './mask.js';
 import { abortRun, next, runTimeoutError, planFor, type Effect, type EventInput, type Executed, type Runtime } from './next.js';
@@ -56,11 +57,12 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
 
   let state: RunState | undefined;
   let runId: string;
-  const rootPlan = doc.workflows.get(workflowId);
+  const rootPlan = workflowPlan(doc, workflowId);
   if (!rootPlan) {
     const known = [...doc.workflows.keys()].join(', ') || 'none';
     throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" is not in ${doc.location} (workflows: ${known}).`, { workflowId });
   }
+  await prepareInputValidation(doc);
 
   const emitRaw = (event: EventInput): void => {
     if (event.type === 'workflow.started') addSecretInputs(event.workflowId, event.inputs);

@@ -15,19 +15,32 @@
 import { structuredContext } from './structured.js';
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
-import { resolveExpressionType } from '../criteria/expression-type.js';
+import { resolveExpressionType } from './expression-type.js';
 import { compileJsonPath, JsonPathSyntaxError } from '../selection/jsonpath.js';
 import { checkXPath, evaluateXPath, XPathSyntaxError } from '../selection/xpath.js';
 import { escapePointerToken, getByTokens, parseJsonPointer } from '../selection/json-pointer.js';
 import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpression } from './runtime-expression.js';
 import { parseTemplate, renderTemplate } from './template.js';
-import type { CompiledValue, EvalContext, RuntimeExpression } from './types.js';
+import type { CompiledValue, EvalContext, ExpressionSyntaxIssue, RuntimeExpression } from './types.js';
 import type { ErrorCode } from '../error-codes.js';
 
 export interface CompileValueOptions {
   readonly version: ArazzoVersion;
   /** Recognise 1.1 Selector Objects (default: true for 1.1 documents, false for 1.0). */
   readonly selectors?: boolean;
+  /**
+   * Called for every runtime expression found, in document order, with the JSON Pointer of the
+   * string that holds it inside the value and whether it stands bare in a longer string (P28).
+   * The loader checks what each expression refers to here.
+   */
+  readonly onExpression?: (expression: RuntimeExpression, pointer: string, bare: boolean) => void;
+  /** Called for each bare `$root…` text that does not parse and so stays literal text (see `Template.issues`). */
+  readonly onLiteralIssue?: (issue: ExpressionSyntaxIssue, pointer: string) => void;
+  /**
+   * Called with the error of each string (or Selector Object) that does not compile; compilation
+   * goes on with the rest, so every bad part is found. Without it, the first error is thrown.
+   */
+  readonly onError?: (error: ArazzoError) => void;
 }
 
 type Missing = ((expressionText: string) => void) | undefined;
@@ -42,6 +55,9 @@ interface Collect {
   readonly bare: string[];
   readonly version: ArazzoVersion;
   readonly selectors: boolean;
+  readonly onExpression: CompileValueOptions['onExpression'];
+  readonly onLiteralIssue: CompileValueOptions['onLiteralIssue'];
+  readonly onError: CompileValueOptions['onError'];
 }
 
 function syntaxError(message: string, pointer: string, extra: Record<string, unknown> = {}, code: ErrorCode = 'EXPRESSION_SYNTAX'): ArazzoError {
@@ -58,6 +74,7 @@ function compileString(text: string, pointer: string, c: Collect): Node {
   if (whole.ok) {
     const expr = whole.expression;
     c.expressions.push(expr);
+    c.onExpression?.(expr, pointer, false);
     return {
       isStatic: false,
       evaluate(ctx, onMissing) {
@@ -78,9 +95,11 @@ function compileString(text: string, pointer: string, c: Collect): Node {
     if (err instanceof ArazzoError) throw syntaxError(err.message, pointer, { offset: err.details?.['offset'] }, err.code);
     throw err;
   }
+  for (const issue of template.issues ?? []) c.onLiteralIssue?.(issue, pointer);
   if (template.expressions.length === 0) return staticNode(text);
   c.expressions.push(...template.expressions);
   c.bare.push(...template.bare);
+  if (c.onExpression) for (const part of template.parts) if (typeof part !== 'string') c.onExpression(part.expression, pointer, part.bare);
   return { isStatic: false, evaluate: (ctx, onMissing) => renderTemplate(template, ctx, onMissing) };
 }
 
@@ -102,6 +121,7 @@ function compileSelector(sel: Record<string, unknown>, pointer: string, c: Colle
   }
   const contextExpr = parsed.expression;
   c.expressions.push(contextExpr);
+  c.onExpression?.(contextExpr, `${pointer}/context`, false);
   const type = resolveExpressionType(sel['type'], c.version, ['jsonpath', 'xpath', 'jsonpointer']);
   if ('error' in type) throw syntaxError(type.error, `${pointer}/type`);
   const label = `${contextText} (${type.kind} ${selector})`;
@@ -144,8 +164,21 @@ function compileSelector(sel: Record<string, unknown>, pointer: string, c: Colle
   };
 }
 
+/** A string or Selector Object that does not compile: reported to `onError` (and left as it is), else thrown. */
+function failed(err: unknown, value: unknown, c: Collect): Node {
+  if (!c.onError || !(err instanceof ArazzoError)) throw err;
+  c.onError(err);
+  return staticNode(value);
+}
+
 function compileNode(value: unknown, pointer: string, c: Collect): Node {
-  if (typeof value === 'string') return compileString(value, pointer, c);
+  if (typeof value === 'string') {
+    try {
+      return compileString(value, pointer, c);
+    } catch (err) {
+      return failed(err, value, c);
+    }
+  }
   if (value === null || typeof value !== 'object') return staticNode(value);
   if (Array.isArray(value)) {
     const items = value.map((item, i) => compileNode(item, `${pointer}/${i}`, c));
@@ -160,7 +193,13 @@ function compileNode(value: unknown, pointer: string, c: Collect): Node {
     };
   }
   const record = value as Record<string, unknown>;
-  if (c.selectors && isSelectorObject(record)) return compileSelector(record, pointer, c);
+  if (c.selectors && isSelectorObject(record)) {
+    try {
+      return compileSelector(record, pointer, c);
+    } catch (err) {
+      return failed(err, value, c);
+    }
+  }
   const keys = Object.keys(record);
   const members = keys.map((key) => compileNode(record[key], `${pointer}/${escapePointerToken(key)}`, c));
   if (members.every((n) => n.isStatic)) return staticNode(value);
@@ -186,7 +225,15 @@ function compileNode(value: unknown, pointer: string, c: Collect): Node {
  * `pointer` is the JSON Pointer of the bad part inside `value` and `offset` the index in that string.
  */
 export function compileValue(value: unknown, options: CompileValueOptions): CompiledValue {
-  const c: Collect = { expressions: [], bare: [], version: options.version, selectors: options.selectors ?? options.version === '1.1' };
+  const c: Collect = {
+    expressions: [],
+    bare: [],
+    version: options.version,
+    selectors: options.selectors ?? options.version === '1.1',
+    onExpression: options.onExpression,
+    onLiteralIssue: options.onLiteralIssue,
+    onError: options.onError,
+  };
   const node = compileNode(value, '', c);
   return {
     isStatic: node.isStatic,

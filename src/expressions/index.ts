@@ -1,5 +1,5 @@
 /** Runtime expressions, `{$…}` templates and compiled values (JSON Pointer lives in src/selection/). */
-export type { EvalContext, MessageView, SourceDescriptionView, RuntimeExpression, CompiledValue, ExpressionSyntaxIssue } from './types.js';
+export type { EvalContext, MessageView, SourceDescriptionView, RuntimeExpression, CompiledValue, CompileWarning, ExpressionSyntaxIssue } from './types.js';
 export {
   parseRuntimeExpression,
   tryParseRuntimeExpression,
@@ -12,3 +12,4 @@ export {
 } from './runtime-expression.js';
 export { parseTemplate, renderTemplate, interpolationText, type Template, type TemplatePart } from './template.js';
 export { compileValue, type CompileValueOptions } from './compile-value.js';
+export { resolveExpressionType, type ResolvedExpressionType } from './expression-type.js';

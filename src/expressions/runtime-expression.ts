@@ -260,8 +260,13 @@ function parseAfterRoot(cur: Cursor, root: string, rootStart: number): Parsed {
       const id = readName(cur, ID_STRICT, 'a step id ([A-Za-z0-9_-])');
       if (!cur.text.startsWith('.outputs.', cur.pos)) {
         const rest = (/^\.?([A-Za-z0-9._-]*)/.exec(cur.text.slice(cur.pos))?.[1] ?? '').replace(/\.$/, '');
-        const hint = rest && !rest.startsWith('outputs') ? ` (did you mean "$steps.${id}.outputs.${rest}"?)` : '';
-        fail(cur, `Expected ".outputs.<name>" after "$steps.${id}"${hint}.`);
+        // `$steps.x.token` for `$steps.x.outputs.token`: a mistake of its own, with its own code.
+        if (rest && !rest.startsWith('outputs')) {
+          fail(cur, `"$steps.${id}.${rest}" is not a step expression: write "$steps.${id}.outputs.${rest}".`, cur.pos, 'STEP_REFERENCE_INVALID');
+        }
+        const next = cur.text[cur.pos];
+        const idHint = cur.mode === 'whole' && next !== undefined && next !== '.' ? ' Step ids in expressions use only A-Z, a-z, 0-9, "_" and "-".' : '';
+        fail(cur, `Expected ".outputs.<name>" after "$steps.${id}".${idHint}`);
       }
       cur.pos += '.outputs.'.length;
       const name = readName(cur, IDENTIFIER, 'an output name ([A-Za-z0-9._-])');

@@ -12,7 +12,7 @@
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpression } from './runtime-expression.js';
-import type { EvalContext, RuntimeExpression } from './types.js';
+import type { EvalContext, ExpressionSyntaxIssue, RuntimeExpression } from './types.js';
 import type { ErrorCode } from '../error-codes.js';
 
 export type TemplatePart = string | { readonly expression: RuntimeExpression; readonly bare: boolean; readonly offset: number };
@@ -22,6 +22,12 @@ export interface Template {
   readonly expressions: readonly RuntimeExpression[];
   /** Texts of the P28 bare expressions. */
   readonly bare: readonly string[];
+  /**
+   * Bare `$root…` texts that start like an expression but do not parse (`Bearer $steps.a.token`).
+   * They stay literal text; the loader decides which of them are mistakes worth reporting.
+   * Offsets index the template text.
+   */
+  readonly issues?: readonly ExpressionSyntaxIssue[];
 }
 
 /** Error thrown for a malformed `{$…}` part; `offset` indexes the template text. */
@@ -37,6 +43,7 @@ export function parseTemplate(text: string, version: ArazzoVersion, options: { b
   const parts: TemplatePart[] = [];
   const expressions: RuntimeExpression[] = [];
   const bare: string[] = [];
+  const issues: ExpressionSyntaxIssue[] = [];
   let literal = '';
   let i = 0;
   while (i < text.length) {
@@ -65,12 +72,13 @@ export function parseTemplate(text: string, version: ArazzoVersion, options: { b
         i = result.end;
         continue;
       }
+      issues.push({ code: result.code, message: result.message, offset: result.offset });
     }
     literal += ch;
     i++;
   }
   if (literal) parts.push(literal);
-  return { parts, expressions, bare };
+  return issues.length > 0 ? { parts, expressions, bare, issues } : { parts, expressions, bare };
 }
 
 /** The string form of a value placed inside a string. */

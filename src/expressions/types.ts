@@ -2,7 +2,7 @@
  * Contracts of the runtime-expression module. Expressions are parsed once at load into an AST and
  * a closure; evaluating one takes an EvalContext and returns a JSON value or `undefined`.
  */
-import type { ErrorCode } from '../error-codes.js';
+import type { ErrorCode, ProblemCode } from '../error-codes.js';
 
 /** An HTTP message as expressions see it. Header names are lower-case; repeated headers are joined with ", ". */
 export interface MessageView {
@@ -73,6 +73,19 @@ export interface RuntimeExpression {
 }
 
 /**
+ * A warning found while compiling a value or a criterion: something accepted, but written in a
+ * non-standard way (codes `DIALECT_…`). The loader reports each as a problem with file:line:col.
+ */
+export interface CompileWarning {
+  readonly code: ProblemCode;
+  readonly message: string;
+  /** JSON Pointer of the string it concerns, inside the compiled value. */
+  readonly pointer?: string;
+  /** For a criterion: the field it concerns (`condition`, `context`, `type`). */
+  readonly field?: string;
+}
+
+/**
  * A JSON value whose leaves may be runtime expressions or `{$…}` templates (P7, P28), or a 1.1
  * Selector object. Compiled once; `evaluate` does no parsing.
  */
@@ -83,6 +96,8 @@ export interface CompiledValue {
   readonly expressions: readonly RuntimeExpression[];
   /** P28: the texts of complete expressions found bare inside longer strings (the loader warns). */
   readonly bareExpressions?: readonly string[];
+  /** Warnings to report at load (see CompileWarning). */
+  readonly warnings?: readonly CompileWarning[];
   /**
    * Evaluate against a context. `onMissing` is called with the text of every expression that
    * resolved to nothing (P25 uses it to fail a step on an unresolved required parameter).

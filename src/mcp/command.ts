@@ -5,7 +5,7 @@
  * to the arguments the client sends. The SDK is loaded only by this command.
  */
 import { readFile } from 'node:fs/promises';
-import type { LoadedDocument } from '../document/loaded.js';
+import type { LoadedDocument } from '../compile/loaded.js';
 import { createMasker } from '../engine/mask.js';
 import { DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from '../cli/args.js';

@@ -4,7 +4,7 @@
  * supplies and the secrets, its output schema from the workflow's outputs, and annotations from the
  * HTTP methods the workflow uses.
  */
-import type { LoadedDocument } from '../document/loaded.js';
+import type { LoadedDocument } from '../compile/loaded.js';
 import { isRecord } from '../util/guards.js';
 import type { WorkflowView } from './workflow-view.js';
 

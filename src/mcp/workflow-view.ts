@@ -4,7 +4,7 @@
  * place that reads the loaded document's workflows, so a change to that view is a change here.
  */
 import { describeInputs, type InputsShape } from '../cli/document.js';
-import type { LoadedDocument } from '../document/loaded.js';
+import type { LoadedDocument } from '../compile/loaded.js';
 import type { JsonSchema, Workflow } from '../document/types.js';
 
 export interface WorkflowView {
@@ -56,10 +56,10 @@ function reachableMethods(root: LoadedDocument, workflowId: string): Set<string>
     const key = `${item.doc.location}#${item.workflowId}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const plan = item.doc.workflows.get(item.workflowId);
-    if (plan === undefined) return undefined;
-    const targets = [...plan.dependsOn, ...plan.steps.flatMap((s) => (s.workflow ? [s.workflow] : []))];
-    for (const step of plan.steps) {
+    const workflow = item.doc.workflows.get(item.workflowId);
+    if (workflow === undefined) return undefined;
+    const targets = [...workflow.dependsOn, ...workflow.steps.flatMap((s) => (s.workflow ? [s.workflow] : []))];
+    for (const step of workflow.steps) {
       if (step.kind === 'operation') {
         if (step.operation === undefined) return undefined;
         methods.add(step.operation.method.toUpperCase());

@@ -7,7 +7,7 @@
 import type { Problem } from '../errors.js';
 import { ArazzoError, DocumentError } from '../errors.js';
 import type { ArazzoDocument } from '../document/types.js';
-import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
+import type { LoadedSource, SourceDocument } from './types.js';
 import { MEMORY_LOCATION } from '../document/read.js';
 import { checkReferrer, displayLocation, readResource, type ReaderOptions, type Resource } from '../reader/resource.js';
 import { readCached, writeCached } from '../reader/cache.js';
@@ -62,7 +62,7 @@ export interface LoadSourcesOptions extends ReaderOptions {
   /** File path or URL of the referring document, for Problem.file. A document read over http(s) may not read local files. */
   readonly location: string;
   /** Loads an `arazzo`-type source (loadArazzo itself, sharing this session). Without it such sources are a problem. */
-  readonly loadArazzoSource?: (url: string) => Promise<LoadedDocument>;
+  readonly loadArazzoSource?: (url: string) => Promise<SourceDocument>;
   readonly session?: SourceSession;
 }
 

@@ -1,16 +1,19 @@
 /**
  * Resolving step targets: `operationId` (bare, P3, or `$sourceDescriptions.<name>.<id>`),
  * `operationPath` (P4: must end at an Operation) and `workflowId` (local or in an `arazzo` source).
+ *
+ * `resolveOperation` and `resolveWorkflowRef` take a reference as written. The loader's compile
+ * walk reads each reference once (`parseSourceQualified`, `splitOperationPath`), checks it against
+ * the document, and then calls the `find…` functions with the parts.
  */
 import type { Problem } from '../errors.js';
 import type { ArazzoDocument, ArazzoVersion, SourceDescription, Workflow } from '../document/types.js';
-import type { LoadedDocument, LoadedSource } from '../document/loaded.js';
-import type { OpenApiSource, OperationInfo } from './types.js';
+import type { LoadedSource, OpenApiSource, OperationInfo, SourceDocument } from './types.js';
 import { escapePointerToken, unescapePointerToken } from '../selection/json-pointer.js';
+import { tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
 import { didYouMean } from '../util/suggest.js';
 import type { ErrorCode } from '../error-codes.js';
 
-const QUALIFIED = /^\$sourceDescriptions\.([A-Za-z0-9_-]+)\.(.+)$/s;
 const SOURCE_FIELDS = new Set(['url', 'type', 'name']);
 
 export interface ResolveOptions {
@@ -39,7 +42,7 @@ export type WorkflowResolution =
       /** Set when the workflow lives in an `arazzo` source. */
       readonly sourceName?: string;
       /** The loaded document the workflow lives in (for `arazzo` sources). */
-      readonly document?: LoadedDocument;
+      readonly document?: SourceDocument;
       readonly problem?: undefined;
     }
   | { readonly workflow?: undefined; readonly problem: Problem; readonly cascade?: boolean };
@@ -59,6 +62,45 @@ function openApiSources(sources: ReadonlyMap<string, LoadedSource>): OpenApiSour
 
 function declared(opts: ResolveOptions, name: string): SourceDescription | undefined {
   return opts.sourceDescriptions?.find((sd) => sd && sd.name === name);
+}
+
+/** A `$sourceDescriptions.<source>.<ref>` reference, split. */
+export interface SourceQualified {
+  readonly source: string;
+  readonly ref: string;
+}
+
+/**
+ * `$sourceDescriptions.<name>.<rest>` read by the runtime-expression parser: the parts, `'invalid'`
+ * when the text starts so but does not parse, undefined when it is not such a reference.
+ */
+export function parseSourceQualified(text: string, version: ArazzoVersion = '1.1'): SourceQualified | 'invalid' | undefined {
+  if (!text.startsWith('$sourceDescriptions.')) return undefined;
+  const parsed = tryParseRuntimeExpression(text, version);
+  if (!parsed.ok) return 'invalid';
+  const [, source = '', ref = ''] = parsed.expression.segments ?? [];
+  return { source, ref };
+}
+
+/** An operationPath split at its first `#`; `sourceName` when the part before is the url of a source description. */
+export interface OperationPathParts {
+  /** The part before `#`, trimmed. */
+  readonly head: string;
+  /** The JSON Pointer after `#`, as written. */
+  readonly fragment: string;
+  /** `<name>` of a `{$sourceDescriptions.<name>.url}` head. */
+  readonly sourceName?: string;
+}
+
+/** Split an operationPath; undefined when it has no `#`. */
+export function splitOperationPath(text: string, version: ArazzoVersion = '1.1'): OperationPathParts | undefined {
+  const hash = text.indexOf('#');
+  if (hash < 0) return undefined;
+  const head = text.slice(0, hash).trim();
+  const fragment = text.slice(hash + 1);
+  const inner = head.replace(/^\{/, '').replace(/\}$/, '');
+  const q = parseSourceQualified(inner, version);
+  return typeof q === 'object' && q.ref === 'url' ? { head, fragment, sourceName: q.source } : { head, fragment };
 }
 
 /** Resolve an operation step target. Exactly one of `operationId` / `operationPath` should be set. */
@@ -103,10 +145,26 @@ function sourceProblem(
 }
 
 function resolveOperationId(text: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions): OperationResolution {
+  const q = parseSourceQualified(text, opts.version);
+  if (q === 'invalid') {
+    return { problem: mkProblem('OPERATION_ID_INVALID', `"${text}" is not of the form $sourceDescriptions.<sourceName>.<operationId>`, opts, 'operationId') };
+  }
+  return findOperationById(q, text, sources, opts);
+}
+
+/**
+ * The operation an operationId names: `qualified` for `$sourceDescriptions.<name>.<id>` (the
+ * operationId is its `ref`), undefined for a bare operationId (P3: the one OpenAPI source defining it).
+ */
+export function findOperationById(
+  qualified: SourceQualified | undefined,
+  text: string,
+  sources: ReadonlyMap<string, LoadedSource>,
+  opts: ResolveOptions,
+): OperationResolution {
   const field = 'operationId';
-  const q = QUALIFIED.exec(text);
-  if (q) {
-    const [, name, ref] = q as unknown as [string, string, string];
+  if (qualified) {
+    const { source: name, ref } = qualified;
     const source = sources.get(name);
     if (!source) return sourceProblem(name, sources, opts, field, text);
     if (source.kind === 'arazzo') {
@@ -139,9 +197,6 @@ function resolveOperationId(text: string, sources: ReadonlyMap<string, LoadedSou
         field,
       ),
     };
-  }
-  if (text.startsWith('$sourceDescriptions.')) {
-    return { problem: mkProblem('OPERATION_ID_INVALID', `"${text}" is not of the form $sourceDescriptions.<sourceName>.<operationId>`, opts, field) };
   }
   const openapi = openApiSources(sources);
   const matches = openapi.filter((s) => s.byOperationId.has(text));
@@ -182,26 +237,33 @@ function decodeToken(token: string): string {
 }
 
 function resolveOperationPath(text: string, sources: ReadonlyMap<string, LoadedSource>, opts: ResolveOptions): OperationResolution {
-  const field = 'operationPath';
-  const hash = text.indexOf('#');
-  if (hash < 0) {
+  const parts = splitOperationPath(text, opts.version);
+  if (!parts) {
     return {
       problem: mkProblem(
         'OPERATION_PATH_INVALID',
         `operationPath "${text}" has no "#" JSON Pointer; write '{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>'`,
         opts,
-        field,
+        'operationPath',
       ),
     };
   }
-  const head = text.slice(0, hash).trim();
-  const fragment = text.slice(hash + 1);
+  return findOperationAtPath(parts, text, sources, opts);
+}
+
+/** The operation an operationPath points at: in the source its head names (or whose url it is), at its JSON Pointer (P4). */
+export function findOperationAtPath(
+  parts: OperationPathParts,
+  text: string,
+  sources: ReadonlyMap<string, LoadedSource>,
+  opts: ResolveOptions,
+): OperationResolution {
+  const field = 'operationPath';
+  const { head, fragment, sourceName } = parts;
   let source: LoadedSource | undefined;
-  const m = /^\{?\$sourceDescriptions\.([A-Za-z0-9_-]+)\.url\}?$/.exec(head);
-  if (m) {
-    const name = m[1]!;
-    source = sources.get(name);
-    if (!source) return sourceProblem(name, sources, opts, field, text);
+  if (sourceName !== undefined) {
+    source = sources.get(sourceName);
+    if (!source) return sourceProblem(sourceName, sources, opts, field, text);
   } else {
     source = [...sources.values()].find((s) => s.location === head || (opts.sourceDescriptions ?? []).some((sd) => sd?.name === s.name && sd.url === head));
     if (!source) {
@@ -269,45 +331,58 @@ export function resolveWorkflowRef(
   sources: ReadonlyMap<string, LoadedSource>,
   options: ResolveOptions & { readonly field?: string } = {},
 ): WorkflowResolution {
+  const q = parseSourceQualified(workflowId, options.version);
+  if (typeof q === 'object') return findWorkflowIn(q, workflowId, sources, options);
+  const local = Array.isArray(document?.workflows) ? document.workflows : [];
+  const wf = local.find((w) => w && w.workflowId === workflowId);
+  if (wf) return { workflow: wf, workflowId };
+  const ids = local.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string');
+  const elsewhere = sourceDefiningWorkflow(workflowId, sources);
+  const hint = elsewhere ? ` It exists in the arazzo source "${elsewhere}": write $sourceDescriptions.${elsewhere}.${workflowId}` : didYouMean(workflowId, ids);
+  return { problem: mkProblem('WORKFLOW_NOT_FOUND', `no workflow "${workflowId}" in this document.${hint}`, options, options.field ?? 'workflowId') };
+}
+
+/** The workflow `$sourceDescriptions.<source>.<workflowId>` names, in that `arazzo` source. */
+export function findWorkflowIn(
+  qualified: SourceQualified,
+  text: string,
+  sources: ReadonlyMap<string, LoadedSource>,
+  options: ResolveOptions & { readonly field?: string } = {},
+): WorkflowResolution {
   const field = options.field ?? 'workflowId';
-  const q = QUALIFIED.exec(workflowId);
-  if (q) {
-    const [, name, ref] = q as unknown as [string, string, string];
-    const source = sources.get(name);
-    if (!source) return sourceProblem(name, sources, options, field, workflowId);
-    if (source.kind !== 'arazzo') {
-      return {
-        problem: mkProblem(
-          'SOURCE_NOT_ARAZZO',
-          `"${workflowId}" names the OpenAPI source "${name}"; a workflowId must target this document or an arazzo source. To call an operation use operationId: ${workflowId}`,
-          options,
-          field,
-        ),
-      };
-    }
-    const workflows = Array.isArray(source.document.document?.workflows) ? source.document.document.workflows : [];
-    const wf = workflows.find((w) => w && w.workflowId === ref);
-    if (wf) return { workflow: wf, workflowId: ref, sourceName: name, document: source.document };
+  const { source: name, ref } = qualified;
+  const source = sources.get(name);
+  if (!source) return sourceProblem(name, sources, options, field, text);
+  if (source.kind !== 'arazzo') {
     return {
       problem: mkProblem(
-        'WORKFLOW_NOT_FOUND',
-        `the arazzo source "${name}" (${source.location}) has no workflow "${ref}".${didYouMean(
-          ref,
-          workflows.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string'),
-        )}`,
+        'SOURCE_NOT_ARAZZO',
+        `"${text}" names the OpenAPI source "${name}"; a workflowId must target this document or an arazzo source. To call an operation use operationId: ${text}`,
         options,
         field,
       ),
     };
   }
-  const local = Array.isArray(document?.workflows) ? document.workflows : [];
-  const wf = local.find((w) => w && w.workflowId === workflowId);
-  if (wf) return { workflow: wf, workflowId };
-  const ids = local.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string');
-  const arazzoSources = [...sources.values()].filter((s) => s.kind === 'arazzo');
-  const elsewhere = arazzoSources.find((s) => s.kind === 'arazzo' && (s.document.document?.workflows ?? []).some((w) => w?.workflowId === workflowId));
-  const hint = elsewhere
-    ? ` It exists in the arazzo source "${elsewhere.name}": write $sourceDescriptions.${elsewhere.name}.${workflowId}`
-    : didYouMean(workflowId, ids);
-  return { problem: mkProblem('WORKFLOW_NOT_FOUND', `no workflow "${workflowId}" in this document.${hint}`, options, field) };
+  const workflows = Array.isArray(source.document.document?.workflows) ? source.document.document.workflows : [];
+  const wf = workflows.find((w) => w && w.workflowId === ref);
+  if (wf) return { workflow: wf, workflowId: ref, sourceName: name, document: source.document };
+  return {
+    problem: mkProblem(
+      'WORKFLOW_NOT_FOUND',
+      `the arazzo source "${name}" (${source.location}) has no workflow "${ref}".${didYouMean(
+        ref,
+        workflows.map((w) => w?.workflowId).filter((x): x is string => typeof x === 'string'),
+      )}`,
+      options,
+      field,
+    ),
+  };
+}
+
+/** The `arazzo` source that defines a workflow with this id, for the hint on a local workflowId that names none. */
+export function sourceDefiningWorkflow(workflowId: string, sources: ReadonlyMap<string, LoadedSource> | undefined): string | undefined {
+  for (const s of sources?.values() ?? []) {
+    if (s.kind === 'arazzo' && (s.document.document?.workflows ?? []).some((w) => w?.workflowId === workflowId)) return s.name;
+  }
+  return undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * What the engine needs to know about each OpenAPI operation, extracted once at load from the
- * dereferenced description.
+ * dereferenced description, and the sources a document refers to.
  */
+import type { ArazzoDocument, ArazzoVersion } from '../document/types.js';
 
 export interface ServerVariableInfo {
   readonly default: string;
@@ -69,3 +70,29 @@ export interface OpenApiSource {
   /** By JSON pointer (without '#'). */
   readonly byPointer: ReadonlyMap<string, OperationInfo>;
 }
+
+/**
+ * What this layer needs of a loaded Arazzo document: an `arazzo` source holds one, and resolving a
+ * `$sourceDescriptions.<name>.<workflowId>` reads its workflows. The loader's `LoadedDocument`
+ * (src/compile/loaded.ts) extends it with the compiled workflows.
+ */
+export interface SourceDocument {
+  /** Absolute file path, URL, or `<memory>` for an in-memory object. */
+  readonly location: string;
+  /** `$self` resolved, else the retrieval URI. */
+  readonly baseUri: string;
+  readonly version: ArazzoVersion;
+  readonly document: ArazzoDocument;
+  readonly sources: ReadonlyMap<string, LoadedSource>;
+}
+
+/** An `arazzo`-type source description, loaded recursively (cross-document workflows). */
+export interface ArazzoSource<D extends SourceDocument = SourceDocument> {
+  readonly kind: 'arazzo';
+  readonly name: string;
+  readonly location: string;
+  readonly document: D;
+}
+
+/** A loaded source description: an indexed OpenAPI description or an Arazzo document. */
+export type LoadedSource<D extends SourceDocument = SourceDocument> = OpenApiSource | ArazzoSource<D>;

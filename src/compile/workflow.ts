@@ -1,0 +1,111 @@
+/**
+ * One workflow: its step ids (and the outputs each step declares), dependsOn, inputs, parameters,
+ * actions and outputs, then its steps in order.
+ */
+import { describeInputs } from '../document/inputs.js';
+import type { ArazzoDocument, JsonSchema } from '../document/types.js';
+import { compileActionList } from './actions.js';
+import { checkInputsRefs } from './components.js';
+import { inputValidator } from './inputs.js';
+import type { LoadedStep, LoadedWorkflow } from './loaded.js';
+import { type CompiledParameter, compileParameterList } from './parameters.js';
+import type { StepPlan, WorkflowPlan, WorkflowRef } from './plan-types.js';
+import { type DocumentScope, isObj, isStr, list, type Obj, type Site, type WorkflowScope } from './scope.js';
+import { compileOutputs, compileStep } from './step.js';
+import { workflowTarget } from './targets.js';
+
+const PORTABLE_ID = /^[A-Za-z0-9_-]+$/;
+
+/** Step ids (unique, portable) and the outputs each step declares. */
+function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<WorkflowScope, 'stepIds' | 'stepOutputs'> {
+  const stepIds = new Map<string, number>();
+  const stepOutputs = new Map<string, ReadonlySet<string>>();
+  list(workflow.steps).forEach((step, index) => {
+    if (!isObj(step) || !isStr(step.stepId)) return;
+    const at = `${path}.steps[${index}].stepId`;
+    if (stepIds.has(step.stepId)) {
+      scope.reporter.error(
+        'STEP_ID_DUPLICATE',
+        at,
+        `stepId '${step.stepId}' is already used in this workflow; stepIds must be unique per workflow. Rename one.`,
+      );
+      return;
+    }
+    stepIds.set(step.stepId, index);
+    stepOutputs.set(step.stepId, new Set(isObj(step.outputs) ? Object.keys(step.outputs) : []));
+    if (!PORTABLE_ID.test(step.stepId)) {
+      scope.reporter.warn(
+        'ID_NOT_PORTABLE',
+        at,
+        `stepId '${step.stepId}' should match [A-Za-z0-9_-]+; other characters cannot be referenced by runtime expressions.`,
+      );
+    }
+  });
+  return { stepIds, stepOutputs };
+}
+
+/** Check and compile workflow `index`; its plan and the embedder's view, when it has a workflowId. */
+export function compileWorkflow(scope: DocumentScope, workflow: Obj, index: number): { plan: WorkflowPlan; info: LoadedWorkflow } | undefined {
+  const path = `$.workflows[${index}]`;
+  const workflowId = isStr(workflow.workflowId) ? workflow.workflowId : undefined;
+  const steps = indexSteps(scope, workflow, path);
+
+  const dependsOn: WorkflowRef[] = [];
+  const edges: Array<{ target: string; path: string }> = [];
+  list(workflow.dependsOn).forEach((target, i) => {
+    if (!isStr(target)) return;
+    const at = `${path}.dependsOn[${i}]`;
+    const ref = workflowTarget(scope, target, at, 'dependsOn', true);
+    if (!ref) return;
+    dependsOn.push(ref);
+    if (ref.source === undefined) edges.push({ target, path: at });
+  });
+  if (workflowId !== undefined && scope.workflowIds.get(workflowId) === index) scope.dependsOnEdges.set(workflowId, edges);
+
+  checkInputsRefs(scope, workflow.inputs, `${path}.inputs`);
+  const document = scope.doc as unknown as ArazzoDocument;
+  const inputs = describeInputs(document, workflow);
+  const scoped: WorkflowScope = { path, workflowId, ...steps, inputs };
+  const site: Site = { workflow: scoped };
+
+  const parameters = compileParameterList(scope, workflow.parameters, `${path}.parameters`, 'workflow-level', site);
+  const successActions = compileActionList(scope, 'success', workflow.successActions, 'workflow', `${path}.successActions`, scoped, site);
+  const failureActions = compileActionList(scope, 'failure', workflow.failureActions, 'workflow', `${path}.failureActions`, scoped, site);
+  const outputs = compileOutputs(scope, workflow.outputs, `${path}.outputs`, site);
+
+  const defaults = { parameters, successActions, failureActions, warned: new Set<CompiledParameter>() };
+  const stepPlans: StepPlan[] = [];
+  const stepInfos: LoadedStep[] = [];
+  list(workflow.steps).forEach((step, si) => {
+    if (!isObj(step)) return;
+    const compiled = compileStep(scope, scoped, step, si, defaults);
+    if (!compiled) return;
+    stepPlans.push(compiled.plan);
+    stepInfos.push(compiled.info);
+  });
+
+  if (workflowId === undefined) return undefined;
+  const schema = workflow.inputs as JsonSchema | undefined;
+  const plan: WorkflowPlan = {
+    workflowId,
+    path,
+    ...(schema !== undefined ? { inputsSchema: schema } : {}),
+    validateInputs: inputValidator(schema, document.components),
+    secretInputs: inputs.inputs.filter((i) => i.secret).map((i) => i.name),
+    dependsOn,
+    steps: stepPlans,
+    stepIndex: steps.stepIds,
+    outputs,
+  };
+  const info: LoadedWorkflow = {
+    workflowId,
+    ...(isStr(workflow.summary) ? { summary: workflow.summary } : {}),
+    ...(isStr(workflow.description) ? { description: workflow.description } : {}),
+    ...(schema !== undefined ? { inputsSchema: schema } : {}),
+    inputs: inputs.inputs,
+    outputs: outputs.map((o) => o.name),
+    dependsOn: dependsOn.map((d) => (d.source !== undefined ? { workflowId: d.workflowId, source: d.source } : { workflowId: d.workflowId })),
+    steps: stepInfos,
+  };
+  return { plan, info };
+}
