@@ -1,7 +1,7 @@
 /**
  * The shipped workflows and OpenAPI descriptions: each workflow runs green against the simulator,
- * each failure path ends as designed (through the engine with a fake clock, and through the built
- * CLI for exit codes), and the OpenAPI files validate.
+ * each failure path ends as designed (through the engine with a fake clock, and through the CLI's
+ * entry function for exit codes), and the OpenAPI files validate.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { loadArazzo, runWorkflow } from '../src/index.js';
 import type { Clock, RunEvent, RunOptions, RunResult } from '../src/engine/types.js';
 import type { LoadedDocument } from '../src/document/loaded.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
+import { runCli } from './cli-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const wf = (name: string): string => `${ROOT}workflows/${name}`;
@@ -503,23 +504,13 @@ describe('deploy-and-wait failure paths', () => {
   });
 });
 
-describe('deploy-and-wait through the built CLI', () => {
-  const CLI = `${ROOT}dist/cli/main.js`;
-
+describe('deploy-and-wait through the CLI', () => {
   function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: '1' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    return runCli(args, { env: { ...env, NO_COLOR: '1' } });
   }
 
   async function deploy(options: SimulatorOptions, inputs: string[]): Promise<{ code: number; report: any; stderr: string; sim: Simulator }> {
-    // Real time here (a separate process), compressed: a deployment takes 100 ms.
+    // Real time here (the CLI runs on the system clock), compressed: a deployment takes 100 ms.
     sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000, ...options });
     const out = await cli(
       [
