@@ -6,14 +6,14 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../src/cli/cli.js';
-import type { CliIo } from '../src/cli/io.js';
+import type { CliIo, InterruptSignal } from '../src/cli/io.js';
 
 export interface FakeIo extends CliIo {
   /** Everything written to stdout and stderr so far. */
   out: string;
   err: string;
-  /** Press Ctrl-C: calls the handlers the command registered with `onInterrupt`. */
-  interrupt(): void;
+  /** Deliver a signal (Ctrl-C by default) to the handlers the command registered with `onInterrupt`. */
+  interrupt(signal?: InterruptSignal): void;
 }
 
 /**
@@ -21,7 +21,7 @@ export interface FakeIo extends CliIo {
  * test process); `stdin` is what `--inputs -` reads.
  */
 export function fakeIo(env: Record<string, string> = {}, stdin = ''): FakeIo {
-  const handlers = new Set<() => void>();
+  const handlers = new Set<(signal: InterruptSignal) => void>();
   const io: FakeIo = {
     out: '',
     err: '',
@@ -33,8 +33,8 @@ export function fakeIo(env: Record<string, string> = {}, stdin = ''): FakeIo {
       handlers.add(handler);
       return () => void handlers.delete(handler);
     },
-    interrupt: () => {
-      for (const handler of [...handlers]) handler();
+    interrupt: (signal = 'SIGINT') => {
+      for (const handler of [...handlers]) handler(signal);
     },
   };
   return io;
