@@ -1,10 +1,13 @@
 /**
  * Smoke tests of the real executable: `node dist/cli/main.js`, built once by the global setup, in
  * its own process. They prove what in-process tests cannot: the bin starts, its exit status is the
- * command's exit code, output reaches the process's stdout and stderr, and Ctrl-C (SIGINT) cancels
- * a run. Everything else about the CLI is tested in-process (cli.test.ts and the other cli-*.test.ts).
+ * command's exit code, output reaches the process's stdout and stderr, and real signals (Ctrl-C's
+ * SIGINT, SIGTERM) cancel a run cleanly. Everything else about the CLI is tested in-process
+ * (cli.test.ts, hostile-cli.test.ts and the other cli-*.test.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,5 +110,24 @@ describe('the arazzo executable', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('Cancelling');
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', error: { code: 'RUN_CANCELLED' } });
+  });
+
+  it('SIGTERM (how CI and containers stop a process) ends the run the same way, with exit 143 and the trace written', async () => {
+    const trace = join(mkdtempSync(join(tmpdir(), 'arazzo-smoke-')), 'run.har');
+    const { child, exited } = arazzo(jobs('--workflow', 'failing', '--input', 'jobId=hold', '--json', '--trace', trace));
+    onHold = () => child.kill('SIGTERM');
+    const r = await exited;
+    onHold = () => {};
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(143);
+    expect(r.stderr).toContain('cancelled by SIGTERM');
+    expect((JSON.parse(r.stdout) as { error: unknown }).error).toEqual({
+      code: 'RUN_CANCELLED',
+      message: 'The run was cancelled (SIGTERM).',
+      workflowId: 'failing',
+      stepId: 'readJob',
+    });
+    const har = JSON.parse(readFileSync(trace, 'utf8')) as { log: { entries: Array<{ response: { status: number } }> } };
+    expect(har.log.entries.map((e) => e.response.status)).toEqual([0]);
   });
 });
