@@ -1,35 +1,59 @@
-/** An in-memory CliIo for driving `cli()` in-process: what it writes is collected in `out` and `err`. */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+/**
+ * Drive the `arazzo` CLI in-process: `cli(argv, io)` is what the executable (src/cli/main.ts) calls,
+ * with an in-memory CliIo instead of the process's streams, environment and signals. The smoke tests
+ * of the real executable live in test/cli-smoke.test.ts (and the MCP stdio tests spawn it too).
+ */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CliIo } from '../src/cli/io.js';
+import { cli } from '../src/cli/cli.js';
+import type { CliIo, InterruptSignal } from '../src/cli/io.js';
 
-export function fakeIo(env: Record<string, string> = {}, stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
+export interface FakeIo extends CliIo {
+  /** Everything written to stdout and stderr so far. */
+  out: string;
+  err: string;
+  /** Deliver a signal (Ctrl-C by default) to the handlers the command registered with `onInterrupt`. */
+  interrupt(signal?: InterruptSignal): void;
+}
+
+/**
+ * An in-memory CliIo. `env` is the whole environment the command sees (nothing leaks in from the
+ * test process); `stdin` is what `--inputs -` reads.
+ */
+export function fakeIo(env: Record<string, string> = {}, stdin = ''): FakeIo {
+  const handlers = new Set<(signal: InterruptSignal) => void>();
+  const io: FakeIo = {
     out: '',
     err: '',
     stdout: { write: (t: string) => void (io.out += t), isTTY: false },
     stderr: { write: (t: string) => void (io.err += t), isTTY: false },
     env,
     readStdin: async () => stdin,
-    onInterrupt: () => () => {},
+    onInterrupt: (handler) => {
+      handlers.add(handler);
+      return () => void handlers.delete(handler);
+    },
+    interrupt: (signal = 'SIGINT') => {
+      for (const handler of [...handlers]) handler(signal);
+    },
   };
   return io;
 }
 
-/** The root of the repository and the built CLI (`dist/cli/main.js`). */
+export interface CliRun {
+  /** The exit code the executable would exit with. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `arazzo <argv…>` in-process and collect its exit code and output. */
+export async function runCli(argv: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+  const io = fakeIo(options.env, options.stdin);
+  const code = await cli(argv, io);
+  return { code, stdout: io.out, stderr: io.err };
+}
+
+/** The root of the repository and the built CLI (`dist/cli/main.js`, built by the global setup), for tests that spawn it. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'main.js');
-
-/** Build dist/ when a source file is newer than the built CLI (`npm test` builds first anyway), for tests that spawn it. */
-export function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    readdirSync(dir).reduce((m, name) => {
-      const p = join(dir, name);
-      const st = statSync(p);
-      return Math.max(m, st.isDirectory() ? newest(p) : name.endsWith('.ts') ? st.mtimeMs : 0);
-    }, 0);
-  if (existsSync(BUILT_CLI) && statSync(BUILT_CLI).mtimeMs >= newest(join(ROOT, 'src'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'pipe' });
-}

@@ -1,36 +1,21 @@
 /**
- * End-to-end: spawn the built `arazzo` executable against a Jobs API served on 127.0.0.1.
+ * End-to-end through the CLI's entry function (`cli(argv, io)`, what the `arazzo` executable runs)
+ * against a Jobs API served on 127.0.0.1. The executable itself is exercised in cli-smoke.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cli } from '../src/cli/cli.js';
+import { fakeIo, runCli, type CliRun } from './cli-helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist', 'cli', 'main.js');
 const fixture = (name: string) => join(root, 'test', 'fixtures', 'cli', name);
 const JOBS = fixture('jobs.arazzo.yaml');
 const TOKEN = 'sk-test-7f3a9c2e5b1d';
-
-/** Build dist/ when any source file is newer than the built CLI. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    readdirSync(dir).reduce((m, name) => {
-      const p = join(dir, name);
-      const st = statSync(p);
-      return Math.max(m, st.isDirectory() ? newest(p) : name.endsWith('.ts') ? st.mtimeMs : 0);
-    }, 0);
-  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(root, 'src'))) return;
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], { stdio: 'pipe' });
-  } catch {
-    // tsc emits even when other modules have type errors; the spawned CLI is what is tested.
-  }
-}
 
 interface Seen {
   method: string;
@@ -53,9 +38,10 @@ let behaviour: Behaviour;
 let polls = 0;
 let aborted = 0;
 let onAbort: () => void = () => {};
+/** Called when a GET /jobs/* is being held (behaviour.hang). */
+let onHold: () => void = () => {};
 
 beforeAll(async () => {
-  ensureBuilt();
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
@@ -76,6 +62,7 @@ beforeAll(async () => {
             aborted++;
             onAbort();
           });
+          onHold();
           return;
         }
         polls++;
@@ -86,7 +73,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-}, 120_000);
+});
 
 afterAll(async () => {
   server.closeAllConnections();
@@ -100,32 +87,8 @@ beforeEach(() => {
   behaviour = { queuedPolls: 2, hang: false };
 });
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  child: ChildProcess;
-}
-
-function arazzo(
-  args: string[],
-  opts: { env?: Record<string, string>; stdin?: string; onStderr?: (text: string, child: ChildProcess) => void } = {},
-): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('ARAZZO_') && k !== 'FORCE_COLOR') env[k] = v;
-    const child = spawn(process.execPath, [main, ...args], { env: { ...env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-      opts.onStderr?.(stderr, child);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, child }));
-    child.stdin.end(opts.stdin ?? '');
-  });
+function arazzo(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+  return runCli(args, opts);
 }
 
 const runJobs = (...extra: string[]) => ['run', JOBS, '--workflow', 'createAndWait', '--server', `jobsApi=${base}`, ...extra];
@@ -333,17 +296,11 @@ describe('arazzo run', () => {
 
   it('cancels cleanly on Ctrl-C: aborts the request in flight, prints the summary, exits 130', async () => {
     behaviour.hang = true;
-    let signalled = false;
-    const r = await arazzo(runJobs('--input', `token=${TOKEN}`, '--input', 'name=demo', '--json'), {
-      onStderr: (text, child) => {
-        // createJob finished: the poll request is now in flight (the server holds it).
-        if (!signalled && text.includes('createJob')) {
-          signalled = true;
-          const wait = () => (seen.some((x) => x.method === 'GET') ? child.kill('SIGINT') : setTimeout(wait, 10));
-          wait();
-        }
-      },
-    });
+    const io = fakeIo();
+    // Ctrl-C once the poll request is in flight: the server holds it and tells us.
+    onHold = () => io.interrupt();
+    const r = { code: await cli(runJobs('--input', `token=${TOKEN}`, '--input', 'name=demo', '--json'), io), stdout: io.out, stderr: io.err };
+    onHold = () => {};
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('cancelled');
     const report = JSON.parse(r.stdout) as { status: string; error: { code: string } };

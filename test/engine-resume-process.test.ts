@@ -2,11 +2,12 @@
  * Checkpoint in one process, resume in another: a run stopped after k step executions (its
  * checkpoint written to a file, then the process exits) and resumed by a second `node` process
  * from that file ends exactly like an uninterrupted run: same status, outputs, step records and
- * requests seen by the server. The children run the built package (dist/) on a ManualClock.
+ * requests seen by the server. The children run the built package (dist/, built by the global setup)
+ * on a ManualClock.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,25 +15,8 @@ import { json, startServer, type Received, type TestServer } from './engine-help
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const child = join(root, 'test', 'fixtures', 'engine', 'resume', 'run-child.mjs');
-const built = join(root, 'dist', 'index.js');
 const CLOCK_START = 1_800_000_000_000;
 const TOKEN = 'tok-resume-5ecret';
-
-/** Build dist/ when a source file is newer than the built package. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    readdirSync(dir).reduce((m, name) => {
-      const p = join(dir, name);
-      const st = statSync(p);
-      return Math.max(m, st.isDirectory() ? newest(p) : name.endsWith('.ts') ? st.mtimeMs : 0);
-    }, 0);
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'src'))) return;
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], { stdio: 'pipe' });
-  } catch {
-    // tsc emits even when another module has a type error; the child processes are what is tested.
-  }
-}
 
 interface ChildOutput {
   records: Array<Record<string, unknown>>;
@@ -92,7 +76,6 @@ describe('resume in another process', () => {
   let referenceRequests: ReturnType<typeof seen>;
 
   beforeAll(async () => {
-    ensureBuilt();
     server = await jobsServer();
     reference = await runChild([server.url, String(CLOCK_START), 'fresh']);
     referenceRequests = seen(server.requests);

@@ -1,6 +1,7 @@
 /**
- * The pet store example (examples/petstore) used the way the README tells a new user to: the built
- * `arazzo` CLI and the library, against the example's own node:http server on 127.0.0.1.
+ * The pet store example (examples/petstore) used the way the README tells a new user to: the
+ * `arazzo` CLI (its entry function, in-process) and the library, against the example's own
+ * node:http server, started as the README says in its own process on 127.0.0.1.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -9,9 +10,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from './cli-helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist', 'cli', 'main.js');
 const DOC = 'examples/petstore/petstore.arazzo.yaml';
 const PASSWORD = 's3cret';
 
@@ -38,15 +39,9 @@ interface CliResult {
   stderr: string;
 }
 
-function cli(args: string[], env: Record<string, string> = {}, input?: string): CliResult {
-  const r = spawnSync(process.execPath, [main, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    input,
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+async function cli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+  const r = await runCli(args, { env: { NO_COLOR: '1', ...env }, ...(input !== undefined ? { stdin: input } : {}) });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 interface Report {
@@ -57,25 +52,28 @@ interface Report {
   error?: { code: string; message: string; stepId?: string };
 }
 
-function runJson(args: string[], env: Record<string, string> = {}, input?: string): { r: CliResult; report: Report } {
-  const r = cli(['run', DOC, '--server', `petstore=${baseUrl}`, '--json', ...args], env, input);
+async function runJson(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ r: CliResult; report: Report }> {
+  const r = await cli(['run', DOC, '--server', `petstore=${baseUrl}`, '--json', ...args], env, input);
   return { r, report: JSON.parse(r.stdout) as Report };
 }
 
-beforeEach(startServer);
-afterEach(() => {
-  server.kill();
-});
+/** The example server, fresh for each test (its pets, ids and request count start over). */
+function withServer(): void {
+  beforeEach(startServer);
+  afterEach(() => {
+    server.kill();
+  });
+}
 
 describe('pet store example: validate, list, graph', () => {
-  it('validates clean (warnings only, exit 0)', () => {
-    const r = cli(['validate', DOC]);
+  it('validates clean (warnings only, exit 0)', async () => {
+    const r = await cli(['validate', DOC]);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('is valid');
   });
 
-  it('lists the three workflows with defaults and the password as a required secret', () => {
-    const r = cli(['list', DOC, '--json']);
+  it('lists the three workflows with defaults and the password as a required secret', async () => {
+    const r = await cli(['list', DOC, '--json']);
     expect(r.status).toBe(0);
     const list = JSON.parse(r.stdout) as { workflowId: string; inputs: { name: string; required: boolean; default?: unknown; secret: boolean }[] }[];
     expect(list.map((w) => w.workflowId)).toEqual(['find-pets', 'sign-in', 'adopt-pet']);
@@ -84,8 +82,8 @@ describe('pet store example: validate, list, graph', () => {
     expect(adopt.find((i) => i.name === 'quantity')).toMatchObject({ required: false, default: 1 });
   });
 
-  it('graphs the goto, end and retry edges, the sub-workflow call and the dependsOn prerequisite', () => {
-    const r = cli(['graph', DOC, '--workflow', 'adopt-pet']);
+  it('graphs the goto, end and retry edges, the sub-workflow call and the dependsOn prerequisite', async () => {
+    const r = await cli(['graph', DOC, '--workflow', 'adopt-pet']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('flowchart TD');
     expect(r.stdout).toMatch(/skipPhotoWithoutCaption: .*\| w2_s4/);
@@ -98,8 +96,10 @@ describe('pet store example: validate, list, graph', () => {
 });
 
 describe('pet store example: find-pets', () => {
-  it('sends query arrays per style/explode, reads the first pet as XML through xpath Selectors', () => {
-    const { r, report } = runJson(['--workflow', 'find-pets']);
+  withServer();
+
+  it('sends query arrays per style/explode, reads the first pet as XML through xpath Selectors', async () => {
+    const { r, report } = await runJson(['--workflow', 'find-pets']);
     expect(r.status).toBe(0);
     expect(report.status).toBe('succeeded');
     // status: form + explode repeats the key; tags: form without explode joins with commas.
@@ -111,18 +111,18 @@ describe('pet store example: find-pets', () => {
     ]);
   });
 
-  it('takes array inputs as JSON on --input and from --inputs on stdin', () => {
-    const one = runJson(['--workflow', 'find-pets', '--input', 'status=["sold"]', '--input', 'tags=[]']);
+  it('takes array inputs as JSON on --input and from --inputs on stdin', async () => {
+    const one = await runJson(['--workflow', 'find-pets', '--input', 'status=["sold"]', '--input', 'tags=[]']);
     expect(one.r.status).toBe(0);
     expect(one.report.outputs).toMatchObject({ firstName: 'Tom', firstStatus: 'sold' });
 
-    const two = runJson(['--workflow', 'find-pets', '--inputs', '-'], {}, JSON.stringify({ status: ['pending'], tags: ['bird'], limit: 1 }));
+    const two = await runJson(['--workflow', 'find-pets', '--inputs', '-'], {}, JSON.stringify({ status: ['pending'], tags: ['bird'], limit: 1 }));
     expect(two.r.status).toBe(0);
     expect(two.report.outputs.firstName).toBe('Kiki');
   });
 
-  it('ends successfully through the jsonpath end action when nothing matches', () => {
-    const { r, report } = runJson(['--workflow', 'find-pets', '--input', 'status=["lost"]']);
+  it('ends successfully through the jsonpath end action when nothing matches', async () => {
+    const { r, report } = await runJson(['--workflow', 'find-pets', '--input', 'status=["lost"]']);
     expect(r.status).toBe(0);
     expect(report.status).toBe('succeeded');
     expect(report.steps).toHaveLength(1);
@@ -131,7 +131,7 @@ describe('pet store example: find-pets', () => {
   });
 
   it('rejects a non-JSON array input with exit 2 and a hint, before any request', async () => {
-    const r = cli(['run', DOC, '--workflow', 'find-pets', '--server', `petstore=${baseUrl}`, '--input', 'status=sold']);
+    const r = await cli(['run', DOC, '--workflow', 'find-pets', '--server', `petstore=${baseUrl}`, '--input', 'status=sold']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('INPUT_COERCION');
     expect(r.stderr).toContain(`--input tags='["a","b"]'`);
@@ -140,10 +140,12 @@ describe('pet store example: find-pets', () => {
 });
 
 describe('pet store example: adopt-pet', () => {
-  it('signs in, creates, uploads multipart, retries the 429 and orders; secrets never leak', () => {
+  withServer();
+
+  it('signs in, creates, uploads multipart, retries the 429 and orders; secrets never leak', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'petstore-'));
     const har = join(dir, 'run.har');
-    const { r, report } = runJson(['--workflow', 'adopt-pet', '--input', 'petName=Nala', '--input-env', 'password=PET_PASSWORD', '--trace', har], {
+    const { r, report } = await runJson(['--workflow', 'adopt-pet', '--input', 'petName=Nala', '--input-env', 'password=PET_PASSWORD', '--trace', har], {
       PET_PASSWORD: PASSWORD,
     });
     expect(r.status).toBe(0);
@@ -181,8 +183,8 @@ describe('pet store example: adopt-pet', () => {
     for (const text of [trace, r.stdout, r.stderr]) expect(text).not.toContain(PASSWORD);
   });
 
-  it('skips the photo through the goto when the caption is empty', () => {
-    const { r, report } = runJson([
+  it('skips the photo through the goto when the caption is empty', async () => {
+    const { r, report } = await runJson([
       '--workflow',
       'adopt-pet',
       '--input',
@@ -202,8 +204,8 @@ describe('pet store example: adopt-pet', () => {
     expect(report.outputs.orderStatus).toBe('placed');
   });
 
-  it('fails with exit 1 on a wrong password, naming the step, the criterion and what the server said', () => {
-    const r = cli(['run', DOC, '--workflow', 'adopt-pet', '--server', `petstore=${baseUrl}`, '--input', 'petName=Nala', '--input', 'password=nope-nope']);
+  it('fails with exit 1 on a wrong password, naming the step, the criterion and what the server said', async () => {
+    const r = await cli(['run', DOC, '--workflow', 'adopt-pet', '--server', `petstore=${baseUrl}`, '--input', 'petName=Nala', '--input', 'password=nope-nope']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('failed at step login of workflow sign-in (HTTP 401)');
     expect(r.stderr).toContain('CRITERION_FAILED');
@@ -212,7 +214,7 @@ describe('pet store example: adopt-pet', () => {
   });
 
   it('--dry-run validates the inputs, prints the first request and sends nothing', async () => {
-    const r = cli([
+    const r = await cli([
       'run',
       DOC,
       '--workflow',
@@ -230,8 +232,8 @@ describe('pet store example: adopt-pet', () => {
     expect(await requestsSeen()).toBe(0);
   });
 
-  it('suggests the right input name for a typo, with exit 2', () => {
-    const r = cli(['run', DOC, '--workflow', 'adopt-pet', '--input', 'petname=Nala', '--input', 'password=x']);
+  it('suggests the right input name for a typo, with exit 2', async () => {
+    const r = await cli(['run', DOC, '--workflow', 'adopt-pet', '--input', 'petname=Nala', '--input', 'password=x']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('Did you mean "petName"?');
   });

@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../src/cli/cli.js';
 import type { CliIo } from '../src/cli/io.js';
 import { type SimulatorClock, startSimulator, type Simulator } from '../src/simulator/index.js';
-import { BUILT_CLI, ensureBuilt, ROOT } from './cli-helpers.js';
+import { BUILT_CLI, ROOT } from './cli-helpers.js';
 
 const DEPLOY = join(ROOT, 'workflows', 'hugging-face-deploy-and-wait-workflow.yml');
 const LIFECYCLE = join(ROOT, 'workflows', 'hugging-face-endpoint-lifecycle-workflow.yml');
@@ -75,7 +75,6 @@ function serverArgs(sim: Simulator): string[] {
 }
 
 async function overStdio(sim: Simulator): Promise<Served> {
-  ensureBuilt();
   const log = new Log();
   const transport = new StdioClientTransport({
     command: process.execPath,

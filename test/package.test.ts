@@ -13,7 +13,7 @@ describe('the published package', () => {
     for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/simulator/index.js', 'dist/document/generated/validators.js']) {
       expect(files, path).toContain(path);
     }
-    const unwanted = files.filter((path) => /^dist\/(bench|demo)\/|^dist\/document\/(generate|schema-types)\.|^dist\/\.tsbuildinfo$/.test(path));
+    const unwanted = files.filter((path) => /^dist\/(bench|demo)\/|^dist\/document\/(generate|schema-types)\.|^dist\/\.(tsbuildinfo|build-stamp)$/.test(path));
     expect(unwanted).toEqual([]);
   });
 });

@@ -1,9 +1,8 @@
 /**
  * The shipped workflows and OpenAPI descriptions: each workflow runs green against the simulator,
- * each failure path ends as designed (through the engine with a fake clock, and through the built
- * CLI for exit codes), and the OpenAPI files validate.
+ * each failure path ends as designed (through the engine with a fake clock, and through the CLI's
+ * entry function for exit codes), and the OpenAPI files validate.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
@@ -13,6 +12,8 @@ import { loadArazzo, runWorkflow } from '../src/index.js';
 import type { Clock, RunEvent, RunOptions, RunResult } from '../src/engine/types.js';
 import type { LoadedDocument } from '../src/compile/loaded.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
+import { runDemo, TIME_SCALE } from '../src/demo/run-demo.js';
+import { fakeIo, runCli } from './cli-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const wf = (name: string): string => `${ROOT}workflows/${name}`;
@@ -503,23 +504,13 @@ describe('deploy-and-wait failure paths', () => {
   });
 });
 
-describe('deploy-and-wait through the built CLI', () => {
-  const CLI = `${ROOT}dist/cli/main.js`;
-
+describe('deploy-and-wait through the CLI', () => {
   function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: '1' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    return runCli(args, { env: { ...env, NO_COLOR: '1' } });
   }
 
   async function deploy(options: SimulatorOptions, inputs: string[]): Promise<{ code: number; report: any; stderr: string; sim: Simulator }> {
-    // Real time here (a separate process), compressed: a deployment takes 100 ms.
+    // Real time here (the CLI runs on the system clock), compressed: a deployment takes 100 ms.
     sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000, ...options });
     const out = await cli(
       [
@@ -664,17 +655,12 @@ describe('deploy-and-wait through the built CLI', () => {
 
 describe('npm run demo', () => {
   it('runs deploy-and-wait against the in-process simulator and exits with the CLI exit code', async () => {
-    const demo = `${ROOT}dist/demo/demo.js`;
-    const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [demo, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      });
+    // The demo's own time compression (50x) makes a deployment last 2 s; 1000x makes it 100 ms.
+    const run = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+      const io = fakeIo({ NO_COLOR: '1' });
+      const code = await runDemo(args, io, { timeScale: 1000 });
+      return { code, stdout: io.out, stderr: io.err };
+    };
     const ok = await run(['--json']);
     expect(ok.code).toBe(0);
     const report = JSON.parse(ok.stdout);
@@ -683,8 +669,15 @@ describe('npm run demo', () => {
     const text = await run([]);
     expect(text.code).toBe(0);
     expect(text.stdout + text.stderr).toMatch(/probeHealth\s+GET \/endpoints\/[a-z0-9]+\/health\s+200/);
+    expect(text.stderr).not.toContain('hf_demo_simulator_token');
     const failed = await run(['--fail-deploy', '--json']);
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).outputs.message).toContain('Endpoint failed to deploy');
-  }, 60_000);
+  });
+
+  it('is described with the time compression it uses', () => {
+    for (const doc of ['README.md', 'docs/huggingface.md']) {
+      expect(readFileSync(`${ROOT}${doc}`, 'utf8'), doc).toContain(`compressed ${TIME_SCALE}x`);
+    }
+  });
 });
