@@ -1,26 +1,80 @@
 /**
- * `npm run bench [-- name...]`: runs each benchmark module in turn. Every module prints its own
- * figures together with a ratio against a baseline measured in the same process.
+ * `npm run bench [-- [--quick] [--check] [name...]]`: runs the named benchmarks (all by default)
+ * and prints a summary table. Every figure is a ratio against a baseline measured in the same run.
+ * `--check` exits 1 when a figure misses its target; a benchmark that throws always exits 1.
  */
-const ALL = ['expressions', 'load', 'engine', 'cli'] as const;
+import { cpus, loadavg } from 'node:os';
+import { gcExposed } from './harness.js';
+import { BENCHMARKS, type BenchContext } from './registry.js';
+import { type Figure, summaryTable, verdict } from './report.js';
 
-async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((w) => !(ALL as readonly string[]).includes(w));
-  if (unknown.length > 0) {
-    console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from: ${ALL.join(', ')}`);
-    process.exit(2);
-  }
-  const names = wanted.length > 0 ? wanted : [...ALL];
-  console.log(`node ${process.version}, ${process.platform}/${process.arch}, gc ${typeof globalThis.gc === 'function' ? 'exposed' : 'not exposed'}`);
-  for (const name of names) {
-    console.log(`\n== ${name}`);
-    const mod = (await import(`./${name}.js`)) as { bench: () => Promise<void> };
-    await mod.bench();
-  }
+const USAGE = `usage: npm run bench -- [--quick] [--check] [--list] [name...]
+  --quick   fewer rounds and smaller counts (a fast look; record figures without it)
+  --check   exit 1 when a figure misses its target
+  --list    list the benchmarks`;
+
+function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const flags = new Set(args.filter((a) => a.startsWith('-')));
+  const names = args.filter((a) => !a.startsWith('-'));
+  const knownFlags = ['--quick', '--check', '--list', '--help', '-h'];
+  const badFlags = [...flags].filter((f) => !knownFlags.includes(f));
+  if (flags.has('--help') || flags.has('-h') || badFlags.length > 0) {
+    if (badFlags.length > 0) console.error(`unknown option(s): ${badFlags.join(', ')}`);
+    console.error(USAGE);
+    return badFlags.length > 0 ? 2 : 0;
+  }
+  if (flags.has('--list')) {
+    for (const b of BENCHMARKS) console.log(`${b.name.padEnd(12)} ${b.description}`);
+    return 0;
+  }
+  const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+    return 2;
+  }
+  const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
+  const quick = flags.has('--quick');
+  console.log(
+    `node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${load()}, gc ${gcExposed() ? 'exposed' : 'NOT exposed (heap figures are unreliable: run through npm run bench)'}${quick ? ', --quick' : ''}`,
+  );
+  const started = performance.now();
+  const figures: Figure[] = [];
+  const failures: string[] = [];
+  for (const entry of selected) {
+    console.log(`\n== ${entry.name}: ${entry.description}`);
+    const ctx: BenchContext = { quick, pick: (full, fast) => (quick ? fast : full), log: (line = '') => console.log(`  ${line}`) };
+    const t = performance.now();
+    try {
+      const mod = await entry.load();
+      for (const f of await mod.run(ctx)) figures.push({ ...f, bench: entry.name });
+    } catch (err) {
+      failures.push(entry.name);
+      console.error(`  ${entry.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    console.log(`  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`\n== summary (ratio = subject / baseline, median of the rounds; load average now ${load()}; ${seconds.toFixed(0)} s in all)\n`);
+  console.log(summaryTable(figures));
+  const missed = figures.filter((f) => verdict(f) === 'FAIL');
+  if (failures.length > 0) console.error(`\nbenchmark(s) that threw: ${failures.join(', ')}`);
+  if (failures.length > 0) return 1;
+  return flags.has('--check') && missed.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);
