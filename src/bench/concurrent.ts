@@ -28,7 +28,7 @@ async function throughput(ctx: BenchContext, doc: LoadedDocument, server: Spawne
   await raw();
   await engine();
   await server.reset();
-  const paired = await pairedRounds(rounds, raw, engine, sameRequests(server));
+  const paired = await pairedRounds(rounds, raw, engine, { check: sameRequests(server) });
   const rate = (wallMs: number): number => (runs * 1000) / wallMs;
   const rawRate = stats(paired.baseline.map((s) => rate(s.wallMs)));
   const engRate = stats(paired.subject.map((s) => rate(s.wallMs)));

@@ -46,9 +46,13 @@ export interface Sample {
   readonly cpuMs: number;
 }
 
-/** Runs `fn` once after a full GC and returns its wall and CPU time. */
-export async function measure(fn: () => Promise<unknown>): Promise<Sample> {
-  gc();
+/**
+ * Runs `fn` once and returns its wall and CPU time; after a full GC unless `collect` is false (a
+ * forced GC also shrinks the heap, so allocation-heavy work right after it pays for growing it
+ * again: leave it out where a sample is short and should see the steady state).
+ */
+export async function measure(fn: () => Promise<unknown>, collect = true): Promise<Sample> {
+  if (collect) gc();
   const cpu = process.cpuUsage();
   const start = performance.now();
   await fn();
@@ -62,19 +66,27 @@ export interface Paired {
   readonly subject: Sample[];
 }
 
+export interface PairedOptions {
+  /** Runs after every sample, outside the timing (e.g. to check both sides did the same work). */
+  readonly check?: (side: 'baseline' | 'subject') => Promise<void>;
+  /** Full GC before every sample (default true); see measure(). */
+  readonly collect?: boolean;
+}
+
 /**
  * `rounds` rounds of baseline and subject, alternating which goes first (ABBA), so drift and noise
- * on the machine hit both alike. `check` runs after every sample, outside the timing.
+ * on the machine hit both alike.
  */
 export async function pairedRounds(
   rounds: number,
   baseline: () => Promise<unknown>,
   subject: () => Promise<unknown>,
-  check?: (side: 'baseline' | 'subject') => Promise<void>,
+  options: PairedOptions = {},
 ): Promise<Paired> {
+  const { check, collect = true } = options;
   const out: Paired = { baseline: [], subject: [] };
   const run = async (side: 'baseline' | 'subject'): Promise<void> => {
-    out[side].push(await measure(side === 'baseline' ? baseline : subject));
+    out[side].push(await measure(side === 'baseline' ? baseline : subject, collect));
     if (check) await check(side);
   };
   for (let round = 0; round < rounds; round++) {

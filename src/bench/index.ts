@@ -3,8 +3,9 @@
  * and prints a summary table. Every figure is a ratio against a baseline measured in the same run.
  * `--check` exits 1 when a figure misses its target; a benchmark that throws always exits 1.
  */
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { gcExposed } from './harness.js';
+import { gcExposed, PACKAGE_ROOT } from './harness.js';
 import { BENCHMARKS, type BenchContext } from './registry.js';
 import { type Figure, summaryTable, verdict } from './report.js';
 
@@ -17,6 +18,21 @@ function load(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+}
+
+/** The checked-out commit, so a table can be traced to the code it measured. */
+function commit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: PACKAGE_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return dirty.trim() ? `${head} (modified)` : head;
+  } catch {
+    return 'unknown commit';
+  }
 }
 
 async function main(): Promise<number> {
@@ -42,8 +58,10 @@ async function main(): Promise<number> {
   const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
   const quick = flags.has('--quick');
   console.log(
-    `node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${load()}, gc ${gcExposed() ? 'exposed' : 'NOT exposed (heap figures are unreliable: run through npm run bench)'}${quick ? ', --quick' : ''}`,
+    `${commit()}, node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${load()}, gc ${gcExposed() ? 'exposed' : 'NOT exposed (heap figures are unreliable: run through npm run bench)'}${quick ? ', --quick' : ''}`,
   );
+  if (loadavg()[0] > cpus().length * 0.75)
+    console.log('the machine is busy (1-minute load average above 0.75 per CPU): expect wide spreads, and record figures when it is quiet');
   const started = performance.now();
   const figures: Figure[] = [];
   const failures: string[] = [];

@@ -127,7 +127,7 @@ async function compare(ctx: BenchContext, name: string, arazzo: string, openapi:
     await loadArazzo(arazzo);
     await parseAll();
   }
-  const paired = await pairedRounds(rounds, parseAll, () => loadArazzo(arazzo));
+  const paired = await pairedRounds(rounds, parseAll, () => loadArazzo(arazzo), { collect: false });
   const parse = stats(paired.baseline.map((s) => s.wallMs / reps));
   const load = stats(paired.subject.map((s) => s.wallMs));
   const ratios = stats(paired.subject.map((s, i) => s.wallMs / ((paired.baseline[i] ?? s).wallMs / reps)));

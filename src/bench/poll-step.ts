@@ -29,7 +29,7 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
       rounds,
       () => rawCreateAndPoll(server.url, inputs.queue, inputs.name, polls),
       () => engineCreateAndPoll(doc, server.url, inputs),
-      sameRequests(server),
+      { check: sameRequests(server) },
     );
     const perStep = (xs: Sample[], pick: (s: Sample) => number) => stats(xs.map((s) => (pick(s) * 1000) / steps));
     const cpu = (s: Sample): number => s.cpuMs;
