@@ -1,7 +1,7 @@
 /**
  * Loading a document (read → validate → sources → compile), which every CLI command does first,
  * against `JSON.parse` of the same content: the Arazzo file and its OpenAPI description, converted
- * to JSON text beforehand. Warm loads in this process, paired rounds. Two documents: the shipped
+ * to JSON text beforehand. Warm loads in this process, paired rounds of about 100 ms each. Two documents: the shipped
  * seed workflow, and a generated larger one (an OpenAPI description with 300 operations, a
  * workflow with 150 steps).
  */
@@ -115,30 +115,46 @@ ${stepList.join('\n')}
   return files;
 }
 
+/** Calls `fn` `reps` times; a sample of several calls pays for its own garbage, so no forced GC is needed between samples. */
+async function repeat(reps: number, fn: () => unknown): Promise<void> {
+  for (let i = 0; i < reps; i++) await fn();
+}
+
 async function compare(ctx: BenchContext, name: string, arazzo: string, openapi: string, rounds: number): Promise<Figure> {
   const json = [arazzo, openapi].map((f) => JSON.stringify(parseYaml(readFileSync(f, 'utf8'))));
   const kb = json.reduce((n, t) => n + t.length, 0) / 1024;
-  // JSON.parse of a few dozen KB takes well under a millisecond: time it over several calls.
-  const reps = 20;
-  const parseAll = async (): Promise<void> => {
-    for (let i = 0; i < reps; i++) for (const text of json) JSON.parse(text);
+  const parseAll = (): void => {
+    for (const text of json) JSON.parse(text);
   };
-  for (let i = 0; i < 3; i++) {
-    await loadArazzo(arazzo);
-    await parseAll();
-  }
-  const paired = await pairedRounds(rounds, parseAll, () => loadArazzo(arazzo), { collect: false });
-  const parse = stats(paired.baseline.map((s) => s.wallMs / reps));
-  const load = stats(paired.subject.map((s) => s.wallMs));
-  const ratios = stats(paired.subject.map((s, i) => s.wallMs / ((paired.baseline[i] ?? s).wallMs / reps)));
-  ctx.log(
-    `${name} (${kb.toFixed(0)} KB as JSON), ${rounds} paired rounds: loadArazzo ${ms(load.median)} ms (${ms(load.min)}–${ms(load.max)}), JSON.parse ${ms(parse.median)} ms (${ms(parse.min)}–${ms(parse.max)})`,
+  const load = (): Promise<unknown> => loadArazzo(arazzo);
+  // Warm up, then size the samples: about 100 ms of loads, and as many parses as take as long.
+  await repeat(3, load);
+  await repeat(20, parseAll);
+  let t = performance.now();
+  await repeat(3, load);
+  const loadMs = (performance.now() - t) / 3;
+  t = performance.now();
+  await repeat(50, parseAll);
+  const parseMs = (performance.now() - t) / 50;
+  const loadReps = Math.max(1, Math.round(100 / loadMs));
+  const parseReps = Math.max(1, Math.round((loadReps * loadMs) / parseMs));
+  const paired = await pairedRounds(
+    rounds,
+    () => repeat(parseReps, parseAll),
+    () => repeat(loadReps, load),
+    { collect: false },
   );
-  return ratioFigure(`load ${name}, warm`, `${ms(load.median)} ms`, `JSON.parse ${ms(parse.median)} ms`, ratios);
+  const parse = stats(paired.baseline.map((s) => s.wallMs / parseReps));
+  const loads = stats(paired.subject.map((s) => s.wallMs / loadReps));
+  const ratios = stats(paired.subject.map((s, i) => s.wallMs / loadReps / ((paired.baseline[i] ?? s).wallMs / parseReps)));
+  ctx.log(
+    `${name} (${kb.toFixed(0)} KB as JSON), ${rounds} paired rounds of ${loadReps} loads / ${parseReps} parses: loadArazzo ${ms(loads.median)} ms (${ms(loads.min)}–${ms(loads.max)}), JSON.parse ${ms(parse.median)} ms (${ms(parse.min)}–${ms(parse.max)})`,
+  );
+  return ratioFigure(`load ${name}, warm`, `${ms(loads.median)} ms`, `JSON.parse ${ms(parse.median)} ms`, ratios);
 }
 
 export async function run(ctx: BenchContext): Promise<Figure[]> {
-  const rounds = ctx.pick(21, 7);
+  const rounds = ctx.pick(11, 5);
   const dir = mkdtempSync(join(tmpdir(), 'arazzo-bench-load-'));
   try {
     const large = writeLargeDocument(dir);
@@ -150,7 +166,7 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
         fromRoot('openapi/hugging-face-inference-endpoints-api.yml'),
         rounds,
       ),
-      await compare(ctx, '150 steps + 300 operations', large.arazzo, large.openapi, ctx.pick(11, 5)),
+      await compare(ctx, '150 steps + 300 operations', large.arazzo, large.openapi, rounds),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
