@@ -1,18 +1,26 @@
 /**
  * `npm run bench [-- [--quick] [--check] [name...]]`: runs the named benchmarks (all by default)
  * and prints a summary table. Every figure is a ratio against a baseline measured in the same run.
+ * Each benchmark runs in a fresh process (`--child <name>`), so one never inherits another's heap,
+ * JIT state or timers, and a benchmark run alone gives the same figures as in the full run.
  * `--check` exits 1 when a figure misses its target; a benchmark that throws always exits 1.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { gcExposed, PACKAGE_ROOT } from './harness.js';
-import { BENCHMARKS, type BenchContext } from './registry.js';
+import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from './harness.js';
+import { type BenchContext, type BenchEntry, BENCHMARKS } from './registry.js';
 import { type Figure, summaryTable, verdict } from './report.js';
 
 const USAGE = `usage: npm run bench -- [--quick] [--check] [--list] [name...]
   --quick   fewer rounds and smaller counts (a fast look; record figures without it)
   --check   exit 1 when a figure misses its target
   --list    list the benchmarks`;
+
+/** The child writes its figures as JSON to this file descriptor, which the parent names in this variable. */
+const FIGURES_FD = 3;
+const FIGURES_ENV = 'ARAZZO_BENCH_FIGURES_FD';
 
 function load(): string {
   return loadavg()
@@ -22,21 +30,59 @@ function load(): string {
 
 /** The checked-out commit, so a table can be traced to the code it measured. */
 function commit(): string {
+  const git = (args: string[]): string => execFileSync('git', args, { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: PACKAGE_ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return dirty.trim() ? `${head} (modified)` : head;
+    const head = git(['rev-parse', '--short', 'HEAD']).trim();
+    return git(['status', '--porcelain', '--untracked-files=no']).trim() ? `${head} (modified)` : head;
   } catch {
     return 'unknown commit';
   }
 }
 
+/** In the child: run one benchmark, print its details, hand its figures to the parent. */
+async function child(entry: BenchEntry, quick: boolean): Promise<number> {
+  const ctx: BenchContext = { quick, pick: (full, fast) => (quick ? fast : full), log: (line = '') => console.log(`  ${line}`) };
+  const figures = await (await entry.load()).run(ctx);
+  const json = JSON.stringify(figures.map((f) => ({ ...f, bench: entry.name })));
+  if (process.env[FIGURES_ENV] === String(FIGURES_FD)) writeSync(FIGURES_FD, json);
+  else console.log(summaryTable(JSON.parse(json) as Figure[]));
+  return 0;
+}
+
+/** In the parent: run one benchmark in a fresh `node --expose-gc` process and collect its figures. */
+function runInChild(entry: BenchEntry, quick: boolean): Promise<Figure[]> {
+  return new Promise((resolve, reject) => {
+    const script = fileURLToPath(import.meta.url);
+    const args = ['--expose-gc', script, '--child', entry.name, ...(quick ? ['--quick'] : [])];
+    const proc = spawn(process.execPath, args, {
+      cwd: PACKAGE_ROOT,
+      env: { ...process.env, [FIGURES_ENV]: String(FIGURES_FD) },
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    });
+    let out = '';
+    proc.stdio[FIGURES_FD]?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`exited with ${code}`));
+      try {
+        resolve(JSON.parse(out) as Figure[]);
+      } catch {
+        reject(new Error('reported no figures'));
+      }
+    });
+  });
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  const childIndex = args.indexOf('--child');
+  if (childIndex >= 0) {
+    const entry = BENCHMARKS.find((b) => b.name === args[childIndex + 1]);
+    if (!entry) throw new Error(`--child: no benchmark named ${args[childIndex + 1]}`);
+    return child(entry, args.includes('--quick'));
+  }
   const flags = new Set(args.filter((a) => a.startsWith('-')));
   const names = args.filter((a) => !a.startsWith('-'));
   const knownFlags = ['--quick', '--check', '--list', '--help', '-h'];
@@ -58,7 +104,7 @@ async function main(): Promise<number> {
   const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
   const quick = flags.has('--quick');
   console.log(
-    `${commit()}, node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${load()}, gc ${gcExposed() ? 'exposed' : 'NOT exposed (heap figures are unreliable: run through npm run bench)'}${quick ? ', --quick' : ''}`,
+    `${commit()}, node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${load()}${quick ? ', --quick' : ''}; each benchmark in a fresh node --expose-gc process`,
   );
   if (loadavg()[0] > cpus().length * 0.75)
     console.log('the machine is busy (1-minute load average above 0.75 per CPU): expect wide spreads, and record figures when it is quiet');
@@ -67,14 +113,12 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   for (const entry of selected) {
     console.log(`\n== ${entry.name}: ${entry.description}`);
-    const ctx: BenchContext = { quick, pick: (full, fast) => (quick ? fast : full), log: (line = '') => console.log(`  ${line}`) };
     const t = performance.now();
     try {
-      const mod = await entry.load();
-      for (const f of await mod.run(ctx)) figures.push({ ...f, bench: entry.name });
+      figures.push(...(await runInChild(entry, quick)));
     } catch (err) {
       failures.push(entry.name);
-      console.error(`  ${entry.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      console.error(`  ${entry.name} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     console.log(`  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
   }
@@ -82,7 +126,7 @@ async function main(): Promise<number> {
   console.log(`\n== summary (ratio = subject / baseline, median of the rounds; load average now ${load()}; ${seconds.toFixed(0)} s in all)\n`);
   console.log(summaryTable(figures));
   const missed = figures.filter((f) => verdict(f) === 'FAIL');
-  if (failures.length > 0) console.error(`\nbenchmark(s) that threw: ${failures.join(', ')}`);
+  if (failures.length > 0) console.error(`\nbenchmark(s) that failed: ${failures.join(', ')}`);
   if (failures.length > 0) return 1;
   return flags.has('--check') && missed.length > 0 ? 1 : 0;
 }

@@ -34,9 +34,10 @@ export const BENCHMARKS: readonly BenchEntry[] = [
   },
   {
     name: 'concurrent',
-    description: '1,000 and 10,000 concurrent two-step runs vs raw undici: throughput; heap per run waiting in x-delay',
+    description: '1,000 and 10,000 concurrent two-step runs vs raw undici doing the same: throughput, CPU per run',
     load: () => import('./concurrent.js'),
   },
+  { name: 'waiting', description: 'heap per run waiting in x-delay (10,000 runs) vs raw undici runs parked the same way', load: () => import('./waiting.js') },
   { name: 'load', description: 'loadArazzo (warm) vs JSON.parse of the same content', load: () => import('./load.js') },
   { name: 'cli-run', description: '`arazzo run` process vs a bare undici script process making the same requests', load: () => import('./cli-run.js') },
   { name: 'startup', description: '`arazzo validate` of the seed workflow vs `node -e ""`', load: () => import('./startup.js') },
