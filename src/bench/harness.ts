@@ -3,6 +3,9 @@
  * interleaved in the same process), CPU and heap readings, and timing of spawned processes.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root (dist/bench/ → ../../), the working directory of every spawned process. */
@@ -107,10 +110,10 @@ export function pairedRatios(paired: Paired, pick: (s: Sample) => number): numbe
 }
 
 /** Wall time in ms of one `node <args>` process run from the package root; rejects on a non-zero exit. */
-export function spawnNode(args: readonly string[]): Promise<number> {
+export function spawnNode(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -124,19 +127,23 @@ export function spawnNode(args: readonly string[]): Promise<number> {
   });
 }
 
-/** Paired rounds of two spawned commands (wall time only: a child's CPU is not ours to read). */
+/**
+ * Paired rounds of two spawned commands (wall time only: a child's CPU is not ours to read), both
+ * with `env` added to this process's environment.
+ */
 export async function pairedSpawns(
   rounds: number,
   baseline: readonly string[],
   subject: readonly string[],
+  env?: Readonly<Record<string, string>>,
 ): Promise<{ baseline: number[]; subject: number[] }> {
-  // One unmeasured spawn of each warms the file-system cache.
-  await spawnNode(baseline);
-  await spawnNode(subject);
+  // One unmeasured spawn of each warms the file-system cache (and the CLI's read cache, if on).
+  await spawnNode(baseline, env);
+  await spawnNode(subject, env);
   const out = { baseline: [] as number[], subject: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     const order: Array<'baseline' | 'subject'> = round % 2 === 0 ? ['baseline', 'subject'] : ['subject', 'baseline'];
-    for (const side of order) out[side].push(await spawnNode(side === 'baseline' ? baseline : subject));
+    for (const side of order) out[side].push(await spawnNode(side === 'baseline' ? baseline : subject, env));
   }
   return out;
 }
@@ -152,6 +159,12 @@ export function waitFor(count: () => number, target: number, timeoutMs: number, 
     };
     tick();
   });
+}
+
+/** A fresh directory for the CLI's read cache (ARAZZO_CACHE_DIR), so a bench never uses or fills the user's. */
+export function tempCacheDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'arazzo-bench-cache-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
