@@ -42,7 +42,7 @@ export function ratioFigure(figure: string, subject: string, baseline: string, r
   return { figure, subject, baseline, ratio: ratios.median, spread: [ratios.min, ratios.max], ...(target ? { target } : {}) };
 }
 
-const x = (r: number): string => `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toFixed(3)}x`;
+const x = (r: number): string => `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}x`;
 
 function formatRatio(f: Figure): string {
   const spread = f.spread && f.spread[0] !== f.spread[1] ? ` (${x(f.spread[0]).slice(0, -1)}–${x(f.spread[1])})` : '';
