@@ -101,7 +101,7 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
   const server = await spawnServer();
   const dispatcher = new Agent({ connections: CONNECTIONS, keepAliveTimeout: 60_000 });
   try {
-    return [await waitingHeap(ctx, doc, server, dispatcher, ctx.pick(10_000, 2_000), ctx.pick(3, 1))];
+    return [await waitingHeap(ctx, doc, server, dispatcher, ctx.pick(10_000, 2_000), ctx.pick(2, 1))];
   } finally {
     await dispatcher.close();
     await server.close();
