@@ -1,18 +1,19 @@
 /**
- * Benchmark: runtime expressions and criteria compiled once at load versus parsed on every call.
- * Prints ops/s for both and their ratio. Fixed iteration counts; no assertions.
+ * Runtime expressions and criteria compiled once at load (what the engine does) against parsing
+ * them on every evaluation: time per evaluation of each, alternated over a few rounds. These call
+ * internal modules (criteria/, expressions/, selection/): when they move, update the imports here.
  */
 import { compileCriterion } from '../criteria/compile.js';
-import { loadSelectionEngines } from '../selection/engines.js';
 import type { Criterion } from '../document/types.js';
 import { compileValue } from '../expressions/compile-value.js';
 import { parseRuntimeExpression } from '../expressions/runtime-expression.js';
 import type { EvalContext } from '../expressions/types.js';
+import { loadSelectionEngines } from '../selection/engines.js';
+import { stats } from './harness.js';
+import type { BenchContext } from './registry.js';
+import type { Figure } from './report.js';
 
-const ITERATIONS = 200_000;
-const CRITERION_ITERATIONS = 50_000;
-
-const ctx: EvalContext = {
+const evalCtx: EvalContext = {
   url: 'https://api.endpoints.huggingface.cloud/v2/endpoint/acme/my-endpoint',
   method: 'GET',
   statusCode: 200,
@@ -27,36 +28,74 @@ const ctx: EvalContext = {
   sourceDescriptions: { hf: { name: 'hf', url: './openapi.yaml', type: 'openapi' } },
 };
 
-function opsPerSecond(iterations: number, fn: () => unknown): number {
+/** Nanoseconds per call of `fn`, timed over at least `budgetMs` after a short warm-up. */
+function nsPerCall(fn: () => unknown, budgetMs: number): number {
   let sink: unknown;
-  for (let i = 0; i < Math.min(iterations, 5_000); i++) sink = fn();
+  for (let i = 0; i < 2_000; i++) sink = fn();
+  let calls = 0;
   const start = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) sink = fn();
-  const ns = Number(process.hrtime.bigint() - start);
+  const budget = BigInt(Math.round(budgetMs * 1e6));
+  let elapsed = 0n;
+  while (elapsed < budget) {
+    for (let i = 0; i < 1_000; i++) sink = fn();
+    calls += 1_000;
+    elapsed = process.hrtime.bigint() - start;
+  }
   if (sink === Symbol.for('never')) console.log(sink);
-  return (iterations * 1e9) / ns;
+  return Number(elapsed) / calls;
 }
 
-function format(n: number): string {
-  return Math.round(n).toLocaleString('en-US').padStart(13);
+interface Case {
+  readonly name: string;
+  readonly compiled: () => unknown;
+  readonly perCall: () => unknown;
 }
 
-function line(name: string, compiled: number, perCall: number): void {
-  console.log(
-    `${name.padEnd(58)} compiled ${format(compiled)} ops/s   parse-every-call ${format(perCall)} ops/s   x${(compiled / perCall).toFixed(1).padStart(6)}`,
-  );
+const time = (ns: number): string => (ns >= 1000 ? `${(ns / 1000).toFixed(1)} µs` : `${ns.toFixed(0)} ns`);
+
+function measureCases(ctx: BenchContext, title: string, cases: readonly Case[], rounds: number, budgetMs: number): Figure {
+  const compiledNs: number[] = [];
+  const perCallNs: number[] = [];
+  ctx.log(title);
+  for (const c of cases) {
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      if (round % 2 === 0) {
+        a.push(nsPerCall(c.compiled, budgetMs));
+        b.push(nsPerCall(c.perCall, budgetMs));
+      } else {
+        b.push(nsPerCall(c.perCall, budgetMs));
+        a.push(nsPerCall(c.compiled, budgetMs));
+      }
+    }
+    const compiled = stats(a).median;
+    const perCall = stats(b).median;
+    compiledNs.push(compiled);
+    perCallNs.push(perCall);
+    ctx.log(
+      `  ${c.name.padEnd(56)} compiled ${time(compiled).padStart(9)}   parsed every call ${time(perCall).padStart(9)}   ${(compiled / perCall).toFixed(3)}x`,
+    );
+  }
+  const ratios = stats(compiledNs.map((c, i) => c / (perCallNs[i] ?? c)));
+  const range = (xs: number[]): string => `${time(Math.min(...xs))}–${time(Math.max(...xs))}`;
+  return {
+    figure: `${title}, time per evaluation`,
+    subject: `compiled ${range(compiledNs)}`,
+    baseline: `parsed every call ${range(perCallNs)}`,
+    ratio: ratios.median,
+    spread: [ratios.min, ratios.max],
+  };
 }
 
-export async function bench(): Promise<void> {
-  await loadSelectionEngines('all');
-  console.log(`runtime expressions (${ITERATIONS.toLocaleString('en-US')} iterations each)`);
+export async function run(ctx: BenchContext): Promise<Figure[]> {
+  await loadSelectionEngines('all'); // criteria compile synchronously with the engines loaded
+  const rounds = ctx.pick(3, 1);
+  const budgetMs = ctx.pick(60, 20);
+  const expressions: Case[] = [];
   for (const text of ['$statusCode', '$response.body#/status/state', '$steps.createEndpoint.outputs.endpointName', '$request.header.Authorization']) {
     const compiled = parseRuntimeExpression(text, '1.1');
-    line(
-      text,
-      opsPerSecond(ITERATIONS, () => compiled.evaluate(ctx)),
-      opsPerSecond(ITERATIONS, () => parseRuntimeExpression(text, '1.1').evaluate(ctx)),
-    );
+    expressions.push({ name: text, compiled: () => compiled.evaluate(evalCtx), perCall: () => parseRuntimeExpression(text, '1.1').evaluate(evalCtx) });
   }
   const values: Array<[string, unknown]> = [
     ['"Bearer $inputs.hfToken" (P28)', 'Bearer $inputs.hfToken'],
@@ -74,14 +113,8 @@ export async function bench(): Promise<void> {
   ];
   for (const [name, value] of values) {
     const compiled = compileValue(value, { version: '1.1' });
-    line(
-      name,
-      opsPerSecond(ITERATIONS, () => compiled.evaluate(ctx)),
-      opsPerSecond(ITERATIONS, () => compileValue(value, { version: '1.1' }).evaluate(ctx)),
-    );
+    expressions.push({ name, compiled: () => compiled.evaluate(evalCtx), perCall: () => compileValue(value, { version: '1.1' }).evaluate(evalCtx) });
   }
-
-  console.log(`\ncriteria (${CRITERION_ITERATIONS.toLocaleString('en-US')} iterations each)`);
   const criteria: Array<[string, Criterion]> = [
     ['simple: $statusCode == 200', { condition: '$statusCode == 200' }],
     [
@@ -95,12 +128,9 @@ export async function bench(): Promise<void> {
     ["jsonpath single query: $.status[?@ == 'initializing']", { context: '$response.body', condition: "$.status[?@ == 'initializing']", type: 'jsonpath' }],
     ['regex: ^2\\d{2}$ on $statusCode', { context: '$statusCode', condition: '^2\\d{2}$', type: 'regex' }],
   ];
-  for (const [name, criterion] of criteria) {
+  const cases: Case[] = criteria.map(([name, criterion]) => {
     const compiled = compileCriterion(criterion, { version: '1.1' });
-    line(
-      name,
-      opsPerSecond(CRITERION_ITERATIONS, () => compiled.evaluate(ctx)),
-      opsPerSecond(CRITERION_ITERATIONS, () => compileCriterion(criterion, { version: '1.1' }).evaluate(ctx)),
-    );
-  }
+    return { name, compiled: () => compiled.evaluate(evalCtx), perCall: () => compileCriterion(criterion, { version: '1.1' }).evaluate(evalCtx) };
+  });
+  return [measureCases(ctx, 'runtime expressions', expressions, rounds, budgetMs), measureCases(ctx, 'criteria', cases, rounds, budgetMs)];
 }

@@ -1,28 +1,21 @@
 /**
- * Benchmark: loading a document (read → validate → sources → compile), which every CLI command
- * does first. Two documents: the shipped seed workflow, and a generated larger one (an OpenAPI
- * description with 300 operations, a workflow with 150 steps).
- *
- * - cold: a fresh `node` process imports dist/load.js and loads the document once; median wall
- *   time of 5 spawns, next to `node -e ""` and to a process that only imports `yaml` and parses
- *   the same files (the least any YAML-based loader must do).
- * - warm: repeated loads in this process; median, next to `yaml.parse` of the same files.
+ * Loading a document (read → validate → sources → compile), which every CLI command does first,
+ * against `JSON.parse` of the same content: the Arazzo file and its OpenAPI description, converted
+ * to JSON text beforehand. Warm loads in this process, paired rounds of about 100 ms each. Two documents: the shipped
+ * seed workflow, and a generated larger one (an OpenAPI description with 300 operations, a
+ * workflow with 150 steps).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { median, medianSpawnTime } from './timing.js';
+import { parse as parseYaml } from 'yaml';
+import { loadArazzo } from '../index.js';
+import { fromRoot, ms, pairedRounds, stats } from './harness.js';
+import type { BenchContext } from './registry.js';
+import { type Figure, ratioFigure } from './report.js';
 
-const COLD_RUNS = 5;
-const WARM_RUNS = 20;
-
-function coldMedian(args: string[]): Promise<number> {
-  return medianSpawnTime(args, COLD_RUNS);
-}
-
-/** A larger pair of files: `ops` operations, a workflow whose steps call them in turn. */
-function writeLargeDocument(dir: string, ops = 300, steps = 150): string {
+/** Writes a larger pair of files: `ops` operations, a workflow whose steps call them in turn. */
+export function writeLargeDocument(dir: string, ops = 300, steps = 150): { arazzo: string; openapi: string } {
   const paths: string[] = [];
   for (let i = 0; i < ops; i++) {
     paths.push(`  /items${i}/{id}:
@@ -116,67 +109,65 @@ ${stepList.join('\n')}
     outputs:
       last: $steps.s${steps - 1}.outputs.id
 `;
-  writeFileSync(join(dir, 'large.openapi.yaml'), openapi);
-  const doc = join(dir, 'large.arazzo.yaml');
-  writeFileSync(doc, arazzo);
-  return doc;
+  const files = { arazzo: join(dir, 'large.arazzo.yaml'), openapi: join(dir, 'large.openapi.yaml') };
+  writeFileSync(files.openapi, openapi);
+  writeFileSync(files.arazzo, arazzo);
+  return files;
 }
 
-export async function bench(): Promise<void> {
-  const loadJs = pathToFileURL(fileURLToPath(new URL('../load.js', import.meta.url))).href;
-  const seed = fileURLToPath(new URL('../../workflows/hugging-face-deploy-inference-endpoint-workflow.yml', import.meta.url));
-  const seedSource = fileURLToPath(new URL('../../openapi/hugging-face-inference-endpoints-api.yml', import.meta.url));
+/** Calls `fn` `reps` times; a sample of several calls pays for its own garbage, so no forced GC is needed between samples. */
+async function repeat(reps: number, fn: () => unknown): Promise<void> {
+  for (let i = 0; i < reps; i++) await fn();
+}
+
+async function compare(ctx: BenchContext, name: string, arazzo: string, openapi: string, rounds: number): Promise<Figure> {
+  const json = [arazzo, openapi].map((f) => JSON.stringify(parseYaml(readFileSync(f, 'utf8'))));
+  const kb = json.reduce((n, t) => n + t.length, 0) / 1024;
+  const parseAll = (): void => {
+    for (const text of json) JSON.parse(text);
+  };
+  const load = (): Promise<unknown> => loadArazzo(arazzo);
+  // Warm up, then size the samples: about 100 ms of loads, and as many parses as take as long.
+  await repeat(3, load);
+  await repeat(20, parseAll);
+  let t = performance.now();
+  await repeat(3, load);
+  const loadMs = (performance.now() - t) / 3;
+  t = performance.now();
+  await repeat(50, parseAll);
+  const parseMs = (performance.now() - t) / 50;
+  const loadReps = Math.max(1, Math.round(100 / loadMs));
+  const parseReps = Math.max(1, Math.round((loadReps * loadMs) / parseMs));
+  const paired = await pairedRounds(
+    rounds,
+    () => repeat(parseReps, parseAll),
+    () => repeat(loadReps, load),
+    { collect: false },
+  );
+  const parse = stats(paired.baseline.map((s) => s.wallMs / parseReps));
+  const loads = stats(paired.subject.map((s) => s.wallMs / loadReps));
+  const ratios = stats(paired.subject.map((s, i) => s.wallMs / loadReps / ((paired.baseline[i] ?? s).wallMs / parseReps)));
+  ctx.log(
+    `${name} (${kb.toFixed(0)} KB as JSON), ${rounds} paired rounds of ${loadReps} loads / ${parseReps} parses: loadArazzo ${ms(loads.median)} ms (${ms(loads.min)}–${ms(loads.max)}), JSON.parse ${ms(parse.median)} ms (${ms(parse.min)}–${ms(parse.max)})`,
+  );
+  return ratioFigure(`load ${name}, warm`, `${ms(loads.median)} ms`, `JSON.parse ${ms(parse.median)} ms`, ratios);
+}
+
+export async function run(ctx: BenchContext): Promise<Figure[]> {
+  const rounds = ctx.pick(11, 5);
   const dir = mkdtempSync(join(tmpdir(), 'arazzo-bench-load-'));
   try {
     const large = writeLargeDocument(dir);
-    const documents: Array<[string, string, string[]]> = [
-      ['seed workflow', seed, [seed, seedSource]],
-      ['large (150 steps, 300 ops)', large, [large, join(dir, 'large.openapi.yaml')]],
+    return [
+      await compare(
+        ctx,
+        'seed workflow + OpenAPI',
+        fromRoot('workflows/hugging-face-deploy-inference-endpoint-workflow.yml'),
+        fromRoot('openapi/hugging-face-inference-endpoints-api.yml'),
+        rounds,
+      ),
+      await compare(ctx, '150 steps + 300 operations', large.arazzo, large.openapi, rounds),
     ];
-    const { loadArazzo } = (await import(loadJs)) as typeof import('../load.js');
-    const yaml = await import('yaml');
-
-    const nodeBaseline = await coldMedian(['-e', '']);
-    console.log(`cold: median wall time of ${COLD_RUNS} fresh processes (import + first load)`);
-    console.log(`  ${'node -e ""'.padEnd(52)} ${nodeBaseline.toFixed(1).padStart(8)} ms`);
-    for (const [name, file, files] of documents) {
-      const yamlOnly = await coldMedian([
-        '--input-type=module',
-        '-e',
-        `import { parse } from 'yaml'; import { readFileSync } from 'node:fs'; for (const f of ${JSON.stringify(files)}) parse(readFileSync(f, 'utf8'));`,
-      ]);
-      const load = await coldMedian([
-        '--input-type=module',
-        '-e',
-        `const { loadArazzo } = await import(${JSON.stringify(loadJs)}); await loadArazzo(${JSON.stringify(file)});`,
-      ]);
-      console.log(`  ${`${name}: import yaml + yaml.parse`.padEnd(52)} ${yamlOnly.toFixed(1).padStart(8)} ms`);
-      console.log(
-        `  ${`${name}: import + loadArazzo`.padEnd(52)} ${load.toFixed(1).padStart(8)} ms   ${(load / yamlOnly).toFixed(2)}× yaml.parse, +${(load - nodeBaseline).toFixed(1)} ms over node -e ""`,
-      );
-    }
-
-    console.log(`warm: median of ${WARM_RUNS} loads in this process`);
-    for (const [name, file, files] of documents) {
-      const texts = files.map((f) => readFileSync(f, 'utf8'));
-      for (let i = 0; i < 3; i++) {
-        await loadArazzo(file);
-        for (const t of texts) yaml.parse(t);
-      }
-      const loads: number[] = [];
-      const parses: number[] = [];
-      for (let i = 0; i < WARM_RUNS; i++) {
-        let t = performance.now();
-        await loadArazzo(file);
-        loads.push(performance.now() - t);
-        t = performance.now();
-        for (const text of texts) yaml.parse(text);
-        parses.push(performance.now() - t);
-      }
-      const l = median(loads);
-      const p = median(parses);
-      console.log(`  ${`${name}: loadArazzo`.padEnd(52)} ${l.toFixed(2).padStart(8)} ms   ${(l / p).toFixed(2)}× yaml.parse of its files (${p.toFixed(2)} ms)`);
-    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
