@@ -116,7 +116,6 @@ export const COMPILE_PROBLEM_CODES = {
   STEP_EXTENSION_INVALID: 'An x-delay / x-max-* / x-server-url value is not a number or a valid expression.',
   PARAMETER_NOT_IN_OPERATION: 'Warning: a (name, in) parameter the target operation does not define.',
   JSON_POINTER_SYNTAX: 'A JSON Pointer is malformed.',
-  COMPILE_FAILED: 'A workflow could not be compiled for a reason no other code covers (a bug: please report it).',
 } as const;
 
 /** What loading throws: a `DocumentError` with every problem. */
