@@ -11,25 +11,45 @@ function cancelled(signal: AbortSignal): unknown {
   return new ArazzoError('RUN_CANCELLED', 'The run was cancelled by its AbortSignal.');
 }
 
-/** The real clock: Date.now() and setTimeout. */
+/**
+ * The longest delay Node's setTimeout honours (2^31 - 1 ms, about 24.8 days); a longer one fires
+ * after 1 ms. Longer waits are chained from timers of at most this length.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** setTimeout for any delay: chained past MAX_TIMER_MS. Returns a cancel function. */
+function longTimeout(ms: number, fn: () => void, unref = false): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = (left: number): void => {
+    if (left > MAX_TIMER_MS) {
+      const due = Date.now() + left;
+      timer = setTimeout(() => arm(due - Date.now()), MAX_TIMER_MS);
+    } else timer = setTimeout(fn, left);
+    if (unref) timer.unref();
+  };
+  // NaN (no delay given) waits nothing, as setTimeout does.
+  arm(Number.isNaN(ms) ? 0 : Math.max(0, ms));
+  return () => clearTimeout(timer);
+}
+
+/** The real clock: Date.now() and setTimeout (chained for waits longer than setTimeout allows). */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms: number, fn: () => void): () => void {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    return () => clearTimeout(timer);
+    return longTimeout(ms, fn);
   },
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(cancelled(signal));
-    if (ms <= 0) return Promise.resolve();
+    if (!(ms > 0)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
-        clearTimeout(timer);
+        cancel();
         reject(cancelled(signal as AbortSignal));
       };
-      const timer = setTimeout(() => {
+      const cancel = longTimeout(ms, () => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
@@ -166,8 +186,18 @@ export function timeoutSlot(clock: Clock): TimeoutSlot {
     current = undefined;
     fn?.();
   };
+  let long: (() => void) | undefined;
   return {
     arm(ms, fn) {
+      if (ms > MAX_TIMER_MS) {
+        // Rare (a request timeout of weeks): a chained timer of its own.
+        long?.();
+        long = longTimeout(ms, fn, true);
+        return () => {
+          long?.();
+          long = undefined;
+        };
+      }
       current = fn;
       if (timer && timerMs === ms) timer.refresh();
       else {
@@ -181,6 +211,7 @@ export function timeoutSlot(clock: Clock): TimeoutSlot {
       };
     },
     dispose() {
+      long?.();
       if (timer) clearTimeout(timer);
       timer = undefined;
       current = undefined;
