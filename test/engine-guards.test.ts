@@ -66,6 +66,46 @@ describe('loop guards (P20)', () => {
   });
 });
 
+describe('workflow nesting depth', () => {
+  const recursive = {
+    workflowId: 'w',
+    steps: [
+      { stepId: 'check', operationId: 'getStatus', onSuccess: [{ name: 'bottom', type: 'end', criteria: [{ condition: '$response.body#/done == true' }] }] },
+      { stepId: 'deeper', workflowId: 'w' },
+    ],
+  };
+  /** Answers `done: true` from the `levels`-th request on. */
+  const levelsDeep = (levels: number): HttpClient => {
+    let n = 0;
+    return { send: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: JSON.stringify({ done: ++n >= levels }) }) };
+  };
+
+  it('a workflow that calls itself stops at 64 levels with WORKFLOW_DEPTH_EXCEEDED, naming the step and the limit', async () => {
+    const doc = await loadDoc([recursive]);
+    const result = await runWorkflow(doc, 'w', {}, { http: levelsDeep(Infinity), servers: { api: 'http://x' } });
+    expect(result.error).toMatchObject({ code: 'WORKFLOW_DEPTH_EXCEEDED', workflowId: 'w', stepId: 'deeper', limit: 64 });
+    expect(result.error?.message).toContain('goto');
+    expect(result.stepExecutions).toBe(128);
+  });
+
+  it('limits.maxDepth raises the limit: 3,000 levels down and back up', async () => {
+    const doc = await loadDoc([recursive]);
+    const ok = await runWorkflow(doc, 'w', {}, { http: levelsDeep(3000), servers: { api: 'http://x' }, limits: { maxDepth: 3000 } });
+    expect(ok).toMatchObject({ status: 'succeeded', stepExecutions: 5999 });
+    const tooDeep = await runWorkflow(doc, 'w', {}, { http: levelsDeep(3000), servers: { api: 'http://x' }, limits: { maxDepth: 2999 } });
+    expect(tooDeep.error).toMatchObject({ code: 'WORKFLOW_DEPTH_EXCEEDED', limit: 2999 });
+  });
+
+  it('refuses a limits.maxDepth that is not a whole number of at least 1 (LIMITS_INVALID)', async () => {
+    const doc = await loadDoc([recursive]);
+    for (const maxDepth of [0, -1, 1.5, Number.NaN]) {
+      await expect(runWorkflow(doc, 'w', {}, { http: levelsDeep(1), servers: { api: 'http://x' }, limits: { maxDepth } })).rejects.toMatchObject({
+        code: 'LIMITS_INVALID',
+      });
+    }
+  });
+});
+
 describe('cancellation and timeouts', () => {
   it('an AbortSignal stops a pending delay at once', async () => {
     const clock = new ManualClock();

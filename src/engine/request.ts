@@ -52,7 +52,12 @@ function joinUrl(base: string, path: string): string {
   return `${b}${path.startsWith('/') ? path : `/${path}`}`;
 }
 
-type BuildOptions = { servers?: Readonly<Record<string, string>>; sourceLocation?: string; masker: Masker };
+/** `masker` learns the secrets the request carries (credentials, cookies). */
+type BuildOptions = {
+  servers?: Readonly<Record<string, string>>;
+  sourceLocation?: string;
+  masker: { add(value: unknown): unknown; addFromHeader: Masker['addFromHeader'] };
+};
 
 /**
  * Build the request of an operation step. Synchronous unless the body needs replacements (which

@@ -3,7 +3,6 @@
  * Both read the body with a size cap, follow no redirect unless asked, and honour an AbortSignal
  * (cancellation and timeouts are driven by the engine through that signal).
  */
-import { EventEmitter } from 'node:events';
 import { Agent, EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 import { ArazzoError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse, SendOptions } from './types.js';
@@ -55,34 +54,6 @@ function tooLarge(req: HttpRequest, max: number): ArazzoError {
   );
 }
 
-/**
- * undici accepts an EventEmitter as a signal. A run reuses one AbortSignal for all its requests,
- * so bridging it once to an emitter saves an EventTarget listener add/remove per request.
- */
-class SignalBridge extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-}
-const bridges = new WeakMap<AbortSignal, SignalBridge>();
-
-function bridge(signal: AbortSignal): SignalBridge {
-  let b = bridges.get(signal);
-  if (!b) {
-    const created = new SignalBridge();
-    created.setMaxListeners(0);
-    const fire = (): void => {
-      created.aborted = true;
-      created.reason = signal.reason;
-      created.emit('abort');
-    };
-    if (signal.aborted) fire();
-    else signal.addEventListener('abort', fire, { once: true });
-    bridges.set(signal, created);
-    b = created;
-  }
-  return b;
-}
-
 /** The default transport: undici `request()` through a dispatcher (pooled Agent by default). */
 export class UndiciHttpClient implements HttpClient {
   private readonly dispatcher: Dispatcher;
@@ -108,7 +79,7 @@ export class UndiciHttpClient implements HttpClient {
         break;
       }
       if (req.body !== undefined) opts.body = req.body;
-      if (options.signal) opts.signal = bridge(options.signal) as unknown as AbortSignal;
+      if (options.signal) opts.signal = options.signal;
       if (options.timeoutMs) {
         opts.headersTimeout = options.timeoutMs;
         opts.bodyTimeout = options.timeoutMs;
