@@ -66,6 +66,41 @@ describe('loop guards (P20)', () => {
   });
 });
 
+describe('Retry-After longer than the run has left', () => {
+  const retrying = [{ workflowId: 'w', steps: [{ stepId: 'poll', operationId: 'getStatus', onFailure: [{ name: 'again', type: 'retry', retryLimit: 3 }] }] }];
+  /** 503 with the given Retry-After, then 200. */
+  async function busyOnce(retryAfter: string): Promise<Record<string, string>> {
+    let n = 0;
+    server = await startServer((_req, res) => (++n === 1 ? json(res, 503, { error: 'busy' }, { 'retry-after': retryAfter }) : json(res, 200, {})));
+    return { api: server.url };
+  }
+
+  it('ends the run at once with RETRY_AFTER_EXCEEDS_TIMEOUT, naming the header, instead of waiting to time out', async () => {
+    const clock = new ManualClock();
+    const start = clock.now();
+    const doc = await loadDoc(retrying);
+    for (const header of ['600', 'Fri, 01 Jan 2099 00:00:00 GMT']) {
+      const result = await runWorkflow(doc, 'w', {}, { servers: await busyOnce(header), clock, limits: { timeoutMs: 10_000 } });
+      expect(result.error).toMatchObject({ code: 'RETRY_AFTER_EXCEEDS_TIMEOUT', workflowId: 'w', stepId: 'poll', limit: 10_000 });
+      expect(result.error?.message).toContain(`Retry-After: ${header}`);
+      expect(server?.requests).toHaveLength(1);
+      expect(clock.now()).toBe(start);
+      expect(clock.pending).toBe(0);
+      await server?.close();
+    }
+  });
+
+  it('waits a Retry-After that fits in the time left, and any Retry-After without a run timeout', async () => {
+    const doc = await loadDoc(retrying);
+    for (const limits of [{ timeoutMs: 10_000 }, {}]) {
+      const clock = new ManualClock();
+      const result = await runWorkflow(doc, 'w', {}, { servers: await busyOnce(limits.timeoutMs ? '5' : '86400'), clock, limits, onEvent: autoAdvance(clock) });
+      expect(result).toMatchObject({ status: 'succeeded', stepExecutions: 2 });
+      await server?.close();
+    }
+  });
+});
+
 describe('workflow nesting depth', () => {
   const recursive = {
     workflowId: 'w',

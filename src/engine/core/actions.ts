@@ -10,7 +10,9 @@ import { newFrame, type Frame, type Writable } from '../state.js';
 import type { RunErrorInfo } from '../types.js';
 import type { Draft } from './draft.js';
 import { criteriaPass, evaluateInputs } from './evaluation.js';
+import { failRun } from './finish.js';
 import { enterStep, finishFrame, startFrame } from './frames.js';
+import { retryAfterTooLong } from './guards.js';
 import { childDocKey } from './machine.js';
 
 /**
@@ -60,6 +62,13 @@ export function applyAction(d: Draft, step: StepPlan, action: ActionPlan, input:
       return;
     case 'retry': {
       const wait = input.retryAfterMs ?? (action.retryAfter !== undefined ? Math.round(action.retryAfter * 1000) : 0);
+      if (input.retryAfterMs !== undefined) {
+        const tooLong = retryAfterTooLong(d, frame.wf, step.stepId, input.retryAfterMs, input.retryAfterHeader ?? '');
+        if (tooLong) {
+          failRun(d, tooLong);
+          return;
+        }
+      }
       frame.attempt += 1;
       frame.retry = true;
       frame.prepared = true;

@@ -1,6 +1,7 @@
 /**
  * Guards (P20) and timeouts: the run's step cap (`limits.maxSteps`) and timeout (`limits.timeoutMs`),
- * the step extensions `x-max-executions`, `x-max-duration` and `x-delay`, and the 1.1 `timeout` of a workflow step, which stops its child workflow.
+ * the step extensions `x-max-executions`, `x-max-duration` and `x-delay`, a `Retry-After` longer
+ * than the run has left, and the 1.1 `timeout` of a workflow step, which stops its child workflow.
  * A guard fails the whole run at once; failure actions do not apply to it. (The nesting depth
  * guard is applied where frames are pushed, in frames.ts.)
  */
@@ -75,6 +76,27 @@ export function stepDelay(frame: Frame, step: StepPlan, ctx: EvalContext): numbe
   if (frame.retry || !step.extensions.delay || frame.first[step.stepId] === undefined) return 0;
   const seconds = evalNumber(step.extensions.delay, ctx, 'x-delay', step.stepId) ?? 0;
   return Math.round(seconds * 1000);
+}
+
+/**
+ * A `Retry-After` header that asks for a wait past the run's timeout ends the run now: waiting
+ * would only end in RUN_TIMEOUT, after holding the run for nothing.
+ */
+export function retryAfterTooLong(d: Draft, workflowId: string, stepId: string, waitMs: number, header: string): RunErrorInfo | undefined {
+  const { timeoutMs } = d.machine;
+  if (timeoutMs === undefined) return undefined;
+  const left = d.current.startedAt + timeoutMs - d.now;
+  if (waitMs <= left) return undefined;
+  return {
+    code: 'RETRY_AFTER_EXCEEDS_TIMEOUT',
+    message:
+      `Step "${stepId}" of workflow "${workflowId}" got the response header "Retry-After: ${header.trim()}", a wait of ${waitMs} ms, ` +
+      `but the run has only ${Math.max(0, left)} ms left of its timeout of ${timeoutMs} ms; the run stops now instead of waiting. ` +
+      'Raise limits.timeoutMs (--timeout) if the API really needs that long.',
+    workflowId,
+    stepId,
+    limit: timeoutMs,
+  };
 }
 
 /** Whether an enclosing workflow step of the running frame has timed out (1.1 `timeout`). */
