@@ -153,14 +153,7 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     }
     return v;
   };
-  // A parameter value that makes a whole segment "." or ".." is removed as a dot segment by URL
-  // parsers (WHATWG URL treats "%2e%2e" the same), so the request would reach another resource.
-  let path = !op.pathTemplate.includes('{')
-    ? op.pathTemplate
-    : op.pathTemplate
-        .split('/')
-        .map((seg) => (seg.includes('{') ? checkDotSegments(step.stepId, seg, seg.replace(/\{([^}]+)\}/g, substitute)) : seg))
-        .join('/');
+  let path = op.pathTemplate.includes('{') ? fillPath(step.stepId, op.pathTemplate, substitute) : op.pathTemplate;
   if (cookies !== undefined) {
     // A Cookie header parameter (e.g. copied from a login's Set-Cookie) and cookie parameters go
     // into one Cookie header: a second header, or overwriting the first, would lose cookies.
@@ -202,6 +195,32 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     body: built ? (isJsonMediaType(built.contentType) && typeof built.view === 'string' ? safeJson(built.view) : built.view) : undefined,
   };
   return { request, view };
+}
+
+/** The path template with its `{name}` parts substituted (one pass, no regular expression: this runs for every request). */
+function fillPath(stepId: string, template: string, substitute: (whole: string, name: string) => string): string {
+  let out = '';
+  let from = 0;
+  let scan = 0;
+  for (;;) {
+    const open = template.indexOf('{', scan);
+    if (open < 0) break;
+    if (template[open + 1] === '}') {
+      scan = open + 2; // "{}" names nothing: it stays as written
+      continue;
+    }
+    const close = template.indexOf('}', open + 2);
+    if (close < 0) break;
+    out += template.slice(from, open) + substitute(template.slice(open, close + 1), template.slice(open + 1, close));
+    from = scan = close + 1;
+  }
+  out += template.slice(from);
+  // A parameter value that makes a whole segment "." or ".." is removed as a dot segment by URL
+  // parsers (WHATWG URL treats "%2e%2e" the same), so the request would reach another resource.
+  if (out.includes('.')) {
+    for (const seg of template.split('/')) if (seg.includes('{')) checkDotSegments(stepId, seg, seg.replace(/\{([^}]+)\}/g, substitute));
+  }
+  return out;
 }
 
 function checkDotSegments(stepId: string, template: string, text: string): string {

@@ -199,22 +199,37 @@ export class RunDriver {
    * once the run is over.
    */
   async perform(t: Transition): Promise<CoreEvent | undefined> {
-    await this.deliver(t);
+    const pending = this.carryOut(t);
+    if (pending) await pending;
     const wait = t.effects[t.effects.length - 1];
-    if (t.state.status !== 'running' || !wait) return undefined;
+    if (t.state.status !== 'running' || wait === undefined) return undefined;
+    if (this.stopError) return this.stopEvent();
     if (wait.type === 'sleep') return (await this.wait(wait)) ?? { type: 'woke', now: this.clock.now() };
     if (wait.type !== 'send') return undefined;
+    let prepared = this.build(wait);
+    if (prepared instanceof Promise) prepared = await prepared;
+    const result = prepared.ok ? await this.transmit(wait, prepared) : prepared.failed;
     if (this.stopError) return this.stopEvent();
-    const result = await this.send(wait);
-    return this.stopError ? this.stopEvent() : { type: 'executed', now: this.clock.now(), result };
+    return { type: 'executed', now: result.startedAt + result.durationMs, result };
   }
 
   /** Carry out the emit and checkpoint effects of a transition (not what it waits on). */
   async deliver(t: Transition): Promise<void> {
-    for (const effect of t.effects) {
+    await this.carryOut(t);
+  }
+
+  /** The emits and checkpoints of a transition; a promise only when `onCheckpoint` returned one. */
+  private carryOut(t: Transition): Promise<void> | undefined {
+    const effects = t.effects;
+    for (let i = 0; i < effects.length; i++) {
+      const effect = effects[i] as (typeof effects)[number];
       if (effect.type === 'emit') this.emit(effect.event, t.state);
-      else if (effect.type === 'checkpoint' && this.options.onCheckpoint) await this.options.onCheckpoint(t.state);
+      else if (effect.type === 'checkpoint' && this.options.onCheckpoint) {
+        const done = this.options.onCheckpoint(t.state);
+        if (done && typeof done.then === 'function') return done.then(() => this.carryOut({ state: t.state, effects: effects.slice(i + 1) }));
+      }
     }
+    return undefined;
   }
 
   /** Take a sleep effect; a stop event when the run was cancelled or timed out meanwhile. */
@@ -230,12 +245,17 @@ export class RunDriver {
 
   /** Build and send a step's request: the outcome to report in an `executed` event. */
   async send(effect: SendEffect): Promise<Executed> {
-    const prepared = await this.prepare(effect);
+    const prepared = await this.build(effect);
     return prepared.ok ? this.transmit(effect, prepared) : prepared.failed;
   }
 
   /** Build a step's request without sending it (P25 and parameter checks fail here). */
   async prepare(effect: SendEffect): Promise<PreparedRequest> {
+    return this.build(effect);
+  }
+
+  /** Build a step's request; synchronous unless the body needs replacements loaded on demand. */
+  private build(effect: SendEffect): PreparedRequest | Promise<PreparedRequest> {
     const { step } = effect;
     const startedAt = this.clock.now();
     const op = step.operation;
@@ -245,20 +265,23 @@ export class RunDriver {
         failed: { error: { code: 'STEP_TARGET_UNRESOLVED', message: `Step "${step.stepId}" has no resolvable operation.` }, startedAt, durationMs: 0 },
       };
     }
-    try {
-      const pending = buildRequest(step, effect.context, {
-        servers: this.options.servers,
-        sourceLocation: effect.document.sources.get(op.sourceName)?.location,
-        masker: this,
-      });
-      const built = pending instanceof Promise ? await pending : pending;
-      return { ok: true, request: built.request, view: built.view, startedAt };
-    } catch (err) {
+    const failed = (err: unknown): PreparedRequest => {
       const info = errorInfo(err);
       return {
         ok: false,
         failed: { error: { code: info.code, message: this.maskText(info.message) }, startedAt, durationMs: this.clock.now() - startedAt, method: op.method },
       };
+    };
+    try {
+      const built = buildRequest(step, effect.context, {
+        servers: this.options.servers,
+        sourceLocation: effect.document.sources.get(op.sourceName)?.location,
+        masker: this,
+      });
+      if (built instanceof Promise) return built.then((b): PreparedRequest => ({ ok: true, request: b.request, view: b.view, startedAt }), failed);
+      return { ok: true, request: built.request, view: built.view, startedAt };
+    } catch (err) {
+      return failed(err);
     }
   }
 

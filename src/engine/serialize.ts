@@ -14,23 +14,26 @@ export interface StyleSpec {
   readonly contentType?: string;
 }
 
+const SIMPLE: StyleSpec = Object.freeze({ style: 'simple', explode: false, allowReserved: false });
+const FORM: StyleSpec = Object.freeze({ style: 'form', explode: true, allowReserved: false });
+const QUERYSTRING: StyleSpec = Object.freeze({ style: 'form', explode: true, allowReserved: false, contentType: 'application/x-www-form-urlencoded' });
+
 export function defaultStyle(loc: Loc): StyleSpec {
   switch (loc) {
     case 'path':
     case 'header':
-      return { style: 'simple', explode: false, allowReserved: false };
+      return SIMPLE;
     case 'query':
-      return { style: 'form', explode: true, allowReserved: false };
     case 'cookie':
-      return { style: 'form', explode: true, allowReserved: false };
+      return FORM;
     case 'querystring':
-      return { style: 'form', explode: true, allowReserved: false, contentType: 'application/x-www-form-urlencoded' };
+      return QUERYSTRING;
   }
 }
 
+/** The parameter's style: the OpenAPI parameter itself (it carries style, explode, allowReserved, contentType), else the location's default. */
 export function styleOf(loc: Loc, spec: ParameterInfo | undefined): StyleSpec {
-  if (!spec) return defaultStyle(loc);
-  return { style: spec.style, explode: spec.explode, allowReserved: spec.allowReserved, contentType: spec.contentType };
+  return spec ?? defaultStyle(loc);
 }
 
 /** Percent-encode everything outside RFC 3986 unreserved (or unreserved+reserved when allowed). */

@@ -88,13 +88,7 @@ export class UndiciHttpClient implements HttpClient {
     } catch (err) {
       throw abortReason(options.signal, timeoutOrConnection(req, err, options));
     }
-    const headers: Record<string, string> = {};
-    const raw = res.headers;
-    for (const name in raw) {
-      const value = raw[name];
-      if (value === undefined) continue;
-      headers[name] = typeof value === 'string' ? value : value.join(name === 'set-cookie' ? '\n' : ', ');
-    }
+    const headers = oneValueEach(res.headers);
     const lengthHeader = headers['content-length'];
     if (lengthHeader !== undefined) {
       const declared = Number(lengthHeader);
@@ -133,6 +127,23 @@ export class UndiciHttpClient implements HttpClient {
   async close(): Promise<void> {
     // The shared agent outlives a run; a caller-supplied dispatcher belongs to the caller.
   }
+}
+
+/**
+ * Response headers with one string each (repeated ones joined). undici builds a fresh object of
+ * lower-case names per response: it is used as it is unless a header came more than once.
+ */
+function oneValueEach(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  for (const name in raw) {
+    if (typeof raw[name] === 'string') continue;
+    const headers: Record<string, string> = {};
+    for (const key in raw) {
+      const value = raw[key];
+      if (value !== undefined) headers[key] = typeof value === 'string' ? value : value.join(key === 'set-cookie' ? '\n' : ', ');
+    }
+    return headers;
+  }
+  return raw as Record<string, string>;
 }
 
 function timeoutOrConnection(req: HttpRequest, err: unknown, options: SendOptions): ArazzoError {

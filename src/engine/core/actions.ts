@@ -6,7 +6,7 @@
  */
 import type { EvalContext } from '../../expressions/types.js';
 import type { ActionPlan, StepPlan } from '../../compile/plan-types.js';
-import { newFrame, type Frame, type Writable } from '../state.js';
+import { newFrame, withEntry, type Frame, type Writable } from '../state.js';
 import type { RunErrorInfo } from '../types.js';
 import type { Draft } from './draft.js';
 import { criteriaPass, evaluateInputs } from './evaluation.js';
@@ -25,7 +25,7 @@ export function chooseAction(frame: Writable<Frame>, step: StepPlan, success: bo
     if (a.type === 'retry') {
       const used = frame.retries[a.name] ?? 0;
       if (used >= a.retryLimit) continue;
-      frame.retries = { ...frame.retries, [a.name]: used + 1 };
+      frame.retries = withEntry(frame.retries, a.name, used + 1);
     }
     return a;
   }

@@ -4,15 +4,15 @@
  * frame), so the given state is never changed and the new one shares every part that stayed the
  * same. It also collects the transition's effects.
  */
-import { depthOf, FRAME_CHUNK, FRAME_WINDOW, frameAt, type Frame, type RunState, type Writable } from '../state.js';
+import { copyFrame, copyState, depthOf, FRAME_CHUNK, FRAME_WINDOW, frameAt, type Frame, type RunState, type Writable } from '../state.js';
 import type { Machine } from './machine.js';
 import type { Effect, EventInput, Transition } from './types.js';
 
 const CHECKPOINT: Effect = Object.freeze({ type: 'checkpoint' });
 
-export class Draft {
+export class Draft implements Transition {
   readonly effects: Effect[] = [];
-  private state: Writable<RunState>;
+  private s: Writable<RunState>;
   private ownRoot = false;
   private ownWindow = false;
   /** The running frame, once this transition has copied it: it may be written in place. */
@@ -25,37 +25,42 @@ export class Draft {
     /** Clock time of the event being applied. */
     readonly now: number,
   ) {
-    this.state = base as Writable<RunState>;
+    this.s = base as Writable<RunState>;
   }
 
   /** The state as built so far. */
   get current(): RunState {
-    return this.state;
+    return this.s;
+  }
+
+  /** The new state (Transition). */
+  get state(): RunState {
+    return this.s;
   }
 
   /** Number of frames on the stack. */
   get depth(): number {
-    return depthOf(this.state);
+    return depthOf(this.s);
   }
 
   /** The running frame (the top of the stack). */
   top(): Frame | undefined {
-    const frames = this.state.frames;
+    const frames = this.s.frames;
     return frames[frames.length - 1];
   }
 
   /** Frame `index` of the stack, from the bottom. */
   frame(index: number): Frame | undefined {
-    return frameAt(this.state, index);
+    return frameAt(this.s, index);
   }
 
   /** The root object, writable (copied on first use). */
   root(): Writable<RunState> {
     if (!this.ownRoot) {
-      this.state = { ...this.state };
+      this.s = copyState(this.s) as Writable<RunState>;
       this.ownRoot = true;
     }
-    return this.state;
+    return this.s;
   }
 
   /** The top of the stack (`RunState.frames`), writable (copied on first use). */
@@ -72,7 +77,7 @@ export class Draft {
   editTop(): Writable<Frame> {
     const top = this.top() as Frame;
     if (top === this.ownTop) return top as Writable<Frame>;
-    const copy: Frame = { ...top };
+    const copy = copyFrame(top);
     const window = this.window();
     window[window.length - 1] = copy;
     this.ownTop = copy;
@@ -95,7 +100,7 @@ export class Draft {
   pop(): Frame {
     const window = this.window();
     const frame = window.pop() as Frame;
-    const below = this.state.below;
+    const below = this.s.below;
     if (window.length === 0 && below !== undefined && below.length > 0) {
       // Bring the top chunk back into the window: the running frame is always in the window.
       const root = this.root();
@@ -131,10 +136,13 @@ export class Draft {
     this.checkpoint = true;
   }
 
-  /** The transition: its state, its effects, then the checkpoint if asked for, then what the run waits on (none when it is over). */
+  /**
+   * The transition: its state, its effects, then the checkpoint if asked for, then what the run
+   * waits on (none when it is over). The draft itself is the transition (one object less per step).
+   */
   done(wait?: Effect): Transition {
     if (this.checkpoint) this.effects.push(CHECKPOINT);
     if (wait) this.effects.push(wait);
-    return { state: this.state, effects: this.effects };
+    return this;
   }
 }

@@ -55,24 +55,6 @@ export function responseContext(machine: Machine, state: RunState, frame: Frame,
   };
 }
 
-/** The same context with `$steps` replaced (the step's own outputs just stored, for its actions). */
-export function withSteps(ctx: EvalContext, steps: EvalContext['steps']): EvalContext {
-  return {
-    url: ctx.url,
-    method: ctx.method,
-    statusCode: ctx.statusCode,
-    request: ctx.request,
-    response: ctx.response,
-    inputs: ctx.inputs,
-    outputs: ctx.outputs,
-    steps,
-    workflows: ctx.workflows,
-    sourceDescriptions: ctx.sourceDescriptions,
-    components: ctx.components,
-    self: ctx.self,
-  };
-}
-
 export interface FailedCriterion {
   readonly condition: string;
   readonly error?: string;

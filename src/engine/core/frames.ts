@@ -5,7 +5,7 @@
  * `$workflows.<id>`; a finished child hands its result to the frame below (P15, P16).
  */
 import type { StepPlan, WorkflowRef } from '../../compile/plan-types.js';
-import { newFrame, type Frame, type FrameRole, type Writable } from '../state.js';
+import { newFrame, withEntry, type Frame, type FrameRole, type Writable } from '../state.js';
 import type { RunErrorInfo } from '../types.js';
 import type { Draft } from './draft.js';
 import { criteriaPass, evaluateOutputs, frameContext, type FailedCriterion } from './evaluation.js';
@@ -93,7 +93,7 @@ export function finishFrame(d: Draft, status: 'succeeded' | 'failed', error?: Ru
   frame.status = status;
   if (error) frame.error = error;
   const root = d.root();
-  root.workflows = { ...root.workflows, [frame.wf]: { inputs: frame.inputs, outputs: frame.outputs } };
+  root.workflows = withEntry(root.workflows, frame.wf, { inputs: frame.inputs, outputs: frame.outputs });
 }
 
 /** A child frame is over (it was just popped): hand its result to the frame below it. */

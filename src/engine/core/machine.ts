@@ -44,6 +44,10 @@ export class Machine {
   readonly recording: boolean;
   readonly listening: boolean;
   private readonly scopes = new Map<string, DocumentScope>();
+  private rootScope: DocumentScope | undefined;
+  /** The last plan looked up: a run asks for the same one on every step. */
+  private lastPlan: WorkflowPlan | undefined;
+  private lastPlanDoc = '';
   private readonly summaries = new Map<ActionPlan, ActionSummary>();
   private readonly countKeys = new Map<StepPlan, string>();
 
@@ -54,12 +58,13 @@ export class Machine {
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.timeoutMs = options.timeoutMs;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.recording = options.recording ?? true;
     this.listening = options.listening ?? true;
+    this.recording = (options.recording ?? true) || this.listening;
   }
 
   /** The document with key `key` ('' = the entry document; else Arazzo source names joined with '/'). */
   scope(key: string): DocumentScope {
+    if (key === '') return (this.rootScope ??= makeScope('', this.root));
     let scope = this.scopes.get(key);
     if (!scope) {
       scope = makeScope(key, documentAt(this.root, key));
@@ -70,9 +75,13 @@ export class Machine {
 
   /** The compiled plan of a workflow; WORKFLOW_NOT_FOUND when the document has no such workflow. */
   plan(docKey: string, workflowId: string): WorkflowPlan {
+    const last = this.lastPlan;
+    if (last !== undefined && last.workflowId === workflowId && this.lastPlanDoc === docKey) return last;
     const doc = docKey === '' ? this.root : this.scope(docKey).doc;
     const plan = workflowPlan(doc, workflowId);
     if (!plan) throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" does not exist in ${doc.location}.`, { workflowId });
+    this.lastPlan = plan;
+    this.lastPlanDoc = docKey;
     return plan;
   }
 

@@ -9,7 +9,7 @@
  */
 import { ArazzoError } from '../../errors.js';
 import type { StepPlan } from '../../compile/plan-types.js';
-import type { Frame, RunState } from '../state.js';
+import { withEntry, type Frame, type RunState } from '../state.js';
 import type { RunErrorInfo } from '../types.js';
 import { Draft } from './draft.js';
 import { evaluateInputs, frameContext } from './evaluation.js';
@@ -203,9 +203,9 @@ function advance(d: Draft): Effect | undefined {
 
     const root = d.root();
     root.stepExecutions += 1;
-    root.counts = { ...root.counts, [countKey]: count + 1 };
+    root.counts = withEntry(root.counts, countKey, count + 1);
     const running = d.editTop();
-    if (running.first[step.stepId] === undefined) running.first = { ...running.first, [step.stepId]: d.now };
+    if (running.first[step.stepId] === undefined) running.first = withEntry(running.first, step.stepId, d.now);
     if (m.listening) d.emit({ type: 'step.started', workflowId: frame.wf, stepId: step.stepId, execution: count + 1, attempt: frame.attempt });
 
     if (step.kind === 'workflow' && step.workflow) {

@@ -6,11 +6,11 @@
 import type { EvalContext } from '../../expressions/types.js';
 import type { StepPlan } from '../../compile/plan-types.js';
 import { responseMessage } from '../response-message.js';
-import type { Frame } from '../state.js';
+import { withEntry, type Frame } from '../state.js';
 import type { ActionSummary, RunErrorInfo, StepRecord } from '../types.js';
 import { applyAction, chooseAction } from './actions.js';
 import type { Draft } from './draft.js';
-import { criteriaPass, evaluateOutputs, responseContext, withSteps, type FailedCriterion } from './evaluation.js';
+import { criteriaPass, evaluateOutputs, responseContext, type FailedCriterion } from './evaluation.js';
 import { enterStep, finishFrame } from './frames.js';
 import type { Executed } from './types.js';
 
@@ -94,14 +94,16 @@ export function applyExecuted(d: Draft, result: Executed): void {
 
 /**
  * A step execution of the running frame is over (an operation's response, or a child workflow
- * finished): keep its outputs, record it, pick the action (P13) and move the frame.
+ * finished): keep its outputs, record it, pick the action (P13) and move the frame. `ctx` is the
+ * transition's own context object for this execution; its `$steps` is updated in place.
  */
-export function applyOutcome(d: Draft, step: StepPlan, success: boolean, stepCtx: EvalContext, info: OutcomeInfo): void {
+export function applyOutcome(d: Draft, step: StepPlan, success: boolean, ctx: EvalContext, info: OutcomeInfo): void {
   const frame = d.editTop();
-  const outputs = evaluateOutputs(step.outputs, stepCtx);
-  frame.steps = { ...frame.steps, [step.stepId]: outputs };
-  // The actions' criteria and parameters see the step's new outputs in $steps.
-  const ctx = withSteps(stepCtx, frame.steps);
+  const outputs = evaluateOutputs(step.outputs, ctx);
+  frame.steps = withEntry(frame.steps, step.stepId, outputs);
+  // The actions' criteria and parameters see the step's new outputs in $steps. (The context was
+  // built by this transition for this execution and nothing else holds it.)
+  (ctx as { steps: EvalContext['steps'] }).steps = frame.steps;
 
   // A side trip of a retry with stepId: go back and retry the step that asked for it.
   if (frame.returnTo !== undefined && frame.returnTo !== frame.index) {
@@ -113,10 +115,12 @@ export function applyOutcome(d: Draft, step: StepPlan, success: boolean, stepCtx
   }
 
   const chosen = chooseAction(frame, step, success, ctx);
-  const summary = chosen ? d.machine.summary(chosen) : success ? NEXT : FAIL;
-  if (d.machine.recording) record(d, frame, step, success, outputs, info, summary);
-  if (chosen && d.machine.listening) {
-    d.emit({ type: 'action.taken', workflowId: frame.wf, stepId: step.stepId, kind: success ? 'success' : 'failure', action: summary });
+  if (d.machine.recording) {
+    const summary = chosen ? d.machine.summary(chosen) : success ? NEXT : FAIL;
+    record(d, frame, step, success, outputs, info, summary);
+    if (chosen && d.machine.listening) {
+      d.emit({ type: 'action.taken', workflowId: frame.wf, stepId: step.stepId, kind: success ? 'success' : 'failure', action: summary });
+    }
   }
 
   const stepError = (): RunErrorInfo =>
