@@ -163,8 +163,9 @@ const TIMER_CANCELLED = new ArazzoError('TIMER_CANCELLED', 'timer cancelled');
 
 /** A re-armable timeout for one sequence of operations (the requests of a run, one at a time). */
 export interface TimeoutSlot {
-  /** Call `fn` after `ms` unless the returned function is called first. One arm at a time. */
-  arm(ms: number, fn: () => void): () => void;
+  /** Call `fn` after `ms` unless `disarm` is called first. One arm at a time. */
+  arm(ms: number, fn: () => void): void;
+  disarm(): void;
   /** Release the underlying timer. */
   dispose(): void;
 }
@@ -175,46 +176,71 @@ export interface TimeoutSlot {
  * `startTimer`.
  */
 export function timeoutSlot(clock: Clock): TimeoutSlot {
-  if (clock !== systemClock) {
-    return { arm: (ms, fn) => startTimer(clock, ms, fn), dispose: () => undefined };
+  return clock === systemClock ? new SystemTimeoutSlot() : new ClockTimeoutSlot(clock);
+}
+
+/** A slot on any clock: one `startTimer` per arm. */
+class ClockTimeoutSlot implements TimeoutSlot {
+  private cancel: (() => void) | undefined;
+
+  constructor(private readonly clock: Clock) {}
+
+  arm(ms: number, fn: () => void): void {
+    this.cancel?.();
+    this.cancel = startTimer(this.clock, ms, fn);
   }
-  let timer: NodeJS.Timeout | undefined;
-  let timerMs = -1;
-  let current: (() => void) | undefined;
-  const fire = (): void => {
-    const fn = current;
-    current = undefined;
+
+  disarm(): void {
+    this.cancel?.();
+    this.cancel = undefined;
+  }
+
+  dispose(): void {
+    this.disarm();
+  }
+}
+
+/** A slot on the system clock: one Node timer per run, refreshed for each arm (a class: no closures per run). */
+class SystemTimeoutSlot implements TimeoutSlot {
+  private timer: NodeJS.Timeout | undefined;
+  private timerMs = -1;
+  private current: (() => void) | undefined;
+  /** A chained timer for a timeout longer than setTimeout allows (rare). */
+  private long: (() => void) | undefined;
+
+  arm(ms: number, fn: () => void): void {
+    if (ms > MAX_TIMER_MS) {
+      this.long?.();
+      this.long = longTimeout(ms, fn, true);
+      return;
+    }
+    this.current = fn;
+    if (this.timer && this.timerMs === ms) this.timer.refresh();
+    else {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(SystemTimeoutSlot.fire, Math.max(0, ms), this);
+      this.timer.unref();
+      this.timerMs = ms;
+    }
+  }
+
+  disarm(): void {
+    this.current = undefined;
+    if (this.long) {
+      this.long();
+      this.long = undefined;
+    }
+  }
+
+  dispose(): void {
+    this.disarm();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private static fire(slot: SystemTimeoutSlot): void {
+    const fn = slot.current;
+    slot.current = undefined;
     fn?.();
-  };
-  let long: (() => void) | undefined;
-  return {
-    arm(ms, fn) {
-      if (ms > MAX_TIMER_MS) {
-        // Rare (a request timeout of weeks): a chained timer of its own.
-        long?.();
-        long = longTimeout(ms, fn, true);
-        return () => {
-          long?.();
-          long = undefined;
-        };
-      }
-      current = fn;
-      if (timer && timerMs === ms) timer.refresh();
-      else {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(fire, Math.max(0, ms));
-        timer.unref();
-        timerMs = ms;
-      }
-      return () => {
-        if (current === fn) current = undefined;
-      };
-    },
-    dispose() {
-      long?.();
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      current = undefined;
-    },
-  };
+  }
 }

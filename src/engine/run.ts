@@ -15,13 +15,13 @@ import { startTimer, systemClock, timeoutSlot, type TimeoutSlot } from './clock.
 import { createMachine, type Machine } from './core/machine.js';
 import { next } from './core/next.js';
 import { runTimeoutError } from './core/guards.js';
-import type { CoreEvent, EventInput, Executed, SendEffect, SleepEffect, Transition } from './core/types.js';
+import { waitingOn, type CoreEvent, type EventInput, type Executed, type SendEffect, type SleepEffect, type Transition } from './core/types.js';
 import { isSecretName, Masker } from './mask.js';
 import { buildRequest, responseView } from './request.js';
 import { checkResumeState } from './resume.js';
 import { frameAt, newRunState, stackOf, type RunState } from './state.js';
-import { DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
-import type { Clock, HttpClient, HttpRequest, RequestSummary, RunErrorInfo, RunEvent, RunOptions, RunResult, StepRecord } from './types.js';
+import { AbortEmitter, DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
+import type { Clock, HttpClient, HttpRequest, RequestSummary, RunErrorInfo, RunEvent, RunOptions, RunResult, SendOptions, StepRecord } from './types.js';
 
 export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS } from './core/machine.js';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -35,12 +35,34 @@ export async function runWorkflow(doc: LoadedDocument, workflowId: string, input
   const driver = new RunDriver(doc, workflowId, options);
   await prepareInputValidation(doc);
   try {
-    let t = options.resume !== undefined ? await driver.resume(options.resume) : driver.start(inputs);
-    for (let event = await driver.perform(t); event; event = await driver.perform(t)) t = driver.advance(t.state, event);
-    return driver.result(t.state);
+    return await drive(driver, options.resume !== undefined ? await driver.resume(options.resume) : driver.start(inputs));
   } finally {
     driver.close();
   }
+}
+
+/**
+ * The run loop: perform a transition, advance with the event it gives back, until the run is over.
+ * A chain of callbacks rather than a loop in an async function, so that a waiting run holds only
+ * its state and what it waits on, not the last transition's events and response (an async
+ * function keeps the variables of its loop alive across each await).
+ */
+function drive(driver: RunDriver, first: Transition): Promise<RunResult> {
+  let resolve: (result: RunResult) => void = () => undefined;
+  let reject: (err: unknown) => void = () => undefined;
+  const done = new Promise<RunResult>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const step = (t: Transition): void => {
+    const state = t.state;
+    driver.perform(t).then((event) => {
+      if (event) step(driver.advance(state, event));
+      else resolve(driver.result(state));
+    }, reject);
+  };
+  step(first);
+  return done;
 }
 
 /** What `prepareFirstRequest` found: the first request, not sent, or the run's end when there was none. */
@@ -78,6 +100,17 @@ export async function prepareFirstRequest(
     driver.close();
   }
 }
+
+/**
+ * A run id unique across processes: a random prefix drawn once per process and a counter (a
+ * UUID per run was a measurable share of short runs' allocations).
+ */
+function newRunId(): string {
+  runCounter += 1;
+  return `${RUN_ID_PREFIX}-${runCounter.toString(36)}`;
+}
+const RUN_ID_PREFIX = randomUUID();
+let runCounter = 0;
 
 /** Pick the transport for a run from its options. */
 function transportFor(options: RunOptions): HttpClient {
@@ -127,9 +160,18 @@ export class RunDriver {
   private durationMs: number | undefined;
   /** Set once the run is cancelled or timed out; the next event the driver returns is a stop. */
   private stopError: ArazzoError | undefined;
-  /** Aborts whatever the run waits on (a request, a sleep); replaced once aborted. */
+  /** Aborts a sleep or a request on a transport of the caller's; replaced once aborted. */
   private control: AbortController | undefined;
+  /** Aborts a request on the built-in undici transport (far cheaper than an AbortController); replaced once aborted. */
+  private emitter: AbortEmitter | undefined;
+  /** What aborts the request in flight. */
+  private inflightAbort: { abort(reason: unknown): void } | undefined;
   private requestTimer: TimeoutSlot | undefined;
+  private lastSendOptions: SendOptions | undefined;
+  private inflightReason: 'outer' | 'step' | 'request' = 'request';
+  private inflightTimeout = 0;
+  private inflightStep = '';
+  private inflightRequest: HttpRequest | undefined;
   private cancelRunTimer: (() => void) | undefined;
   private readonly onUserAbort = (): void => this.stop(cancelledError());
 
@@ -168,7 +210,7 @@ export class RunDriver {
   }
 
   /** Begin a new run (its inputs are validated by the first transition, P19). */
-  start(inputs: Record<string, unknown> = {}, runId: string = randomUUID()): Transition {
+  start(inputs: Record<string, unknown> = {}, runId: string = newRunId()): Transition {
     const now = this.clock.now();
     for (const name of this.machine.plan('', this.workflowId).secretInputs) this.addSecretValue(inputs?.[name]);
     this.begin(runId, now);
@@ -198,14 +240,24 @@ export class RunDriver {
    * request or take the sleep it waits on. Returns the event to feed to `advance`, or undefined
    * once the run is over.
    */
-  async perform(t: Transition): Promise<CoreEvent | undefined> {
+  perform(t: Transition): Promise<CoreEvent | undefined> {
     const pending = this.carryOut(t);
-    if (pending) await pending;
-    const wait = t.effects[t.effects.length - 1];
-    if (t.state.status !== 'running' || wait === undefined) return undefined;
+    const wait = t.state.status === 'running' ? waitingOn(t) : undefined;
+    return pending ? pending.then(() => this.waitOn(wait)) : this.waitOn(wait);
+  }
+
+  /** Send the request or take the sleep the run waits on (holding nothing else of the transition). */
+  private async waitOn(wait: SendEffect | SleepEffect | undefined): Promise<CoreEvent | undefined> {
+    if (wait === undefined) return undefined;
     if (this.stopError) return this.stopEvent();
-    if (wait.type === 'sleep') return (await this.wait(wait)) ?? { type: 'woke', now: this.clock.now() };
-    if (wait.type !== 'send') return undefined;
+    if (wait.type === 'sleep') {
+      try {
+        await this.clock.sleep(wait.ms, this.signal());
+      } catch {
+        return this.stopEvent();
+      }
+      return this.stopError ? this.stopEvent() : { type: 'woke', now: this.clock.now() };
+    }
     let prepared = this.build(wait);
     if (prepared instanceof Promise) prepared = await prepared;
     const result = prepared.ok ? await this.transmit(wait, prepared) : prepared.failed;
@@ -265,24 +317,30 @@ export class RunDriver {
         failed: { error: { code: 'STEP_TARGET_UNRESOLVED', message: `Step "${step.stepId}" has no resolvable operation.` }, startedAt, durationMs: 0 },
       };
     }
-    const failed = (err: unknown): PreparedRequest => {
-      const info = errorInfo(err);
-      return {
-        ok: false,
-        failed: { error: { code: info.code, message: this.maskText(info.message) }, startedAt, durationMs: this.clock.now() - startedAt, method: op.method },
-      };
-    };
     try {
       const built = buildRequest(step, effect.context, {
         servers: this.options.servers,
         sourceLocation: effect.document.sources.get(op.sourceName)?.location,
         masker: this,
       });
-      if (built instanceof Promise) return built.then((b): PreparedRequest => ({ ok: true, request: b.request, view: b.view, startedAt }), failed);
+      if (built instanceof Promise) {
+        return built.then(
+          (b): PreparedRequest => ({ ok: true, request: b.request, view: b.view, startedAt }),
+          (err: unknown) => this.buildFailed(err, startedAt, op.method),
+        );
+      }
       return { ok: true, request: built.request, view: built.view, startedAt };
     } catch (err) {
-      return failed(err);
+      return this.buildFailed(err, startedAt, op.method);
     }
+  }
+
+  private buildFailed(err: unknown, startedAt: number, method: string): PreparedRequest {
+    const info = errorInfo(err);
+    return {
+      ok: false,
+      failed: { error: { code: info.code, message: this.maskText(info.message) }, startedAt, durationMs: this.clock.now() - startedAt, method },
+    };
   }
 
   /** A request as events show it (masked). */
@@ -305,29 +363,21 @@ export class RunDriver {
       summary = this.summarize(req);
       this.emitNow({ type: 'request.sent', workflowId: effect.workflowId, stepId: step.stepId, request: summary });
     }
-    const signal = this.signal();
-    const control = this.control as AbortController;
+    const sendOptions = this.sendOptions();
     const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < this.requestTimeoutMs;
     let timeout = stepTimeout ? (step.timeoutMs as number) : this.requestTimeoutMs;
     // An enclosing workflow step with a 1.1 `timeout` cuts the request short; the core then fails that step.
     const outer = effect.deadline !== undefined && effect.deadline - startedAt < timeout;
     if (outer) timeout = Math.max(0, (effect.deadline as number) - startedAt);
+    // What the timeout says if it fires (read by onRequestTimeout: no closure per request).
+    this.inflightReason = outer ? 'outer' : stepTimeout ? 'step' : 'request';
+    this.inflightTimeout = timeout;
+    this.inflightStep = step.stepId;
+    this.inflightRequest = req;
     this.requestTimer ??= timeoutSlot(this.clock);
-    const cancelTimer = this.requestTimer.arm(timeout, () =>
-      control.abort(
-        outer
-          ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" was stopped: the workflow step running it exceeded its timeout.`, { limit: timeout })
-          : stepTimeout
-            ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
-            : new ArazzoError(
-                'HTTP_TIMEOUT',
-                `${req.method} ${this.maskText(req.url)} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
-                { limit: timeout },
-              ),
-      ),
-    );
+    this.requestTimer.arm(timeout, this.onRequestTimeout);
     try {
-      const response = await this.http.send(req, { signal, maxBodyBytes: this.maxBodyBytes, followRedirects: this.options.followRedirects === true });
+      const response = await this.http.send(req, sendOptions);
       const durationMs = this.clock.now() - startedAt;
       if (listening) {
         if (response.headers['set-cookie'] !== undefined) this.secrets().addFromHeader('set-cookie', response.headers['set-cookie']);
@@ -362,8 +412,51 @@ export class RunDriver {
           : { code: info.code, message: this.maskText(info.message) };
       return { url: req.url, method: req.method, request: prepared.view, error, startedAt, durationMs: this.clock.now() - startedAt };
     } finally {
-      cancelTimer();
+      this.requestTimer.disarm();
+      this.inflightRequest = undefined;
     }
+  }
+
+  /** The request in flight ran out of time: abort it with the error that says which limit it hit. */
+  private readonly onRequestTimeout = (): void => {
+    const timeout = this.inflightTimeout;
+    const stepId = this.inflightStep;
+    const req = this.inflightRequest;
+    this.inflightAbort?.abort(
+      this.inflightReason === 'outer'
+        ? new ArazzoError('STEP_TIMEOUT', `Step "${stepId}" was stopped: the workflow step running it exceeded its timeout.`, { limit: timeout })
+        : this.inflightReason === 'step'
+          ? new ArazzoError('STEP_TIMEOUT', `Step "${stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
+          : new ArazzoError(
+              'HTTP_TIMEOUT',
+              `${req?.method} ${this.maskText(req?.url ?? '')} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
+              { limit: timeout },
+            ),
+    );
+  };
+
+  /** The transport options: one object while the run's abort channel stays the same. */
+  private sendOptions(): SendOptions {
+    let signal: AbortSignal;
+    if (this.http instanceof UndiciHttpClient) {
+      let emitter = this.emitter;
+      if (!emitter || emitter.aborted) {
+        emitter = new AbortEmitter();
+        this.emitter = emitter;
+        if (this.stopError) emitter.abort(this.stopError);
+      }
+      this.inflightAbort = emitter;
+      signal = emitter as unknown as AbortSignal;
+    } else {
+      signal = this.signal();
+      this.inflightAbort = this.control;
+    }
+    let options = this.lastSendOptions;
+    if (options === undefined || options.signal !== signal) {
+      options = { signal, maxBodyBytes: this.maxBodyBytes, followRedirects: this.options.followRedirects === true };
+      this.lastSendOptions = options;
+    }
+    return options;
   }
 
   /** The run's result, masked (P21). */
@@ -415,6 +508,7 @@ export class RunDriver {
     if (this.stopError) return;
     this.stopError = error;
     this.control?.abort(error);
+    this.emitter?.abort(error);
   }
 
   private stopEvent(): CoreEvent {

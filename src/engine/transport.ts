@@ -3,6 +3,7 @@
  * Both read the body with a size cap, follow no redirect unless asked, and honour an AbortSignal
  * (cancellation and timeouts are driven by the engine through that signal).
  */
+import { EventEmitter } from 'node:events';
 import { Agent, EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 import { ArazzoError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse, SendOptions } from './types.js';
@@ -54,6 +55,24 @@ function tooLarge(req: HttpRequest, max: number): ArazzoError {
   );
 }
 
+/**
+ * A cancellation channel for UndiciHttpClient: undici accepts an EventEmitter with `aborted` and
+ * `reason` in place of an AbortSignal. It costs a fraction of an AbortController to create and to
+ * listen to (profiled: AbortController creation and its listeners were ~5% of the CPU of 10,000
+ * concurrent short runs). A run on the built-in transport uses one until something aborts it.
+ */
+export class AbortEmitter extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
 /** The default transport: undici `request()` through a dispatcher (pooled Agent by default). */
 export class UndiciHttpClient implements HttpClient {
   private readonly dispatcher: Dispatcher;
@@ -63,6 +82,7 @@ export class UndiciHttpClient implements HttpClient {
     this.dispatcher = dispatcher ?? defaultAgent();
   }
 
+  /** `options.signal` may also be an AbortEmitter. */
   async send(req: HttpRequest, options: SendOptions = {}): Promise<HttpResponse> {
     const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     let dispatcher = this.dispatcher;

@@ -43,13 +43,12 @@ export class Machine {
   readonly maxDepth: number;
   readonly recording: boolean;
   readonly listening: boolean;
-  private readonly scopes = new Map<string, DocumentScope>();
+  // Made on first use: most runs need only the entry document and no summaries.
+  private scopes: Map<string, DocumentScope> | undefined;
   private rootScope: DocumentScope | undefined;
   /** The last plan looked up: a run asks for the same one on every step. */
   private lastPlan: WorkflowPlan | undefined;
   private lastPlanDoc = '';
-  private readonly summaries = new Map<ActionPlan, ActionSummary>();
-  private readonly countKeys = new Map<StepPlan, string>();
 
   constructor(
     readonly root: LoadedDocument,
@@ -65,6 +64,7 @@ export class Machine {
   /** The document with key `key` ('' = the entry document; else Arazzo source names joined with '/'). */
   scope(key: string): DocumentScope {
     if (key === '') return (this.rootScope ??= makeScope('', this.root));
+    this.scopes ??= new Map();
     let scope = this.scopes.get(key);
     if (!scope) {
       scope = makeScope(key, documentAt(this.root, key));
@@ -87,28 +87,15 @@ export class Machine {
 
   /** How events and step records name an action. */
   summary(action: ActionPlan): ActionSummary {
-    let s = this.summaries.get(action);
-    if (!s) {
-      s = Object.freeze({
-        name: action.name,
-        type: action.type,
-        ...(action.stepId !== undefined ? { stepId: action.stepId } : {}),
-        ...(action.workflow ? { workflowId: action.workflow.workflowId } : {}),
-      });
-      this.summaries.set(action, s);
-    }
+    const s: { -readonly [K in keyof ActionSummary]: ActionSummary[K] } = { name: action.name, type: action.type };
+    if (action.stepId !== undefined) s.stepId = action.stepId;
+    if (action.workflow) s.workflowId = action.workflow.workflowId;
     return s;
   }
 
   /** `doc|workflow|step`: the key of a step's execution counter in `RunState.counts`. */
   countKey(docKey: string, workflowId: string, step: StepPlan): string {
-    if (docKey !== '') return `${docKey}|${workflowId}|${step.stepId}`;
-    let key = this.countKeys.get(step);
-    if (key === undefined) {
-      key = `|${workflowId}|${step.stepId}`;
-      this.countKeys.set(step, key);
-    }
-    return key;
+    return `${docKey}|${workflowId}|${step.stepId}`;
   }
 }
 
