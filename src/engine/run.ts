@@ -21,7 +21,19 @@ import { buildRequest, responseView } from './request.js';
 import { checkResumeState } from './resume.js';
 import { frameAt, newRunState, stackOf, type RunState } from './state.js';
 import { AbortEmitter, DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
-import type { Clock, HttpClient, HttpRequest, RequestSummary, RunErrorInfo, RunEvent, RunOptions, RunResult, SendOptions, StepRecord } from './types.js';
+import type {
+  Clock,
+  HttpClient,
+  HttpRequest,
+  HttpResponse,
+  RequestSummary,
+  RunErrorInfo,
+  RunEvent,
+  RunOptions,
+  RunResult,
+  SendOptions,
+  StepRecord,
+} from './types.js';
 
 export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS } from './core/machine.js';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -170,8 +182,9 @@ export class RunDriver {
   private lastSendOptions: SendOptions | undefined;
   private inflightReason: 'outer' | 'step' | 'request' = 'request';
   private inflightTimeout = 0;
-  private inflightStep = '';
-  private inflightRequest: HttpRequest | undefined;
+  private inflightEffect: SendEffect | undefined;
+  private inflightPrepared: PreparedRequest | undefined;
+  private inflightSummary: RequestSummary | undefined;
   private cancelRunTimer: (() => void) | undefined;
   private readonly onUserAbort = (): void => this.stop(cancelledError());
 
@@ -246,24 +259,37 @@ export class RunDriver {
     return pending ? pending.then(() => this.waitOn(wait)) : this.waitOn(wait);
   }
 
-  /** Send the request or take the sleep the run waits on (holding nothing else of the transition). */
-  private async waitOn(wait: SendEffect | SleepEffect | undefined): Promise<CoreEvent | undefined> {
-    if (wait === undefined) return undefined;
-    if (this.stopError) return this.stopEvent();
-    if (wait.type === 'sleep') {
-      try {
-        await this.clock.sleep(wait.ms, this.signal());
-      } catch {
-        return this.stopEvent();
-      }
-      return this.stopError ? this.stopEvent() : { type: 'woke', now: this.clock.now() };
-    }
-    let prepared = this.build(wait);
-    if (prepared instanceof Promise) prepared = await prepared;
-    const result = prepared.ok ? await this.transmit(wait, prepared) : prepared.failed;
-    if (this.stopError) return this.stopEvent();
-    return { type: 'executed', now: result.startedAt + result.durationMs, result };
+  /**
+   * Send the request or take the sleep the run waits on (holding nothing else of the transition).
+   * Promise chains with handlers made once per run, not async functions: a request then costs
+   * no generator, closure or extra promise of ours.
+   */
+  private waitOn(wait: SendEffect | SleepEffect | undefined): Promise<CoreEvent | undefined> {
+    if (wait === undefined) return NOTHING;
+    if (this.stopError) return Promise.resolve(this.stopEvent());
+    if (wait.type === 'sleep') return this.sleepFor(wait);
+    const prepared = this.build(wait);
+    if (prepared instanceof Promise) return prepared.then((p) => this.sendPrepared(wait, p));
+    return this.sendPrepared(wait, prepared);
   }
+
+  private async sleepFor(wait: SleepEffect): Promise<CoreEvent> {
+    try {
+      await this.clock.sleep(wait.ms, this.signal());
+    } catch {
+      return this.stopEvent();
+    }
+    return this.stopError ? this.stopEvent() : { type: 'woke', now: this.clock.now() };
+  }
+
+  private sendPrepared(effect: SendEffect, prepared: PreparedRequest): Promise<CoreEvent> {
+    if (!prepared.ok) return Promise.resolve(this.executedEvent(prepared.failed));
+    return this.transmit(effect, prepared).then(this.executedEvent);
+  }
+
+  /** The event that reports a send effect's outcome (or the stop that came meanwhile). */
+  private readonly executedEvent = (result: Executed): CoreEvent =>
+    this.stopError ? this.stopEvent() : { type: 'executed', now: result.startedAt + result.durationMs, result };
 
   /** Carry out the emit and checkpoint effects of a transition (not what it waits on). */
   async deliver(t: Transition): Promise<void> {
@@ -354,12 +380,11 @@ export class RunDriver {
   }
 
   /** Send a built request, bounded by the request timeout, the step's 1.1 `timeout` and an enclosing workflow step's. */
-  private async transmit(effect: SendEffect, prepared: PreparedRequest & { ok: true }): Promise<Executed> {
+  private transmit(effect: SendEffect, prepared: PreparedRequest & { ok: true }): Promise<Executed> {
     const { step } = effect;
     const { request: req, startedAt } = prepared;
-    const listening = this.options.onEvent !== undefined;
     let summary: RequestSummary | undefined;
-    if (listening) {
+    if (this.options.onEvent !== undefined) {
       summary = this.summarize(req);
       this.emitNow({ type: 'request.sent', workflowId: effect.workflowId, stepId: step.stepId, request: summary });
     }
@@ -369,59 +394,76 @@ export class RunDriver {
     // An enclosing workflow step with a 1.1 `timeout` cuts the request short; the core then fails that step.
     const outer = effect.deadline !== undefined && effect.deadline - startedAt < timeout;
     if (outer) timeout = Math.max(0, (effect.deadline as number) - startedAt);
-    // What the timeout says if it fires (read by onRequestTimeout: no closure per request).
+    // The request in flight, read by the handlers below (requests of a run are sequential: no
+    // closure per request).
     this.inflightReason = outer ? 'outer' : stepTimeout ? 'step' : 'request';
     this.inflightTimeout = timeout;
-    this.inflightStep = step.stepId;
-    this.inflightRequest = req;
+    this.inflightEffect = effect;
+    this.inflightPrepared = prepared;
+    this.inflightSummary = summary;
     this.requestTimer ??= timeoutSlot(this.clock);
     this.requestTimer.arm(timeout, this.onRequestTimeout);
+    let sent: Promise<HttpResponse>;
     try {
-      const response = await this.http.send(req, sendOptions);
-      const durationMs = this.clock.now() - startedAt;
-      if (listening) {
-        if (response.headers['set-cookie'] !== undefined) this.secrets().addFromHeader('set-cookie', response.headers['set-cookie']);
-        this.emitNow({
-          type: 'response.received',
-          workflowId: effect.workflowId,
-          stepId: step.stepId,
-          request: summary as RequestSummary,
-          response: {
-            statusCode: response.statusCode,
-            headers: (this.masker ?? NO_SECRETS).headers(response.headers),
-            body: response.bodyText,
-          },
-          durationMs,
-          startedAt,
-        });
-      }
-      return {
-        url: req.url,
-        method: req.method,
-        request: prepared.view,
-        response,
-        responseView: responseView(response.headers, response.bodyText),
-        startedAt,
-        durationMs,
-      };
+      sent = this.http.send(req, sendOptions);
     } catch (err) {
-      const info = errorInfo(err);
-      const error =
-        info.limit !== undefined
-          ? { code: info.code, message: this.maskText(info.message), limit: info.limit }
-          : { code: info.code, message: this.maskText(info.message) };
-      return { url: req.url, method: req.method, request: prepared.view, error, startedAt, durationMs: this.clock.now() - startedAt };
-    } finally {
-      this.requestTimer.disarm();
-      this.inflightRequest = undefined;
+      sent = Promise.reject(err);
     }
+    return sent.then(this.onResponse, this.onSendError);
+  }
+
+  private readonly onResponse = (response: HttpResponse): Executed => {
+    (this.requestTimer as TimeoutSlot).disarm();
+    const effect = this.inflightEffect as SendEffect;
+    const { request: req, view, startedAt } = this.inflightPrepared as PreparedRequest & { ok: true };
+    const durationMs = this.clock.now() - startedAt;
+    if (this.options.onEvent !== undefined) {
+      if (response.headers['set-cookie'] !== undefined) this.secrets().addFromHeader('set-cookie', response.headers['set-cookie']);
+      this.emitNow({
+        type: 'response.received',
+        workflowId: effect.workflowId,
+        stepId: effect.step.stepId,
+        request: this.inflightSummary as RequestSummary,
+        response: { statusCode: response.statusCode, headers: (this.masker ?? NO_SECRETS).headers(response.headers), body: response.bodyText },
+        durationMs,
+        startedAt,
+      });
+    }
+    this.inflightDone();
+    return {
+      url: req.url,
+      method: req.method,
+      request: view,
+      response,
+      responseView: responseView(response.headers, response.bodyText),
+      startedAt,
+      durationMs,
+    };
+  };
+
+  private readonly onSendError = (err: unknown): Executed => {
+    (this.requestTimer as TimeoutSlot).disarm();
+    const { request: req, view, startedAt } = this.inflightPrepared as PreparedRequest & { ok: true };
+    this.inflightDone();
+    const info = errorInfo(err);
+    const error =
+      info.limit !== undefined
+        ? { code: info.code, message: this.maskText(info.message), limit: info.limit }
+        : { code: info.code, message: this.maskText(info.message) };
+    return { url: req.url, method: req.method, request: view, error, startedAt, durationMs: this.clock.now() - startedAt };
+  };
+
+  private inflightDone(): void {
+    this.inflightEffect = undefined;
+    this.inflightPrepared = undefined;
+    this.inflightSummary = undefined;
   }
 
   /** The request in flight ran out of time: abort it with the error that says which limit it hit. */
   private readonly onRequestTimeout = (): void => {
     const timeout = this.inflightTimeout;
-    const stepId = this.inflightStep;
-    const req = this.inflightRequest;
+    const stepId = this.inflightEffect?.step.stepId;
+    const req = this.inflightPrepared?.ok ? this.inflightPrepared.request : undefined;
     this.inflightAbort?.abort(
       this.inflightReason === 'outer'
         ? new ArazzoError('STEP_TIMEOUT', `Step "${stepId}" was stopped: the workflow step running it exceeded its timeout.`, { limit: timeout })
@@ -598,6 +640,8 @@ export class RunDriver {
     for (const name in values) if (isSecretName(name)) this.addSecretValue(values[name]);
   }
 }
+
+const NOTHING: Promise<undefined> = Promise.resolve(undefined);
 
 /** Masks only what is secret by name (Authorization, Cookie headers): for a run that knows no secret yet. Never added to. */
 const NO_SECRETS = new Masker();
