@@ -185,8 +185,10 @@ export class RunDriver {
   private inflightEffect: SendEffect | undefined;
   private inflightPrepared: PreparedRequest | undefined;
   private inflightSummary: RequestSummary | undefined;
+  private inflightAsEvent = false;
   private cancelRunTimer: (() => void) | undefined;
-  private readonly onUserAbort = (): void => this.stop(cancelledError());
+  /** Listens to `RunOptions.signal` (made only when there is one). */
+  private onUserAbort: (() => void) | undefined;
 
   constructor(
     readonly doc: LoadedDocument,
@@ -284,12 +286,13 @@ export class RunDriver {
 
   private sendPrepared(effect: SendEffect, prepared: PreparedRequest): Promise<CoreEvent> {
     if (!prepared.ok) return Promise.resolve(this.executedEvent(prepared.failed));
-    return this.transmit(effect, prepared).then(this.executedEvent);
+    return this.transmit(effect, prepared, true) as Promise<CoreEvent>;
   }
 
   /** The event that reports a send effect's outcome (or the stop that came meanwhile). */
-  private readonly executedEvent = (result: Executed): CoreEvent =>
-    this.stopError ? this.stopEvent() : { type: 'executed', now: result.startedAt + result.durationMs, result };
+  private executedEvent(result: Executed): CoreEvent {
+    return this.stopError ? this.stopEvent() : { type: 'executed', now: result.startedAt + result.durationMs, result };
+  }
 
   /** Carry out the emit and checkpoint effects of a transition (not what it waits on). */
   async deliver(t: Transition): Promise<void> {
@@ -324,7 +327,7 @@ export class RunDriver {
   /** Build and send a step's request: the outcome to report in an `executed` event. */
   async send(effect: SendEffect): Promise<Executed> {
     const prepared = await this.build(effect);
-    return prepared.ok ? this.transmit(effect, prepared) : prepared.failed;
+    return prepared.ok ? (this.transmit(effect, prepared, false) as Promise<Executed>) : prepared.failed;
   }
 
   /** Build a step's request without sending it (P25 and parameter checks fail here). */
@@ -380,7 +383,8 @@ export class RunDriver {
   }
 
   /** Send a built request, bounded by the request timeout, the step's 1.1 `timeout` and an enclosing workflow step's. */
-  private transmit(effect: SendEffect, prepared: PreparedRequest & { ok: true }): Promise<Executed> {
+  /** Resolves with the Executed outcome, or with the event that reports it when `asEvent`. */
+  private transmit(effect: SendEffect, prepared: PreparedRequest & { ok: true }, asEvent: boolean): Promise<Executed | CoreEvent> {
     const { step } = effect;
     const { request: req, startedAt } = prepared;
     let summary: RequestSummary | undefined;
@@ -401,6 +405,7 @@ export class RunDriver {
     this.inflightEffect = effect;
     this.inflightPrepared = prepared;
     this.inflightSummary = summary;
+    this.inflightAsEvent = asEvent;
     this.requestTimer ??= timeoutSlot(this.clock);
     this.requestTimer.arm(timeout, this.onRequestTimeout);
     let sent: Promise<HttpResponse>;
@@ -412,7 +417,7 @@ export class RunDriver {
     return sent.then(this.onResponse, this.onSendError);
   }
 
-  private readonly onResponse = (response: HttpResponse): Executed => {
+  private readonly onResponse = (response: HttpResponse): Executed | CoreEvent => {
     (this.requestTimer as TimeoutSlot).disarm();
     const effect = this.inflightEffect as SendEffect;
     const { request: req, view, startedAt } = this.inflightPrepared as PreparedRequest & { ok: true };
@@ -429,8 +434,7 @@ export class RunDriver {
         startedAt,
       });
     }
-    this.inflightDone();
-    return {
+    return this.inflightDone({
       url: req.url,
       method: req.method,
       request: view,
@@ -438,25 +442,25 @@ export class RunDriver {
       responseView: responseView(response.headers, response.bodyText),
       startedAt,
       durationMs,
-    };
+    });
   };
 
-  private readonly onSendError = (err: unknown): Executed => {
+  private readonly onSendError = (err: unknown): Executed | CoreEvent => {
     (this.requestTimer as TimeoutSlot).disarm();
     const { request: req, view, startedAt } = this.inflightPrepared as PreparedRequest & { ok: true };
-    this.inflightDone();
     const info = errorInfo(err);
     const error =
       info.limit !== undefined
         ? { code: info.code, message: this.maskText(info.message), limit: info.limit }
         : { code: info.code, message: this.maskText(info.message) };
-    return { url: req.url, method: req.method, request: view, error, startedAt, durationMs: this.clock.now() - startedAt };
+    return this.inflightDone({ url: req.url, method: req.method, request: view, error, startedAt, durationMs: this.clock.now() - startedAt });
   };
 
-  private inflightDone(): void {
+  private inflightDone(result: Executed): Executed | CoreEvent {
     this.inflightEffect = undefined;
     this.inflightPrepared = undefined;
     this.inflightSummary = undefined;
+    return this.inflightAsEvent ? this.executedEvent(result) : result;
   }
 
   /** The request in flight ran out of time: abort it with the error that says which limit it hit. */
@@ -524,7 +528,7 @@ export class RunDriver {
     this.cancelRunTimer?.();
     this.cancelRunTimer = undefined;
     this.requestTimer?.dispose();
-    this.options.signal?.removeEventListener('abort', this.onUserAbort);
+    if (this.onUserAbort) this.options.signal?.removeEventListener('abort', this.onUserAbort);
   }
 
   // ---------------------------------------------------------------- cancellation
@@ -534,6 +538,7 @@ export class RunDriver {
     this.runId = runId;
     const { signal } = this.options;
     if (signal) {
+      this.onUserAbort = () => this.stop(cancelledError());
       if (signal.aborted) this.onUserAbort();
       else signal.addEventListener('abort', this.onUserAbort, { once: true });
     }
