@@ -217,6 +217,42 @@ describe('checkpoint and resume', () => {
   });
 });
 
+describe('callbacks that throw', () => {
+  it('an onCheckpoint or onEvent that throws (or rejects) ends runWorkflow with its error instead of leaving it pending', async () => {
+    const doc = await loadDoc([pollWorkflow]);
+    const http = { send: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: '{"id":"j","state":"ready"}' }) };
+    const base = { http, servers: { api: 'http://api.test' } };
+    const boom = new Error('store down');
+    await expect(
+      runWorkflow(
+        doc,
+        'w',
+        {},
+        {
+          ...base,
+          onCheckpoint: () => {
+            throw boom;
+          },
+        },
+      ),
+    ).rejects.toBe(boom);
+    await expect(runWorkflow(doc, 'w', {}, { ...base, onCheckpoint: async () => Promise.reject(boom) })).rejects.toBe(boom);
+    await expect(
+      runWorkflow(
+        doc,
+        'w',
+        {},
+        {
+          ...base,
+          onEvent: (e) => {
+            if (e.type === 'step.finished') throw boom;
+          },
+        },
+      ),
+    ).rejects.toBe(boom);
+  });
+});
+
 describe('user-supplied fetch', () => {
   it('sends requests through RunOptions.fetch (intercepted by nock)', async () => {
     nock.disableNetConnect();

@@ -68,7 +68,15 @@ function drive(driver: RunDriver, first: Transition): Promise<RunResult> {
   });
   const step = (t: Transition): void => {
     const state = t.state;
-    driver.perform(t).then((event) => {
+    let pending: Promise<CoreEvent | undefined>;
+    try {
+      pending = driver.perform(t);
+    } catch (err) {
+      // A listener or onCheckpoint that throws ends the run with its error, as an await would.
+      reject(err);
+      return;
+    }
+    pending.then((event) => {
       if (event) step(driver.advance(state, event));
       else resolve(driver.result(state));
     }, reject);
