@@ -58,6 +58,13 @@ export function responseContext(machine: Machine, state: RunState, frame: Frame,
 export interface FailedCriterion {
   readonly condition: string;
   readonly error?: string;
+  /** What a criterion that evaluated to false saw, when it explains itself (JSONPath: what its query selected). */
+  readonly detail?: string;
+}
+
+/** The failed criteria for a message: each condition, with what it saw when it explains itself. */
+export function describeFailed(failed: readonly FailedCriterion[]): string {
+  return failed.map((f) => (f.detail ? `${f.condition} (${f.detail})` : f.condition)).join('; ');
 }
 
 /** Whether every criterion passes. With `failed`, all are evaluated and the failing ones collected. */
@@ -73,7 +80,8 @@ export function criteriaPass(criteria: readonly CompiledCriterion[], ctx: EvalCo
     if (!r.passed) {
       ok = false;
       if (!failed) return false;
-      failed.push(r.error ? { condition: c.criterion.condition, error: r.error } : { condition: c.criterion.condition });
+      const detail = r.error ? undefined : c.explain?.(ctx);
+      failed.push(r.error ? { condition: c.criterion.condition, error: r.error } : { condition: c.criterion.condition, ...(detail ? { detail } : {}) });
     }
   }
   return ok;

@@ -8,7 +8,7 @@ import type { StepPlan, WorkflowRef } from '../../compile/plan-types.js';
 import { newFrame, withEntry, type Frame, type FrameRole, type Writable } from '../state.js';
 import type { RunErrorInfo } from '../types.js';
 import type { Draft } from './draft.js';
-import { criteriaPass, evaluateOutputs, frameContext, type FailedCriterion } from './evaluation.js';
+import { criteriaPass, describeFailed, evaluateOutputs, frameContext, type FailedCriterion } from './evaluation.js';
 import { childDocKey } from './machine.js';
 import { applyOutcome } from './outcome.js';
 import { failRun } from './finish.js';
@@ -152,7 +152,7 @@ function workflowStepDone(d: Draft, child: Frame): void {
     if (!success) {
       error = {
         code: 'CRITERION_FAILED',
-        message: `Step "${step.stepId}" of workflow "${parent.wf}" failed: success criteria not met: ${failed.map((f) => f.condition).join('; ')}.`,
+        message: `Step "${step.stepId}" of workflow "${parent.wf}" failed: success criteria not met: ${describeFailed(failed)}.`,
         workflowId: parent.wf,
         stepId: step.stepId,
         failedCriteria: failed,

@@ -10,7 +10,7 @@ import { withEntry, type Frame } from '../state.js';
 import type { ActionSummary, RunErrorInfo, StepRecord } from '../types.js';
 import { applyAction, chooseAction } from './actions.js';
 import type { Draft } from './draft.js';
-import { criteriaPass, evaluateOutputs, responseContext, type FailedCriterion } from './evaluation.js';
+import { criteriaPass, describeFailed, evaluateOutputs, responseContext, type FailedCriterion } from './evaluation.js';
 import { enterStep, finishFrame } from './frames.js';
 import type { Executed } from './types.js';
 
@@ -55,12 +55,12 @@ export function applyExecuted(d: Draft, result: Executed): void {
     if (!success) {
       error = {
         code: 'CRITERION_FAILED',
-        message: `Step "${step.stepId}" of workflow "${frame.wf}" failed: HTTP ${response.statusCode}, success criteria not met: ${failed.map((f) => f.condition).join('; ')}.`,
+        message: `Step "${step.stepId}" of workflow "${frame.wf}" failed: HTTP ${response.statusCode}, success criteria not met: ${describeFailed(failed)}.`,
         workflowId: frame.wf,
         stepId: step.stepId,
         statusCode: response.statusCode,
         failedCriteria: failed,
-        ...excerptOf(response.bodyText),
+        ...excerptOf(response.bodyText, response.statusCode),
       };
     }
   } else {
@@ -73,7 +73,7 @@ export function applyExecuted(d: Draft, result: Executed): void {
         workflowId: frame.wf,
         stepId: step.stepId,
         statusCode: sc,
-        ...excerptOf(response.bodyText),
+        ...excerptOf(response.bodyText, sc),
       };
     }
   }
@@ -167,8 +167,8 @@ function record(
 }
 
 /** The start of a failed response's body and, read from the whole body, the message it carried. */
-function excerptOf(bodyText: string): { responseExcerpt: string; responseMessage?: string } {
-  const message = responseMessage(bodyText);
+function excerptOf(bodyText: string, statusCode: number): { responseExcerpt: string; responseMessage?: string } {
+  const message = responseMessage(bodyText, undefined, statusCode);
   return message === undefined ? { responseExcerpt: bodyText.slice(0, EXCERPT) } : { responseExcerpt: bodyText.slice(0, EXCERPT), responseMessage: message };
 }
 
