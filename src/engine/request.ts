@@ -158,14 +158,10 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
 
   let path = op.pathTemplate;
   if (path.includes('{')) {
-    path = fillPath(step.stepId, path, (whole, name) => {
-      const v = pairValue(pathValues, name);
-      if (v === undefined) {
-        if (!missing?.some((x) => x.startsWith(`${name} (path)`))) (missing ??= []).push(`${name} (path)`);
-        return whole;
-      }
-      return v;
-    });
+    path = fillPath(step.stepId, path, pathValues);
+    if (pathMissing !== undefined) {
+      for (const name of pathMissing) if (!missing?.some((x) => x.startsWith(`${name} (path)`))) (missing ??= []).push(`${name} (path)`);
+    }
   }
   if (cookies !== undefined) {
     // A Cookie header parameter (e.g. copied from a login's Set-Cookie) and cookie parameters go
@@ -231,8 +227,16 @@ class RequestView implements MessageView {
   }
 }
 
-/** The path template with its `{name}` parts substituted (one pass, no regular expression: this runs for every request). */
-function fillPath(stepId: string, template: string, substitute: (whole: string, name: string) => string): string {
+/** Names of path parameters the last fillPath found no value for (a module slot: no list per request). */
+let pathMissing: string[] | undefined;
+
+/**
+ * The path template with its `{name}` parts substituted from the name, value list (one pass, no
+ * regular expression or callback: this runs for every request). A part without a value stays as
+ * written and its name goes to `pathMissing`.
+ */
+function fillPath(stepId: string, template: string, pathValues: readonly string[] | undefined): string {
+  pathMissing = undefined;
   let out = '';
   let from = 0;
   let scan = 0;
@@ -245,13 +249,20 @@ function fillPath(stepId: string, template: string, substitute: (whole: string, 
     }
     const close = template.indexOf('}', open + 2);
     if (close < 0) break;
-    out += template.slice(from, open) + substitute(template.slice(open, close + 1), template.slice(open + 1, close));
+    const name = template.slice(open + 1, close);
+    let value = pairValue(pathValues, name);
+    if (value === undefined) {
+      (pathMissing ??= []).push(name);
+      value = template.slice(open, close + 1);
+    }
+    out += template.slice(from, open) + value;
     from = scan = close + 1;
   }
   out += template.slice(from);
   // A parameter value that makes a whole segment "." or ".." is removed as a dot segment by URL
   // parsers (WHATWG URL treats "%2e%2e" the same), so the request would reach another resource.
   if (out.includes('.')) {
+    const substitute = (whole: string, name: string): string => pairValue(pathValues, name) ?? whole;
     for (const seg of template.split('/')) if (seg.includes('{')) checkDotSegments(stepId, seg, seg.replace(/\{([^}]+)\}/g, substitute));
   }
   return out;

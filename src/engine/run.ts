@@ -188,6 +188,9 @@ export class RunDriver {
   private inflightAbort: { abort(reason: unknown): void } | undefined;
   private requestTimer: TimeoutSlot | undefined;
   private lastSendOptions: SendOptions | undefined;
+  private lastBuildOptions: Parameters<typeof buildRequest>[2] | undefined;
+  private lastBuildDoc: LoadedDocument | undefined;
+  private lastBuildSource = '';
   private inflightReason: 'outer' | 'step' | 'request' = 'request';
   private inflightTimeout = 0;
   private inflightEffect: SendEffect | undefined;
@@ -355,11 +358,7 @@ export class RunDriver {
       };
     }
     try {
-      const built = buildRequest(step, effect.context, {
-        servers: this.options.servers,
-        sourceLocation: effect.document.sources.get(op.sourceName)?.location,
-        masker: this,
-      });
+      const built = buildRequest(step, effect.context, this.buildOptions(effect.document, op.sourceName));
       if (built instanceof Promise) {
         return built.then(
           (b): PreparedRequest => ({ ok: true, request: b.request, view: b.view, startedAt }),
@@ -370,6 +369,18 @@ export class RunDriver {
     } catch (err) {
       return this.buildFailed(err, startedAt, op.method);
     }
+  }
+
+  /** What buildRequest needs for an operation of `doc`'s source `sourceName`: one object while they stay the same. */
+  private buildOptions(doc: LoadedDocument, sourceName: string): Parameters<typeof buildRequest>[2] {
+    let options = this.lastBuildOptions;
+    if (options === undefined || this.lastBuildDoc !== doc || this.lastBuildSource !== sourceName) {
+      options = { servers: this.options.servers, sourceLocation: doc.sources.get(sourceName)?.location, masker: this };
+      this.lastBuildOptions = options;
+      this.lastBuildDoc = doc;
+      this.lastBuildSource = sourceName;
+    }
+    return options;
   }
 
   private buildFailed(err: unknown, startedAt: number, method: string): PreparedRequest {

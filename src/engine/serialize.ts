@@ -62,6 +62,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Serialise a path parameter value (already substituted into `{name}`). */
 export function serializePath(name: string, value: unknown, s: StyleSpec): string {
   if (s.contentType) return encode(JSON.stringify(value));
+  // The common case first, without the helper closure below: one simple-style scalar.
+  if (s.style === 'simple' && (value === null || typeof value !== 'object')) return encode(scalarText(value), s.allowReserved);
   const e = (v: unknown): string => encode(scalarText(v), s.allowReserved);
   const prefix = s.style === 'label' ? '.' : s.style === 'matrix' ? ';' : '';
   if (Array.isArray(value)) {
