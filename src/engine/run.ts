@@ -45,9 +45,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  */
 export async function runWorkflow(doc: LoadedDocument, workflowId: string, inputs: Record<string, unknown> = {}, options: RunOptions = {}): Promise<RunResult> {
   const driver = new RunDriver(doc, workflowId, options);
-  await prepareInputValidation(doc);
   try {
-    return await drive(driver, options.resume !== undefined ? await driver.resume(options.resume) : driver.start(inputs));
+    return await drive(driver, options.resume !== undefined ? await driver.resume(options.resume) : await driver.start(inputs));
   } finally {
     driver.close();
   }
@@ -100,9 +99,8 @@ export async function prepareFirstRequest(
   options: RunOptions = {},
 ): Promise<FirstRequest> {
   const driver = new RunDriver(doc, workflowId, options);
-  await prepareInputValidation(doc);
   try {
-    let t = driver.start(inputs);
+    let t = await driver.start(inputs);
     for (;;) {
       await driver.deliver(t);
       const wait = t.effects[t.effects.length - 1];
@@ -235,8 +233,12 @@ export class RunDriver {
     return this.clock.now();
   }
 
-  /** Begin a new run (its inputs are validated by the first transition, P19). */
-  start(inputs: Record<string, unknown> = {}, runId: string = newRunId()): Transition {
+  /**
+   * Begin a new run (its inputs are validated by the first transition, P19). Asynchronous once per
+   * process: input validation loads ajv on first use.
+   */
+  async start(inputs: Record<string, unknown> = {}, runId: string = newRunId()): Promise<Transition> {
+    await prepareInputValidation(this.doc);
     const now = this.clock.now();
     for (const name of this.machine.plan('', this.workflowId).secretInputs) this.addSecretValue(inputs?.[name]);
     this.begin(runId, now);
@@ -246,6 +248,7 @@ export class RunDriver {
   /** Continue a run from a checkpoint (`onCheckpoint`, `RunResult.state`, or the JSON of either). */
   async resume(value: unknown): Promise<Transition> {
     const state = await checkResumeState(value, this.machine, this.workflowId);
+    await prepareInputValidation(this.doc);
     // The secrets the run knew: secret inputs of every running workflow, secret-looking outputs.
     for (const f of stackOf(state)) {
       for (const name of this.machine.plan(f.doc, f.wf).secretInputs) this.addSecretValue(f.inputs[name]);
