@@ -136,6 +136,8 @@ export const RUN_ERROR_CODES = {
   STEP_LIMIT_EXCEEDED: 'A step ran more often than its x-max-executions.',
   STEP_DEADLINE_EXCEEDED: 'A step kept running past its x-max-duration.',
   RUN_TIMEOUT: 'The run took longer than limits.timeoutMs.',
+  RETRY_AFTER_EXCEEDS_TIMEOUT: "A response's Retry-After asked for a wait longer than the run has left of limits.timeoutMs.",
+  WORKFLOW_DEPTH_EXCEEDED: 'Workflows ran nested deeper than limits.maxDepth (a workflow calling itself without end).',
   RUN_CANCELLED: 'The AbortSignal fired (CLI: Ctrl-C).',
   SERVER_URL_MISSING: 'No usable base URL for a request.',
   REPLACEMENT_TARGET_INVALID: 'A payload replacement target cannot be applied (P17); the message says why.',
@@ -143,7 +145,8 @@ export const RUN_ERROR_CODES = {
   JSON_POINTER_TARGET: 'A JSON Pointer points where nothing can be written (the pointer helpers; a replacement reports REPLACEMENT_TARGET_INVALID).',
   STEP_TARGET_UNRESOLVED: 'A step reached the run without a resolved operation (loading prevents this: a bug if seen).',
   WORKFLOW_NOT_FOUND: 'runWorkflow was given a workflowId the document does not have.',
-  RESUME_STATE_INVALID: 'runWorkflow was given a resume state it cannot use.',
+  RESUME_STATE_INVALID: 'runWorkflow was given a resume state it cannot use (details.path names the field).',
+  LIMITS_INVALID: 'runWorkflow was given a limit it cannot use (limits.maxDepth not a whole number of at least 1).',
   TIMER_CANCELLED: "The engine's own abort reason for a cancelled timer; it never reaches a caller.",
 } as const;
 

@@ -86,3 +86,4 @@ export type {
   RequestSummary,
   ResponseSummary,
 } from './engine/types.js';
+export type { RunState } from './engine/state.js';

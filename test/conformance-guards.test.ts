@@ -148,9 +148,9 @@ describe('execution caps', () => {
 
 describe('run timeout and cancellation during waits', () => {
   it('limits.timeoutMs interrupts a long retry wait at the timeout, not at the end of the wait', async () => {
-    const servers = await serve({ '/poll': [{ status: 503, headers: { 'Retry-After': '600' } }] });
+    const servers = await serve({ '/poll': [{ status: 503 }] });
     const doc = await loadConformance([
-      { workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', onFailure: [{ name: 'r', type: 'retry', retryLimit: 5 }] }] },
+      { workflowId: 'w', steps: [{ stepId: 'a', operationId: 'poll', onFailure: [{ name: 'r', type: 'retry', retryAfter: 600, retryLimit: 5 }] }] },
     ]);
     const clock = new ManualClock();
     const t0 = clock.now();

@@ -66,6 +66,81 @@ describe('loop guards (P20)', () => {
   });
 });
 
+describe('Retry-After longer than the run has left', () => {
+  const retrying = [{ workflowId: 'w', steps: [{ stepId: 'poll', operationId: 'getStatus', onFailure: [{ name: 'again', type: 'retry', retryLimit: 3 }] }] }];
+  /** 503 with the given Retry-After, then 200. */
+  async function busyOnce(retryAfter: string): Promise<Record<string, string>> {
+    let n = 0;
+    server = await startServer((_req, res) => (++n === 1 ? json(res, 503, { error: 'busy' }, { 'retry-after': retryAfter }) : json(res, 200, {})));
+    return { api: server.url };
+  }
+
+  it('ends the run at once with RETRY_AFTER_EXCEEDS_TIMEOUT, naming the header, instead of waiting to time out', async () => {
+    const clock = new ManualClock();
+    const start = clock.now();
+    const doc = await loadDoc(retrying);
+    for (const header of ['600', 'Fri, 01 Jan 2099 00:00:00 GMT']) {
+      const result = await runWorkflow(doc, 'w', {}, { servers: await busyOnce(header), clock, limits: { timeoutMs: 10_000 } });
+      expect(result.error).toMatchObject({ code: 'RETRY_AFTER_EXCEEDS_TIMEOUT', workflowId: 'w', stepId: 'poll', limit: 10_000 });
+      expect(result.error?.message).toContain(`Retry-After: ${header}`);
+      expect(server?.requests).toHaveLength(1);
+      expect(clock.now()).toBe(start);
+      expect(clock.pending).toBe(0);
+      await server?.close();
+    }
+  });
+
+  it('waits a Retry-After that fits in the time left, and any Retry-After without a run timeout', async () => {
+    const doc = await loadDoc(retrying);
+    for (const limits of [{ timeoutMs: 10_000 }, {}]) {
+      const clock = new ManualClock();
+      const result = await runWorkflow(doc, 'w', {}, { servers: await busyOnce(limits.timeoutMs ? '5' : '86400'), clock, limits, onEvent: autoAdvance(clock) });
+      expect(result).toMatchObject({ status: 'succeeded', stepExecutions: 2 });
+      await server?.close();
+    }
+  });
+});
+
+describe('workflow nesting depth', () => {
+  const recursive = {
+    workflowId: 'w',
+    steps: [
+      { stepId: 'check', operationId: 'getStatus', onSuccess: [{ name: 'bottom', type: 'end', criteria: [{ condition: '$response.body#/done == true' }] }] },
+      { stepId: 'deeper', workflowId: 'w' },
+    ],
+  };
+  /** Answers `done: true` from the `levels`-th request on. */
+  const levelsDeep = (levels: number): HttpClient => {
+    let n = 0;
+    return { send: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: JSON.stringify({ done: ++n >= levels }) }) };
+  };
+
+  it('a workflow that calls itself stops at 64 levels with WORKFLOW_DEPTH_EXCEEDED, naming the step and the limit', async () => {
+    const doc = await loadDoc([recursive]);
+    const result = await runWorkflow(doc, 'w', {}, { http: levelsDeep(Infinity), servers: { api: 'http://x' } });
+    expect(result.error).toMatchObject({ code: 'WORKFLOW_DEPTH_EXCEEDED', workflowId: 'w', stepId: 'deeper', limit: 64 });
+    expect(result.error?.message).toContain('goto');
+    expect(result.stepExecutions).toBe(128);
+  });
+
+  it('limits.maxDepth raises the limit: 3,000 levels down and back up', async () => {
+    const doc = await loadDoc([recursive]);
+    const ok = await runWorkflow(doc, 'w', {}, { http: levelsDeep(3000), servers: { api: 'http://x' }, limits: { maxDepth: 3000 } });
+    expect(ok).toMatchObject({ status: 'succeeded', stepExecutions: 5999 });
+    const tooDeep = await runWorkflow(doc, 'w', {}, { http: levelsDeep(3000), servers: { api: 'http://x' }, limits: { maxDepth: 2999 } });
+    expect(tooDeep.error).toMatchObject({ code: 'WORKFLOW_DEPTH_EXCEEDED', limit: 2999 });
+  });
+
+  it('refuses a limits.maxDepth that is not a whole number of at least 1 (LIMITS_INVALID)', async () => {
+    const doc = await loadDoc([recursive]);
+    for (const maxDepth of [0, -1, 1.5, Number.NaN]) {
+      await expect(runWorkflow(doc, 'w', {}, { http: levelsDeep(1), servers: { api: 'http://x' }, limits: { maxDepth } })).rejects.toMatchObject({
+        code: 'LIMITS_INVALID',
+      });
+    }
+  });
+});
+
 describe('cancellation and timeouts', () => {
   it('an AbortSignal stops a pending delay at once', async () => {
     const clock = new ManualClock();

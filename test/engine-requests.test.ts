@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWorkflow } from '../src/engine/run.js';
+import { prepareFirstRequest, runWorkflow } from '../src/engine/run.js';
 import type { RunEvent } from '../src/engine/types.js';
 import { json, loadDoc, startServer, type TestServer } from './engine-helpers.js';
 
@@ -243,5 +243,74 @@ describe('request bodies', () => {
     await runWorkflow(doc, 'w', { name: 'widget', qty: 5 }, { servers: servers() });
     expect(server.requests[0]?.body).toBe('<order><name>widget</name><qty>5</qty></order>');
     expect(server.requests[0]?.headers['content-type']).toBe('application/xml');
+  });
+});
+
+describe('prepareFirstRequest (the CLI --dry-run)', () => {
+  it('returns the first request, masked and fully resolved, and sends nothing', async () => {
+    await okServer();
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        inputs: { type: 'object', properties: { token: { type: 'string' }, id: { type: 'string' } } },
+        dependsOn: ['prep'],
+        steps: [{ stepId: 's', operationId: 'getItem', parameters: [{ name: 'id', in: 'path', value: '$inputs.id' }] }],
+      },
+      {
+        workflowId: 'prep',
+        steps: [
+          {
+            stepId: 'p',
+            operationId: 'echo',
+            parameters: [{ name: 'Authorization', in: 'header', value: 'Bearer s3cret-token' }],
+            requestBody: { payload: { hello: 'world' } },
+          },
+        ],
+      },
+    ]);
+    const first = await prepareFirstRequest(doc, 'w', { token: 's3cret-token', id: 'x' }, { servers: servers() });
+    // The prerequisite's request comes first (P15).
+    expect(first).toEqual({
+      request: {
+        method: 'POST',
+        url: `${server.url}/base/echo`,
+        headers: { Authorization: '***', 'content-type': 'application/json' },
+        body: '{"hello":"world"}',
+      },
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a request that cannot be built fails its step as in a real run; the run goes on to its next request', async () => {
+    await okServer();
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          {
+            stepId: 'needsId',
+            operationId: 'getItem',
+            parameters: [{ name: 'id', in: 'path', value: '$inputs.missing' }],
+            onFailure: [{ name: 'fallBack', type: 'goto', stepId: 'fallback' }],
+          },
+          { stepId: 'fallback', operationId: 'getStatus' },
+        ],
+      },
+    ]);
+    const first = await prepareFirstRequest(doc, 'w', {}, { servers: servers() });
+    expect(first).toMatchObject({ request: { method: 'GET', url: `${server.url}/base/status` } });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('gives the run result when the run ends before any request (invalid inputs)', async () => {
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        inputs: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+        steps: [{ stepId: 's', operationId: 'getStatus' }],
+      },
+    ]);
+    const first = await prepareFirstRequest(doc, 'w', {}, { servers: { api: 'http://127.0.0.1:9' } });
+    expect(first).toMatchObject({ result: { status: 'failed', error: { code: 'INPUT_INVALID' }, stepExecutions: 0 } });
   });
 });

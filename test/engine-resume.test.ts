@@ -3,6 +3,7 @@ import nock from 'nock';
 import { runWorkflow } from '../src/engine/run.js';
 import { ManualClock } from '../src/engine/clock.js';
 import type { RunEvent } from '../src/engine/types.js';
+import type { RunState } from '../src/engine/state.js';
 import { autoAdvance, json, loadDoc, startServer, type TestServer } from './engine-helpers.js';
 
 let server: TestServer | undefined;
@@ -78,7 +79,7 @@ describe('checkpoint and resume', () => {
     expect(server.requests).toHaveLength(3);
 
     // A new "process": a freshly loaded document, the state parsed from text.
-    const saved = JSON.parse(checkpoints[2]!) as unknown;
+    const saved = JSON.parse(checkpoints[2]!) as RunState;
     const events: RunEvent[] = [];
     const resumed = await runWorkflow(
       await loadDoc([pollWorkflow]),
@@ -123,7 +124,7 @@ describe('checkpoint and resume', () => {
       await loadDoc([workflow]),
       'w',
       {},
-      { servers: { api: `${server.url}/base` }, clock, onEvent: autoAdvance(clock, events), resume: JSON.parse(saved) as unknown },
+      { servers: { api: `${server.url}/base` }, clock, onEvent: autoAdvance(clock, events), resume: JSON.parse(saved) as RunState },
     );
     // 1 create + 5 polls: exactly x-max-executions, so the resent poll was not counted again.
     expect(resumed).toMatchObject({ status: 'succeeded', stepExecutions: 6, outputs: { state: 'ready', polls: 5 } });
@@ -134,7 +135,121 @@ describe('checkpoint and resume', () => {
 
   it('refuses a resume value that is not a run state', async () => {
     const doc = await loadDoc([pollWorkflow]);
-    await expect(runWorkflow(doc, 'w', {}, { resume: { nope: true } })).rejects.toMatchObject({ code: 'RESUME_STATE_INVALID' });
+    await expect(runWorkflow(doc, 'w', {}, { resume: { nope: true } as never })).rejects.toMatchObject({ code: 'RESUME_STATE_INVALID' });
+  });
+
+  it('checks the whole state and names the bad field, before anything runs', async () => {
+    const doc = await loadDoc([pollWorkflow]);
+    let saved: RunState | undefined;
+    await runWorkflow(
+      doc,
+      'w',
+      {},
+      {
+        http: { send: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: '{"id":"j","state":"ready"}' }) },
+        servers: { api: 'http://api.test' },
+        onCheckpoint: (state) => {
+          saved ??= JSON.parse(JSON.stringify(state)) as RunState;
+        },
+      },
+    );
+    const base = saved as RunState & { frames: Array<Record<string, unknown>> };
+    const frame = base.frames[0] as Record<string, unknown>;
+    const cases: Array<[string, unknown, string, RegExp]> = [
+      ['a null frame', { ...base, frames: [null] }, '/frames/0', /at \/frames\/0 must be object/],
+      ['null step outputs', { ...base, frames: [{ ...frame, steps: null }] }, '/frames/0/steps', /at \/frames\/0\/steps must be object/],
+      ['a negative counter', { ...base, counts: { '|w|poll': -1 } }, '/counts/|w|poll', /at \/counts\/\|w\|poll must be >= 0/],
+      ['an unknown field', { ...base, extra: 1 }, '', /the value has the unknown field "extra"/],
+      ['a missing field', { ...base, frames: [{ ...frame, index: undefined }] }, '/frames/0', /at \/frames\/0 lacks the field "index"/],
+      ['a workflow the document lacks', { ...base, frames: [{ ...frame, wf: 'gone' }] }, '/frames/0/wf', /names the workflow "gone"/],
+      ['a step index past the workflow', { ...base, frames: [{ ...frame, index: 7 }] }, '/frames/0/index', /is 7, but workflow "w" has 2 step/],
+      ['another workflow', { ...base, workflowId: 'other' }, '/workflowId', /belongs to workflow "other", not "w"/],
+    ];
+    for (const [what, resume, path, message] of cases) {
+      const attempt = runWorkflow(doc, 'w', {}, { resume: resume as RunState, servers: { api: 'http://127.0.0.1:9' } });
+      await expect(attempt, what).rejects.toMatchObject({ code: 'RESUME_STATE_INVALID', details: { path } });
+      await expect(attempt, what).rejects.toThrow(message);
+    }
+  });
+
+  it('keeps a 10,000-deep response value in outputs: checkpoints, result and resume handle it', async () => {
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          { stepId: 'a', operationId: 'getStatus', outputs: { deep: '$response.body' } },
+          { stepId: 'b', operationId: 'getStatus' },
+        ],
+        outputs: { inner: '$steps.a.outputs.deep#/0/0/0/0' },
+      },
+    ]);
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const http = { send: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: deep }) };
+    const checkpoints: RunState[] = [];
+    const result = await runWorkflow(doc, 'w', {}, { http, servers: { api: 'http://api.test' }, onCheckpoint: (s) => void checkpoints.push(s) });
+    // (Plain checks: a failing matcher would print the 10,000-deep value.)
+    expect(result.status).toBe('succeeded');
+    expect(Array.isArray(result.outputs.inner)).toBe(true);
+    expect(checkpoints).toHaveLength(2);
+    const resumed = await runWorkflow(doc, 'w', {}, { http, servers: { api: 'http://api.test' }, resume: checkpoints[0] });
+    expect([resumed.status, resumed.stepExecutions]).toEqual(['succeeded', 2]);
+  });
+
+  it('never changes a checkpoint once handed out: each stays what it was when given', async () => {
+    server = await pollServer();
+    const clock = new ManualClock();
+    const given: Array<{ state: RunState; json: string }> = [];
+    const result = await runWorkflow(
+      await loadDoc([pollWorkflow]),
+      'w',
+      { token: 't' },
+      {
+        servers: { api: `${server.url}/base` },
+        clock,
+        onEvent: autoAdvance(clock),
+        onCheckpoint: (state) => void given.push({ state, json: JSON.stringify(state) }),
+      },
+    );
+    expect(result.status).toBe('succeeded');
+    expect(given.length).toBe(6);
+    for (const { state, json } of given) expect(JSON.stringify(state)).toBe(json);
+    expect(result.state).toBe(given.at(-1)?.state);
+  });
+});
+
+describe('callbacks that throw', () => {
+  it('an onCheckpoint or onEvent that throws (or rejects) ends runWorkflow with its error instead of leaving it pending', async () => {
+    const doc = await loadDoc([pollWorkflow]);
+    const http = { send: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: '{"id":"j","state":"ready"}' }) };
+    const base = { http, servers: { api: 'http://api.test' } };
+    const boom = new Error('store down');
+    await expect(
+      runWorkflow(
+        doc,
+        'w',
+        {},
+        {
+          ...base,
+          onCheckpoint: () => {
+            throw boom;
+          },
+        },
+      ),
+    ).rejects.toBe(boom);
+    await expect(runWorkflow(doc, 'w', {}, { ...base, onCheckpoint: async () => Promise.reject(boom) })).rejects.toBe(boom);
+    await expect(
+      runWorkflow(
+        doc,
+        'w',
+        {},
+        {
+          ...base,
+          onEvent: (e) => {
+            if (e.type === 'step.finished') throw boom;
+          },
+        },
+      ),
+    ).rejects.toBe(boom);
   });
 });
 

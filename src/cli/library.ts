@@ -3,16 +3,18 @@
  * swagger-parser and undici), so `arazzo --help`, `list` and `graph` start fast.
  */
 import type { loadArazzo } from '../load.js';
-import type { runWorkflow } from '../engine/run.js';
+import type { prepareFirstRequest, runWorkflow } from '../engine/run.js';
 
 export interface Library {
   readonly loadArazzo: typeof loadArazzo;
   readonly runWorkflow: typeof runWorkflow;
+  /** `--dry-run`: the first request of a run, not sent. */
+  readonly prepareFirstRequest: typeof prepareFirstRequest;
 }
 
 export async function loadLibrary(): Promise<Library> {
   const [load, run] = await Promise.all([import('../load.js'), import('../engine/run.js')]);
-  return { loadArazzo: load.loadArazzo, runWorkflow: run.runWorkflow };
+  return { loadArazzo: load.loadArazzo, runWorkflow: run.runWorkflow, prepareFirstRequest: run.prepareFirstRequest };
 }
 
 /** Only the loader (for `validate`), without the run loop and transports. */

@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { LoadedDocument } from '../compile/loaded.js';
-import type { HttpClient, RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
+import type { RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
 import { describeInputs, readOptionsFromFlags, selectWorkflow } from './document.js';
@@ -42,7 +42,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   if (flags.verbose && flags.quiet) throw new CliError('CLI_USAGE', 'Choose one of --verbose and --quiet.');
   const limits = parseLimits(flags);
 
-  const { loadArazzo, runWorkflow } = await loadLibrary();
+  const { loadArazzo, runWorkflow, prepareFirstRequest } = await loadLibrary();
   let doc: LoadedDocument;
   try {
     doc = await loadArazzo(file, readOptionsFromFlags(values));
@@ -99,12 +99,10 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   // Ctrl-C, SIGTERM or SIGHUP: which one stopped the run decides the exit code and the wording.
   let stoppedBy: InterruptSignal | undefined;
   const har = flags.trace !== undefined ? new HarRecorder(packageVersion(), (message) => cliMessage(message, stoppedBy)) : undefined;
-  let lastRequest: RequestSummary | undefined;
   const writeErr = (text: string) => {
     if (text !== '') io.stderr.write(mask(text));
   };
   const onEvent = (event: RunEvent) => {
-    if (event.type === 'request.sent') lastRequest = event.request;
     report.onEvent(event);
     har?.onEvent(event);
     if (!flags['dry-run']) writeErr(progress.onEvent(event));
@@ -128,27 +126,33 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     }
   });
 
-  // The engine announces every request (already masked) in `request.sent` just before sending it.
-  let captured: RequestSummary | undefined;
   const options: RunOptions = {
     signal: controller.signal,
     onEvent,
     secrets: gathered.secrets,
     ...(Object.keys(servers).length > 0 ? { servers } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
-    ...(flags['dry-run'] ? { http: dryRunTransport(() => (captured = lastRequest), controller) } : {}),
   };
 
   const out: FinishOptions = { json, quiet: flags.quiet === true, color, report, mask, har, trace: flags.trace, stoppedBy: () => stoppedBy };
+  // A dry run steps the run until its first request and stops there: that request (masked) is
+  // printed instead of sent.
   let result: RunResult;
   try {
-    result = await runWorkflow(doc, workflowId, gathered.inputs, options);
+    if (flags['dry-run']) {
+      const first = await prepareFirstRequest(doc, workflowId, gathered.inputs, options);
+      if ('request' in first) {
+        removeInterrupt();
+        return printDryRun(io, workflowId, first.request, json, mask, color);
+      }
+      result = first.result;
+    } else result = await runWorkflow(doc, workflowId, gathered.inputs, options);
   } catch (err) {
     removeInterrupt();
     writeErr(progress.flush());
     const error =
       err instanceof ArazzoError ? err : new ArazzoError('INTERNAL_ERROR', err instanceof Error ? err.message : String(err), undefined, { cause: err });
-    if (error.code === 'RUN_CANCELLED' && !captured) {
+    if (error.code === 'RUN_CANCELLED') {
       return finish(
         io,
         { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 },
@@ -157,22 +161,13 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
       );
     }
     if (exitCodeFor(error) === EXIT_USAGE) return usageError(io, error, json, workflowId, mask);
-    if (!captured) {
-      const info = { ...(error.details ?? {}), code: error.code, message: error.message } as RunResult['error'] & object;
-      return finish(
-        io,
-        { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 },
-        out,
-        exitCodeFor(error),
-      );
-    }
-    result = { workflowId, status: 'failed', outputs: {}, stepExecutions: 0, durationMs: 0, state: null };
+    const info = { ...(error.details ?? {}), code: error.code, message: error.message } as RunResult['error'] & object;
+    return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 }, out, exitCodeFor(error));
   }
   removeInterrupt();
   writeErr(progress.flush());
 
   if (flags['dry-run']) {
-    if (captured) return printDryRun(io, workflowId, captured, json, mask, color);
     if (result.error && exitCodeFor(result.error) === EXIT_USAGE) {
       return usageError(io, new CliError(result.error.code, result.error.message), json, workflowId, mask);
     }
@@ -288,18 +283,6 @@ export function parseServers(items: readonly string[], doc: LoadedDocument): Rec
     servers[name] = url;
   }
   return servers;
-}
-
-/** A transport that cancels the run at its first request instead of sending it. */
-function dryRunTransport(onRequest: () => void, controller: AbortController): HttpClient {
-  return {
-    async send() {
-      onRequest();
-      const stop = new ArazzoError('RUN_CANCELLED', 'Dry run: the first request was not sent.');
-      controller.abort(stop);
-      throw stop;
-    },
-  };
 }
 
 function printDryRun(io: CliIo, workflowId: string, request: RequestSummary, json: boolean, mask: Masker, color: boolean): number {

@@ -11,25 +11,45 @@ function cancelled(signal: AbortSignal): unknown {
   return new ArazzoError('RUN_CANCELLED', 'The run was cancelled by its AbortSignal.');
 }
 
-/** The real clock: Date.now() and setTimeout. */
+/**
+ * The longest delay Node's setTimeout honours (2^31 - 1 ms, about 24.8 days); a longer one fires
+ * after 1 ms. Longer waits are chained from timers of at most this length.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** setTimeout for any delay: chained past MAX_TIMER_MS. Returns a cancel function. */
+function longTimeout(ms: number, fn: () => void, unref = false): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = (left: number): void => {
+    if (left > MAX_TIMER_MS) {
+      const due = Date.now() + left;
+      timer = setTimeout(() => arm(due - Date.now()), MAX_TIMER_MS);
+    } else timer = setTimeout(fn, left);
+    if (unref) timer.unref();
+  };
+  // NaN (no delay given) waits nothing, as setTimeout does.
+  arm(Number.isNaN(ms) ? 0 : Math.max(0, ms));
+  return () => clearTimeout(timer);
+}
+
+/** The real clock: Date.now() and setTimeout (chained for waits longer than setTimeout allows). */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms: number, fn: () => void): () => void {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    return () => clearTimeout(timer);
+    return longTimeout(ms, fn);
   },
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(cancelled(signal));
-    if (ms <= 0) return Promise.resolve();
+    if (!(ms > 0)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
-        clearTimeout(timer);
+        cancel();
         reject(cancelled(signal as AbortSignal));
       };
-      const timer = setTimeout(() => {
+      const cancel = longTimeout(ms, () => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
@@ -143,8 +163,9 @@ const TIMER_CANCELLED = new ArazzoError('TIMER_CANCELLED', 'timer cancelled');
 
 /** A re-armable timeout for one sequence of operations (the requests of a run, one at a time). */
 export interface TimeoutSlot {
-  /** Call `fn` after `ms` unless the returned function is called first. One arm at a time. */
-  arm(ms: number, fn: () => void): () => void;
+  /** Call `fn` after `ms` unless `disarm` is called first. One arm at a time. */
+  arm(ms: number, fn: () => void): void;
+  disarm(): void;
   /** Release the underlying timer. */
   dispose(): void;
 }
@@ -155,35 +176,71 @@ export interface TimeoutSlot {
  * `startTimer`.
  */
 export function timeoutSlot(clock: Clock): TimeoutSlot {
-  if (clock !== systemClock) {
-    return { arm: (ms, fn) => startTimer(clock, ms, fn), dispose: () => undefined };
+  return clock === systemClock ? new SystemTimeoutSlot() : new ClockTimeoutSlot(clock);
+}
+
+/** A slot on any clock: one `startTimer` per arm. */
+class ClockTimeoutSlot implements TimeoutSlot {
+  private cancel: (() => void) | undefined;
+
+  constructor(private readonly clock: Clock) {}
+
+  arm(ms: number, fn: () => void): void {
+    this.cancel?.();
+    this.cancel = startTimer(this.clock, ms, fn);
   }
-  let timer: NodeJS.Timeout | undefined;
-  let timerMs = -1;
-  let current: (() => void) | undefined;
-  const fire = (): void => {
-    const fn = current;
-    current = undefined;
+
+  disarm(): void {
+    this.cancel?.();
+    this.cancel = undefined;
+  }
+
+  dispose(): void {
+    this.disarm();
+  }
+}
+
+/** A slot on the system clock: one Node timer per run, refreshed for each arm (a class: no closures per run). */
+class SystemTimeoutSlot implements TimeoutSlot {
+  private timer: NodeJS.Timeout | undefined;
+  private timerMs = -1;
+  private current: (() => void) | undefined;
+  /** A chained timer for a timeout longer than setTimeout allows (rare). */
+  private long: (() => void) | undefined;
+
+  arm(ms: number, fn: () => void): void {
+    if (ms > MAX_TIMER_MS) {
+      this.long?.();
+      this.long = longTimeout(ms, fn, true);
+      return;
+    }
+    this.current = fn;
+    if (this.timer && this.timerMs === ms) this.timer.refresh();
+    else {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(SystemTimeoutSlot.fire, Math.max(0, ms), this);
+      this.timer.unref();
+      this.timerMs = ms;
+    }
+  }
+
+  disarm(): void {
+    this.current = undefined;
+    if (this.long) {
+      this.long();
+      this.long = undefined;
+    }
+  }
+
+  dispose(): void {
+    this.disarm();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private static fire(slot: SystemTimeoutSlot): void {
+    const fn = slot.current;
+    slot.current = undefined;
     fn?.();
-  };
-  return {
-    arm(ms, fn) {
-      current = fn;
-      if (timer && timerMs === ms) timer.refresh();
-      else {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(fire, Math.max(0, ms));
-        timer.unref();
-        timerMs = ms;
-      }
-      return () => {
-        if (current === fn) current = undefined;
-      };
-    },
-    dispose() {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      current = undefined;
-    },
-  };
+  }
 }

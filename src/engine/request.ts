@@ -52,7 +52,12 @@ function joinUrl(base: string, path: string): string {
   return `${b}${path.startsWith('/') ? path : `/${path}`}`;
 }
 
-type BuildOptions = { servers?: Readonly<Record<string, string>>; sourceLocation?: string; masker: Masker };
+/** `masker` learns the secrets the request carries (credentials, cookies). */
+type BuildOptions = {
+  servers?: Readonly<Record<string, string>>;
+  sourceLocation?: string;
+  masker: { add(value: unknown): unknown; addFromHeader: Masker['addFromHeader'] };
+};
 
 /**
  * Build the request of an operation step. Synchronous unless the body needs replacements (which
@@ -68,6 +73,16 @@ export function buildRequest(step: StepPlan, ctx: EvalContext, options: BuildOpt
   if (body instanceof Promise) return body.then((b) => assemble(step, ctx, options, b, unresolved));
   return assemble(step, ctx, options, body, unresolved);
 }
+
+/**
+ * The expression a parameter value could not resolve, noted by `noteMissing` while one value is
+ * evaluated (evaluation is synchronous, so one module-level slot serves every request and no
+ * callback is allocated per parameter).
+ */
+let missingExpr: string | undefined;
+const noteMissing = (expr: string): void => {
+  missingExpr ??= expr;
+};
 
 function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built: BuiltBody | undefined, bodyUnresolved: string | undefined): BuiltRequest {
   const op = step.operation as OperationInfo;
@@ -87,20 +102,21 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
   }
 
   const headers: Record<string, string> = {};
-  let headerKeys: Map<string, string> | undefined;
+  /** Lower-case name, name as sent, for each header set so far (a handful: a flat list is cheapest). */
+  let headerNames: string[] | undefined;
   let query: string[] | undefined;
   let queryView: Record<string, string> = EMPTY;
   let pathView: Record<string, string> = EMPTY;
-  let pathValues: Map<string, string> | undefined;
+  /** Name, serialised value, for each path parameter. */
+  let pathValues: string[] | undefined;
   let cookies: string[] | undefined;
   let queryString: string | undefined;
 
   for (const p of step.parameters) {
     if (!p.in) continue;
-    let unresolved: string | undefined;
-    const value = p.value.evaluate(ctx, (expr) => {
-      unresolved ??= expr;
-    });
+    missingExpr = undefined;
+    const value = p.value.evaluate(ctx, noteMissing);
+    const unresolved = missingExpr;
     if (value === undefined || unresolved !== undefined) {
       if (p.required || p.in === 'path') {
         (missing ??= []).push(`${p.name} (${p.in}) from ${unresolved ?? 'its value'}`);
@@ -110,7 +126,7 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     const style = styleOf(p.in, p.spec);
     switch (p.in) {
       case 'path':
-        (pathValues ??= new Map()).set(p.name, serializePath(p.name, value, style));
+        (pathValues ??= []).push(p.name, serializePath(p.name, value, style));
         if (pathView === EMPTY) pathView = {};
         pathView[p.name] = typeof value === 'string' ? value : JSON.stringify(value);
         break;
@@ -126,9 +142,9 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
         const lower = p.name.toLowerCase();
         const text = serializeHeader(value, style);
         checkHeader(step.stepId, p.name, text);
-        const prev = (headerKeys ??= new Map()).get(lower);
+        const prev = pairValue(headerNames, lower);
         if (prev !== undefined) delete headers[prev];
-        headerKeys.set(lower, p.name);
+        (headerNames ??= []).push(lower, p.name);
         headers[p.name] = text;
         options.masker.addFromHeader(p.name, text);
         break;
@@ -140,26 +156,17 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     if (p.credential) options.masker.add(p.in === 'header' ? headers[p.name] : typeof value === 'string' ? value : JSON.stringify(value));
   }
 
-  const substitute = (m: string, name: string): string => {
-    const v = pathValues?.get(name);
-    if (v === undefined) {
-      if (!missing?.some((x) => x.startsWith(`${name} (path)`))) (missing ??= []).push(`${name} (path)`);
-      return m;
+  let path = op.pathTemplate;
+  if (path.includes('{')) {
+    path = fillPath(step.stepId, path, pathValues);
+    if (pathMissing !== undefined) {
+      for (const name of pathMissing) if (!missing?.some((x) => x.startsWith(`${name} (path)`))) (missing ??= []).push(`${name} (path)`);
     }
-    return v;
-  };
-  // A parameter value that makes a whole segment "." or ".." is removed as a dot segment by URL
-  // parsers (WHATWG URL treats "%2e%2e" the same), so the request would reach another resource.
-  let path = !op.pathTemplate.includes('{')
-    ? op.pathTemplate
-    : op.pathTemplate
-        .split('/')
-        .map((seg) => (seg.includes('{') ? checkDotSegments(step.stepId, seg, seg.replace(/\{([^}]+)\}/g, substitute)) : seg))
-        .join('/');
+  }
   if (cookies !== undefined) {
     // A Cookie header parameter (e.g. copied from a login's Set-Cookie) and cookie parameters go
     // into one Cookie header: a second header, or overwriting the first, would lose cookies.
-    const prev = headerKeys?.get('cookie');
+    const prev = pairValue(headerNames, 'cookie');
     const cookie = prev !== undefined ? `${headers[prev]}; ${cookies.join('; ')}` : cookies.join('; ');
     if (prev !== undefined) delete headers[prev];
     headers['Cookie'] = cookie;
@@ -170,7 +177,7 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
     // P25 for payloads: members whose expression resolves to nothing are left out; a payload that
     // resolves to nothing as a whole fails the step when the operation requires a body.
     if (!built && step.body.payload && op.requestBody?.required) (missing ??= []).push(`request body from ${bodyUnresolved ?? 'its payload'}`);
-    if (built && !headerKeys?.has('content-type')) headers['content-type'] = built.contentType;
+    if (built && pairValue(headerNames, 'content-type') === undefined) headers['content-type'] = built.contentType;
   }
 
   if (missing !== undefined) {
@@ -184,19 +191,81 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
   const qs = query === undefined && queryString === undefined ? '' : [queryString, ...(query ?? [])].filter((q) => q !== undefined && q !== '').join('&');
   if (path === '') path = '/';
   const url = joinUrl(base, path) + (qs ? `${base.includes('?') ? '&' : '?'}${qs}` : '');
-  let lowerHeaders: Record<string, string> = EMPTY;
-  for (const k in headers) {
-    if (lowerHeaders === EMPTY) lowerHeaders = {};
-    lowerHeaders[k.toLowerCase()] = headers[k] as string;
-  }
   const request: HttpRequest = built ? { method: op.method, url, headers, body: built.body } : { method: op.method, url, headers };
-  const view: MessageView = {
-    headers: lowerHeaders,
-    query: queryView,
-    path: pathView,
-    body: built ? (isJsonMediaType(built.contentType) && typeof built.view === 'string' ? safeJson(built.view) : built.view) : undefined,
-  };
-  return { request, view };
+  const body = built ? (isJsonMediaType(built.contentType) && typeof built.view === 'string' ? safeJson(built.view) : built.view) : undefined;
+  return { request, view: new RequestView(headers, queryView, pathView, body) };
+}
+
+/** The value after `key` in a flat key, value, key, value… list; the last one when a key repeats. */
+function pairValue(pairs: readonly string[] | undefined, key: string): string | undefined {
+  if (pairs === undefined) return undefined;
+  for (let i = pairs.length - 2; i >= 0; i -= 2) if (pairs[i] === key) return pairs[i + 1];
+  return undefined;
+}
+
+/** The request as expressions see it; the lower-case header names are made only when `$request.header` is read. */
+class RequestView implements MessageView {
+  private lower: Record<string, string> | undefined;
+
+  constructor(
+    private readonly sent: Readonly<Record<string, string>>,
+    readonly query: Readonly<Record<string, string>>,
+    readonly path: Readonly<Record<string, string>>,
+    readonly body: unknown,
+  ) {}
+
+  get headers(): Readonly<Record<string, string>> {
+    if (this.lower === undefined) {
+      let lower: Record<string, string> = EMPTY;
+      for (const k in this.sent) {
+        if (lower === EMPTY) lower = {};
+        lower[k.toLowerCase()] = this.sent[k] as string;
+      }
+      this.lower = lower;
+    }
+    return this.lower;
+  }
+}
+
+/** Names of path parameters the last fillPath found no value for (a module slot: no list per request). */
+let pathMissing: string[] | undefined;
+
+/**
+ * The path template with its `{name}` parts substituted from the name, value list (one pass, no
+ * regular expression or callback: this runs for every request). A part without a value stays as
+ * written and its name goes to `pathMissing`.
+ */
+function fillPath(stepId: string, template: string, pathValues: readonly string[] | undefined): string {
+  pathMissing = undefined;
+  let out = '';
+  let from = 0;
+  let scan = 0;
+  for (;;) {
+    const open = template.indexOf('{', scan);
+    if (open < 0) break;
+    if (template[open + 1] === '}') {
+      scan = open + 2; // "{}" names nothing: it stays as written
+      continue;
+    }
+    const close = template.indexOf('}', open + 2);
+    if (close < 0) break;
+    const name = template.slice(open + 1, close);
+    let value = pairValue(pathValues, name);
+    if (value === undefined) {
+      (pathMissing ??= []).push(name);
+      value = template.slice(open, close + 1);
+    }
+    out += template.slice(from, open) + value;
+    from = scan = close + 1;
+  }
+  out += template.slice(from);
+  // A parameter value that makes a whole segment "." or ".." is removed as a dot segment by URL
+  // parsers (WHATWG URL treats "%2e%2e" the same), so the request would reach another resource.
+  if (out.includes('.')) {
+    const substitute = (whole: string, name: string): string => pairValue(pathValues, name) ?? whole;
+    for (const seg of template.split('/')) if (seg.includes('{')) checkDotSegments(stepId, seg, seg.replace(/\{([^}]+)\}/g, substitute));
+  }
+  return out;
 }
 
 function checkDotSegments(stepId: string, template: string, text: string): string {

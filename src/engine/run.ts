@@ -1,22 +1,134 @@
 /**
- * The interpreter: the imperative shell around `next()`. It performs effects (send a request,
- * sleep on the clock), feeds their results back, enforces the run timeout and cancellation, masks
- * every event in one place and checkpoints the plain-JSON state after every step.
+ * The interpreter: the imperative shell around the pure core (`core/next.ts`). A `RunDriver` holds
+ * what a run needs from the outside world (transport, clock, cancellation, the masker, the event
+ * listener) and carries out the effects each transition asks for: it emits events (masked, in one
+ * place), hands checkpoints to `onCheckpoint`, sends requests and sleeps, and turns each outcome
+ * into the next event for the core. `runWorkflow` is the loop over those pieces; a queue worker can
+ * drive the same pieces one step at a time, storing the state in between.
  */
 import { randomUUID } from 'node:crypto';
-import { ArazzoError } from '../errors.js';
 import { prepareInputValidation } from '../compile/inputs.js';
 import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
-import { startTimer, systemClock, timeoutSlot } from './clock.js';
+import type { MessageView } from '../expressions/types.js';
+import { ArazzoError } from '../errors.js';
+import { startTimer, systemClock, timeoutSlot, type TimeoutSlot } from './clock.js';
+import { createMachine, type Machine } from './core/machine.js';
+import { next } from './core/next.js';
+import { runTimeoutError } from './core/guards.js';
+import { waitingOn, type CoreEvent, type EventInput, type Executed, type SendEffect, type SleepEffect, type Transition } from './core/types.js';
 import { isSecretName, Masker } from './mask.js';
-import { abortRun, next, runTimeoutError, planFor, type Effect, type EventInput, type Executed, type Runtime } from './next.js';
-import { buildRequest, responseView, type BuiltRequest } from './request.js';
-import { isRunState, newRunState, type RunState } from './state.js';
-import { FetchHttpClient, UndiciHttpClient, envProxyAgent, proxyConfigured, DEFAULT_MAX_BODY_BYTES } from './transport.js';
-import type { Clock, HttpClient, RequestSummary, RunErrorInfo, RunEvent, RunOptions, RunResult, StepRecord } from './types.js';
+import { buildRequest, responseView } from './request.js';
+import { checkResumeState } from './resume.js';
+import { frameAt, newRunState, stackOf, type RunState } from './state.js';
+import { AbortEmitter, DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
+import type {
+  Clock,
+  HttpClient,
+  HttpRequest,
+  HttpResponse,
+  RequestSummary,
+  RunErrorInfo,
+  RunEvent,
+  RunOptions,
+  RunResult,
+  SendOptions,
+  StepRecord,
+} from './types.js';
 
-export const DEFAULT_MAX_STEPS = 10_000;
+export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS } from './core/machine.js';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Run a workflow of a loaded document. Resolves with a RunResult (a failed workflow is a result,
+ * not an exception); throws only for caller mistakes (unknown workflowId, a bad resume state or
+ * limit).
+ */
+export async function runWorkflow(doc: LoadedDocument, workflowId: string, inputs: Record<string, unknown> = {}, options: RunOptions = {}): Promise<RunResult> {
+  const driver = new RunDriver(doc, workflowId, options);
+  try {
+    return await drive(driver, options.resume !== undefined ? await driver.resume(options.resume) : await driver.start(inputs));
+  } finally {
+    driver.close();
+  }
+}
+
+/**
+ * The run loop: perform a transition, advance with the event it gives back, until the run is over.
+ * A chain of callbacks rather than a loop in an async function, so that a waiting run holds only
+ * its state and what it waits on, not the last transition's events and response (an async
+ * function keeps the variables of its loop alive across each await).
+ */
+function drive(driver: RunDriver, first: Transition): Promise<RunResult> {
+  let resolve: (result: RunResult) => void = () => undefined;
+  let reject: (err: unknown) => void = () => undefined;
+  const done = new Promise<RunResult>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const step = (t: Transition): void => {
+    const state = t.state;
+    let pending: Promise<CoreEvent | undefined>;
+    try {
+      pending = driver.perform(t);
+    } catch (err) {
+      // A listener or onCheckpoint that throws ends the run with its error, as an await would.
+      reject(err);
+      return;
+    }
+    pending.then((event) => {
+      if (event) step(driver.advance(state, event));
+      else resolve(driver.result(state));
+    }, reject);
+  };
+  step(first);
+  return done;
+}
+
+/** What `prepareFirstRequest` found: the first request, not sent, or the run's end when there was none. */
+export type FirstRequest = { readonly request: RequestSummary } | { readonly result: RunResult };
+
+/**
+ * Step a run until its first request and return that request (masked) without sending it: the
+ * CLI's `--dry-run`. A request that cannot be built (an unresolved parameter, P25) is a failed
+ * step, as in a real run, and the run goes on to its next request or its end.
+ */
+export async function prepareFirstRequest(
+  doc: LoadedDocument,
+  workflowId: string,
+  inputs: Record<string, unknown> = {},
+  options: RunOptions = {},
+): Promise<FirstRequest> {
+  const driver = new RunDriver(doc, workflowId, options);
+  try {
+    let t = await driver.start(inputs);
+    for (;;) {
+      await driver.deliver(t);
+      const wait = t.effects[t.effects.length - 1];
+      if (t.state.status !== 'running' || !wait) return { result: driver.result(t.state) };
+      let event: CoreEvent;
+      if (wait.type === 'send') {
+        const prepared = await driver.prepare(wait);
+        if (prepared.ok) return { request: driver.summarize(prepared.request) };
+        event = { type: 'executed', now: driver.now(), result: prepared.failed };
+      } else if (wait.type === 'sleep') event = (await driver.wait(wait)) ?? { type: 'woke', now: driver.now() };
+      else return { result: driver.result(t.state) };
+      t = driver.advance(t.state, event);
+    }
+  } finally {
+    driver.close();
+  }
+}
+
+/**
+ * A run id unique across processes: a random prefix drawn once per process and a counter (a
+ * UUID per run was a measurable share of short runs' allocations).
+ */
+function newRunId(): string {
+  runCounter += 1;
+  return `${RUN_ID_PREFIX}-${runCounter.toString(36)}`;
+}
+const RUN_ID_PREFIX = randomUUID();
+let runCounter = 0;
 
 /** Pick the transport for a run from its options. */
 function transportFor(options: RunOptions): HttpClient {
@@ -24,9 +136,10 @@ function transportFor(options: RunOptions): HttpClient {
   if (options.fetch) return new FetchHttpClient(options.fetch);
   if (options.dispatcher) return new UndiciHttpClient(options.dispatcher);
   if (options.proxyFromEnv !== false && proxyConfigured()) return new UndiciHttpClient(envProxyAgent());
-  return defaultClient ?? (defaultClient = new UndiciHttpClient());
+  return defaultClient;
 }
-let defaultClient: UndiciHttpClient | undefined;
+/** Shared by every run without a transport of its own (it holds no run data). */
+const defaultClient = new UndiciHttpClient();
 
 function errorInfo(err: unknown): RunErrorInfo {
   if (err instanceof ArazzoError) {
@@ -41,282 +154,521 @@ function cancelledError(): ArazzoError {
   return new ArazzoError('RUN_CANCELLED', 'The run was cancelled by its AbortSignal.');
 }
 
+/** A request built for a send effect (not sent yet), or the failed execution when it could not be built. */
+export type PreparedRequest =
+  | { readonly ok: true; readonly request: HttpRequest; readonly view: MessageView; readonly startedAt: number }
+  | { readonly ok: false; readonly failed: Executed };
+
 /**
- * Run a workflow of a loaded document. Resolves with a RunResult (a failed workflow is a result,
- * not an exception); throws only for caller mistakes (unknown workflowId, a bad resume state).
+ * Carries out the effects of one run. Build it, call `start` (or `resume`), then repeatedly
+ * `perform` the transition and feed the event it returns to `advance`, until `perform` returns
+ * undefined; then `result`, and `close` in any case. The pieces of `perform` (`deliver`, `send`,
+ * `wait`) are public for drivers that carry out waits their own way (a queue that turns a long
+ * sleep into a delayed job).
  */
-export async function runWorkflow(doc: LoadedDocument, workflowId: string, inputs: Record<string, unknown> = {}, options: RunOptions = {}): Promise<RunResult> {
-  const clock: Clock = options.clock ?? systemClock;
-  const limits = options.limits ?? {};
-  const maxSteps = limits.maxSteps ?? DEFAULT_MAX_STEPS;
-  const requestTimeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const maxBodyBytes = limits.maxResponseBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const listener = options.onEvent;
-  const masker = new Masker(options.secrets ?? []);
-  const history: StepRecord[] | undefined = options.history ? [] : undefined;
+export class RunDriver {
+  readonly machine: Machine;
+  private readonly clock: Clock;
+  private readonly http: HttpClient;
+  private readonly history: StepRecord[] | undefined;
+  private readonly requestTimeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private masker: Masker | undefined;
+  private runId = '';
+  private durationMs: number | undefined;
+  /** Set once the run is cancelled or timed out; the next event the driver returns is a stop. */
+  private stopError: ArazzoError | undefined;
+  /** Aborts a sleep or a request on a transport of the caller's; replaced once aborted. */
+  private control: AbortController | undefined;
+  /** Aborts a request on the built-in undici transport (far cheaper than an AbortController); replaced once aborted. */
+  private emitter: AbortEmitter | undefined;
+  /** What aborts the request in flight. */
+  private inflightAbort: { abort(reason: unknown): void } | undefined;
+  private requestTimer: TimeoutSlot | undefined;
+  private lastSendOptions: SendOptions | undefined;
+  private lastBuildOptions: Parameters<typeof buildRequest>[2] | undefined;
+  private lastBuildDoc: LoadedDocument | undefined;
+  private lastBuildSource = '';
+  private inflightReason: 'outer' | 'step' | 'request' = 'request';
+  private inflightTimeout = 0;
+  private inflightEffect: SendEffect | undefined;
+  private inflightPrepared: PreparedRequest | undefined;
+  private inflightSummary: RequestSummary | undefined;
+  private inflightAsEvent = false;
+  private cancelRunTimer: (() => void) | undefined;
+  /** Listens to `RunOptions.signal` (made only when there is one). */
+  private onUserAbort: (() => void) | undefined;
 
-  let state: RunState | undefined;
-  let runId: string;
-  const rootPlan = workflowPlan(doc, workflowId);
-  if (!rootPlan) {
-    const known = [...doc.workflows.keys()].join(', ') || 'none';
-    throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" is not in ${doc.location} (workflows: ${known}).`, { workflowId });
+  constructor(
+    readonly doc: LoadedDocument,
+    readonly workflowId: string,
+    private readonly options: RunOptions = {},
+  ) {
+    if (!workflowPlan(doc, workflowId)) {
+      const known = [...doc.workflows.keys()].join(', ') || 'none';
+      throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" is not in ${doc.location} (workflows: ${known}).`, { workflowId });
+    }
+    const limits = options.limits ?? {};
+    const maxDepth = limits.maxDepth;
+    if (maxDepth !== undefined && !(Number.isSafeInteger(maxDepth) && maxDepth >= 1)) {
+      throw new ArazzoError('LIMITS_INVALID', `limits.maxDepth must be a whole number of at least 1, not ${String(maxDepth)}.`, { option: 'limits.maxDepth' });
+    }
+    this.clock = options.clock ?? systemClock;
+    this.http = transportFor(options);
+    this.history = options.history ? [] : undefined;
+    this.requestTimeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxBodyBytes = limits.maxResponseBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.machine = createMachine(doc, {
+      maxSteps: limits.maxSteps,
+      timeoutMs: limits.timeoutMs,
+      maxDepth,
+      recording: Boolean(this.history || options.onEvent),
+      listening: options.onEvent !== undefined,
+    });
+    for (const s of options.secrets ?? []) this.add(s);
   }
-  await prepareInputValidation(doc);
 
-  const emitRaw = (event: EventInput): void => {
-    if (event.type === 'workflow.started') addSecretInputs(event.workflowId, event.inputs);
-    if (!listener) return;
-    const full = { ...event, time: clock.now(), runId } as RunEvent;
-    listener(masker.value(full));
-  };
-  /** Secret input names of a workflow of the entry document or of an Arazzo source; none when unknown. */
-  const secretInputsOf = (docKey: string, wf: string): readonly string[] => {
+  /** Clock time now. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Begin a new run (its inputs are validated by the first transition, P19). Asynchronous once per
+   * process: input validation loads ajv on first use.
+   */
+  async start(inputs: Record<string, unknown> = {}, runId: string = newRunId()): Promise<Transition> {
+    await prepareInputValidation(this.doc);
+    const now = this.clock.now();
+    for (const name of this.machine.plan('', this.workflowId).secretInputs) this.addSecretValue(inputs?.[name]);
+    this.begin(runId, now);
+    return next(this.machine, newRunState(runId, this.workflowId, inputs ?? {}, now), { type: 'start', now });
+  }
+
+  /** Continue a run from a checkpoint (`onCheckpoint`, `RunResult.state`, or the JSON of either). */
+  async resume(value: unknown): Promise<Transition> {
+    const state = await checkResumeState(value, this.machine, this.workflowId);
+    await prepareInputValidation(this.doc);
+    // The secrets the run knew: secret inputs of every running workflow, secret-looking outputs.
+    for (const f of stackOf(state)) {
+      for (const name of this.machine.plan(f.doc, f.wf).secretInputs) this.addSecretValue(f.inputs[name]);
+      for (const outputs of Object.values(f.steps)) this.addSecretOutputs(outputs);
+    }
+    for (const w of Object.values(state.workflows)) this.addSecretOutputs(w.outputs);
+    this.begin(state.runId, state.startedAt);
+    return next(this.machine, state, { type: 'resume', now: this.clock.now() });
+  }
+
+  /** Apply an event to the state: the pure transition. */
+  advance(state: RunState, event: CoreEvent): Transition {
+    return next(this.machine, state, event);
+  }
+
+  /**
+   * Carry out a transition's effects: emit its events, hand out its checkpoint, then send the
+   * request or take the sleep it waits on. Returns the event to feed to `advance`, or undefined
+   * once the run is over.
+   */
+  perform(t: Transition): Promise<CoreEvent | undefined> {
+    const pending = this.carryOut(t);
+    const wait = t.state.status === 'running' ? waitingOn(t) : undefined;
+    return pending ? pending.then(() => this.waitOn(wait)) : this.waitOn(wait);
+  }
+
+  /**
+   * Send the request or take the sleep the run waits on (holding nothing else of the transition).
+   * Promise chains with handlers made once per run, not async functions: a request then costs
+   * no generator, closure or extra promise of ours.
+   */
+  private waitOn(wait: SendEffect | SleepEffect | undefined): Promise<CoreEvent | undefined> {
+    if (wait === undefined) return NOTHING;
+    if (this.stopError) return Promise.resolve(this.stopEvent());
+    if (wait.type === 'sleep') return this.sleepFor(wait);
+    const prepared = this.build(wait);
+    if (prepared instanceof Promise) return prepared.then((p) => this.sendPrepared(wait, p));
+    return this.sendPrepared(wait, prepared);
+  }
+
+  private async sleepFor(wait: SleepEffect): Promise<CoreEvent> {
     try {
-      return planFor(doc, docKey, wf).secretInputs;
+      await this.clock.sleep(wait.ms, this.signal());
     } catch {
-      return [];
+      return this.stopEvent();
     }
-  };
-  const addSecretInputs = (wf: string, values: Record<string, unknown>): void => {
-    // The frame just started is on top of the stack; its document may be another Arazzo source.
-    const top = state?.frames[state.frames.length - 1];
-    for (const name of secretInputsOf(top && top.wf === wf ? top.doc : '', wf)) addSecretValue(values[name]);
-  };
-  // A secret obtained at run time (a login's token) is a secret from then on, like a secret input:
-  // outputs whose names look secret are masked wherever their values appear later (P21).
-  const addSecretOutputs = (values: Record<string, unknown> | undefined): void => {
-    for (const [name, v] of Object.entries(values ?? {})) if (isSecretName(name)) addSecretValue(v);
-  };
-  const addSecretValue = (v: unknown): void => {
-    if (typeof v === 'string' || typeof v === 'number') masker.add(v);
-    else if (v && typeof v === 'object') for (const x of Object.values(v)) addSecretValue(x);
-  };
-
-  const startedAt = clock.now();
-  if (options.resume !== undefined) {
-    if (!isRunState(options.resume)) {
-      throw new ArazzoError(
-        'RESUME_STATE_INVALID',
-        'RunOptions.resume is not a run state produced by this engine version (pass the value given to onCheckpoint or RunResult.state).',
-      );
-    }
-    state = structuredClone(options.resume);
-    if (state.workflowId !== workflowId) {
-      throw new ArazzoError('RESUME_STATE_INVALID', `The resume state belongs to workflow "${state.workflowId}", not "${workflowId}".`);
-    }
-    runId = state.runId;
-    // Unknown frames have no secret inputs here; they fail later with a clear error.
-    for (const f of state.frames) for (const name of secretInputsOf(f.doc, f.wf)) addSecretValue(f.inputs[name]);
-  } else {
-    runId = randomUUID();
-    for (const name of rootPlan.secretInputs) addSecretValue(inputs?.[name]);
-    const check = rootPlan.validateInputs(inputs ?? {});
-    if (!check.ok) {
-      const error: RunErrorInfo = {
-        code: 'INPUT_INVALID',
-        message: masker.text(`Inputs of workflow "${workflowId}" are invalid: ${check.errors.join('; ')}. No request was sent.`),
-        workflowId,
-      };
-      const failed = newRunState(runId, workflowId, inputs ?? {}, startedAt);
-      failed.status = 'failed';
-      failed.error = error;
-      failed.frames = [];
-      failed.outputs = {};
-      emitRaw({ type: 'run.finished', workflowId, status: 'failed', outputs: {}, error, durationMs: 0 });
-      return { workflowId, status: 'failed', outputs: {}, error, stepExecutions: 0, durationMs: 0, state: failed, ...(history ? { steps: history } : {}) };
-    }
-    state = newRunState(runId, workflowId, check.value, startedAt);
+    return this.stopError ? this.stopEvent() : { type: 'woke', now: this.clock.now() };
   }
 
-  const rt: Runtime = {
-    root: doc,
-    maxSteps,
-    ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
-    now: () => clock.now(),
-    emit: emitRaw,
-    recording: Boolean(history || listener),
-    listening: listener !== undefined,
-    record(rec) {
-      addSecretOutputs(rec.outputs);
-      if (history) history.push(masker.value(rec));
-      if (listener) emitRaw({ type: 'step.finished', workflowId: rec.workflowId, stepId: rec.stepId, record: rec });
-    },
-  };
-
-  const http = transportFor(options);
-  const run = new AbortController();
-  const onUserAbort = (): void => run.abort(cancelledError());
-  if (options.signal) {
-    if (options.signal.aborted) onUserAbort();
-    else options.signal.addEventListener('abort', onUserAbort, { once: true });
-  }
-  let cancelRunTimer: () => void = () => undefined;
-  const requestTimer = timeoutSlot(clock);
-  let requestControl = new AbortController();
-  run.signal.addEventListener('abort', () => requestControl.abort(run.signal.reason), { once: true });
-  if (limits.timeoutMs !== undefined) {
-    const remaining = Math.max(0, state.startedAt + limits.timeoutMs - clock.now());
-    cancelRunTimer = startTimer(clock, remaining, () =>
-      run.abort(new ArazzoError('RUN_TIMEOUT', runTimeoutError(limits.timeoutMs as number).message, { limit: limits.timeoutMs })),
-    );
+  private sendPrepared(effect: SendEffect, prepared: PreparedRequest): Promise<CoreEvent> {
+    if (!prepared.ok) return Promise.resolve(this.executedEvent(prepared.failed));
+    return this.transmit(effect, prepared, true) as Promise<CoreEvent>;
   }
 
-  if (options.resume === undefined) {
-    emitRaw({ type: 'run.started', workflowId, inputs: state.frames[0]?.inputs ?? {} });
-    emitRaw({ type: 'workflow.started', workflowId, depth: 0, inputs: state.frames[0]?.inputs ?? {} });
+  /** The event that reports a send effect's outcome (or the stop that came meanwhile). */
+  private executedEvent(result: Executed): CoreEvent {
+    return this.stopError ? this.stopEvent() : { type: 'executed', now: result.startedAt + result.durationMs, result };
   }
 
-  const stopped = (): RunErrorInfo | undefined => {
-    if (!run.signal.aborted) return undefined;
-    const info = errorInfo(run.signal.reason);
-    const top = state.frames[state.frames.length - 1];
-    if (top) {
-      const plan = planFor(doc, top.doc, top.wf);
-      const step = plan.steps[top.index];
-      return { ...info, workflowId: top.wf, ...(step ? { stepId: step.stepId } : {}) };
-    }
-    return info;
-  };
+  /** Carry out the emit and checkpoint effects of a transition (not what it waits on). */
+  async deliver(t: Transition): Promise<void> {
+    await this.carryOut(t);
+  }
 
-  try {
-    let effect: Effect = next(rt, state, { type: 'start' });
-    if (options.resume !== undefined && effect.type === 'sleep') {
-      // The checkpoint was taken with a wait pending: say so, with what is left of it.
-      const top = state.frames[state.frames.length - 1];
-      emitRaw({ type: 'delay.started', workflowId: top?.wf ?? workflowId, stepId: effect.stepId, ms: effect.ms, reason: top?.retry ? 'retry' : 'step-delay' });
-    }
-    while (effect.type !== 'done') {
-      const stop = stopped();
-      if (stop) {
-        abortRun(rt, state, stop);
-        break;
+  /** The emits and checkpoints of a transition; a promise only when `onCheckpoint` returned one. */
+  private carryOut(t: Transition): Promise<void> | undefined {
+    const effects = t.effects;
+    for (let i = 0; i < effects.length; i++) {
+      const effect = effects[i] as (typeof effects)[number];
+      if (effect.type === 'emit') this.emit(effect.event, t.state);
+      else if (effect.type === 'checkpoint' && this.options.onCheckpoint) {
+        const done = this.options.onCheckpoint(t.state);
+        if (done && typeof done.then === 'function') return done.then(() => this.carryOut({ state: t.state, effects: effects.slice(i + 1) }));
       }
-      if (effect.type === 'sleep') {
-        try {
-          await clock.sleep(effect.ms, run.signal);
-        } catch {
-          abortRun(rt, state, stopped() ?? errorInfo(cancelledError()));
-          break;
-        }
-        effect = next(rt, state, { type: 'slept' });
-        continue;
-      }
-      const result = await execute(effect);
-      const stopAfter = stopped();
-      if (stopAfter) {
-        abortRun(rt, state, stopAfter);
-        break;
-      }
-      effect = next(rt, state, { type: 'executed', result });
-      if (options.onCheckpoint) await options.onCheckpoint(structuredClone(state));
     }
-  } finally {
-    cancelRunTimer();
-    requestTimer.dispose();
-    options.signal?.removeEventListener('abort', onUserAbort);
+    return undefined;
   }
 
-  const durationMs = clock.now() - state.startedAt;
-  addSecretOutputs(state.outputs);
-  const outputs = masker.value(state.outputs ?? {});
-  const error = state.error ? masker.value(state.error) : undefined;
-  const status = state.status === 'succeeded' ? 'succeeded' : 'failed';
-  emitRaw({ type: 'run.finished', workflowId, status, outputs, ...(error ? { error } : {}), durationMs });
-  return {
-    workflowId,
-    status,
-    outputs,
-    ...(error ? { error } : {}),
-    ...(history ? { steps: history } : {}),
-    stepExecutions: state.stepExecutions,
-    durationMs,
-    state,
-  };
+  /** Take a sleep effect; a stop event when the run was cancelled or timed out meanwhile. */
+  async wait(effect: SleepEffect): Promise<CoreEvent | undefined> {
+    if (this.stopError) return this.stopEvent();
+    try {
+      await this.clock.sleep(effect.ms, this.signal());
+    } catch {
+      return this.stopEvent();
+    }
+    return this.stopError ? this.stopEvent() : undefined;
+  }
 
-  async function execute(effect: Extract<Effect, { type: 'execute' }>): Promise<Executed> {
-    const { step, ctx } = effect;
-    const startedAt = clock.now();
+  /** Build and send a step's request: the outcome to report in an `executed` event. */
+  async send(effect: SendEffect): Promise<Executed> {
+    const prepared = await this.build(effect);
+    return prepared.ok ? (this.transmit(effect, prepared, false) as Promise<Executed>) : prepared.failed;
+  }
+
+  /** Build a step's request without sending it (P25 and parameter checks fail here). */
+  async prepare(effect: SendEffect): Promise<PreparedRequest> {
+    return this.build(effect);
+  }
+
+  /** Build a step's request; synchronous unless the body needs replacements loaded on demand. */
+  private build(effect: SendEffect): PreparedRequest | Promise<PreparedRequest> {
+    const { step } = effect;
+    const startedAt = this.clock.now();
     const op = step.operation;
     if (!op) {
-      return { error: { code: 'STEP_TARGET_UNRESOLVED', message: `Step "${step.stepId}" has no resolvable operation.` }, startedAt, durationMs: 0 };
-    }
-    let built: BuiltRequest;
-    try {
-      const pending = buildRequest(step, ctx, { servers: options.servers, sourceLocation: effect.doc.sources.get(op.sourceName)?.location, masker });
-      built = pending instanceof Promise ? await pending : pending;
-    } catch (err) {
-      const info = errorInfo(err);
-      return { error: { code: info.code, message: masker.text(info.message) }, startedAt, durationMs: clock.now() - startedAt, method: op.method };
-    }
-    const req = built.request;
-    let summary: RequestSummary | undefined;
-    if (listener) {
-      summary = {
-        method: req.method,
-        url: masker.text(req.url),
-        headers: masker.headers(req.headers),
-        ...(req.body !== undefined ? { body: typeof req.body === 'string' ? req.body : Buffer.from(req.body).toString('utf8') } : {}),
-      };
-      emitRaw({ type: 'request.sent', workflowId: effect.frame.wf, stepId: step.stepId, request: summary });
-    }
-
-    // Requests of a run are sequential, so one controller serves them all until something aborts it.
-    if (requestControl.signal.aborted) requestControl = new AbortController();
-    const reqAbort = requestControl;
-    const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < requestTimeoutMs;
-    let timeout = stepTimeout ? (step.timeoutMs as number) : requestTimeoutMs;
-    // An enclosing workflow step with a 1.1 `timeout` cuts the request short; next() then fails that step.
-    const outer = effect.deadline !== undefined && effect.deadline - startedAt < timeout;
-    if (outer) timeout = Math.max(0, (effect.deadline as number) - startedAt);
-    const cancelTimer = requestTimer.arm(timeout, () =>
-      reqAbort.abort(
-        outer
-          ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" was stopped: the workflow step running it exceeded its timeout.`, { limit: timeout })
-          : stepTimeout
-            ? new ArazzoError('STEP_TIMEOUT', `Step "${step.stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
-            : new ArazzoError(
-                'HTTP_TIMEOUT',
-                `${req.method} ${masker.text(req.url)} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
-                {
-                  limit: timeout,
-                },
-              ),
-      ),
-    );
-    try {
-      const response = await http.send(req, { signal: reqAbort.signal, maxBodyBytes, followRedirects: options.followRedirects === true });
-      const durationMs = clock.now() - startedAt;
-      if (listener) {
-        masker.addFromHeader('set-cookie', response.headers['set-cookie'] ?? '');
-        emitRaw({
-          type: 'response.received',
-          workflowId: effect.frame.wf,
-          stepId: step.stepId,
-          request: summary as RequestSummary,
-          response: { statusCode: response.statusCode, headers: masker.headers(response.headers), body: response.bodyText },
-          durationMs,
-          startedAt,
-        });
-      }
       return {
-        url: req.url,
-        method: req.method,
-        request: built.view,
-        response,
-        responseView: responseView(response.headers, response.bodyText),
-        startedAt,
-        durationMs,
+        ok: false,
+        failed: { error: { code: 'STEP_TARGET_UNRESOLVED', message: `Step "${step.stepId}" has no resolvable operation.` }, startedAt, durationMs: 0 },
       };
+    }
+    try {
+      const built = buildRequest(step, effect.context, this.buildOptions(effect.document, op.sourceName));
+      if (built instanceof Promise) {
+        return built.then(
+          (b): PreparedRequest => ({ ok: true, request: b.request, view: b.view, startedAt }),
+          (err: unknown) => this.buildFailed(err, startedAt, op.method),
+        );
+      }
+      return { ok: true, request: built.request, view: built.view, startedAt };
     } catch (err) {
-      const info = errorInfo(err);
-      const error =
-        info.limit !== undefined
-          ? { code: info.code, message: masker.text(info.message), limit: info.limit }
-          : { code: info.code, message: masker.text(info.message) };
-      return { url: req.url, method: req.method, request: built.view, error, startedAt, durationMs: clock.now() - startedAt };
-    } finally {
-      cancelTimer();
+      return this.buildFailed(err, startedAt, op.method);
     }
   }
+
+  /** What buildRequest needs for an operation of `doc`'s source `sourceName`: one object while they stay the same. */
+  private buildOptions(doc: LoadedDocument, sourceName: string): Parameters<typeof buildRequest>[2] {
+    let options = this.lastBuildOptions;
+    if (options === undefined || this.lastBuildDoc !== doc || this.lastBuildSource !== sourceName) {
+      options = { servers: this.options.servers, sourceLocation: doc.sources.get(sourceName)?.location, masker: this };
+      this.lastBuildOptions = options;
+      this.lastBuildDoc = doc;
+      this.lastBuildSource = sourceName;
+    }
+    return options;
+  }
+
+  private buildFailed(err: unknown, startedAt: number, method: string): PreparedRequest {
+    const info = errorInfo(err);
+    return {
+      ok: false,
+      failed: { error: { code: info.code, message: this.maskText(info.message) }, startedAt, durationMs: this.clock.now() - startedAt, method },
+    };
+  }
+
+  /** A request as events show it (masked). */
+  summarize(req: HttpRequest): RequestSummary {
+    return {
+      method: req.method,
+      url: this.maskText(req.url),
+      headers: (this.masker ?? NO_SECRETS).headers(req.headers),
+      ...(req.body !== undefined ? { body: this.maskText(typeof req.body === 'string' ? req.body : Buffer.from(req.body).toString('utf8')) } : {}),
+    };
+  }
+
+  /** Send a built request, bounded by the request timeout, the step's 1.1 `timeout` and an enclosing workflow step's. */
+  /** Resolves with the Executed outcome, or with the event that reports it when `asEvent`. */
+  private transmit(effect: SendEffect, prepared: PreparedRequest & { ok: true }, asEvent: boolean): Promise<Executed | CoreEvent> {
+    const { step } = effect;
+    const { request: req, startedAt } = prepared;
+    let summary: RequestSummary | undefined;
+    if (this.options.onEvent !== undefined) {
+      summary = this.summarize(req);
+      this.emitNow({ type: 'request.sent', workflowId: effect.workflowId, stepId: step.stepId, request: summary });
+    }
+    const sendOptions = this.sendOptions();
+    const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < this.requestTimeoutMs;
+    let timeout = stepTimeout ? (step.timeoutMs as number) : this.requestTimeoutMs;
+    // An enclosing workflow step with a 1.1 `timeout` cuts the request short; the core then fails that step.
+    const outer = effect.deadline !== undefined && effect.deadline - startedAt < timeout;
+    if (outer) timeout = Math.max(0, (effect.deadline as number) - startedAt);
+    // The request in flight, read by the handlers below (requests of a run are sequential: no
+    // closure per request).
+    this.inflightReason = outer ? 'outer' : stepTimeout ? 'step' : 'request';
+    this.inflightTimeout = timeout;
+    this.inflightEffect = effect;
+    this.inflightPrepared = prepared;
+    this.inflightSummary = summary;
+    this.inflightAsEvent = asEvent;
+    this.requestTimer ??= timeoutSlot(this.clock);
+    this.requestTimer.arm(timeout, this.onRequestTimeout);
+    let sent: Promise<HttpResponse>;
+    try {
+      sent = this.http.send(req, sendOptions);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.then(this.onResponse, this.onSendError);
+  }
+
+  private readonly onResponse = (response: HttpResponse): Executed | CoreEvent => {
+    (this.requestTimer as TimeoutSlot).disarm();
+    const effect = this.inflightEffect as SendEffect;
+    const { request: req, view, startedAt } = this.inflightPrepared as PreparedRequest & { ok: true };
+    const durationMs = this.clock.now() - startedAt;
+    if (this.options.onEvent !== undefined) {
+      if (response.headers['set-cookie'] !== undefined) this.secrets().addFromHeader('set-cookie', response.headers['set-cookie']);
+      this.emitNow({
+        type: 'response.received',
+        workflowId: effect.workflowId,
+        stepId: effect.step.stepId,
+        request: this.inflightSummary as RequestSummary,
+        response: { statusCode: response.statusCode, headers: (this.masker ?? NO_SECRETS).headers(response.headers), body: response.bodyText },
+        durationMs,
+        startedAt,
+      });
+    }
+    return this.inflightDone({
+      url: req.url,
+      method: req.method,
+      request: view,
+      response,
+      responseView: responseView(response.headers, response.bodyText),
+      startedAt,
+      durationMs,
+    });
+  };
+
+  private readonly onSendError = (err: unknown): Executed | CoreEvent => {
+    (this.requestTimer as TimeoutSlot).disarm();
+    const { request: req, view, startedAt } = this.inflightPrepared as PreparedRequest & { ok: true };
+    const info = errorInfo(err);
+    const error =
+      info.limit !== undefined
+        ? { code: info.code, message: this.maskText(info.message), limit: info.limit }
+        : { code: info.code, message: this.maskText(info.message) };
+    return this.inflightDone({ url: req.url, method: req.method, request: view, error, startedAt, durationMs: this.clock.now() - startedAt });
+  };
+
+  private inflightDone(result: Executed): Executed | CoreEvent {
+    this.inflightEffect = undefined;
+    this.inflightPrepared = undefined;
+    this.inflightSummary = undefined;
+    return this.inflightAsEvent ? this.executedEvent(result) : result;
+  }
+
+  /** The request in flight ran out of time: abort it with the error that says which limit it hit. */
+  private readonly onRequestTimeout = (): void => {
+    const timeout = this.inflightTimeout;
+    const stepId = this.inflightEffect?.step.stepId;
+    const req = this.inflightPrepared?.ok ? this.inflightPrepared.request : undefined;
+    this.inflightAbort?.abort(
+      this.inflightReason === 'outer'
+        ? new ArazzoError('STEP_TIMEOUT', `Step "${stepId}" was stopped: the workflow step running it exceeded its timeout.`, { limit: timeout })
+        : this.inflightReason === 'step'
+          ? new ArazzoError('STEP_TIMEOUT', `Step "${stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
+          : new ArazzoError(
+              'HTTP_TIMEOUT',
+              `${req?.method} ${this.maskText(req?.url ?? '')} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
+              { limit: timeout },
+            ),
+    );
+  };
+
+  /** The transport options: one object while the run's abort channel stays the same. */
+  private sendOptions(): SendOptions {
+    let signal: AbortSignal;
+    if (this.http instanceof UndiciHttpClient) {
+      let emitter = this.emitter;
+      if (!emitter || emitter.aborted) {
+        emitter = new AbortEmitter();
+        this.emitter = emitter;
+        if (this.stopError) emitter.abort(this.stopError);
+      }
+      this.inflightAbort = emitter;
+      signal = emitter as unknown as AbortSignal;
+    } else {
+      signal = this.signal();
+      this.inflightAbort = this.control;
+    }
+    let options = this.lastSendOptions;
+    if (options === undefined || options.signal !== signal) {
+      options = { signal, maxBodyBytes: this.maxBodyBytes, followRedirects: this.options.followRedirects === true };
+      this.lastSendOptions = options;
+    }
+    return options;
+  }
+
+  /** The run's result, masked (P21). */
+  result(state: RunState): RunResult {
+    const durationMs = this.durationMs ?? this.clock.now() - state.startedAt;
+    this.addSecretOutputs(state.outputs);
+    const outputs = this.mask((state.outputs ?? {}) as Record<string, unknown>);
+    const error = state.error ? this.mask(state.error) : undefined;
+    return {
+      workflowId: this.workflowId,
+      status: state.status === 'succeeded' ? 'succeeded' : 'failed',
+      outputs,
+      ...(error ? { error } : {}),
+      ...(this.history ? { steps: this.history } : {}),
+      stepExecutions: state.stepExecutions,
+      durationMs,
+      state,
+    };
+  }
+
+  /** Release the run's timers and its listener on `RunOptions.signal`. */
+  close(): void {
+    this.cancelRunTimer?.();
+    this.cancelRunTimer = undefined;
+    this.requestTimer?.dispose();
+    if (this.onUserAbort) this.options.signal?.removeEventListener('abort', this.onUserAbort);
+  }
+
+  // ---------------------------------------------------------------- cancellation
+
+  /** Arm cancellation for a run that started at `startedAt`: `RunOptions.signal` and the run timeout. */
+  private begin(runId: string, startedAt: number): void {
+    this.runId = runId;
+    const { signal } = this.options;
+    if (signal) {
+      this.onUserAbort = () => this.stop(cancelledError());
+      if (signal.aborted) this.onUserAbort();
+      else signal.addEventListener('abort', this.onUserAbort, { once: true });
+    }
+    const timeoutMs = this.machine.timeoutMs;
+    if (timeoutMs !== undefined) {
+      const remaining = Math.max(0, startedAt + timeoutMs - this.clock.now());
+      this.cancelRunTimer = startTimer(this.clock, remaining, () =>
+        this.stop(new ArazzoError('RUN_TIMEOUT', runTimeoutError(timeoutMs).message, { limit: timeoutMs })),
+      );
+    }
+  }
+
+  private stop(error: ArazzoError): void {
+    if (this.stopError) return;
+    this.stopError = error;
+    this.control?.abort(error);
+    this.emitter?.abort(error);
+  }
+
+  private stopEvent(): CoreEvent {
+    return { type: 'stop', now: this.clock.now(), error: errorInfo(this.stopError ?? cancelledError()) };
+  }
+
+  /** The signal for the next wait: one controller per run, replaced once something aborted it. */
+  private signal(): AbortSignal {
+    let control = this.control;
+    if (!control || control.signal.aborted) {
+      control = new AbortController();
+      this.control = control;
+      if (this.stopError) control.abort(this.stopError);
+    }
+    return control.signal;
+  }
+
+  // ---------------------------------------------------------------- events and secrets
+
+  private emit(event: EventInput, state: RunState): void {
+    switch (event.type) {
+      case 'workflow.started': {
+        // The frame that started is at index `depth` unless it already finished in this transition;
+        // then it belongs to the same document as its caller, the common case.
+        const frame = frameAt(state, event.depth);
+        const doc = frame && frame.wf === event.workflowId ? frame.doc : '';
+        let names: readonly string[] = [];
+        try {
+          names = this.machine.plan(doc, event.workflowId).secretInputs;
+        } catch {
+          names = [];
+        }
+        for (const name of names) this.addSecretValue(event.inputs[name]);
+        break;
+      }
+      case 'step.finished':
+        this.addSecretOutputs(event.record.outputs);
+        if (this.history) this.history.push(this.mask(event.record));
+        break;
+      case 'run.finished':
+        this.addSecretOutputs(event.outputs);
+        this.durationMs = event.durationMs;
+        break;
+    }
+    this.emitNow(event);
+  }
+
+  private emitNow(event: EventInput): void {
+    const listener = this.options.onEvent;
+    if (!listener) return;
+    listener(this.mask({ ...event, time: this.clock.now(), runId: this.runId } as RunEvent));
+  }
+
+  /** The masker, created when the run learns its first secret. */
+  private secrets(): Masker {
+    this.masker ??= new Masker();
+    return this.masker;
+  }
+
+  private mask<T>(value: T): T {
+    return this.masker ? this.masker.value(value) : value;
+  }
+
+  private maskText(text: string): string {
+    return this.masker ? this.masker.text(text) : text;
+  }
+
+  /** A secret value (buildRequest reports credentials here). */
+  add(value: unknown): void {
+    if ((typeof value === 'string' && value.length >= 3) || typeof value === 'number' || typeof value === 'bigint') this.secrets().add(value);
+  }
+
+  /** The secret parts of a header value (buildRequest reports Authorization and cookies here). */
+  addFromHeader(name: string, value: string): void {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie' || lower === 'set-cookie') this.secrets().addFromHeader(name, value);
+  }
+
+  private addSecretValue(v: unknown): void {
+    if (typeof v === 'string' || typeof v === 'number') this.add(v);
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) this.addSecretValue(x);
+  }
+
+  /** A secret obtained at run time (a login's token) is a secret from then on (P21). */
+  private addSecretOutputs(values: Readonly<Record<string, unknown>> | undefined): void {
+    if (!values) return;
+    for (const name in values) if (isSecretName(name)) this.addSecretValue(values[name]);
+  }
 }
+
+const NOTHING: Promise<undefined> = Promise.resolve(undefined);
+
+/** Masks only what is secret by name (Authorization, Cookie headers): for a run that knows no secret yet. Never added to. */
+const NO_SECRETS = new Masker();

@@ -14,27 +14,34 @@ export interface StyleSpec {
   readonly contentType?: string;
 }
 
+const SIMPLE: StyleSpec = Object.freeze({ style: 'simple', explode: false, allowReserved: false });
+const FORM: StyleSpec = Object.freeze({ style: 'form', explode: true, allowReserved: false });
+const QUERYSTRING: StyleSpec = Object.freeze({ style: 'form', explode: true, allowReserved: false, contentType: 'application/x-www-form-urlencoded' });
+
 export function defaultStyle(loc: Loc): StyleSpec {
   switch (loc) {
     case 'path':
     case 'header':
-      return { style: 'simple', explode: false, allowReserved: false };
+      return SIMPLE;
     case 'query':
-      return { style: 'form', explode: true, allowReserved: false };
     case 'cookie':
-      return { style: 'form', explode: true, allowReserved: false };
+      return FORM;
     case 'querystring':
-      return { style: 'form', explode: true, allowReserved: false, contentType: 'application/x-www-form-urlencoded' };
+      return QUERYSTRING;
   }
 }
 
+/** The parameter's style: the OpenAPI parameter itself (it carries style, explode, allowReserved, contentType), else the location's default. */
 export function styleOf(loc: Loc, spec: ParameterInfo | undefined): StyleSpec {
-  if (!spec) return defaultStyle(loc);
-  return { style: spec.style, explode: spec.explode, allowReserved: spec.allowReserved, contentType: spec.contentType };
+  return spec ?? defaultStyle(loc);
 }
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
 
 /** Percent-encode everything outside RFC 3986 unreserved (or unreserved+reserved when allowed). */
 export function encode(value: string, allowReserved = false): string {
+  // Most values (ids, names, numbers) need no encoding: skip the encoding and its copies.
+  if (UNRESERVED.test(value)) return value;
   const enc = encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   if (!allowReserved) return enc;
   return enc.replace(/%(3A|2F|3F|23|5B|5D|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/gi, (m) => decodeURIComponent(m));
@@ -55,6 +62,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Serialise a path parameter value (already substituted into `{name}`). */
 export function serializePath(name: string, value: unknown, s: StyleSpec): string {
   if (s.contentType) return encode(JSON.stringify(value));
+  // The common case first, without the helper closure below: one simple-style scalar.
+  if (s.style === 'simple' && (value === null || typeof value !== 'object')) return encode(scalarText(value), s.allowReserved);
   const e = (v: unknown): string => encode(scalarText(v), s.allowReserved);
   const prefix = s.style === 'label' ? '.' : s.style === 'matrix' ? ';' : '';
   if (Array.isArray(value)) {

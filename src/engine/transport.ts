@@ -56,31 +56,21 @@ function tooLarge(req: HttpRequest, max: number): ArazzoError {
 }
 
 /**
- * undici accepts an EventEmitter as a signal. A run reuses one AbortSignal for all its requests,
- * so bridging it once to an emitter saves an EventTarget listener add/remove per request.
+ * A cancellation channel for UndiciHttpClient: undici accepts an EventEmitter with `aborted` and
+ * `reason` in place of an AbortSignal. It costs a fraction of an AbortController to create and to
+ * listen to (profiled: AbortController creation and its listeners were ~5% of the CPU of 10,000
+ * concurrent short runs). A run on the built-in transport uses one until something aborts it.
  */
-class SignalBridge extends EventEmitter {
+export class AbortEmitter extends EventEmitter {
   aborted = false;
   reason: unknown = undefined;
-}
-const bridges = new WeakMap<AbortSignal, SignalBridge>();
 
-function bridge(signal: AbortSignal): SignalBridge {
-  let b = bridges.get(signal);
-  if (!b) {
-    const created = new SignalBridge();
-    created.setMaxListeners(0);
-    const fire = (): void => {
-      created.aborted = true;
-      created.reason = signal.reason;
-      created.emit('abort');
-    };
-    if (signal.aborted) fire();
-    else signal.addEventListener('abort', fire, { once: true });
-    bridges.set(signal, created);
-    b = created;
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
   }
-  return b;
 }
 
 /** The default transport: undici `request()` through a dispatcher (pooled Agent by default). */
@@ -92,6 +82,7 @@ export class UndiciHttpClient implements HttpClient {
     this.dispatcher = dispatcher ?? defaultAgent();
   }
 
+  /** `options.signal` may also be an AbortEmitter. */
   async send(req: HttpRequest, options: SendOptions = {}): Promise<HttpResponse> {
     const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     let dispatcher = this.dispatcher;
@@ -101,29 +92,27 @@ export class UndiciHttpClient implements HttpClient {
     }
     let res: Dispatcher.ResponseData;
     try {
-      const opts: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = { method: req.method as Dispatcher.HttpMethod, dispatcher };
-      // Only what is set: empty headers, a null body or an absent signal still cost undici work.
+      // One literal with every field (undici copies it with a spread: a fixed shape copies fast).
+      // Empty headers cost undici work, unset fields (undefined) do not.
+      let headers: Record<string, string> | undefined;
       for (const _ in req.headers) {
-        opts.headers = req.headers as Record<string, string>;
+        headers = req.headers as Record<string, string>;
         break;
       }
-      if (req.body !== undefined) opts.body = req.body;
-      if (options.signal) opts.signal = bridge(options.signal) as unknown as AbortSignal;
-      if (options.timeoutMs) {
-        opts.headersTimeout = options.timeoutMs;
-        opts.bodyTimeout = options.timeoutMs;
-      }
+      const opts: RequestOptions = {
+        method: req.method as Dispatcher.HttpMethod,
+        dispatcher,
+        headers,
+        body: req.body,
+        signal: options.signal,
+        headersTimeout: options.timeoutMs || undefined,
+        bodyTimeout: options.timeoutMs || undefined,
+      };
       res = await request(req.url, opts);
     } catch (err) {
       throw abortReason(options.signal, timeoutOrConnection(req, err, options));
     }
-    const headers: Record<string, string> = {};
-    const raw = res.headers;
-    for (const name in raw) {
-      const value = raw[name];
-      if (value === undefined) continue;
-      headers[name] = typeof value === 'string' ? value : value.join(name === 'set-cookie' ? '\n' : ', ');
-    }
+    const headers = oneValueEach(res.headers);
     const lengthHeader = headers['content-length'];
     if (lengthHeader !== undefined) {
       const declared = Number(lengthHeader);
@@ -162,6 +151,23 @@ export class UndiciHttpClient implements HttpClient {
   async close(): Promise<void> {
     // The shared agent outlives a run; a caller-supplied dispatcher belongs to the caller.
   }
+}
+
+/**
+ * Response headers with one string each (repeated ones joined). undici builds a fresh object of
+ * lower-case names per response: it is used as it is unless a header came more than once.
+ */
+function oneValueEach(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  for (const name in raw) {
+    if (typeof raw[name] === 'string') continue;
+    const headers: Record<string, string> = {};
+    for (const key in raw) {
+      const value = raw[key];
+      if (value !== undefined) headers[key] = typeof value === 'string' ? value : value.join(key === 'set-cookie' ? '\n' : ', ');
+    }
+    return headers;
+  }
+  return raw as Record<string, string>;
 }
 
 function timeoutOrConnection(req: HttpRequest, err: unknown, options: SendOptions): ArazzoError {

@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../error-codes.js';
+import type { RunState } from './state.js';
 
 // ---------------------------------------------------------------- effects
 
@@ -186,8 +187,8 @@ export interface RunResult {
   readonly error?: RunErrorInfo;
   readonly stepExecutions: number;
   readonly durationMs: number;
-  /** The final run state (plain JSON). */
-  readonly state: unknown;
+  /** The final run state (plain JSON): pass it as `RunOptions.resume` to continue a run that was stopped. */
+  readonly state: RunState;
 }
 
 // ---------------------------------------------------------------- options
@@ -201,6 +202,8 @@ export interface RunLimits {
   readonly requestTimeoutMs?: number;
   /** Response body size cap in bytes (default 10 MiB). */
   readonly maxResponseBytes?: number;
+  /** Workflows running inside each other: workflow steps, dependsOn, retries with workflowId (default 64). */
+  readonly maxDepth?: number;
 }
 
 export interface RunOptions {
@@ -220,10 +223,16 @@ export interface RunOptions {
   readonly onEvent?: RunEventListener;
   /** Keep every StepRecord in RunResult.steps (default false: history goes to events only). */
   readonly history?: boolean;
-  /** Resume from a checkpointed state instead of starting fresh (inputs are then ignored). */
-  readonly resume?: unknown;
-  /** Called with the plain-JSON run state after every step execution. */
-  readonly onCheckpoint?: (state: unknown) => void | Promise<void>;
+  /**
+   * Resume from a checkpointed state instead of starting fresh (inputs are then ignored): a value
+   * given to `onCheckpoint`, or `RunResult.state`, or either read back from JSON.
+   */
+  readonly resume?: RunState;
+  /**
+   * Called with the plain-JSON run state after every step execution. The engine never changes a
+   * state once handed out: keep the object, or `JSON.stringify` it; do not modify it.
+   */
+  readonly onCheckpoint?: (state: RunState) => void | Promise<void>;
   /** Extra literal values to mask everywhere (e.g. CLI inputs taken from the environment). */
   readonly secrets?: readonly string[];
   /** Follow HTTP redirects (default false: a 3xx response is the step's result). */

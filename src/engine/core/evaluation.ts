@@ -1,0 +1,135 @@
+/**
+ * The evaluation context: what runtime expressions, criteria and outputs read ($inputs, $steps,
+ * $workflows, $response, …), and the helpers that evaluate a step's compiled values against it.
+ */
+import { ArazzoError } from '../../errors.js';
+import type { CompiledCriterion } from '../../criteria/types.js';
+import type { EvalContext } from '../../expressions/types.js';
+import type { OutputPlan, ParameterPlan } from '../../compile/plan-types.js';
+import type { Frame, RunState } from '../state.js';
+import type { Machine } from './machine.js';
+import type { Executed } from './types.js';
+
+/*
+ * Every context is built by one object literal with all twelve fields, in the same order, so all
+ * contexts share one object shape and the compiled expressions that read them stay fast. (A spread
+ * plus extra fields gives another, slower shape: the no-network loop once measured 4.7 µs/step with
+ * one literal and 11.8 µs with a spread.)
+ */
+
+/** The context of a frame, with no request or response: inputs, step outputs, $workflows. */
+export function frameContext(machine: Machine, state: RunState, frame: Frame, outputs = frame.outputs): EvalContext {
+  const scope = machine.scope(frame.doc);
+  return {
+    url: undefined,
+    method: undefined,
+    statusCode: undefined,
+    request: undefined,
+    response: undefined,
+    inputs: frame.inputs,
+    outputs,
+    steps: frame.steps,
+    workflows: state.workflows,
+    sourceDescriptions: scope.sourceDescriptions,
+    components: scope.components,
+    self: scope.self,
+  };
+}
+
+/** The context after an operation step's request: the frame's, plus $url, $method, $statusCode, $request, $response. */
+export function responseContext(machine: Machine, state: RunState, frame: Frame, result: Executed): EvalContext {
+  const scope = machine.scope(frame.doc);
+  return {
+    url: result.url,
+    method: result.method,
+    statusCode: result.response?.statusCode,
+    request: result.request,
+    response: result.responseView,
+    inputs: frame.inputs,
+    outputs: frame.outputs,
+    steps: frame.steps,
+    workflows: state.workflows,
+    sourceDescriptions: scope.sourceDescriptions,
+    components: scope.components,
+    self: scope.self,
+  };
+}
+
+export interface FailedCriterion {
+  readonly condition: string;
+  readonly error?: string;
+  /** What a criterion that evaluated to false saw, when it explains itself (JSONPath: what its query selected). */
+  readonly detail?: string;
+}
+
+/** The failed criteria for a message: each condition, with what it saw when it explains itself. */
+export function describeFailed(failed: readonly FailedCriterion[]): string {
+  return failed.map((f) => (f.detail ? `${f.condition} (${f.detail})` : f.condition)).join('; ');
+}
+
+/** Whether every criterion passes. With `failed`, all are evaluated and the failing ones collected. */
+export function criteriaPass(criteria: readonly CompiledCriterion[], ctx: EvalContext, failed?: FailedCriterion[]): boolean {
+  let ok = true;
+  for (const c of criteria) {
+    let r: { passed: boolean; error?: string };
+    try {
+      r = c.evaluate(ctx);
+    } catch (err) {
+      r = { passed: false, error: (err as Error).message };
+    }
+    if (!r.passed) {
+      ok = false;
+      if (!failed) return false;
+      const detail = r.error ? undefined : c.explain?.(ctx);
+      failed.push(r.error ? { condition: c.criterion.condition, error: r.error } : { condition: c.criterion.condition, ...(detail ? { detail } : {}) });
+    }
+  }
+  return ok;
+}
+
+/** Outputs by name; one that fails or resolves to nothing is left out (P6). */
+export function evaluateOutputs(outputs: readonly OutputPlan[], ctx: EvalContext): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of outputs) {
+    let v: unknown;
+    try {
+      v = o.value.evaluate(ctx);
+    } catch {
+      v = undefined;
+    }
+    if (v !== undefined) out[o.name] = v;
+  }
+  return out;
+}
+
+/** Parameters without `in` (or all, for action parameters) mapped by name to a workflow's inputs (P16, P14, P27). */
+export function evaluateInputs(params: readonly ParameterPlan[], ctx: EvalContext): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const p of params) {
+    if (p.in) continue;
+    const v = p.value.evaluate(ctx);
+    if (v !== undefined) inputs[p.name] = v;
+  }
+  return inputs;
+}
+
+function numberOf(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+/** An engine extension's value (x-delay, x-max-*): a non-negative number, else STEP_EXTENSION_INVALID. */
+export function evalNumber(value: { evaluate(ctx: EvalContext): unknown } | undefined, ctx: EvalContext, what: string, stepId: string): number | undefined {
+  if (!value) return undefined;
+  const raw = value.evaluate(ctx);
+  const n = numberOf(raw);
+  if (n === undefined || n < 0) {
+    throw new ArazzoError(
+      'STEP_EXTENSION_INVALID',
+      `${what} of step "${stepId}" must be a non-negative number of seconds or count; it evaluated to ${JSON.stringify(raw) ?? 'nothing'}.`,
+      { stepId },
+    );
+  }
+  return n;
+}
