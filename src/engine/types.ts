@@ -34,6 +34,8 @@ export interface SendOptions {
   readonly maxBodyBytes?: number;
   /** Follow redirects (default false). */
   readonly followRedirects?: boolean;
+  /** The source description the request belongs to: picks its per-source TLS settings (RunOptions.tls.sources). */
+  readonly source?: string;
 }
 
 /**
