@@ -40,7 +40,8 @@ export interface CompileXSecurityInput {
   readonly step: unknown;
   readonly stepPath: string;
   readonly operation: OperationInfo | undefined;
-  readonly sources: ReadonlyMap<string, LoadedSource>;
+  /** The loaded sources; undefined when a document is validated alone (named schemes are then not looked up). */
+  readonly sources: ReadonlyMap<string, LoadedSource> | undefined;
   compile(value: unknown, path: string): CompiledValue;
   /** Report an X_SECURITY_INVALID problem (error). */
   problem(message: string, path: string): void;
@@ -92,7 +93,8 @@ function compileEntry(entry: unknown, path: string, input: CompileXSecurityInput
   let scheme: SecuritySchemeInfo | undefined;
   let source: string | undefined;
   if (typeof e.schemeName === 'string') {
-    const found = findScheme(e.schemeName, input);
+    if (input.sources === undefined) return undefined;
+    const found = findScheme(e.schemeName, input, input.sources);
     if (typeof found === 'string') {
       input.problem(found, `${path}.schemeName`);
       return undefined;
@@ -146,14 +148,18 @@ function inlineName(raw: unknown): string {
   return typeof r?.type === 'string' ? `inline ${r.type}${typeof r.scheme === 'string' ? ` ${r.scheme}` : ''}` : 'inline scheme';
 }
 
-function findScheme(name: string, input: CompileXSecurityInput): { scheme: SecuritySchemeInfo; source: string } | string {
+function findScheme(
+  name: string,
+  input: CompileXSecurityInput,
+  sources: ReadonlyMap<string, LoadedSource>,
+): { scheme: SecuritySchemeInfo; source: string } | string {
   const qualified = /^\$sourceDescriptions\.([^.]+)\.(.+)$/.exec(name);
   const sourceName = qualified ? (qualified[1] as string) : input.operation?.sourceName;
   const schemeName = qualified ? (qualified[2] as string) : name;
   if (sourceName === undefined) {
     return `x-security schemeName "${name}" needs an OpenAPI operation to look it up in; this step has none. Write the scheme inline (scheme:), or name its source ($sourceDescriptions.<source>.${name}).`;
   }
-  const source = input.sources.get(sourceName);
+  const source = sources.get(sourceName);
   if (source?.kind !== 'openapi') {
     return `x-security schemeName "${name}": there is no OpenAPI source description named "${sourceName}".`;
   }
@@ -179,6 +185,17 @@ function keyOf(plan: XSecurityPlan): string {
     default:
       return `${s.type}\u0000${s.scheme ?? ''}`;
   }
+}
+
+/** The workflow inputs the entries read (`$inputs.NAME`): they hold credentials, so they are secret inputs. */
+export function xSecurityInputs(plans: readonly XSecurityPlan[] | undefined): string[] {
+  const names: string[] = [];
+  for (const plan of plans ?? []) {
+    for (const value of Object.values(plan.values)) {
+      for (const e of value.expressions) if (e.root === 'inputs' && e.segments?.[1] !== undefined) names.push(e.segments[1]);
+    }
+  }
+  return names;
 }
 
 /** The credential an entry gives for this request; AUTH_CREDENTIAL_INVALID when a value resolves to nothing. */

@@ -86,13 +86,13 @@ function missingPair(where: string, field: 'cert' | 'key'): ArazzoError {
   );
 }
 
-function clientFor(s: TlsSettings, where: string, proxy: boolean): HttpClient {
+/** The undici `connect` options of a setting; TLS_CONFIG_INVALID when it is unusable (`where` names it in the message). */
+export function checkTlsSettings(s: TlsSettings, where: string): ConnectOptions {
   if (s.cert !== undefined && s.key === undefined) throw missingPair(where, 'key');
   if (s.key !== undefined && s.cert === undefined) throw missingPair(where, 'cert');
   const own = s.ca === undefined ? undefined : Array.isArray(s.ca) ? (s.ca as Pem[]) : [s.ca as Pem];
-  const ca = own === undefined ? undefined : [...rootCertificates, ...own];
-  const connect = {
-    ...(ca ? { ca } : {}),
+  const connect: ConnectOptions = {
+    ...(own ? { ca: [...rootCertificates, ...own] } : {}),
     ...(s.cert !== undefined ? { cert: s.cert } : {}),
     ...(s.key !== undefined ? { key: s.key } : {}),
     ...(s.passphrase !== undefined ? { passphrase: s.passphrase } : {}),
@@ -107,11 +107,24 @@ function clientFor(s: TlsSettings, where: string, proxy: boolean): HttpClient {
     const reason = (err as Error).message;
     throw new ArazzoError(
       'TLS_CONFIG_INVALID',
-      `${where}: the CA, certificate or key cannot be used (${reason}). Give PEM text (-----BEGIN CERTIFICATE----- / -----BEGIN PRIVATE KEY-----), a key that matches the certificate, and its passphrase if it is encrypted.`,
+      `${where}: the CA, certificate or key cannot be used (${reason}). Give PEM files (-----BEGIN CERTIFICATE----- / -----BEGIN PRIVATE KEY-----), a key that matches the certificate, and its passphrase if it is encrypted.`,
       undefined,
       { cause: err },
     );
   }
+  return connect;
+}
+
+interface ConnectOptions {
+  readonly ca?: Pem[];
+  readonly cert?: Pem;
+  readonly key?: Pem;
+  readonly passphrase?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
+function clientFor(s: TlsSettings, where: string, proxy: boolean): HttpClient {
+  const connect = checkTlsSettings(s, where);
   const dispatcher: Dispatcher = proxy
     ? new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connections: 256, connect, requestTls: connect })
     : new Agent({ keepAliveTimeout: 10_000, connections: 256, connect });
