@@ -89,7 +89,9 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 
 describe('authentication from the security schemes', () => {
   it('applies apiKey (header, query, cookie), http basic and bearer where the operation requires them, and nothing elsewhere', async () => {
-    const doc = await load([calls('headerKey', 'queryKey', 'cookieKey', 'basic', 'bearer', 'public')]);
+    const workflow = calls('headerKey', 'queryKey', 'cookieKey', 'basic', 'bearer', 'public') as { steps: Array<Record<string, unknown>> };
+    (workflow.steps[0] as Record<string, unknown>).outputs = { sentKey: '$request.header.X-API-Key' };
+    const doc = await load([{ ...workflow, outputs: { sentKey: '$steps.s0.outputs.sentKey' } }]);
     const auth: AuthCredentials = {
       headerKey: { apiKey: 'hk-111' },
       queryKey: { apiKey: 'qk 222&x' },
@@ -99,6 +101,8 @@ describe('authentication from the security schemes', () => {
     };
     const result = await run(doc, { auth });
     expect(result.status).toBe('succeeded');
+    // $request sees the request as sent, credential included (masked like every secret).
+    expect(result.outputs).toEqual({ sentKey: '***' });
     expect(seen()).toEqual([
       { path: '/v1/header-key', key: 'hk-111' },
       { path: '/v1/query-key?api_key=qk%20222%26x' },

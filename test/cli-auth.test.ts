@@ -175,7 +175,9 @@ describe('arazzo run --auth', () => {
 describe('arazzo run --ca, --cert, --key, --insecure', () => {
   let https: Server;
   let url: string;
+  let authorizations: Array<string | undefined>;
   beforeEach(async () => {
+    authorizations = [];
     // The API over HTTPS with the test CA's server certificate; it requires a client certificate signed by that CA.
     https = createServer(
       {
@@ -186,6 +188,7 @@ describe('arazzo run --ca, --cert, --key, --insecure', () => {
         rejectUnauthorized: false,
       },
       (req, res) => {
+        authorizations.push(req.headers.authorization);
         const socket = req.socket as TLSSocket;
         if (!socket.authorized) {
           res.writeHead(401, { 'content-type': 'application/json' });

@@ -153,3 +153,21 @@ describe('--ca, --cert, --key, --insecure', () => {
     }
   });
 });
+
+describe('securityOptions over several documents (arazzo test)', () => {
+  it('knows the schemes and sources of every document, and returns one auth object for all their runs', async () => {
+    const { loadArazzo } = await import('../src/load.js');
+    const { securityOptions } = await import('../src/cli/security-flags.js');
+    const auth = await loadArazzo(new URL('./fixtures/auth/auth.arazzo.yaml', import.meta.url));
+    const respect = await loadArazzo(new URL('./fixtures/auth/respect-style.arazzo.yaml', import.meta.url));
+    const options = securityOptions({ auth: ['bearerAuth=env:T', 'oauth.clientId=env:C', 'oauth.clientSecret=env:S'], insecure: true }, [auth, respect], {
+      T: 'tok',
+      C: 'cid',
+      S: 'sec',
+    });
+    expect(options.auth).toEqual({ 'api.bearerAuth': { token: 'tok' }, 'api.oauth': { clientId: 'cid', clientSecret: 'sec' } });
+    expect(options.tls).toEqual({ insecure: true });
+    expect(options.warnings).toEqual([expect.stringContaining('--insecure is on')]);
+    expect(options.secrets).toEqual(['tok', 'sec']);
+  });
+});

@@ -55,11 +55,21 @@ export interface FlagIo {
 
 const fileIo = (env: FlagIo['env']): FlagIo => ({ env, readFile: (path) => readFileSync(path, 'utf8') });
 
-/** The auth and TLS options of a run from the flags; CliError (exit 2) for anything wrong. */
-export function securityOptions(flags: SecurityFlags, doc: LoadedDocument, env: FlagIo['env'], io: FlagIo = fileIo(env)): SecurityOptions {
+/**
+ * The auth and TLS options of a run from the flags; CliError (exit 2) for anything wrong. With
+ * several documents (`arazzo test`), a scheme or source name has to exist in one of them, and the
+ * one `auth` object returned serves every run, so OAuth2 tokens are fetched once for all.
+ */
+export function securityOptions(
+  flags: SecurityFlags,
+  docs: LoadedDocument | readonly LoadedDocument[],
+  env: FlagIo['env'],
+  io: FlagIo = fileIo(env),
+): SecurityOptions {
+  const list: readonly LoadedDocument[] = Array.isArray(docs) ? docs : [docs as LoadedDocument];
   const secrets: string[] = [];
-  const auth = flags.auth?.length ? parseAuthFlags(flags.auth, knownSchemes(doc), io, secrets) : undefined;
-  const tls = parseTlsFlags(flags, sourceNames(doc), io);
+  const auth = flags.auth?.length ? parseAuthFlags(flags.auth, list.flatMap(knownSchemes), io, secrets) : undefined;
+  const tls = parseTlsFlags(flags, [...new Set(list.flatMap(sourceNames))], io);
   const warnings = flags.insecure
     ? [
         'warning: --insecure is on: server certificates are not verified, so anyone on the network path can read and change this run’s traffic, credentials included. Use --ca <file> to trust a private CA instead.',
@@ -71,13 +81,22 @@ export function securityOptions(flags: SecurityFlags, doc: LoadedDocument, env: 
 /** Every security scheme of the document's OpenAPI sources (and of the OpenAPI sources of its Arazzo sources). */
 export function knownSchemes(doc: LoadedDocument): KnownScheme[] {
   const out: KnownScheme[] = [];
+  const listed = new Set<string>();
   const seen = new Set<LoadedDocument>();
   const walk = (d: LoadedDocument): void => {
     if (seen.has(d)) return;
     seen.add(d);
     for (const [name, source] of d.sources) {
-      if (source.kind === 'openapi') for (const scheme of source.securitySchemes?.values() ?? []) out.push({ source: name, scheme });
-      else walk(source.document);
+      if (source.kind !== 'openapi') {
+        walk(source.document);
+        continue;
+      }
+      for (const scheme of source.securitySchemes?.values() ?? []) {
+        // The same source loaded by nested documents is listed once.
+        if (listed.has(`${name}\u0000${scheme.name}`)) continue;
+        listed.add(`${name}\u0000${scheme.name}`);
+        out.push({ source: name, scheme });
+      }
     }
   };
   walk(doc);
