@@ -32,6 +32,9 @@ beforeEach(async () => {
 });
 afterEach(async () => server.close());
 
+/** `arazzo run` of the `authenticated` workflow against the loopback API. */
+const runAuthenticated = () => ['run', AUTH_DOC, '--workflow', 'authenticated', '--server', `api=${server.url}/v1`];
+
 async function arazzo(args: string[], env: Record<string, string> = {}) {
   const io = fakeIo(env);
   const code = await cli(args, io);
@@ -46,12 +49,7 @@ describe('arazzo run --auth', () => {
     const har = join(tmp, 'run.har');
     const r = await arazzo(
       [
-        'run',
-        AUTH_DOC,
-        '--workflow',
-        'authenticated',
-        '--server',
-        `api=${server.url}/v1`,
+        ...runAuthenticated(),
         '--auth',
         'basicAuth=env:BASIC',
         '--auth',
@@ -90,7 +88,7 @@ describe('arazzo run --auth', () => {
   });
 
   it('refuses an unknown scheme, a literal credential and an unset variable with exit 2, sending nothing', async () => {
-    const base = ['run', AUTH_DOC, '--workflow', 'authenticated', '--server', `api=${server.url}/v1`];
+    const base = runAuthenticated();
     const unknown = await arazzo([...base, '--auth', 'oaut.clientId=env:CID'], SECRETS);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('AUTH_SCHEME_UNKNOWN');
@@ -108,12 +106,7 @@ describe('arazzo run --auth', () => {
   it('fails with exit 1 and AUTH_TOKEN_FAILED when the token endpoint refuses the client, the secret masked', async () => {
     const r = await arazzo(
       [
-        'run',
-        AUTH_DOC,
-        '--workflow',
-        'authenticated',
-        '--server',
-        `api=${server.url}/v1`,
+        ...runAuthenticated(),
         '--auth',
         'basicAuth=env:BASIC',
         '--auth',
@@ -134,10 +127,7 @@ describe('arazzo run --auth', () => {
   });
 
   it('--dry-run shows the first request with its credential masked, and sends nothing, token requests included', async () => {
-    const r = await arazzo(
-      ['run', AUTH_DOC, '--workflow', 'authenticated', '--server', `api=${server.url}/v1`, '--auth', 'basicAuth=env:BASIC', '--dry-run'],
-      SECRETS,
-    );
+    const r = await arazzo([...runAuthenticated(), '--auth', 'basicAuth=env:BASIC', '--dry-run'], SECRETS);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`GET ${server.url}/v1/basic`);
     expect(r.stdout).toContain('Authorization: ***');
@@ -176,6 +166,7 @@ describe('arazzo run --ca, --cert, --key, --insecure', () => {
   let https: Server;
   let url: string;
   let authorizations: Array<string | undefined>;
+  const runMtls = () => ['run', AUTH_DOC, '--workflow', 'mtls', '--server', `api=${url}`];
   beforeEach(async () => {
     authorizations = [];
     // The API over HTTPS with the test CA's server certificate; it requires a client certificate signed by that CA.
@@ -209,57 +200,47 @@ describe('arazzo run --ca, --cert, --key, --insecure', () => {
 
   it('is accepted with the client certificate (mTLS), for every request or only the source named', async () => {
     for (const prefix of ['', 'api=']) {
-      const r = await arazzo([
-        'run',
-        AUTH_DOC,
-        '--workflow',
-        'mtls',
-        '--server',
-        `api=${url}`,
-        '--ca',
-        tlsFile('ca.pem'),
-        '--cert',
-        `${prefix}${tlsFile('client.pem')}`,
-        '--key',
-        `${prefix}${tlsFile('client.key')}`,
-      ]);
+      const r = await arazzo(
+        [
+          ...runMtls(),
+          '--ca',
+          tlsFile('ca.pem'),
+          '--cert',
+          `${prefix}${tlsFile('client.pem')}`,
+          '--key',
+          `${prefix}${tlsFile('client.key')}`,
+          '--auth',
+          'basicAuth=env:BASIC',
+        ],
+        SECRETS,
+      );
       expect(r.stderr).not.toContain('error');
       expect(r.code).toBe(0);
     }
+    // security: [{ mtls: [] }, { basicAuth: [] }]: the certificate meets the first alternative, so no Basic credential is sent.
+    expect(authorizations).toEqual([undefined, undefined]);
   });
 
   it('is refused without the client certificate, and cannot connect without the CA', async () => {
-    const noCert = await arazzo(['run', AUTH_DOC, '--workflow', 'mtls', '--server', `api=${url}`, '--ca', tlsFile('ca.pem'), '--json']);
+    const noCert = await arazzo([...runMtls(), '--ca', tlsFile('ca.pem'), '--json']);
     expect(noCert.code).toBe(1);
     expect(JSON.parse(noCert.stdout).steps[0].statusCode).toBe(401);
-    const noCa = await arazzo(['run', AUTH_DOC, '--workflow', 'mtls', '--server', `api=${url}`, '--json']);
+    const noCa = await arazzo([...runMtls(), '--json']);
     expect(noCa.code).toBe(1);
     expect(JSON.parse(noCa.stdout).error.code).toBe('HTTP_CONNECTION');
   });
 
   it('--insecure connects without the CA and warns that verification is off', async () => {
-    const r = await arazzo([
-      'run',
-      AUTH_DOC,
-      '--workflow',
-      'mtls',
-      '--server',
-      `api=${url}`,
-      '--insecure',
-      '--cert',
-      tlsFile('client.pem'),
-      '--key',
-      tlsFile('client.key'),
-    ]);
+    const r = await arazzo([...runMtls(), '--insecure', '--cert', tlsFile('client.pem'), '--key', tlsFile('client.key')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: --insecure is on: server certificates are not verified');
   });
 
   it('refuses a certificate without its key, and a file that is not PEM, with exit 2', async () => {
-    const noKey = await arazzo(['run', AUTH_DOC, '--workflow', 'mtls', '--server', `api=${url}`, '--cert', tlsFile('client.pem')]);
+    const noKey = await arazzo([...runMtls(), '--cert', tlsFile('client.pem')]);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain('TLS_FILE_INVALID');
-    const notPem = await arazzo(['run', AUTH_DOC, '--workflow', 'mtls', '--server', `api=${url}`, '--ca', AUTH_DOC]);
+    const notPem = await arazzo([...runMtls(), '--ca', AUTH_DOC]);
     expect(notPem.code).toBe(2);
     expect(notPem.stderr).toContain('TLS_CONFIG_INVALID');
   });

@@ -131,48 +131,37 @@ export class Authenticator {
     return apps;
   }
 
-  /** Write every application; synchronous while every token is at hand. */
-  private write(input: AuthorizeInput, apps: readonly Application[]): Authorized | Promise<Authorized> {
-    let request = input.request;
-    let view = input.view;
-    let fetched: { key: string; token: string }[] | undefined;
-    for (let i = 0; i < apps.length; i++) {
-      const app = apps[i] as Application;
-      const c = app.credential as Partial<ClientCredential>;
-      let value: string;
-      if (c.clientId !== undefined) {
-        const pending = this.token(input, app);
-        if (pending instanceof Promise) return this.writeAsync(input, apps, i, request, view, fetched, pending);
-        (fetched ??= []).push({ key: pending.key, token: pending.token.value });
-        value = `Bearer ${pending.token.value}`;
-      } else value = this.valueOf(app);
-      request = withCredential(request, app.target, value, app.label);
-      view = viewWithCredential(view, app.target, value);
-    }
-    return { request, view, fetched: fetched ?? NO_FETCH };
-  }
-
-  private async writeAsync(
+  /**
+   * Write the applications from `from` on; synchronous while every token is at hand, else it
+   * continues once the token arrives.
+   */
+  private write(
     input: AuthorizeInput,
     apps: readonly Application[],
-    from: number,
-    request: HttpRequest,
-    view: MessageView,
-    fetched: { key: string; token: string }[] | undefined,
-    first: Promise<{ key: string; token: AccessToken }>,
-  ): Promise<Authorized> {
+    from = 0,
+    request = input.request,
+    view = input.view,
+    fetched: Authorized['fetched'] = NO_FETCH,
+  ): Authorized | Promise<Authorized> {
     for (let i = from; i < apps.length; i++) {
       const app = apps[i] as Application;
       let value: string;
       if ((app.credential as Partial<ClientCredential>).clientId !== undefined) {
-        const got = await (i === from ? first : this.token(input, app));
-        (fetched ??= []).push({ key: got.key, token: got.token.value });
+        const got = this.token(input, app);
+        if (got instanceof Promise) {
+          return got.then(({ key, token }) => {
+            const header = `Bearer ${token.value}`;
+            const next = [...fetched, { key, token: token.value }];
+            return this.write(input, apps, i + 1, withCredential(request, app.target, header, app.label), viewWithCredential(view, app.target, header), next);
+          });
+        }
+        fetched = [...fetched, { key: got.key, token: got.token.value }];
         value = `Bearer ${got.token.value}`;
       } else value = this.valueOf(app);
       request = withCredential(request, app.target, value, app.label);
       view = viewWithCredential(view, app.target, value);
     }
-    return { request, view, fetched: fetched ?? NO_FETCH };
+    return { request, view, fetched };
   }
 
   /** The value a static credential writes (and its secret forms, remembered for masking). */
