@@ -232,6 +232,19 @@ describe('OAuth2 client credentials', () => {
     expect(seen().map((s) => s.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
   });
 
+  it("sends token requests through the run's own transport (here a WHATWG fetch)", async () => {
+    const doc = await load([calls('oauth')]);
+    const urls: string[] = [];
+    const fetchImpl: typeof fetch = async (input, init) => {
+      urls.push(`${init?.method} ${String(input)}`);
+      const body = String(input).endsWith('/oauth/token') ? { access_token: 'fetched-by-fetch' } : { ok: true };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const result = await runWorkflow(doc, 'w', {}, { servers: { api: 'http://api.invalid/v1' }, fetch: fetchImpl, auth: { oauth: CLIENT } });
+    expect(result.status).toBe('succeeded');
+    expect(urls).toEqual(['POST http://api.invalid/oauth/token', 'GET http://api.invalid/v1/oauth']);
+  });
+
   it('finds the token endpoint of an openIdConnect scheme by discovery', async () => {
     const doc = await load([calls('oidc', 'oidc')]);
     const result = await run(doc, { auth: { oidc: CLIENT } });
@@ -357,5 +370,18 @@ describe("Respect's x-security", () => {
       expect.stringContaining('X_SECURITY_INVALID $.workflows[0].steps[2].x-security[0]: x-security scheme inline http digest (http digest) cannot be applied'),
       expect.stringContaining('X_SECURITY_INVALID $.workflows[0].steps[3].x-security[0]: An x-security entry has both schemeName and scheme'),
     ]);
+  });
+});
+
+describe('RunOptions.tls', () => {
+  it("cannot be combined with a transport of the caller's own: runWorkflow throws TLS_CONFIG_INVALID before anything is sent", async () => {
+    const doc = await load([calls('public')]);
+    const { Agent } = await import('undici');
+    for (const own of [{ dispatcher: new Agent() }, { fetch: globalThis.fetch }]) {
+      const err = await runWorkflow(doc, 'w', {}, { servers: { api: `${server.url}/v1` }, tls: { insecure: true }, ...own }).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('TLS_CONFIG_INVALID');
+      expect((err as Error).message).toContain(`RunOptions.tls cannot be combined with RunOptions.${'dispatcher' in own ? 'dispatcher' : 'fetch'}`);
+    }
+    expect(server.requests).toEqual([]);
   });
 });
