@@ -261,6 +261,7 @@ describe('OAuth2 client credentials', () => {
     expect(result.error?.code).toBe('AUTH_TOKEN_FAILED');
     expect(result.error?.message).toContain(`${server.url}/oauth/token`);
     expect(result.error?.message).toContain('answered 401 (invalid_client: client authentication failed)');
+    expect(result.steps?.[0]).toMatchObject({ method: 'GET', url: `${server.url}/v1/oauth`, outcome: 'failed' });
     expect(seen()).toEqual([]);
   });
 
