@@ -167,6 +167,35 @@ describe('authentication from the security schemes', () => {
   });
 });
 
+describe('Swagger 2.0 security definitions', () => {
+  it('applies basic, apiKey and the oauth2 application flow (client credentials)', async () => {
+    const doc = await loadArazzo(
+      {
+        arazzo: '1.0.1',
+        info: { title: 'auth test', version: '1.0.0' },
+        sourceDescriptions: [{ name: 'legacy', url: './api.swagger.yml', type: 'openapi' }],
+        workflows: [calls('basic', 'queryKey', 'oauth')],
+      },
+      { baseUri: pathToFileURL(FIXTURES.pathname).href },
+    );
+    const result = await runWorkflow(
+      doc,
+      'w',
+      {},
+      {
+        servers: { legacy: `${server.url}/v1` },
+        auth: { legacyBasic: { username: 'old', password: 'pw-2' }, legacyKey: { apiKey: 'k-2' }, legacyOauth: CLIENT },
+      },
+    );
+    expect(result.status).toBe('succeeded');
+    expect(seen()).toEqual([
+      { path: '/v1/basic', authorization: basic('old', 'pw-2') },
+      { path: '/v1/query-key?key=k-2' },
+      { path: '/v1/oauth', authorization: 'Bearer tok-1' },
+    ]);
+  });
+});
+
 describe('OAuth2 client credentials', () => {
   it("fetches a token once for every step and every run given the same credentials, with the operation's scopes", async () => {
     const doc = await load([calls('oauth', 'oauth', 'oauth')]);
