@@ -14,7 +14,7 @@ import type { OperationInfo, SecuritySchemeInfo } from '../sources/types.js';
 import { requestHas, viewWithCredential, withCredential } from './apply.js';
 import { type AccessToken, type ClientGrant, TokenCache, type TokenTransport } from './oauth2.js';
 import { chooseRequirement } from './requirements.js';
-import { acceptedKinds, authorizationScheme, basicToken, describeScheme, expectedShape, kindOf, type Target, targetOf } from './schemes.js';
+import { acceptedKinds, authorizationScheme, basicToken, describeScheme, expectedShape, kindOf, type Target, targetOf, unsupportedReason } from './schemes.js';
 import type { AuthCredentials, ClientCredential, Credential, SecretSink } from './types.js';
 import { evaluateXSecurity, type XSecurityPlan } from './x-security.js';
 
@@ -71,14 +71,15 @@ export class Authenticator {
   private readonly cache: TokenCache;
 
   constructor(private readonly run: AuthRunContext) {
-    const key = run.credentials ?? {};
-    let cache = caches.get(key);
-    if (!cache) {
-      cache = new TokenCache();
-      if (run.credentials) caches.set(run.credentials, cache);
+    const creds = run.credentials;
+    if (creds === undefined) {
+      this.cache = new TokenCache();
+      return;
     }
+    let cache = caches.get(creds);
+    if (!cache) caches.set(creds, (cache = new TokenCache()));
     this.cache = cache;
-    if (run.credentials) registerCredentials(run.credentials, run.secrets);
+    registerCredentials(creds, run.secrets);
   }
 
   /** The request with its credentials; a promise only when a token must be fetched. */
@@ -117,7 +118,9 @@ export class Authenticator {
         return t !== undefined && (requestHas(request, t) || apps.some((a) => sameTarget(a.target, t)));
       },
       hasCredential: (s) =>
-        s.type === 'mutualTLS' ? this.run.clientCertificate?.(op.sourceName) === true : lookup(creds, op.sourceName, s.name) !== undefined,
+        s.type === 'mutualTLS'
+          ? this.run.clientCertificate?.(op.sourceName) === true
+          : unsupportedReason(s) === undefined && lookup(creds, op.sourceName, s.name) !== undefined,
     });
     if (choice.kind !== 'apply') return apps;
     for (const { scheme, scopes } of choice.schemes) {
