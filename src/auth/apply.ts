@@ -50,11 +50,22 @@ export function withCredential(request: HttpRequest, target: Target, value: stri
 
 /** The request view expressions read (`$request.header.*`, `$request.query.*`) with the credential in it. */
 export function viewWithCredential(view: MessageView, target: Target, value: string): MessageView {
-  if (target.in === 'header') return { ...view, headers: { ...view.headers, [target.name.toLowerCase()]: value } };
-  if (target.in === 'query') return { ...view, query: { ...view.query, [target.name]: value } };
-  const prev = view.headers.cookie;
-  const cookie = `${target.name}=${cookieValue(value)}`;
-  return { ...view, headers: { ...view.headers, cookie: prev ? `${prev}; ${cookie}` : cookie } };
+  let headers = view.headers;
+  let query = view.query;
+  if (target.in === 'query') {
+    const q: Record<string, string> = Object.assign({}, query);
+    q[target.name] = value;
+    query = q;
+  } else {
+    const h: Record<string, string> = Object.assign({}, headers);
+    if (target.in === 'header') h[target.name.toLowerCase()] = value;
+    else {
+      const cookie = `${target.name}=${cookieValue(value)}`;
+      h.cookie = h.cookie ? `${h.cookie}; ${cookie}` : cookie;
+    }
+    headers = h;
+  }
+  return { headers, query, path: view.path, body: view.body } as MessageView;
 }
 
 function headerKey(headers: Readonly<Record<string, string>>, name: string): string | undefined {

@@ -69,6 +69,10 @@ const caches = new WeakMap<object, TokenCache>();
 
 export class Authenticator {
   private readonly cache: TokenCache;
+  /** The caller's credential of each scheme met so far (null: none). */
+  private readonly found = new Map<SecuritySchemeInfo, { key: string; credential: Credential } | null>();
+  /** The header (or parameter) value of each static credential, by the scheme it was written for. */
+  private readonly values = new WeakMap<Credential, { readonly scheme: SecuritySchemeInfo; readonly value: string }>();
 
   constructor(private readonly run: AuthRunContext) {
     const creds = run.credentials;
@@ -80,6 +84,16 @@ export class Authenticator {
     if (!cache) caches.set(creds, (cache = new TokenCache()));
     this.cache = cache;
     registerCredentials(creds, run.secrets);
+  }
+
+  /** The caller's credential for a scheme of `source`, looked up once per scheme (a scheme object belongs to one source). */
+  private credentialFor(scheme: SecuritySchemeInfo, source: string): { key: string; credential: Credential } | undefined {
+    let found = this.found.get(scheme);
+    if (found === undefined) {
+      found = lookup(this.run.credentials, source, scheme.name) ?? null;
+      this.found.set(scheme, found);
+    }
+    return found ?? undefined;
   }
 
   /** The request with its credentials; a promise only when a token must be fetched. */
@@ -120,13 +134,13 @@ export class Authenticator {
       hasCredential: (s) =>
         s.type === 'mutualTLS'
           ? this.run.clientCertificate?.(op.sourceName) === true
-          : unsupportedReason(s) === undefined && lookup(creds, op.sourceName, s.name) !== undefined,
+          : unsupportedReason(s) === undefined && this.credentialFor(s, op.sourceName) !== undefined,
     });
     if (choice.kind !== 'apply') return apps;
     for (const { scheme, scopes } of choice.schemes) {
       const target = targetOf(scheme);
       if (!target) continue; // mutualTLS: the TLS handshake carries it
-      const found = lookup(creds, op.sourceName, scheme.name) as { key: string; credential: Credential };
+      const found = this.credentialFor(scheme, op.sourceName) as { key: string; credential: Credential };
       const label = labelOf(scheme, op.sourceName);
       checkFit(scheme, found.credential, `RunOptions.auth["${found.key}"]`, label);
       apps.push({ scheme, target, credential: found.credential, scopes, label });
@@ -169,6 +183,16 @@ export class Authenticator {
 
   /** The value a static credential writes (and its secret forms, remembered for masking). */
   private valueOf(app: Application): string {
+    // The caller's credentials were registered as secrets when the run began: their header value
+    // is worked out once per run. x-security values are new objects each time: never a hit.
+    const known = this.values.get(app.credential);
+    if (known !== undefined && known.scheme === app.scheme) return known.value;
+    const value = this.computeValue(app);
+    this.values.set(app.credential, { scheme: app.scheme, value });
+    return value;
+  }
+
+  private computeValue(app: Application): string {
     const c = app.credential as unknown as Record<string, string | undefined>;
     const secrets = this.run.secrets;
     if (c.username !== undefined) {
