@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuthCredentials } from '../src/auth/types.js';
 import type { LoadedDocument } from '../src/document/loaded.js';
 import { ManualClock } from '../src/engine/clock.js';
-import { runWorkflow } from '../src/engine/run.js';
+import { prepareFirstRequest, runWorkflow } from '../src/engine/run.js';
 import type { RunEvent, RunOptions, RunResult } from '../src/engine/types.js';
 import { DocumentError } from '../src/errors.js';
 import { loadArazzo } from '../src/load.js';
@@ -272,6 +272,16 @@ describe('OAuth2 client credentials', () => {
     const result = await runWorkflow(doc, 'w', {}, { servers: { api: 'http://api.invalid/v1' }, fetch: fetchImpl, auth: { oauth: CLIENT } });
     expect(result.status).toBe('succeeded');
     expect(urls).toEqual(['POST http://api.invalid/oauth/token', 'GET http://api.invalid/v1/oauth']);
+  });
+
+  it('a dry run (prepareFirstRequest) fetches no token, and its stand-in token never reaches a real run given the same credentials', async () => {
+    const doc = await load([calls('oauth')]);
+    const auth: AuthCredentials = { oauth: CLIENT };
+    const first = await prepareFirstRequest(doc, 'w', {}, { servers: { api: `${server.url}/v1` }, auth });
+    expect(first).toMatchObject({ request: { url: `${server.url}/v1/oauth`, headers: { Authorization: '***' } } });
+    expect(server.requests).toEqual([]);
+    expect((await run(doc, { auth })).status).toBe('succeeded');
+    expect(seen()).toEqual([{ path: '/v1/oauth', authorization: 'Bearer tok-1' }]);
   });
 
   it('finds the token endpoint of an openIdConnect scheme by discovery', async () => {

@@ -26,6 +26,8 @@ export interface AuthRunContext {
   readonly now: () => number;
   /** Whether a TLS client certificate is configured for requests to this source (it satisfies mutualTLS). */
   readonly clientCertificate?: (source: string) => boolean;
+  /** Keep tokens to this authenticator instead of sharing them with every run given the same credentials (a dry run's stand-in tokens). */
+  readonly isolated?: boolean;
 }
 
 /** What one request brings. */
@@ -76,14 +78,13 @@ export class Authenticator {
 
   constructor(private readonly run: AuthRunContext) {
     const creds = run.credentials;
-    if (creds === undefined) {
-      this.cache = new TokenCache();
-      return;
+    if (creds) registerCredentials(creds, run.secrets);
+    if (creds === undefined || run.isolated) this.cache = new TokenCache();
+    else {
+      let cache = caches.get(creds);
+      if (!cache) caches.set(creds, (cache = new TokenCache()));
+      this.cache = cache;
     }
-    let cache = caches.get(creds);
-    if (!cache) caches.set(creds, (cache = new TokenCache()));
-    this.cache = cache;
-    registerCredentials(creds, run.secrets);
   }
 
   /** The caller's credential for a scheme of `source`, looked up once per scheme (a scheme object belongs to one source). */

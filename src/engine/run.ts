@@ -7,7 +7,7 @@
  * drive the same pieces one step at a time, storing the state in between.
  */
 import { randomUUID } from 'node:crypto';
-import { Authenticator, type AuthorizeInput, type Authorized } from '../auth/authenticator.js';
+import { Authenticator, type AuthorizeInput, type AuthRunContext, type Authorized } from '../auth/authenticator.js';
 import { MAX_AUTH_RESPONSE_BYTES, type TokenTransport } from '../auth/oauth2.js';
 import { prepareInputValidation } from '../compile/inputs.js';
 import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
@@ -224,6 +224,8 @@ export class RunDriver {
   private readonly tls: TlsTransport | undefined;
   /** Applies credentials (docs/auth.md): made at once with RunOptions.auth, else for the first step with x-security. */
   private auth: Authenticator | undefined;
+  /** prepare()'s authenticator: stand-in tokens, never shared. */
+  private dryAuth: Authenticator | undefined;
 
   constructor(
     readonly doc: LoadedDocument,
@@ -385,7 +387,9 @@ export class RunDriver {
     if (!prepared.ok || (this.auth === undefined && effect.step.security === undefined)) return prepared;
     const input = this.authInput(effect, prepared, DRY_RUN_TOKENS);
     try {
-      const authorized = await this.authenticator().authorize(input);
+      // Its own token cache: the stand-in token must never reach a real run given the same credentials.
+      this.dryAuth ??= new Authenticator({ ...this.authContext(), isolated: true });
+      const authorized = await this.dryAuth.authorize(input);
       return { ok: true, request: authorized.request, view: authorized.view, startedAt: prepared.startedAt };
     } catch (err) {
       return { ok: false, failed: this.authFailed(err, prepared) };
@@ -395,13 +399,17 @@ export class RunDriver {
   // ---------------------------------------------------------------- authentication
 
   private authenticator(): Authenticator {
-    this.auth ??= new Authenticator({
+    this.auth ??= new Authenticator(this.authContext());
+    return this.auth;
+  }
+
+  private authContext(): AuthRunContext {
+    return {
       credentials: this.options.auth,
       secrets: this,
       now: () => this.clock.now(),
       ...(this.tls ? { clientCertificate: (source: string) => (this.tls as TlsTransport).clientCertificate(source) } : {}),
-    });
-    return this.auth;
+    };
   }
 
   /** What the authenticator needs for a step's built request. */
