@@ -115,6 +115,8 @@ export const COMPILE_PROBLEM_CODES = {
   EXPRESSION_BARE: 'Warning (P28): a bare expression inside a longer string is interpolated; {$…} is the portable form.',
   STEP_EXTENSION_INVALID: 'An x-delay / x-max-* / x-server-url value is not a number or a valid expression.',
   PARAMETER_NOT_IN_OPERATION: 'Warning: a (name, in) parameter the target operation does not define.',
+  X_SECURITY_INVALID:
+    'An x-security entry (step or workflow) is malformed: not a list of {schemeName | scheme, values}, an unknown schemeName, a value its scheme needs is missing, or a scheme that cannot be applied (digest, mutualTLS).',
   JSON_POINTER_SYNTAX: 'A JSON Pointer is malformed.',
 } as const;
 
@@ -148,6 +150,12 @@ export const RUN_ERROR_CODES = {
   RESUME_STATE_INVALID: 'runWorkflow was given a resume state it cannot use (details.path names the field).',
   LIMITS_INVALID: 'runWorkflow was given a limit it cannot use (limits.maxDepth not a whole number of at least 1).',
   TIMER_CANCELLED: "The engine's own abort reason for a cancelled timer; it never reaches a caller.",
+  AUTH_CREDENTIAL_INVALID:
+    'A credential does not fit its security scheme (RunOptions.auth: e.g. a token for an http basic scheme), cannot be sent in a header, or an x-security value resolved to nothing.',
+  AUTH_TOKEN_FAILED:
+    'Getting an OAuth2 access token failed: the token endpoint or the OpenID Connect discovery document could not be reached, timed out, answered non-2xx, or gave no access_token.',
+  TLS_CONFIG_INVALID:
+    'RunOptions.tls is unusable: a CA, certificate or key that does not parse, a certificate without its key, or tls combined with a dispatcher, fetch or http transport of your own.',
 } as const;
 
 /** Transport failures: the request got no usable response. Failure actions can match them. */
@@ -171,6 +179,11 @@ export const CLI_ERROR_CODES = {
   INPUT_ENV_MISSING: 'The variable of --input-env is unset or empty.',
   INPUTS_FILE: '--inputs cannot be read or is not a JSON object.',
   SERVER_UNKNOWN_SOURCE: '--server names no source description.',
+  AUTH_SCHEME_UNKNOWN: "--auth names no security scheme of the document's OpenAPI sources.",
+  AUTH_FLAG_INVALID:
+    '--auth is not <scheme>[.<field>]=env:VAR or =file:path, or what it gives does not fit the scheme (e.g. a clientId without a clientSecret).',
+  AUTH_CREDENTIAL_MISSING: 'The variable of --auth …=env:VAR is unset or empty, or the file of --auth …=file:path cannot be read or is empty.',
+  TLS_FILE_INVALID: '--ca, --cert or --key: the file cannot be read, --cert is given without --key (or the reverse), or the source prefix names no source.',
   YAML_SYNTAX: 'list/graph: the YAML/JSON does not parse.',
   DOCUMENT_INVALID: 'run, mcp: the document has errors.',
   INPUT_INVALID: 'Required inputs are missing, or the schema check rejects them.',

@@ -67,6 +67,7 @@ export type {
   ServerInfo,
   ServerVariableInfo,
   SecuritySchemeInfo,
+  SecurityRequirement,
 } from './sources/types.js';
 export type {
   HttpClient,
@@ -87,3 +88,5 @@ export type {
   ResponseSummary,
 } from './engine/types.js';
 export type { RunState } from './engine/state.js';
+export type { AuthCredentials, Credential, TokenCredential, ApiKeyCredential, BasicCredential, ClientCredential } from './auth/types.js';
+export type { TlsOptions, TlsSettings } from './engine/tls.js';

@@ -22,6 +22,29 @@ const maxSourceBytes = {
   description: 'Largest document or source description read, e.g. 128MiB (default 64MiB).',
 } as const;
 
+/**
+ * Credentials for the security schemes and TLS settings: every command that sends requests takes
+ * them (src/cli/security-flags.ts reads them).
+ */
+export const SECURITY_FLAGS = {
+  auth: {
+    type: 'string',
+    multiple: true,
+    arg: 'scheme=env:VAR',
+    description:
+      'A credential for a security scheme of the OpenAPI sources (source.scheme when several define it), from an environment variable or file:path; never a literal. Fields: scheme.clientId=…, scheme.clientSecret=…, scheme.username=…, scheme.password=…',
+  },
+  ca: {
+    type: 'string',
+    multiple: true,
+    arg: '[source=]file',
+    description: 'Trust this CA certificate (PEM) besides the system roots, for every request or one source’s.',
+  },
+  cert: { type: 'string', multiple: true, arg: '[source=]file', description: 'Client certificate (PEM) for mutual TLS, with --key.' },
+  key: { type: 'string', multiple: true, arg: '[source=]file', description: 'Private key (PEM, unencrypted) of --cert.' },
+  insecure: { type: 'boolean', description: 'Do not verify server certificates (a warning is printed). Prefer --ca.' },
+} as const;
+
 /** Workflows shipped in the package, used by the examples (a test runs every example). */
 const DEPLOY = 'workflows/hugging-face-deploy-and-wait-workflow.yml';
 const CHAT = 'workflows/hugging-face-chat-completion-workflow.yml';
@@ -58,6 +81,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
         arg: 'source=url',
         description: 'Send the requests of a source description to this base URL instead of its OpenAPI servers.',
       },
+      ...SECURITY_FLAGS,
       'max-steps': { type: 'string', arg: '<n>', description: 'Fail the run after this many step executions (default 10000).' },
       timeout: { type: 'string', arg: '<seconds>', description: 'Fail the run when it takes longer than this.' },
       json: { type: 'boolean', description: 'Print one JSON report on stdout (progress still goes to stderr).' },
@@ -78,7 +102,8 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     ],
     notes: [
       'Exit codes: 0 succeeded, 1 the workflow failed, 2 bad usage / invalid document / invalid inputs (nothing is sent), 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.',
-      'Secrets (format: password inputs, --input-env values, Authorization and Cookie headers, API keys) are masked in all output.',
+      'Secrets (format: password inputs, --input-env values, --auth credentials and fetched tokens, Authorization and Cookie headers, API keys) are masked in all output.',
+      'Auth: --auth bearerAuth=env:API_TOKEN, --auth basicAuth=file:/run/secrets/basic (user:password), --auth oauth.clientId=env:CID --auth oauth.clientSecret=env:CSECRET (client credentials; the token is fetched, cached and refreshed). See docs/auth.md.',
     ],
   },
   validate: {

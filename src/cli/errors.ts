@@ -49,6 +49,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'INPUT_INVALID',
   'WORKFLOW_NOT_FOUND',
   'RESUME_STATE_INVALID',
+  'TLS_CONFIG_INVALID',
 ]);
 
 function codesOf(...tables: ReadonlyArray<Readonly<Partial<Record<ErrorCode, string>>>>): ErrorCode[] {

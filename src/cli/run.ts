@@ -18,10 +18,11 @@ import { loadLibrary } from './library.js';
 import { createMasker, maskValue, type MaskFn as Masker } from '../engine/mask.js';
 import { ProgressRenderer, renderSummary } from './progress.js';
 import { ReportBuilder, usageError } from './report.js';
+import { type SecurityFlags, type SecurityOptions, securityOptions } from './security-flags.js';
 import { withFile } from './validate.js';
 import { didYouMean } from '../util/suggest.js';
 
-export interface RunFlags {
+export interface RunFlags extends SecurityFlags {
   workflow?: string;
   input?: string[];
   'input-env'?: string[];
@@ -65,6 +66,13 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   const workflow = selectWorkflow(doc.document, flags.workflow, file);
   const workflowId = workflow.workflowId;
   const servers = parseServers(flags.server ?? [], doc);
+  let security: SecurityOptions;
+  try {
+    security = securityOptions(flags, doc, io.env);
+  } catch (err) {
+    if (err instanceof ArazzoError) return usageError(io, err, json, workflowId);
+    throw err;
+  }
   const shape = describeInputs(doc.document, workflow);
   let gathered: Awaited<ReturnType<typeof gatherInputs>>;
   try {
@@ -82,7 +90,9 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     if (err instanceof ArazzoError) return usageError(io, err, json, workflowId);
     throw err;
   }
-  const mask = createMasker(gathered.secrets);
+  const secrets = [...gathered.secrets, ...security.secrets];
+  const mask = createMasker(secrets);
+  for (const warning of security.warnings) io.stderr.write(`${warning}\n`);
   const missing = missingInputs(shape, gathered.inputs, workflowId);
   if (missing) return usageError(io, missing, json, workflowId, mask);
 
@@ -129,9 +139,11 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   const options: RunOptions = {
     signal: controller.signal,
     onEvent,
-    secrets: gathered.secrets,
+    secrets,
     ...(Object.keys(servers).length > 0 ? { servers } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    ...(security.auth ? { auth: security.auth } : {}),
+    ...(security.tls ? { tls: security.tls } : {}),
   };
 
   const out: FinishOptions = { json, quiet: flags.quiet === true, color, report, mask, har, trace: flags.trace, stoppedBy: () => stoppedBy };

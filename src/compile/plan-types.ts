@@ -2,6 +2,7 @@
  * The compiled workflow plan: everything a run needs, parsed once at load. Running a step reads
  * these objects and evaluates their closures; it never parses text.
  */
+import type { XSecurityPlan } from '../auth/x-security.js';
 import type { CompiledCriterion } from '../criteria/types.js';
 import type { JsonPathDialect } from '../selection/jsonpath.js';
 import type { JsonSchema, ParameterLocation } from '../document/types.js';
@@ -98,6 +99,8 @@ export interface StepPlan {
   /** 1.1 step `timeout`, milliseconds. */
   readonly timeoutMs?: number;
   readonly extensions: StepExtensions;
+  /** Respect's `x-security` entries of an operation step (the workflow's merged in); absent when none. */
+  readonly security?: readonly XSecurityPlan[];
   /** JSON path of the step in its document. */
   readonly path: string;
 }

@@ -2,6 +2,7 @@
  * One step: its target, parameters (merged with the workflow's, P27), request body, success
  * criteria, actions (merged with the workflow's, P13), outputs and engine extensions (P20).
  */
+import { compileXSecurity } from '../auth/x-security.js';
 import { appendPath } from '../document/json-path.js';
 import type { PayloadReplacement } from '../document/types.js';
 import { tryParseRuntimeExpression } from '../expressions/runtime-expression.js';
@@ -12,6 +13,7 @@ import type { ActionPlan, BodyPlan, OutputPlan, ReplacementPlan, StepExtensions,
 import { compileReplacementTarget } from './replacements.js';
 import { type DocumentScope, isObj, isStr, list, type Obj, quoteList, type Site, type StepScope, type WorkflowScope } from './scope.js';
 import { compileStepTarget } from './targets.js';
+import type { CompiledValue } from '../expressions/types.js';
 import { compileCriteriaAt, compileValueAt } from './values.js';
 
 const OUTPUT_KEY = /^[a-zA-Z0-9.\-_]+$/;
@@ -23,6 +25,8 @@ export interface WorkflowDefaults {
   readonly failureActions: readonly ActionPlan[];
   /** Parameters already reported as not defined by an operation. */
   readonly warned: Set<CompiledParameter>;
+  /** The workflow's `x-security`, compiled with each operation step: each value compiled, and each problem reported, once. */
+  readonly xSecurity: { readonly raw: unknown; readonly values: Map<string, CompiledValue>; readonly reported: Set<string> };
 }
 
 /** Output names must match `^[a-zA-Z0-9.\-_]+$`; each value is compiled. */
@@ -151,6 +155,28 @@ export function compileStep(
   const onFailure = compileActionList(scope, 'failure', step.onFailure, 'step', `${path}.onFailure`, workflow, after);
   const outputs = compileOutputs(scope, step.outputs, `${path}.outputs`, after);
   const extensions = compileExtensions(scope, step, path, before);
+  const xs = defaults.xSecurity;
+  const security =
+    target.kind === 'operation'
+      ? compileXSecurity({
+          workflow: xs.raw,
+          workflowPath: workflow.path,
+          step: step['x-security'],
+          stepPath: path,
+          operation: target.operation,
+          sources: scope.sources,
+          compile: (v, at) => {
+            let compiled = xs.values.get(at);
+            if (!compiled) xs.values.set(at, (compiled = compileValueAt(scope, v, at, before)));
+            return compiled;
+          },
+          problem: (message, at) => {
+            if (xs.reported.has(`${at}\u0000${message}`)) return;
+            xs.reported.add(`${at}\u0000${message}`);
+            scope.reporter.error('X_SECURITY_INVALID', at, message);
+          },
+        })
+      : undefined;
 
   if (stepScope.stepId === undefined) return undefined;
   const { operation, workflow: calls } = target;
@@ -168,6 +194,7 @@ export function compileStep(
     outputs,
     ...(typeof step.timeout === 'number' ? { timeoutMs: step.timeout } : {}),
     extensions,
+    ...(security ? { security } : {}),
     path,
   };
   const info: LoadedStep = {

@@ -2,6 +2,7 @@
  * One workflow: its step ids (and the outputs each step declares), dependsOn, inputs, parameters,
  * actions and outputs, then its steps in order.
  */
+import { xSecurityInputs } from '../auth/x-security.js';
 import { describeInputs } from '../document/inputs.js';
 import type { ArazzoDocument, JsonSchema } from '../document/types.js';
 import { compileActionList } from './actions.js';
@@ -73,7 +74,13 @@ export function compileWorkflow(scope: DocumentScope, workflow: Obj, index: numb
   const failureActions = compileActionList(scope, 'failure', workflow.failureActions, 'workflow', `${path}.failureActions`, scoped, site);
   const outputs = compileOutputs(scope, workflow.outputs, `${path}.outputs`, site);
 
-  const defaults = { parameters, successActions, failureActions, warned: new Set<CompiledParameter>() };
+  const defaults = {
+    parameters,
+    successActions,
+    failureActions,
+    warned: new Set<CompiledParameter>(),
+    xSecurity: { raw: workflow['x-security'], values: new Map(), reported: new Set<string>() },
+  };
   const stepPlans: StepPlan[] = [];
   const stepInfos: LoadedStep[] = [];
   list(workflow.steps).forEach((step, si) => {
@@ -91,7 +98,8 @@ export function compileWorkflow(scope: DocumentScope, workflow: Obj, index: numb
     path,
     ...(schema !== undefined ? { inputsSchema: schema } : {}),
     validateInputs: inputValidator(schema, document.components),
-    secretInputs: inputs.inputs.filter((i) => i.secret).map((i) => i.name),
+    // Inputs that x-security entries read hold credentials: secret too.
+    secretInputs: [...new Set([...inputs.inputs.filter((i) => i.secret).map((i) => i.name), ...stepPlans.flatMap((s) => xSecurityInputs(s.security))])],
     dependsOn,
     steps: stepPlans,
     stepIndex: steps.stepIds,

@@ -19,7 +19,7 @@ export interface BuiltRequest {
 /** The base URL of an operation: `servers` override > first OpenAPI server (variables at defaults). */
 const serverCache = new WeakMap<OperationInfo, string>();
 
-function baseUrlFor(op: OperationInfo, overrides: Readonly<Record<string, string>> | undefined, sourceLocation?: string): string {
+export function baseUrlFor(op: OperationInfo, overrides: Readonly<Record<string, string>> | undefined, sourceLocation?: string): string {
   const override = overrides?.[op.sourceName];
   if (override) return override;
   const cached = serverCache.get(op);

@@ -7,6 +7,8 @@
  * drive the same pieces one step at a time, storing the state in between.
  */
 import { randomUUID } from 'node:crypto';
+import { Authenticator, type AuthorizeInput, type AuthRunContext, type Authorized } from '../auth/authenticator.js';
+import { MAX_AUTH_RESPONSE_BYTES, type TokenTransport } from '../auth/oauth2.js';
 import { prepareInputValidation } from '../compile/inputs.js';
 import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { MessageView } from '../expressions/types.js';
@@ -17,9 +19,10 @@ import { next } from './core/next.js';
 import { runTimeoutError } from './core/guards.js';
 import { waitingOn, type CoreEvent, type EventInput, type Executed, type SendEffect, type SleepEffect, type Transition } from './core/types.js';
 import { isSecretName, Masker } from './mask.js';
-import { buildRequest, responseView } from './request.js';
+import { baseUrlFor, buildRequest, responseView } from './request.js';
 import { checkResumeState } from './resume.js';
 import { frameAt, newRunState, stackOf, type RunState } from './state.js';
+import { type TlsOptions, type TlsTransport, tlsTransport } from './tls.js';
 import { AbortEmitter, DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
 import type {
   Clock,
@@ -130,6 +133,25 @@ function newRunId(): string {
 const RUN_ID_PREFIX = randomUUID();
 let runCounter = 0;
 
+/** The TLS transport of a run; TLS_CONFIG_INVALID with a transport of the caller's own. */
+function tlsFor(options: RunOptions): TlsTransport {
+  const own = options.http ? 'http' : options.fetch ? 'fetch' : options.dispatcher ? 'dispatcher' : undefined;
+  if (own) {
+    throw new ArazzoError(
+      'TLS_CONFIG_INVALID',
+      `RunOptions.tls cannot be combined with RunOptions.${own}: the engine cannot change the TLS settings of your transport. Configure TLS on it (an undici Agent's connect options), or drop ${own}.`,
+    );
+  }
+  return tlsTransport(options.tls as TlsOptions, { proxyFromEnv: options.proxyFromEnv !== false });
+}
+
+/** Token and discovery requests of a dry run: answered here, so a dry run sends nothing (the header shows as `***` anyway). */
+const DRY_RUN_TOKENS: TokenTransport = async (req) => {
+  const body =
+    req.method === 'GET' ? { token_endpoint: new URL('/token', req.url).toString() } : { access_token: 'dry-run-token-not-fetched', token_type: 'Bearer' };
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: JSON.stringify(body) };
+};
+
 /** Pick the transport for a run from its options. */
 function transportFor(options: RunOptions): HttpClient {
   if (options.http) return options.http;
@@ -198,6 +220,12 @@ export class RunDriver {
   private cancelRunTimer: (() => void) | undefined;
   /** Listens to `RunOptions.signal` (made only when there is one). */
   private onUserAbort: (() => void) | undefined;
+  /** RunOptions.tls, when given. */
+  private readonly tls: TlsTransport | undefined;
+  /** Applies credentials (docs/auth.md): made at once with RunOptions.auth, else for the first step with x-security. */
+  private auth: Authenticator | undefined;
+  /** prepare()'s authenticator: stand-in tokens, never shared. */
+  private dryAuth: Authenticator | undefined;
 
   constructor(
     readonly doc: LoadedDocument,
@@ -214,7 +242,8 @@ export class RunDriver {
       throw new ArazzoError('LIMITS_INVALID', `limits.maxDepth must be a whole number of at least 1, not ${String(maxDepth)}.`, { option: 'limits.maxDepth' });
     }
     this.clock = options.clock ?? systemClock;
-    this.http = transportFor(options);
+    this.tls = options.tls ? tlsFor(options) : undefined;
+    this.http = this.tls ? this.tls.http : transportFor(options);
     this.history = options.history ? [] : undefined;
     this.requestTimeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxBodyBytes = limits.maxResponseBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -226,6 +255,8 @@ export class RunDriver {
       listening: options.onEvent !== undefined,
     });
     for (const s of options.secrets ?? []) this.add(s);
+    // Every credential is a secret from the start, before anything is built or sent.
+    if (options.auth) this.authenticator();
   }
 
   /** Clock time now. */
@@ -300,6 +331,7 @@ export class RunDriver {
 
   private sendPrepared(effect: SendEffect, prepared: PreparedRequest): Promise<CoreEvent> {
     if (!prepared.ok) return Promise.resolve(this.executedEvent(prepared.failed));
+    if (this.auth !== undefined || effect.step.security !== undefined) return this.sendAuthorized(effect, prepared).then((r) => this.executedEvent(r));
     return this.transmit(effect, prepared, true) as Promise<CoreEvent>;
   }
 
@@ -341,12 +373,125 @@ export class RunDriver {
   /** Build and send a step's request: the outcome to report in an `executed` event. */
   async send(effect: SendEffect): Promise<Executed> {
     const prepared = await this.build(effect);
-    return prepared.ok ? (this.transmit(effect, prepared, false) as Promise<Executed>) : prepared.failed;
+    if (!prepared.ok) return prepared.failed;
+    if (this.auth !== undefined || effect.step.security !== undefined) return this.sendAuthorized(effect, prepared);
+    return this.transmit(effect, prepared, false) as Promise<Executed>;
   }
 
-  /** Build a step's request without sending it (P25 and parameter checks fail here). */
+  /**
+   * Build a step's request without sending it (P25 and parameter checks fail here), with its
+   * credentials; an OAuth2 token is not fetched (nothing is sent), the header shows masked.
+   */
   async prepare(effect: SendEffect): Promise<PreparedRequest> {
-    return this.build(effect);
+    const prepared = await this.build(effect);
+    if (!prepared.ok || (this.auth === undefined && effect.step.security === undefined)) return prepared;
+    const input = this.authInput(effect, prepared, DRY_RUN_TOKENS);
+    try {
+      // Its own token cache: the stand-in token must never reach a real run given the same credentials.
+      this.dryAuth ??= new Authenticator({ ...this.authContext(), isolated: true });
+      const authorized = await this.dryAuth.authorize(input);
+      return { ok: true, request: authorized.request, view: authorized.view, startedAt: prepared.startedAt };
+    } catch (err) {
+      return { ok: false, failed: this.authFailed(err, prepared) };
+    }
+  }
+
+  // ---------------------------------------------------------------- authentication
+
+  private authenticator(): Authenticator {
+    this.auth ??= new Authenticator(this.authContext());
+    return this.auth;
+  }
+
+  private authContext(): AuthRunContext {
+    return {
+      credentials: this.options.auth,
+      secrets: this,
+      now: () => this.clock.now(),
+      ...(this.tls ? { clientCertificate: (source: string) => (this.tls as TlsTransport).clientCertificate(source) } : {}),
+    };
+  }
+
+  /** What the authenticator needs for a step's built request. */
+  private authInput(effect: SendEffect, prepared: PreparedRequest & { ok: true }, send: TokenTransport): AuthorizeInput {
+    const { step } = effect;
+    const op = step.operation as NonNullable<typeof step.operation>;
+    const source = effect.document.sources.get(op.sourceName);
+    return {
+      stepId: step.stepId,
+      operation: op,
+      schemes: source?.kind === 'openapi' ? source.securitySchemes : undefined,
+      xSecurity: step.security,
+      request: prepared.request,
+      view: prepared.view,
+      context: effect.context,
+      baseUrl: () => baseUrlFor(op, this.options.servers, source?.location),
+      send,
+    };
+  }
+
+  /**
+   * Send a request with its credentials. After a 401 to a fetched OAuth2 token, a fresh token is
+   * fetched and the step is sent once more (both exchanges are in the event stream).
+   */
+  private async sendAuthorized(effect: SendEffect, prepared: PreparedRequest & { ok: true }): Promise<Executed> {
+    const source = (effect.step.operation as NonNullable<typeof effect.step.operation>).sourceName;
+    const input = this.authInput(effect, prepared, (req) => this.sendTokenRequest(req, source, this.requestTimeout(effect, this.clock.now()).ms));
+    let authorized: Authorized;
+    try {
+      authorized = await this.authenticator().authorize(input);
+    } catch (err) {
+      return this.authFailed(err, prepared);
+    }
+    const first = (await this.transmit(effect, { ...prepared, request: authorized.request, view: authorized.view }, false)) as Executed;
+    if (first.response?.statusCode !== 401 || authorized.fetched.length === 0 || this.stopError) return first;
+    let again: Authorized | undefined;
+    try {
+      again = await this.authenticator().reauthorize(input, authorized);
+    } catch (err) {
+      return this.authFailed(err, prepared);
+    }
+    if (!again) return first;
+    return this.transmit(effect, { ok: true, request: again.request, view: again.view, startedAt: this.clock.now() }, false) as Promise<Executed>;
+  }
+
+  /** A step whose credentials could not be had: the failure names its request. */
+  private authFailed(err: unknown, prepared: PreparedRequest & { ok: true }): Executed {
+    const info = errorInfo(err);
+    const { request, view, startedAt } = prepared;
+    return {
+      url: request.url,
+      method: request.method,
+      request: view,
+      error: { code: info.code, message: this.maskText(info.message) },
+      startedAt,
+      durationMs: this.clock.now() - startedAt,
+    };
+  }
+
+  /** A token or discovery request: the run's transport and cancellation, a timeout, no events (no token reaches a trace). */
+  private async sendTokenRequest(req: HttpRequest, source: string, timeout: number): Promise<HttpResponse> {
+    const timer = new AbortController();
+    const cancel = startTimer(this.clock, timeout, () =>
+      timer.abort(
+        new ArazzoError('HTTP_TIMEOUT', `${req.method} ${this.maskText(req.url)} got no complete response within ${timeout} ms.`, { limit: timeout }),
+      ),
+    );
+    try {
+      return await this.http.send(req, { signal: AbortSignal.any([this.signal(), timer.signal]), maxBodyBytes: MAX_AUTH_RESPONSE_BYTES, source });
+    } finally {
+      cancel();
+    }
+  }
+
+  /** The time a request may take: the request timeout, cut by the step's 1.1 timeout or an enclosing workflow step's deadline. */
+  private requestTimeout(effect: SendEffect, startedAt: number): { ms: number; reason: 'outer' | 'step' | 'request' } {
+    const { step } = effect;
+    const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < this.requestTimeoutMs;
+    let ms = stepTimeout ? (step.timeoutMs as number) : this.requestTimeoutMs;
+    const outer = effect.deadline !== undefined && effect.deadline - startedAt < ms;
+    if (outer) ms = Math.max(0, (effect.deadline as number) - startedAt);
+    return { ms, reason: outer ? 'outer' : stepTimeout ? 'step' : 'request' };
   }
 
   /** Build a step's request; synchronous unless the body needs replacements loaded on demand. */
@@ -414,15 +559,12 @@ export class RunDriver {
       summary = this.summarize(req);
       this.emitNow({ type: 'request.sent', workflowId: effect.workflowId, stepId: step.stepId, request: summary });
     }
-    const sendOptions = this.sendOptions();
-    const stepTimeout = step.timeoutMs !== undefined && step.timeoutMs < this.requestTimeoutMs;
-    let timeout = stepTimeout ? (step.timeoutMs as number) : this.requestTimeoutMs;
+    const sendOptions = this.sendOptions((step.operation as NonNullable<typeof step.operation>).sourceName);
     // An enclosing workflow step with a 1.1 `timeout` cuts the request short; the core then fails that step.
-    const outer = effect.deadline !== undefined && effect.deadline - startedAt < timeout;
-    if (outer) timeout = Math.max(0, (effect.deadline as number) - startedAt);
+    const { ms: timeout, reason } = this.requestTimeout(effect, startedAt);
     // The request in flight, read by the handlers below (requests of a run are sequential: no
     // closure per request).
-    this.inflightReason = outer ? 'outer' : stepTimeout ? 'step' : 'request';
+    this.inflightReason = reason;
     this.inflightTimeout = timeout;
     this.inflightEffect = effect;
     this.inflightPrepared = prepared;
@@ -503,8 +645,8 @@ export class RunDriver {
     );
   };
 
-  /** The transport options: one object while the run's abort channel stays the same. */
-  private sendOptions(): SendOptions {
+  /** The transport options: one object while the run's abort channel and the source stay the same. */
+  private sendOptions(source: string): SendOptions {
     let signal: AbortSignal;
     if (this.http instanceof UndiciHttpClient) {
       let emitter = this.emitter;
@@ -520,8 +662,9 @@ export class RunDriver {
       this.inflightAbort = this.control;
     }
     let options = this.lastSendOptions;
-    if (options === undefined || options.signal !== signal) {
-      options = { signal, maxBodyBytes: this.maxBodyBytes, followRedirects: this.options.followRedirects === true };
+    if (options === undefined || options.signal !== signal || options.source !== source) {
+      // `source` picks the per-source TLS settings (RunOptions.tls.sources).
+      options = { signal, maxBodyBytes: this.maxBodyBytes, followRedirects: this.options.followRedirects === true, source };
       this.lastSendOptions = options;
     }
     return options;

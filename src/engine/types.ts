@@ -3,8 +3,10 @@
  * stream, run options and the run result.
  */
 import type { Dispatcher } from 'undici';
+import type { AuthCredentials } from '../auth/types.js';
 import type { ErrorCode } from '../error-codes.js';
 import type { RunState } from './state.js';
+import type { TlsOptions } from './tls.js';
 
 // ---------------------------------------------------------------- effects
 
@@ -34,6 +36,8 @@ export interface SendOptions {
   readonly maxBodyBytes?: number;
   /** Follow redirects (default false). */
   readonly followRedirects?: boolean;
+  /** The source description the request belongs to: picks its per-source TLS settings (RunOptions.tls.sources). */
+  readonly source?: string;
 }
 
 /**
@@ -237,4 +241,18 @@ export interface RunOptions {
   readonly secrets?: readonly string[];
   /** Follow HTTP redirects (default false: a 3xx response is the step's result). */
   readonly followRedirects?: boolean;
+  /**
+   * Credentials for the OpenAPI security schemes, by scheme name, or `sourceName.schemeName` when
+   * several sources define the name: `{ token }`, `{ apiKey }`, `{ username, password }` or
+   * `{ clientId, clientSecret, scopes?, tokenUrl?, clientAuth? }`. They are applied to each step
+   * whose operation requires the scheme (docs/auth.md); every value is a secret. Pass the same
+   * object to many runs and OAuth2 tokens are fetched once for all of them.
+   */
+  readonly auth?: AuthCredentials;
+  /**
+   * TLS settings for the default transport: extra CAs, a client certificate (mTLS), `insecure`,
+   * globally or per source (`sources`). Not with `dispatcher`, `fetch` or `http`: configure TLS on
+   * your own transport then. Pass the same object to many runs and they share connections.
+   */
+  readonly tls?: TlsOptions;
 }

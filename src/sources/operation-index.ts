@@ -2,7 +2,7 @@
  * The operation index: everything the engine needs about each operation of a dereferenced
  * OpenAPI 3.x or Swagger 2.0 description, extracted once at load.
  */
-import type { OpenApiSource, OperationInfo, ParameterInfo, SecuritySchemeInfo, ServerInfo, ServerVariableInfo } from './types.js';
+import type { OpenApiSource, OperationInfo, ParameterInfo, SecurityRequirement, SecuritySchemeInfo, ServerInfo, ServerVariableInfo } from './types.js';
 import { escapePointerToken } from '../selection/json-pointer.js';
 
 type Obj = Record<string, unknown>;
@@ -55,7 +55,9 @@ export function indexOpenApi(name: string, location: string, doc: unknown): Open
       const rawParams = mergeRawParameters(itemParams, Array.isArray(op.parameters) ? op.parameters : []);
       const parameters = rawParams.map((p) => toParameterInfo(p, swagger2)).filter((p): p is ParameterInfo => p !== undefined);
       const requestBody = swagger2 ? swagger2RequestBody(root, op, rawParams) : openApi3RequestBody(op.requestBody);
-      const security = applicableSecurity(op.security !== undefined ? op.security : rootSecurity, schemes);
+      const rawSecurity = op.security !== undefined ? op.security : rootSecurity;
+      const security = applicableSecurity(rawSecurity, schemes);
+      const securityRequirements = readRequirements(rawSecurity);
       const info: OperationInfo = {
         sourceName: name,
         ...(typeof op.operationId === 'string' ? { operationId: op.operationId } : {}),
@@ -67,6 +69,7 @@ export function indexOpenApi(name: string, location: string, doc: unknown): Open
         ...(requestBody ? { requestBody } : {}),
         responses: isObj(op.responses) ? op.responses : {},
         security,
+        ...(securityRequirements ? { securityRequirements } : {}),
       };
       operations.push(info);
       byPointer.set(pointer, info);
@@ -74,7 +77,7 @@ export function indexOpenApi(name: string, location: string, doc: unknown): Open
     }
   }
 
-  return { kind: 'openapi', name, location, specVersion, operations, byOperationId, byPointer };
+  return { kind: 'openapi', name, location, specVersion, operations, byOperationId, byPointer, securitySchemes: schemes };
 }
 
 function nonEmpty(list: ServerInfo[] | undefined): ServerInfo[] | undefined {
@@ -223,15 +226,49 @@ function securitySchemes(root: Obj, swagger2: boolean): Map<string, SecuritySche
   const out = new Map<string, SecuritySchemeInfo>();
   if (!isObj(raw)) return out;
   for (const [name, s] of Object.entries(raw)) {
-    if (!isObj(s) || typeof s.type !== 'string') continue;
-    const where = s.in === 'query' || s.in === 'header' || s.in === 'cookie' ? s.in : undefined;
-    out.set(name, {
-      name,
-      type: s.type,
-      ...(typeof s.scheme === 'string' ? { scheme: s.scheme.toLowerCase() } : {}),
-      ...(s.type === 'apiKey' && where ? { in: where } : {}),
-      ...(s.type === 'apiKey' && typeof s.name === 'string' ? { paramName: s.name } : {}),
-    });
+    const info = toSecuritySchemeInfo(name, s);
+    if (info) out.set(name, info);
+  }
+  return out;
+}
+
+/** A Security Scheme Object (3.x, or 2.0 Security Definition) as the engine uses it; undefined when it has no `type`. */
+export function toSecuritySchemeInfo(name: string, s: unknown): SecuritySchemeInfo | undefined {
+  if (!isObj(s) || typeof s.type !== 'string') return undefined;
+  const where = s.in === 'query' || s.in === 'header' || s.in === 'cookie' ? s.in : undefined;
+  const flows = s.type === 'oauth2' ? oauthFlows(s) : undefined;
+  return {
+    name,
+    type: s.type,
+    ...(typeof s.scheme === 'string' ? { scheme: s.scheme.toLowerCase() } : {}),
+    ...(s.type === 'apiKey' && where ? { in: where } : {}),
+    ...(s.type === 'apiKey' && typeof s.name === 'string' ? { paramName: s.name } : {}),
+    ...(flows?.tokenUrl !== undefined ? { tokenUrl: flows.tokenUrl } : {}),
+    ...(flows ? { flows: flows.names } : {}),
+    ...(s.type === 'openIdConnect' && typeof s.openIdConnectUrl === 'string' ? { openIdConnectUrl: s.openIdConnectUrl } : {}),
+  };
+}
+
+/** An oauth2 scheme's flow names and the token URL of its client credentials flow (3.x), or of the 2.0 `application` flow. */
+function oauthFlows(s: Obj): { names: string[]; tokenUrl?: string } {
+  if (typeof s.flow === 'string') {
+    // Swagger 2.0: one flow per scheme; `application` is the client credentials grant.
+    return { names: [s.flow], ...(s.flow === 'application' && typeof s.tokenUrl === 'string' ? { tokenUrl: s.tokenUrl } : {}) };
+  }
+  const flows = isObj(s.flows) ? s.flows : {};
+  const cc = flows.clientCredentials;
+  return { names: Object.keys(flows), ...(isObj(cc) && typeof cc.tokenUrl === 'string' ? { tokenUrl: cc.tokenUrl } : {}) };
+}
+
+/** The Security Requirement Objects as written (scopes as string lists); undefined when there are none. */
+function readRequirements(requirements: unknown): SecurityRequirement[] | undefined {
+  if (!Array.isArray(requirements)) return undefined;
+  const out: SecurityRequirement[] = [];
+  for (const req of requirements) {
+    if (!isObj(req)) continue;
+    const entry: Record<string, string[]> = {};
+    for (const [name, scopes] of Object.entries(req)) entry[name] = Array.isArray(scopes) ? scopes.map(String) : [];
+    out.push(entry);
   }
   return out;
 }

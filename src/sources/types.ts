@@ -36,7 +36,22 @@ export interface SecuritySchemeInfo {
   /** apiKey only. */
   readonly in?: 'query' | 'header' | 'cookie';
   readonly paramName?: string;
+  /**
+   * oauth2: the token URL of the client credentials flow (3.x `flows.clientCredentials.tokenUrl`,
+   * 2.0 `flow: application`), as written (it may be relative to the server).
+   */
+  readonly tokenUrl?: string;
+  /** oauth2: the flows the scheme declares (`clientCredentials`, `authorizationCode`, 2.0 `application`, ...). */
+  readonly flows?: readonly string[];
+  /** openIdConnect: the discovery document URL, as written. */
+  readonly openIdConnectUrl?: string;
 }
+
+/**
+ * One Security Requirement Object: scheme name to the scopes (or roles) it needs. `{}` means
+ * "no authentication needed" (auth optional when it is one alternative among others).
+ */
+export type SecurityRequirement = Readonly<Record<string, readonly string[]>>;
 
 export interface OperationInfo {
   readonly sourceName: string;
@@ -56,6 +71,11 @@ export interface OperationInfo {
   readonly responses: Readonly<Record<string, unknown>>;
   /** Security schemes that apply to this operation (for masking API keys, P21). */
   readonly security: readonly SecuritySchemeInfo[];
+  /**
+   * The effective Security Requirement Objects (the operation's `security`, else the document's),
+   * as alternatives: any one of them satisfied is enough. Absent when neither declares any.
+   */
+  readonly securityRequirements?: readonly SecurityRequirement[];
 }
 
 export interface OpenApiSource {
@@ -69,6 +89,8 @@ export interface OpenApiSource {
   readonly byOperationId: ReadonlyMap<string, OperationInfo>;
   /** By JSON pointer (without '#'). */
   readonly byPointer: ReadonlyMap<string, OperationInfo>;
+  /** The description's security schemes by name (`components.securitySchemes`, 2.0 `securityDefinitions`). */
+  readonly securitySchemes?: ReadonlyMap<string, SecuritySchemeInfo>;
 }
 
 /**
