@@ -71,6 +71,8 @@ export const DOCUMENT_PROBLEM_CODES = {
   CRITERION_CONTEXT_REQUIRED: 'A regex/jsonpath/xpath criterion has no context.',
   CRITERION_CONDITION_BRACED: 'A simple condition is wrapped in {…} (#362), which makes it no condition; write it without braces.',
   ASYNCAPI_UNSUPPORTED: 'AsyncAPI features (channelPath, action, correlationId, asyncapi sources, in: channel) are not supported (P1).',
+  CHECKS_EXTENSION_INVALID:
+    'An x-arazzo-checks extension (document, workflow or step) is not a mapping of check names (status, content-type, schema, headers, request, all) to levels (error, warn, off).',
 } as const;
 
 /** Problems found while loading source descriptions and resolving step targets. */
@@ -156,6 +158,8 @@ export const RUN_ERROR_CODES = {
     'Getting an OAuth2 access token failed: the token endpoint or the OpenID Connect discovery document could not be reached, timed out, answered non-2xx, or gave no access_token.',
   TLS_CONFIG_INVALID:
     'RunOptions.tls is unusable: a CA, certificate or key that does not parse, a certificate without its key, or tls combined with a dispatcher, fetch or http transport of your own.',
+  CONTRACT_REQUEST_INVALID: 'A request check at level error: the request breaks the OpenAPI description of its operation, so it was not sent.',
+  CONTRACT_RESPONSE_INVALID: 'A response check at level error (status, content-type, schema, headers): the response breaks the OpenAPI description.',
 } as const;
 
 /** Transport failures: the request got no usable response. Failure actions can match them. */
