@@ -71,8 +71,6 @@ export const DOCUMENT_PROBLEM_CODES = {
   CRITERION_CONTEXT_REQUIRED: 'A regex/jsonpath/xpath criterion has no context.',
   CRITERION_CONDITION_BRACED: 'A simple condition is wrapped in {…} (#362), which makes it no condition; write it without braces.',
   ASYNCAPI_UNSUPPORTED: 'AsyncAPI features (channelPath, action, correlationId, asyncapi sources, in: channel) are not supported (P1).',
-  CHECKS_EXTENSION_INVALID:
-    'An x-arazzo-checks extension (document, workflow or step) is not a mapping of check names (status, content-type, schema, headers, request, all) to levels (error, warn, off).',
 } as const;
 
 /** Problems found while loading source descriptions and resolving step targets. */
@@ -116,6 +114,8 @@ export const COMPILE_PROBLEM_CODES = {
   EXPRESSION_UNSUPPORTED: '$message.*: AsyncAPI only.',
   EXPRESSION_BARE: 'Warning (P28): a bare expression inside a longer string is interpolated; {$…} is the portable form.',
   STEP_EXTENSION_INVALID: 'An x-delay / x-max-* / x-server-url value is not a number or a valid expression.',
+  CHECKS_EXTENSION_INVALID:
+    'An x-arazzo-checks extension (document, workflow or step) is not a mapping of check names (status, content-type, schema, headers, request, all) to levels (error, warn, off).',
   PARAMETER_NOT_IN_OPERATION: 'Warning: a (name, in) parameter the target operation does not define.',
   X_SECURITY_INVALID:
     'An x-security entry (step or workflow) is malformed: not a list of {schemeName | scheme, values}, an unknown schemeName, a value its scheme needs is missing, or a scheme that cannot be applied (digest, mutualTLS).',
