@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContractChecks, type ContractChecks } from '../src/contract/checker.js';
 import type { CheckFinding } from '../src/contract/types.js';
-import type { LoadedDocument } from '../src/document/loaded.js';
+import { type LoadedDocument, workflowPlan } from '../src/compile/loaded.js';
 import type { RunEvent } from '../src/engine/types.js';
 import { loadArazzo, runWorkflow } from '../src/index.js';
 import { fixture, petsApi } from './contract-helpers.js';
@@ -203,7 +203,7 @@ describe('OpenAPI 3.1 and Swagger 2.0', () => {
 
   it('3.1 is JSON Schema 2020-12: type lists admit null, `nullable` is no keyword, unevaluatedProperties holds', async () => {
     const v = moreChecks.response;
-    const step = { workflowId: 'read31', stepId: 'get', operation: more.workflows.get('read31')!.steps[0]!.operation!, document: more };
+    const step = { workflowId: 'read31', stepId: 'get', operation: workflowPlan(more, 'read31')!.steps[0]!.operation!, document: more };
     const respond = (body: unknown) =>
       v?.(
         step,
@@ -227,7 +227,7 @@ describe('OpenAPI 3.1 and Swagger 2.0', () => {
   it('2.0: produces, x-nullable, the boolean exclusiveMaximum and the discriminator by definition name', async () => {
     const ok = { id: 1, name: 'Tom', petType: 'Cat', huntingSkill: 'lazy', tag: null };
     const v = moreChecks.response;
-    const step = { workflowId: 'read20', stepId: 'get', operation: more.workflows.get('read20')!.steps[0]!.operation!, document: more };
+    const step = { workflowId: 'read20', stepId: 'get', operation: workflowPlan(more, 'read20')!.steps[0]!.operation!, document: more };
     const respond = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }, statusCode = 200) =>
       v?.(step, { method: 'GET', url: 'http://x/api/pets/1', headers: {} }, { statusCode, headers, bodyText: body === '' ? '' : JSON.stringify(body) }) ?? [];
     expect(respond(ok)).toEqual([]);

@@ -1,7 +1,7 @@
 /** OpenAPI schema dialects as JSON Schema 2020-12: what each keyword means once translated and compiled. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Direction, type SchemaDialect, toJsonSchema } from '../src/contract/dialect.js';
-import { compileSchema, loadValidators } from '../src/contract/validator.js';
+import { boundedBacktracking, compileSchema, loadValidators } from '../src/contract/validator.js';
 
 type Validators = Awaited<ReturnType<typeof loadValidators>>;
 let v: Validators;
@@ -145,5 +145,32 @@ describe('OpenAPI 3.1 and Swagger 2.0 schemas', () => {
     expect(many.check(Array.from({ length: 50 }, () => 'x'))).toHaveLength(5);
     const long = compileSchema(v, { type: 'integer' });
     expect(long.check('y'.repeat(10_000))?.[0]?.value?.length).toBeLessThan(200);
+  });
+
+  it('only patterns whose backtracking is bounded by their shape may run on the native engine (short strings)', () => {
+    for (const p of ['^sku-[0-9]+$', '^[A-Z]{3}$', '^\\d{4}-\\d{2}-\\d{2}$', '^[a-z0-9._-]+$', '^(?:v)\\d+$', '^[^\\]]+$', '^\\p{L}+$']) {
+      expect([p, boundedBacktracking(p)]).toEqual([p, true]);
+    }
+    const risky = [
+      '^(a+)+$', // a quantified group
+      '^(a|aa)*$', // alternation
+      '^a*a*$', // two unbounded quantifiers
+      '^[^@]+@[^@]+$',
+      'a+$', // not anchored at the start
+      '^a+', // not anchored at the end
+      '^\\d{1,20}\\d{1,20}$', // 400 ways to split
+      '^(?=a)a+$', // lookahead
+      '^(a)\\1+$', // backreference
+      '^a?a?a?a?a?a?a?$', // 128 ways
+    ];
+    for (const p of risky) expect([p, boundedBacktracking(p)]).toEqual([p, false]);
+  });
+
+  it('a pattern gives the same answers on both engines, at any length', () => {
+    const c = compileSchema(v, { type: 'string', pattern: '^sku-[0-9]+$' });
+    expect(c.check('sku-12')).toBeUndefined();
+    expect(c.check('sku-1x')?.[0]?.rule).toBe('pattern');
+    expect(c.check(`sku-${'1'.repeat(5000)}`)).toBeUndefined();
+    expect(c.check(`sku-${'1'.repeat(5000)}x`)?.[0]?.rule).toBe('pattern');
   });
 });

@@ -57,11 +57,11 @@ export async function createContractChecks(doc: LoadedDocument, options: Contrac
     unchecked,
     ...(requestOn
       ? {
-          request(step: CheckedStep, request: HttpRequest): readonly CheckFinding[] | undefined {
+          request(step: CheckedStep, request: HttpRequest, view?: MessageView): readonly CheckFinding[] | undefined {
             const level = levels.of(step.document, step.workflowId, step.stepId).request;
             const contract = contractOf(step);
             if (level === 'off' || !contract) return undefined;
-            return checkRequest(contract, step, level, request);
+            return checkRequest(contract, step, level, request, view);
           },
         }
       : {}),

@@ -272,6 +272,23 @@ class Translator {
     if (Object.keys(rest).length > 0) out.anyOf = [{ type: 'null' }, rest];
   }
 
+  /** Subtypes without their base, made once each (and shared, so a cycle through one ends). */
+  private readonly derived = new Map<Obj, Map<Obj, Obj>>();
+
+  /** `target` without `base` among its allOf members; `target` itself when it does not inherit it. */
+  private withoutBase(target: Obj, base: Obj): Obj {
+    if (!Array.isArray(target.allOf) || !target.allOf.includes(base)) return target;
+    let byBase = this.derived.get(target);
+    if (!byBase) this.derived.set(target, (byBase = new Map()));
+    let out = byBase.get(base);
+    if (!out) {
+      out = { ...target, allOf: target.allOf.filter((m) => m !== base) };
+      byBase.set(base, out);
+      this.shared.set(out, `s${this.shared.size}`);
+    }
+    return out;
+  }
+
   /** The (value, schema) pairs a discriminator dispatches on. */
   private dispatchTargets(s: Obj, d: Obj): Array<readonly [string, Obj]> {
     const targets = new Map<string, Obj>();
@@ -307,8 +324,9 @@ class Translator {
     delete out.anyOf;
     const rules: Obj[] = targets.map(([value, target]) => ({
       if: { properties: { [prop]: { const: value } }, required: [prop] },
-      // A mapping back to the base itself validates the base's own rules (no endless dispatch).
-      then: this.schema(target, target === s),
+      // A mapping back to the base itself validates the base's own rules (no endless dispatch);
+      // a subtype is validated without the base it inherits, whose rules hold here already.
+      then: target === s ? this.schema(target, true) : this.schema(this.withoutBase(target, s), false),
     }));
     const objectRules: Obj = {
       required: [prop],

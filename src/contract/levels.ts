@@ -52,7 +52,8 @@ export function levelPairProblem(name: string, level: unknown): string | undefin
 
 /** The levels each step of a document runs its checks at. */
 export class StepLevels {
-  private readonly byDocument = new Map<LoadedDocument, Map<string, CheckLevels>>();
+  /** Document → workflowId → stepId → levels. */
+  private readonly byDocument = new Map<LoadedDocument, Map<string, Map<string, CheckLevels>>>();
   private readonly fallback: CheckLevels;
 
   /** Throws ArazzoError CHECKS_EXTENSION_INVALID, with the file and line, for a malformed `x-arazzo-checks`. */
@@ -69,25 +70,28 @@ export class StepLevels {
 
   /** The levels of a step (the base for one the document does not have). */
   of(doc: LoadedDocument, workflowId: string, stepId: string): CheckLevels {
-    return this.byDocument.get(doc)?.get(`${workflowId}\u0000${stepId}`) ?? this.fallback;
+    return this.byDocument.get(doc)?.get(workflowId)?.get(stepId) ?? this.fallback;
   }
 
   /** Whether any step runs `check` at all. */
   anyOn(check: CheckName): boolean {
-    for (const steps of this.byDocument.values()) for (const levels of steps.values()) if (levels[check] !== 'off') return true;
+    for (const workflows of this.byDocument.values()) {
+      for (const steps of workflows.values()) for (const levels of steps.values()) if (levels[check] !== 'off') return true;
+    }
     return this.fallback[check] !== 'off';
   }
 }
 
-function levelsOf(doc: LoadedDocument, base: CheckLevels): Map<string, CheckLevels> {
-  const out = new Map<string, CheckLevels>();
+function levelsOf(doc: LoadedDocument, base: CheckLevels): Map<string, Map<string, CheckLevels>> {
+  const out = new Map<string, Map<string, CheckLevels>>();
   const root = readExtension(doc, doc.document as unknown as Record<string, unknown>, '$');
   const docLevels = applyLevels(base, root);
   doc.document.workflows.forEach((wf, i) => {
     const wfLevels = applyLevels(docLevels, readExtension(doc, wf as unknown as Record<string, unknown>, `$.workflows[${i}]`));
+    const steps = new Map<string, CheckLevels>();
+    out.set(wf.workflowId, steps);
     (wf.steps ?? []).forEach((step, j) => {
-      const stepLevels = applyLevels(wfLevels, readExtension(doc, step as unknown as Record<string, unknown>, `$.workflows[${i}].steps[${j}]`));
-      out.set(`${wf.workflowId}\u0000${step.stepId}`, stepLevels);
+      steps.set(step.stepId, applyLevels(wfLevels, readExtension(doc, step as unknown as Record<string, unknown>, `$.workflows[${i}].steps[${j}]`)));
     });
   });
   return out;

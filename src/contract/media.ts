@@ -2,9 +2,16 @@
 
 /** `application/json; charset=utf-8` → `application/json` (lower case). */
 export function essence(mediaType: string): string {
-  const semi = mediaType.indexOf(';');
-  return (semi < 0 ? mediaType : mediaType.slice(0, semi)).trim().toLowerCase();
+  let e = essences.get(mediaType);
+  if (e === undefined) {
+    const semi = mediaType.indexOf(';');
+    e = (semi < 0 ? mediaType : mediaType.slice(0, semi)).trim().toLowerCase();
+    // A server sends few distinct Content-Type values; a hostile one cannot grow this past its cap.
+    if (essences.size < 256) essences.set(mediaType, e);
+  }
+  return e;
 }
+const essences = new Map<string, string>();
 
 /**
  * The declared media type that covers `actual` (an essence), the most specific first: an exact

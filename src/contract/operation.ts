@@ -8,7 +8,7 @@ import type { OpenApiSource, OperationInfo } from '../sources/types.js';
 import { type DialectContext, dialectOf, type Direction, toJsonSchema } from './dialect.js';
 import { essence } from './media.js';
 import { type Compiled, compileSchema, type loadValidators } from './validator.js';
-import { type Shape, shapeOf } from './wire.js';
+import { type PathMatcher, pathMatcher, type Shape, shapeOf } from './wire.js';
 
 type Obj = Record<string, unknown>;
 type Validators = Awaited<ReturnType<typeof loadValidators>>;
@@ -44,6 +44,10 @@ export interface ResponseContract {
 
 export interface ParameterContract {
   readonly name: string;
+  /** `query parameter limit`: how findings name it. */
+  readonly label: string;
+  /** The name in lower case (header lookups). */
+  readonly lower: string;
   readonly in: 'path' | 'query' | 'header' | 'cookie';
   readonly required: boolean;
   readonly style: string;
@@ -58,6 +62,7 @@ export interface ParameterContract {
 
 export interface RequestContract {
   readonly parameters: readonly ParameterContract[];
+  readonly hasPathParameters: boolean;
   /** Undefined: the operation takes no body. */
   readonly body?: { readonly required: boolean; readonly content: readonly MediaContract[] };
 }
@@ -67,6 +72,8 @@ export interface OperationContract {
   readonly label: string;
   /** The operation's path template, e.g. `/pets/{petId}`. */
   readonly pathTemplate: string;
+  /** The path parameters of a request path, by the template (compiled once). */
+  readonly matchPath: PathMatcher;
   /** Status keys as declared, in order. */
   readonly statuses: readonly string[];
   readonly request: RequestContract;
@@ -119,13 +126,23 @@ class Compiler {
       if (isObj(r)) responses.set(key.toUpperCase(), this.response(key, r));
     }
     const request = this.request();
+    const byStatus = new Map<number, ResponseContract | null>();
     return {
       label: this.label,
       pathTemplate: this.op.pathTemplate,
+      matchPath: pathMatcher(this.op.pathTemplate),
       statuses,
       request,
       unchecked: this.unchecked,
-      responseFor: (status) => responses.get(String(status)) ?? responses.get(`${String(status).charAt(0)}XX`) ?? responses.get('DEFAULT') ?? undefined,
+      responseFor: (status) => {
+        // Statuses repeat: look each up once.
+        let hit = byStatus.get(status);
+        if (hit === undefined) {
+          hit = responses.get(String(status)) ?? responses.get(`${String(status).charAt(0)}XX`) ?? responses.get('DEFAULT') ?? null;
+          if (byStatus.size < 64) byStatus.set(status, hit);
+        }
+        return hit ?? undefined;
+      },
     };
   }
 
@@ -224,12 +241,12 @@ class Compiler {
       const rb = this.rawOp.requestBody;
       body = { required: rb.required === true, content: isObj(rb.content) ? this.media(rb.content, 'request', 'request body') : [] };
     }
-    return { parameters, ...(body ? { body } : {}) };
+    return { parameters, hasPathParameters: parameters.some((p) => p.in === 'path'), ...(body ? { body } : {}) };
   }
 
   private parameter(p: Obj, loc: ParameterContract['in'], name: string): ParameterContract {
     const where = `${loc} parameter ${name}`;
-    const base = { name, in: loc, required: loc === 'path' || p.required === true };
+    const base = { name, label: where, lower: name.toLowerCase(), in: loc, required: loc === 'path' || p.required === true };
     if (this.dialect.dialect === '2.0') {
       const schema = swagger2ParameterSchema(p);
       const cf = typeof p.collectionFormat === 'string' ? p.collectionFormat : 'csv';

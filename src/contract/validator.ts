@@ -52,19 +52,96 @@ let validators: Promise<Validators> | undefined;
 /** The patterns RE2 refused during the compile in progress (compiling is synchronous). */
 let refused: string[] | undefined;
 
-/** A pattern RE2 cannot run matches everything and is remembered, instead of failing the whole schema. */
+/**
+ * The `pattern` engine. RE2 (linear time) for every pattern, with one shortcut: a pattern whose
+ * backtracking is bounded by its shape (see `boundedBacktracking`) runs on the native engine for
+ * strings of at most NATIVE_MAX characters, where its worst case is a few thousand steps. A
+ * pattern RE2 cannot run matches everything and is remembered, instead of failing the whole schema.
+ */
 const lenientRe2 = Object.assign(
   (pattern: string) => {
+    let re: { test(text: string): boolean };
     try {
-      const re = compileLinearRegex(pattern);
-      return { test: (text: string) => re.test(text), toString: () => `/${pattern}/u` };
+      re = compileLinearRegex(pattern);
     } catch {
       refused?.push(pattern);
       return { test: () => true, toString: () => `/${pattern}/u` };
     }
+    const native = boundedBacktracking(pattern) ? new RegExp(pattern, 'u') : undefined;
+    return {
+      test: native ? (text: string) => (text.length <= NATIVE_MAX ? native.test(text) : re.test(text)) : (text: string) => re.test(text),
+      toString: () => `/${pattern}/u`,
+    };
   },
   { code: 'lenientRe2' },
 );
+
+/** Strings up to this length may run on the native engine (for a pattern `boundedBacktracking` accepts). */
+const NATIVE_MAX = 256;
+/** The most combinations the bounded quantifiers of such a pattern may make. */
+const NATIVE_COMBINATIONS = 64;
+
+/**
+ * Whether a backtracking engine runs `pattern` in time linear in the input, times a small constant:
+ * anchored at both ends (`^…$`), no alternation, no quantified group, no lookaround or
+ * backreference, at most one unbounded quantifier (`*`, `+`, `{n,}`), and bounded ones (`?`,
+ * `{n,m}`) that together allow at most NATIVE_COMBINATIONS ways of splitting the input. Typical API
+ * patterns qualify (`^sku-[0-9]+$`, `^[A-Z]{3}$`, `^\d{4}-\d{2}-\d{2}$`); anything else keeps RE2.
+ */
+export function boundedBacktracking(pattern: string): boolean {
+  if (!pattern.startsWith('^') || !pattern.endsWith('$') || pattern.endsWith('\\$')) return false;
+  let unbounded = 0;
+  let combinations = 1;
+  let afterGroup = false;
+  for (let i = 1; i < pattern.length - 1; i++) {
+    const c = pattern[i] as string;
+    const wasGroup = afterGroup;
+    afterGroup = false;
+    if (c === '\\') {
+      const n = pattern[i + 1] ?? '';
+      if (/[1-9k]/.test(n)) return false; // a backreference
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      // Skip the class (in ECMAScript `[]` is an empty class and `[^]` any character).
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+      if (j >= pattern.length - 1) return false;
+      i = j;
+      continue;
+    }
+    if (c === '|') return false;
+    if (c === '(') {
+      if (pattern[i + 1] === '?' && pattern[i + 2] !== ':') return false; // lookaround, named group
+      continue;
+    }
+    if (c === ')') {
+      afterGroup = true;
+      continue;
+    }
+    let bounded: number | undefined;
+    if (c === '*' || c === '+') bounded = undefined;
+    else if (c === '?') bounded = 2;
+    else if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
+      if (!m) continue; // a literal brace
+      i += m[0].length - 1;
+      if (m[2] !== undefined && m[3] === '') bounded = undefined;
+      else bounded = m[3] !== undefined ? Number(m[3]) - Number(m[1]) + 1 : 1;
+    } else continue;
+    if (wasGroup) return false; // a quantified group
+    if (pattern[i + 1] === '?') i++; // lazy: same bound
+    if (bounded === undefined) {
+      if (++unbounded > 1) return false;
+    } else {
+      combinations *= Math.max(1, bounded);
+      if (combinations > NATIVE_COMBINATIONS) return false;
+    }
+  }
+  return true;
+}
 
 /** Load ajv, its formats and RE2 once per process. */
 export function loadValidators(): Promise<Validators> {

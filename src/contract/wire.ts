@@ -29,6 +29,7 @@ export function propertyNames(schema: unknown): string[] {
 }
 
 function decode(text: string): string {
+  if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {
@@ -139,38 +140,42 @@ export function readCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
+/** A path template compiled once: each segment a literal, or names and literals to match in turn. */
+export type PathMatcher = (pathname: string) => Map<string, string> | undefined;
+
 /**
- * The path parameters of `pathname` under `template` (`/pets/{petId}`): the template is matched
+ * The path parameters of a path under `template` (`/pets/{petId}`): the template is matched
  * against the end of the path (the server's base path comes before it), segment by segment.
  * Values stay percent-encoded (styles split on reserved characters first). Undefined when the
  * path does not fit the template.
  */
-export function matchPath(template: string, pathname: string): Map<string, string> | undefined {
+export function pathMatcher(template: string): PathMatcher {
   // The template is matched against the end of the path: its leading "/" follows the base path.
-  const want = (template.startsWith('/') ? template.slice(1) : template).split('/');
-  const have = pathname.split('/');
-  if (have.length < want.length) return undefined;
-  const offset = have.length - want.length;
-  const out = new Map<string, string>();
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i] as string;
-    const h = have[offset + i] as string;
-    if (!w.includes('{')) {
-      if (decode(w) !== decode(h)) return undefined;
-      continue;
+  const want = (template.startsWith('/') ? template.slice(1) : template)
+    .split('/')
+    .map((w) => (w.includes('{') ? { tokens: w.split(/(\{[^}]+\})/).filter((t) => t !== '') } : { literal: w.includes('%') ? decode(w) : w }));
+  return (pathname) => {
+    const have = pathname.split('/');
+    if (have.length < want.length) return undefined;
+    const offset = have.length - want.length;
+    const out = new Map<string, string>();
+    for (let i = 0; i < want.length; i++) {
+      const w = want[i] as { literal?: string; tokens?: string[] };
+      const h = have[offset + i] as string;
+      if (w.tokens === undefined) {
+        if (w.literal !== (h.includes('%') ? decode(h) : h)) return undefined;
+      } else if (!matchSegment(w.tokens, h, out)) return undefined;
     }
-    if (!matchSegment(w, h, out)) return undefined;
-  }
-  return out;
+    return out;
+  };
 }
 
 /**
- * Match one template segment (`{name}.{ext}`, `v{version}`) against a path segment, left to right:
+ * Match one template segment (`{name}.{ext}`, `v{version}`, split into names and literals) against a path segment, left to right:
  * a name runs to the next occurrence of the literal after it, or to the end of the segment when
  * that literal ends the template. Linear in the segment's length.
  */
-function matchSegment(template: string, segment: string, out: Map<string, string>): boolean {
-  const tokens = template.split(/(\{[^}]+\})/).filter((t) => t !== '');
+function matchSegment(tokens: readonly string[], segment: string, out: Map<string, string>): boolean {
   let pos = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;

@@ -221,8 +221,8 @@ export interface CheckedStep {
  * Every finding is in `RunResult.checks` and a `check.failed` event, masked.
  */
 export interface StepChecks {
-  /** The request about to be sent (nothing has gone out yet). */
-  request?(step: CheckedStep, request: HttpRequest): readonly CheckFinding[] | undefined;
+  /** The request about to be sent (nothing has gone out yet); `view` is the run's view of it (its body parsed). */
+  request?(step: CheckedStep, request: HttpRequest, view?: MessageView): readonly CheckFinding[] | undefined;
   /** The response; `view` is the run's parsed view of it (its body is parsed once for criteria and checks). */
   response?(step: CheckedStep, request: HttpRequest, response: HttpResponse, view?: MessageView): readonly CheckFinding[] | undefined;
 }
