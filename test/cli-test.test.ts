@@ -160,7 +160,9 @@ describe('arazzo test: reporters', () => {
     const browse = suites[0]?.children[1];
     const failure = browse?.children.find((c) => c.name === 'failure');
     expect(failure?.attrs.type).toBe('CONTRACT_RESPONSE_INVALID');
-    expect(failure?.attrs.message).toMatch(/^step list-items: Step "list-items" failed the schema check/);
+    expect(failure?.attrs.message).toBe(
+      'step list-items: schema check failed: Response body at $[0].price must be number (type), got "free" (response 200, application/json).',
+    );
     expect(failure?.text).toContain('step list-items: schema (error) at $[0].price: Response body at $[0].price must be number (type), got "free"');
     const skipped = suites[0]?.children[3]?.children[0];
     expect(skipped).toMatchObject({ name: 'skipped', attrs: { message: expect.stringContaining('missing required input guestEmail') } });

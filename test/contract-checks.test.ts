@@ -4,11 +4,9 @@
  * check must catch its own violation and pass the clean response.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContractChecks, type ContractChecks } from '../src/contract/checker.js';
-import type { CheckFinding } from '../src/contract/types.js';
 import { type LoadedDocument, workflowPlan } from '../src/compile/loaded.js';
 import type { RunEvent } from '../src/engine/types.js';
-import { loadArazzo, runWorkflow } from '../src/index.js';
+import { type CheckFinding, type ContractChecks, createContractChecks, loadArazzo, runWorkflow } from '../src/index.js';
 import { fixture, petsApi } from './contract-helpers.js';
 import { startServer, type TestServer } from './engine-helpers.js';
 

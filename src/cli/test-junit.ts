@@ -42,14 +42,16 @@ function testcase(file: string, w: WorkflowResult): string[] {
   if (w.status === 'failed') {
     const errors = w.checks.filter((c) => c.level === 'error');
     const first = errors[0];
-    const message = w.error
-      ? `${w.error.stepId ? `step ${w.error.stepId}: ` : ''}${w.error.message}`
+    // A check failure is said by its finding; the run's error repeats it, so it is left out then.
+    const runError = w.error && !(first && w.error.code.startsWith('CONTRACT_')) ? w.error : undefined;
+    const message = runError
+      ? `${runError.stepId ? `step ${runError.stepId}: ` : ''}${runError.message}`
       : first
         ? `step ${first.stepId}: ${first.check} check failed: ${first.message}`
         : 'failed';
-    const type = w.error?.code ?? 'CONTRACT_RESPONSE_INVALID';
+    const type = runError?.code ?? w.error?.code ?? (first?.check === 'request' ? 'CONTRACT_REQUEST_INVALID' : 'CONTRACT_RESPONSE_INVALID');
     const details = [
-      ...(w.error ? [`${w.error.code}${w.error.stepId ? ` at step ${w.error.stepId}` : ''}: ${w.error.message}`] : []),
+      ...(runError ? [`${runError.code}${runError.stepId ? ` at step ${runError.stepId}` : ''}: ${runError.message}`] : []),
       ...errors.map(findingLine),
     ];
     body.push(`      <failure message="${attr(message)}" type="${attr(type)}">${text(details.join('\n'))}</failure>`);
