@@ -208,6 +208,65 @@ describe('arazzo test: reporters', () => {
   });
 });
 
+describe('arazzo test: what cannot be checked', () => {
+  it('a pattern RE2 cannot run is named in a warning once, before the run', async () => {
+    const { code, err } = await arazzo(
+      'test',
+      fixture('pets-more.arazzo.yaml'),
+      '--server',
+      `v31=${petsServer.url}/api`,
+      '--server',
+      `v20=${petsServer.url}/api`,
+      '--workflow',
+      'read31',
+      '--input',
+      'petId=1',
+    );
+    expect(code).toBe(0);
+    const warnings = err.split('\n').filter((l) => l.startsWith('warning:'));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^warning: .*pets-more\.arazzo\.yaml: getPet response 200 application\/json: pattern \/.*\/ cannot run on the linear-time regex engine \(RE2\), so it is not checked$/,
+      ),
+    ]);
+    expect(err.indexOf('warning:')).toBeLessThan(err.indexOf('✔ read31'));
+  });
+});
+
+describe('arazzo test: secrets', () => {
+  it('a secret input quoted by a failed check is masked in every report', async () => {
+    const out = join(dir, 'secret.xml');
+    const io = fakeIo({ NO_COLOR: '1', ARAZZO_CACHE_DIR: 'off', REQ_ID: 'top-secret-request-id' });
+    const code = await cli(
+      [
+        'test',
+        PETS,
+        '--workflow',
+        'createPet',
+        '--server',
+        `pets=${petsServer.url}/api`,
+        '--input-env',
+        'requestId=REQ_ID',
+        '--reporter',
+        'pretty',
+        '--reporter',
+        'json',
+        '--output',
+        `junit=${out}`,
+      ],
+      io,
+    );
+    expect(code).toBe(1);
+    const junit = readFileSync(out, 'utf8');
+    for (const text of [io.err, io.out, junit]) {
+      expect(text).toContain('X-Request-Id must match format');
+      expect(text).not.toContain('top-secret-request-id');
+    }
+    expect(JSON.parse(io.out).files[0].workflows[0].checks[0].value).toBe('"***"');
+    expect(petsServer.requests).toEqual([]);
+  });
+});
+
 describe('arazzo test: exit 2 before anything is sent', () => {
   it('bad inputs, unknown inputs, workflows, sources and check names', async () => {
     const cases: Array<[string[], RegExp]> = [
