@@ -309,20 +309,12 @@ describe('arazzo test: files', () => {
 });
 
 describe('arazzo run --check', () => {
+  /** `arazzo run` of readPet for pet 3, whose id is a string, with the flags given. */
+  const readPet3 = (...flags: string[]) =>
+    arazzo('run', PETS, '-w', 'readPet', '--input', 'petId=3', '--server', `pets=${petsServer.url}/api`, '--json', ...flags);
+
   it('turns the checks on for one run: the finding is in the --json report and the exit code is 1', async () => {
-    const { code, out, err } = await arazzo(
-      'run',
-      PETS,
-      '-w',
-      'readPet',
-      '--input',
-      'petId=3',
-      '--server',
-      `pets=${petsServer.url}/api`,
-      '--check',
-      'all=error',
-      '--json',
-    );
+    const { code, out, err } = await readPet3('--check', 'all=error');
     expect(code).toBe(1);
     const report = JSON.parse(out);
     expect(report.error.code).toBe('CONTRACT_RESPONSE_INVALID');
@@ -331,25 +323,13 @@ describe('arazzo run --check', () => {
   });
 
   it('without --check, run checks nothing', async () => {
-    const { code, out } = await arazzo('run', PETS, '-w', 'readPet', '--input', 'petId=3', '--server', `pets=${petsServer.url}/api`, '--json');
+    const { code, out } = await readPet3();
     expect(code).toBe(0);
     expect(JSON.parse(out).checks).toBeUndefined();
   });
 
   it('a warning does not fail the run but is reported', async () => {
-    const { code, out, err } = await arazzo(
-      'run',
-      PETS,
-      '-w',
-      'readPet',
-      '--input',
-      'petId=3',
-      '--server',
-      `pets=${petsServer.url}/api`,
-      '--check',
-      'schema=warn',
-      '--json',
-    );
+    const { code, out, err } = await readPet3('--check', 'schema=warn');
     expect(code).toBe(0);
     expect(JSON.parse(out).checks).toEqual([expect.objectContaining({ check: 'schema', level: 'warn' })]);
     expect(err).toContain('⚠ schema');

@@ -17,7 +17,7 @@ import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { Workflow } from '../document/types.js';
 import { createMasker, type MaskFn } from '../engine/mask.js';
 import type { RunErrorInfo, RunOptions, RunResult } from '../engine/types.js';
-import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
+import { ArazzoError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { splitAssignment } from './args.js';
 import { parseCheckFlags } from './check-flags.js';
@@ -33,7 +33,7 @@ import { findTestFiles } from './test-files.js';
 import { renderJunit } from './test-junit.js';
 import { PrettyReporter } from './test-pretty.js';
 import { type FileResult, renderJson, type SkipReason, statusOf, summarize, type TestReport, type WorkflowResult } from './test-report.js';
-import { withFile } from './validate.js';
+import { loadOrExplain } from './validate.js';
 
 export interface TestFlags {
   workflow?: string[];
@@ -84,19 +84,7 @@ export async function testCommand(paths: readonly string[], values: Record<strin
   const { loadArazzo, runWorkflow } = await loadLibrary();
   const docs: Array<{ file: string; doc: LoadedDocument; checks: ContractChecks }> = [];
   for (const file of files) {
-    let doc: LoadedDocument;
-    try {
-      doc = await loadArazzo(file, readOptionsFromFlags(values));
-    } catch (err) {
-      if (!(err instanceof DocumentError)) throw err;
-      const errors = err.problems.filter((p) => p.severity === 'error');
-      for (const p of errors) io.stderr.write(`${formatProblem(withFile(p, file))}\n`);
-      throw new CliError(
-        'DOCUMENT_INVALID',
-        `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was run. See above, or run "arazzo validate ${file}".`,
-        { file, problems: errors },
-      );
-    }
+    const doc = await loadOrExplain((f) => loadArazzo(f, readOptionsFromFlags(values)), file, io, 'nothing was run');
     docs.push({ file, doc, checks: await createContractChecks(doc, { levels }) });
   }
 
