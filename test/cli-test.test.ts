@@ -18,7 +18,7 @@ const PARALLEL = fixture('respect/parallel.arazzo.yaml');
 const PETS = fixture('pets-3.0.arazzo.yaml');
 
 /** The shop API: `itemsBroken` makes GET /items break its schema; the first `a` and `b` barrier requests wait for each other. */
-const shop = { itemsBroken: false, logins: 0 };
+const shop: { itemsBroken: boolean; logins: number; onBarrier?: (name: string) => void } = { itemsBroken: false, logins: 0 };
 let waiting: { name: string; release: () => void } | undefined;
 function shopApi(req: Received, res: ServerResponse): void {
   const path = new URL(req.url, 'http://x').pathname;
@@ -29,6 +29,7 @@ function shopApi(req: Received, res: ServerResponse): void {
     if (/^Bearer tok-\d+$/.test(String(req.headers.authorization))) json(res, 201, { id: 'o-1', ...(JSON.parse(req.body) as object) });
     else res.writeHead(401).end();
   } else if (barrier) {
+    shop.onBarrier?.(barrier);
     const answer = (): void => {
       res.writeHead(200).end();
     };
@@ -118,6 +119,39 @@ describe('arazzo test: scheduling', () => {
     expect(err).toContain('Workflows  3 passed, 0 failed, 0 skipped (3)');
     const order = shopServer.requests.map((r) => r.url);
     expect(order.indexOf('/items')).toBeGreaterThan(order.indexOf('/barrier/a'));
+  });
+
+  it('Ctrl-C cancels the requests in flight, skips what has not started, writes the reports and exits 130', async () => {
+    seen.clear();
+    waiting = undefined;
+    let interrupt: ((signal: 'SIGINT') => void) | undefined;
+    const base = fakeIo({ NO_COLOR: '1', ARAZZO_CACHE_DIR: 'off' });
+    const io = {
+      ...base,
+      onInterrupt: (h: (signal: 'SIGINT') => void) => {
+        interrupt = h;
+        return () => undefined;
+      },
+    };
+    // wait-a waits at the barrier for wait-b, which --parallel 1 never starts: only Ctrl-C ends it.
+    shop.onBarrier = (name) => {
+      if (name === 'a') interrupt?.('SIGINT');
+    };
+    const code = await cli(['test', PARALLEL, ...shopServerFlag(), '--reporter', 'pretty', '--reporter', 'json'], io);
+    shop.onBarrier = undefined;
+    expect(code).toBe(130);
+    expect(base.err).toContain('Stopping (Ctrl-C): cancelling the requests in flight, then writing the reports…');
+    const report = JSON.parse(base.out);
+    expect(
+      report.files[0].workflows.map((w: { status: string; error?: { code: string }; skipped?: { kind: string } }) => [
+        w.status,
+        w.error?.code ?? w.skipped?.kind,
+      ]),
+    ).toEqual([
+      ['failed', 'RUN_CANCELLED'],
+      ['skipped', 'cancelled'],
+      ['skipped', 'cancelled'],
+    ]);
   });
 
   it('--bail starts nothing after the first failure; the rest are skipped with the reason', async () => {
