@@ -14,8 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { stringify } from 'yaml';
-import { createContractChecks } from '../contract/checker.js';
-import { type HttpClient, type HttpRequest, type HttpResponse, type LoadedDocument, loadArazzo, type RunOptions, runWorkflow } from '../index.js';
+import {
+  createContractChecks,
+  type HttpClient,
+  type HttpRequest,
+  type HttpResponse,
+  type LoadedDocument,
+  loadArazzo,
+  type RunOptions,
+  runWorkflow,
+} from '../index.js';
 import { arazzo, cannedResponse, openApi, STEPS, WORKFLOWS } from './contract-fixture.js';
 import { fromRoot, pairedRatios, pairedRounds, type Sample, stats, us } from './harness.js';
 import type { BenchContext } from './registry.js';

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LoadedDocument } from '../document/loaded.js';
+import type { LoadedDocument } from '../compile/loaded.js';
 import { DocumentError, formatProblem, type Problem } from '../errors.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { wantsColor, createStyle } from './format.js';
