@@ -115,7 +115,7 @@ export const COMPILE_PROBLEM_CODES = {
   EXPRESSION_BARE: 'Warning (P28): a bare expression inside a longer string is interpolated; {$…} is the portable form.',
   STEP_EXTENSION_INVALID: 'An x-delay / x-max-* / x-server-url value is not a number or a valid expression.',
   CHECKS_EXTENSION_INVALID:
-    'An x-arazzo-checks extension (document, workflow or step) is not a mapping of check names (status, content-type, schema, headers, request, all) to levels (error, warn, off).',
+    'An x-arazzo-checks extension (document, workflow or step) is not a mapping of check names (status, content-type, schema, headers, request, all) to levels (error, warn, off): a warning at load, an error (exit 2) when the contract checks are set up.',
   PARAMETER_NOT_IN_OPERATION: 'Warning: a (name, in) parameter the target operation does not define.',
   X_SECURITY_INVALID:
     'An x-security entry (step or workflow) is malformed: not a list of {schemeName | scheme, values}, an unknown schemeName, a value its scheme needs is missing, or a scheme that cannot be applied (digest, mutualTLS).',

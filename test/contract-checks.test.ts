@@ -180,8 +180,17 @@ describe('levels', () => {
     expect(strict.findings).toEqual([expect.objectContaining({ check: 'headers', level: 'error' })]);
   });
 
-  it('a malformed x-arazzo-checks is an error that names the file, the line and the fix', async () => {
+  it('a malformed x-arazzo-checks is a load warning, and an error that names the file, the line and the fix when the checks are set up', async () => {
     const bad = await loadArazzo(fixture('pets-bad-levels.arazzo.yaml'));
+    expect(bad.warnings).toEqual([
+      expect.objectContaining({
+        code: 'CHECKS_EXTENSION_INVALID',
+        severity: 'warning',
+        path: "$.workflows[0].steps[0]['x-arazzo-checks'].schemas",
+        line: 11,
+        message: expect.stringContaining('x-arazzo-checks "schemas" is not a check'),
+      }),
+    ]);
     await expect(createContractChecks(bad)).rejects.toMatchObject({
       code: 'CHECKS_EXTENSION_INVALID',
       message: expect.stringMatching(

@@ -50,6 +50,26 @@ export function levelPairProblem(name: string, level: unknown): string | undefin
   return undefined;
 }
 
+/**
+ * What is wrong with an `x-arazzo-checks` value, each with the JSON path under the extension
+ * (`''` for the value itself); none when it is well-formed. The compile pass reports these as
+ * warnings (the document still runs without checks); setting the checks up refuses them.
+ */
+export function checksExtensionProblems(raw: unknown): Array<{ readonly at: string; readonly message: string }> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return [{ at: '', message: `${CHECKS_EXTENSION} must be a mapping of check names to levels, not ${JSON.stringify(raw)}` }];
+  }
+  const out: Array<{ at: string; message: string }> = [];
+  for (const [name, level] of Object.entries(raw)) {
+    const problem = levelPairProblem(name, level);
+    if (problem) out.push({ at: name, message: `${CHECKS_EXTENSION} ${problem}` });
+  }
+  return out;
+}
+
+/** How to write the extension, for messages. */
+export const CHECKS_EXTENSION_FIX = 'Write it as a mapping such as {schema: warn, headers: off}.';
+
 /** The levels each step of a document runs its checks at. */
 export class StepLevels {
   /** Document → workflowId → stepId → levels. */
@@ -101,21 +121,12 @@ function readExtension(doc: LoadedDocument, holder: Record<string, unknown>, pat
   const raw = holder[CHECKS_EXTENSION];
   if (raw === undefined) return undefined;
   const at = appendPath(path, CHECKS_EXTENSION);
-  const fail = (why: string, where = at): never => {
+  const [problem] = checksExtensionProblems(raw);
+  if (problem) {
+    const where = problem.at === '' ? at : appendPath(at, problem.at);
     const pos = doc.locate(where);
     const loc = pos ? `${doc.location}:${pos.line}:${pos.column}` : doc.location;
-    throw new ArazzoError(
-      'CHECKS_EXTENSION_INVALID',
-      `${loc}: ${CHECKS_EXTENSION} ${why}. Write a mapping such as {schema: warn, headers: off} (checks: ${CHECK_NAMES.join(', ')}, all; levels: ${CHECK_LEVELS.join(', ')}).`,
-      { file: doc.location, path: where },
-    );
-  };
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(`must be a mapping of check names to levels, not ${JSON.stringify(raw)}`);
-  const out: LevelOverrides = {};
-  for (const [name, level] of Object.entries(raw)) {
-    const problem = levelPairProblem(name, level);
-    if (problem) fail(problem, appendPath(at, name));
-    out[name as CheckName | 'all'] = level as CheckLevel;
+    throw new ArazzoError('CHECKS_EXTENSION_INVALID', `${loc}: ${problem.message}. ${CHECKS_EXTENSION_FIX}`, { file: doc.location, path: where });
   }
-  return out;
+  return raw as LevelOverrides;
 }
