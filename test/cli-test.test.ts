@@ -24,8 +24,10 @@ function shopApi(req: Received, res: ServerResponse): void {
   const path = new URL(req.url, 'http://x').pathname;
   const barrier = /^\/barrier\/(\w+)$/.exec(path)?.[1];
   if (path === '/login') json(res, 200, { token: `tok-${++shop.logins}` });
-  else if (path === '/items') json(res, 200, shop.itemsBroken ? [{ sku: 'sku-1', price: 'free' }] : [{ sku: 'sku-1', price: 3 }]);
-  else if (path === '/orders') {
+  else if (path === '/items') {
+    if (req.headers['x-api-key'] !== SHOP_KEY) res.writeHead(401).end();
+    else json(res, 200, shop.itemsBroken ? [{ sku: 'sku-1', price: 'free' }] : [{ sku: 'sku-1', price: 3 }]);
+  } else if (path === '/orders') {
     if (/^Bearer tok-\d+$/.test(String(req.headers.authorization))) json(res, 201, { id: 'o-1', ...(JSON.parse(req.body) as object) });
     else res.writeHead(401).end();
   } else if (barrier) {
@@ -45,6 +47,8 @@ function shopApi(req: Received, res: ServerResponse): void {
   } else res.writeHead(404).end();
 }
 const seen = new Set<string>();
+/** The API key of the items, given with --auth shopKey=env:SHOP_KEY. */
+const SHOP_KEY = 'shop-key-5f1c2e';
 
 let shopServer: TestServer;
 let petsServer: TestServer;
@@ -65,11 +69,11 @@ beforeEach(() => {
 });
 
 async function arazzo(...argv: string[]) {
-  const io = fakeIo({ NO_COLOR: '1', ARAZZO_CACHE_DIR: 'off', SHOP_EMAIL: 'guest@example.com' });
+  const io = fakeIo({ NO_COLOR: '1', ARAZZO_CACHE_DIR: 'off', SHOP_KEY });
   const code = await cli(argv, io);
   return { code, out: io.out, err: io.err };
 }
-const shopServerFlag = () => ['--server', `shop-api=${shopServer.url}`];
+const shopServerFlag = () => ['--server', `shop-api=${shopServer.url}`, '--auth', 'shopKey=env:SHOP_KEY'];
 
 describe('arazzo test: a file written in Respect style', () => {
   it('runs every workflow in dependsOn order, skips one without its inputs, and exits 0', async () => {
@@ -83,6 +87,23 @@ describe('arazzo test: a file written in Respect style', () => {
     expect(err).toContain('Checks     none failed');
     // login-flow ran as a test, then again inside place-order (its prerequisite); the order came last.
     expect(shopServer.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /login', 'GET /items', 'POST /login', 'POST /orders']);
+  });
+
+  it('credentials: --auth for a scheme of the description, x-security taking a token from another workflow, never printed', async () => {
+    const { code, out, err } = await arazzo('test', SHOP, ...shopServerFlag(), '--reporter', 'pretty', '--reporter', 'json', '--insecure');
+    expect(code).toBe(0);
+    const sent = Object.fromEntries(shopServer.requests.map((r) => [`${r.method} ${r.url}`, r.headers]));
+    expect(sent['GET /items']?.['x-api-key']).toBe(SHOP_KEY);
+    expect(sent['POST /orders']?.authorization).toMatch(/^Bearer tok-\d+$/);
+    expect(err).toContain('warning: --insecure is on');
+    for (const text of [out, err]) {
+      expect(text).not.toContain(SHOP_KEY);
+      expect(text).not.toMatch(/tok-\d/);
+    }
+    // Without the key the API answers 401, which listItems does not declare either.
+    const keyless = await arazzo('test', SHOP, '--server', `shop-api=${shopServer.url}`, '--workflow', 'browse-items');
+    expect(keyless.code).toBe(1);
+    expect(keyless.err).toContain('✖ status  step list-items: HTTP 401 is not a status listItems declares (declared: 200; no default).');
   });
 
   it('a contract violation fails the workflow, names the step, the check and the path, and exits 1', async () => {
@@ -125,7 +146,7 @@ describe('arazzo test: scheduling', () => {
     seen.clear();
     waiting = undefined;
     let interrupt: ((signal: 'SIGINT') => void) | undefined;
-    const base = fakeIo({ NO_COLOR: '1', ARAZZO_CACHE_DIR: 'off' });
+    const base = fakeIo({ NO_COLOR: '1', ARAZZO_CACHE_DIR: 'off', SHOP_KEY });
     const io = {
       ...base,
       onInterrupt: (h: (signal: 'SIGINT') => void) => {

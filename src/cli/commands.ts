@@ -147,6 +147,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
         description: 'Write a report to a file: junit=report.xml (adds that reporter), or a bare file for the only reporter.',
       },
       check,
+      ...SECURITY_FLAGS,
       bail: { type: 'boolean', description: 'Start no more workflows after the first one fails (those left are reported skipped).' },
       parallel: { type: 'string', arg: '<n>', description: 'Run up to n independent workflows at a time (default 1).' },
       timeout: { type: 'string', arg: '<seconds>', description: 'Fail a workflow that takes longer than this.' },

@@ -29,13 +29,14 @@ import { EXIT_BY_SIGNAL, type CliIo, type InterruptSignal } from './io.js';
 import { loadLibrary } from './library.js';
 import { ReportBuilder } from './report.js';
 import { parseLimits, parseServerFlags, sourceNamesOf } from './run.js';
+import { type SecurityFlags, securityOptions } from './security-flags.js';
 import { findTestFiles } from './test-files.js';
 import { renderJunit } from './test-junit.js';
 import { PrettyReporter } from './test-pretty.js';
 import { type FileResult, renderJson, type SkipReason, statusOf, summarize, type TestReport, type WorkflowResult } from './test-report.js';
 import { loadOrExplain } from './validate.js';
 
-export interface TestFlags {
+export interface TestFlags extends SecurityFlags {
   workflow?: string[];
   input?: string[];
   'input-env'?: string[];
@@ -88,9 +89,16 @@ export async function testCommand(paths: readonly string[], values: Record<strin
     docs.push({ file, doc, checks: await createContractChecks(doc, { levels }) });
   }
 
+  // Credentials and TLS for every document: one auth object, so an OAuth2 token is fetched once for all the runs.
+  const security = securityOptions(
+    flags,
+    docs.map((d) => d.doc),
+    io.env,
+  );
   const cases = await planCases(docs, flags, io);
-  const secrets = cases.flatMap((c) => c.secrets);
+  const secrets = [...cases.flatMap((c) => c.secrets), ...security.secrets];
   const mask: MaskFn = createMasker(secrets);
+  for (const warning of security.warnings) io.stderr.write(`${warning}\n`);
   for (const { file, checks } of docs) for (const line of checks.unchecked) io.stderr.write(mask(`warning: ${file}: ${line}\n`));
 
   // ---- reporters
@@ -142,6 +150,8 @@ export async function testCommand(paths: readonly string[], values: Record<strin
       onEvent: (e) => steps.onEvent(e),
       ...(Object.keys(c.servers).length > 0 ? { servers: c.servers } : {}),
       ...(limits.timeoutMs !== undefined ? { limits } : {}),
+      ...(security.auth ? { auth: security.auth } : {}),
+      ...(security.tls ? { tls: security.tls } : {}),
     };
     let result: Pick<RunResult, 'status' | 'error' | 'checks' | 'durationMs'>;
     try {
