@@ -173,4 +173,14 @@ describe('OpenAPI 3.1 and Swagger 2.0 schemas', () => {
     expect(c.check(`sku-${'1'.repeat(5000)}`)).toBeUndefined();
     expect(c.check(`sku-${'1'.repeat(5000)}x`)?.[0]?.rule).toBe('pattern');
   });
+
+  it('text values (parameters, headers) are read as the server reads them; a text found valid is not validated again, an invalid one always is', () => {
+    const c = compileSchema(v, { type: 'integer', maximum: 10 }, true);
+    expect(c.check('5')).toBeUndefined();
+    expect(c.check('5')).toBeUndefined();
+    expect(c.check('11')?.[0]?.rule).toBe('maximum');
+    expect(c.check('11')?.[0]?.rule).toBe('maximum');
+    expect(c.check('x')?.[0]?.rule).toBe('type');
+    expect(c.check('5')).toBeUndefined();
+  });
 });
