@@ -114,6 +114,8 @@ export const COMPILE_PROBLEM_CODES = {
   EXPRESSION_UNSUPPORTED: '$message.*: AsyncAPI only.',
   EXPRESSION_BARE: 'Warning (P28): a bare expression inside a longer string is interpolated; {$…} is the portable form.',
   STEP_EXTENSION_INVALID: 'An x-delay / x-max-* / x-server-url value is not a number or a valid expression.',
+  CHECKS_EXTENSION_INVALID:
+    'An x-arazzo-checks extension (document, workflow or step) is not a mapping of check names (status, content-type, schema, headers, request, all) to levels (error, warn, off): a warning at load, an error (exit 2) when the contract checks are set up.',
   PARAMETER_NOT_IN_OPERATION: 'Warning: a (name, in) parameter the target operation does not define.',
   X_SECURITY_INVALID:
     'An x-security entry (step or workflow) is malformed: not a list of {schemeName | scheme, values}, an unknown schemeName, a value its scheme needs is missing, or a scheme that cannot be applied (digest, mutualTLS).',
@@ -156,6 +158,8 @@ export const RUN_ERROR_CODES = {
     'Getting an OAuth2 access token failed: the token endpoint or the OpenID Connect discovery document could not be reached, timed out, answered non-2xx, or gave no access_token.',
   TLS_CONFIG_INVALID:
     'RunOptions.tls is unusable: a CA, certificate or key that does not parse, a certificate without its key, or tls combined with a dispatcher, fetch or http transport of your own.',
+  CONTRACT_REQUEST_INVALID: 'A request check at level error: the request breaks the OpenAPI description of its operation, so it was not sent.',
+  CONTRACT_RESPONSE_INVALID: 'A response check at level error (status, content-type, schema, headers): the response breaks the OpenAPI description.',
 } as const;
 
 /** Transport failures: the request got no usable response. Failure actions can match them. */

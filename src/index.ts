@@ -17,6 +17,13 @@ export { runWorkflow, DEFAULT_MAX_STEPS, DEFAULT_REQUEST_TIMEOUT_MS } from './en
 export { systemClock, ManualClock } from './engine/clock.js';
 export { UndiciHttpClient, FetchHttpClient } from './engine/transport.js';
 
+// Contract checks against the OpenAPI descriptions (RunOptions.checks)
+export { createContractChecks } from './contract/checker.js';
+export type { ContractChecks, ContractCheckOptions } from './contract/checker.js';
+export { CHECK_NAMES, CHECK_LEVELS } from './contract/types.js';
+export type { CheckFinding, CheckName, CheckLevel, CheckLevels } from './contract/types.js';
+export type { LevelOverrides } from './contract/levels.js';
+
 // Errors
 export { ArazzoError, DocumentError, formatProblem } from './errors.js';
 export type { Problem, Severity } from './errors.js';
@@ -86,6 +93,8 @@ export type {
   ActionSummary,
   RequestSummary,
   ResponseSummary,
+  StepChecks,
+  CheckedStep,
 } from './engine/types.js';
 export type { RunState } from './engine/state.js';
 export type { AuthCredentials, Credential, TokenCredential, ApiKeyCredential, BasicCredential, ClientCredential } from './auth/types.js';

@@ -5,6 +5,7 @@ import type { LoadedDocument } from '../src/document/loaded.js';
 import { ManualClock } from '../src/engine/clock.js';
 import { prepareFirstRequest, runWorkflow } from '../src/engine/run.js';
 import type { RunEvent, RunOptions, RunResult } from '../src/engine/types.js';
+import { createContractChecks } from '../src/contract/checker.js';
 import { DocumentError } from '../src/errors.js';
 import { loadArazzo } from '../src/load.js';
 import { json, type Received, startServer, type TestServer } from './engine-helpers.js';
@@ -423,5 +424,36 @@ describe('RunOptions.tls', () => {
       expect((err as Error).message).toContain(`RunOptions.tls cannot be combined with RunOptions.${'dispatcher' in own ? 'dispatcher' : 'fetch'}`);
     }
     expect(server.requests).toEqual([]);
+  });
+});
+
+describe('authentication with contract checks', () => {
+  it("a 401 answered with a fresh token and a retry is not the step's response: no status finding for it", async () => {
+    const doc = await load([calls('oauth', 'oauth')]);
+    const checks = await createContractChecks(doc);
+    const result = await run(doc, {
+      auth: { oauth: CLIENT },
+      checks,
+      onEvent: (e) => {
+        if (e.type === 'step.finished' && e.stepId === 's0') server.valid.clear(); // the server revokes tok-1
+      },
+    });
+    expect(seen().map((s) => s.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
+    expect(result.checks).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+  });
+
+  it('a 401 that stays (the retry got one too) is checked like any response', async () => {
+    const doc = await load([calls('oauth')]);
+    const checks = await createContractChecks(doc);
+    const result = await run(doc, {
+      auth: { oauth: CLIENT },
+      checks,
+      onEvent: (e) => {
+        if (e.type === 'request.sent') server.valid.clear();
+      },
+    });
+    expect(result.checks).toEqual([expect.objectContaining({ check: 'status', rule: 'undeclared-status', value: '401', stepId: 's0' })]);
+    expect(result.error?.code).toBe('CONTRACT_RESPONSE_INVALID');
   });
 });

@@ -42,6 +42,11 @@ export const BENCHMARKS: readonly BenchEntry[] = [
   { name: 'cli-run', description: '`arazzo run` process vs a bare undici script process making the same requests', load: () => import('./cli-run.js') },
   { name: 'startup', description: '`arazzo validate` of the seed workflow vs `node -e ""`', load: () => import('./startup.js') },
   {
+    name: 'contract',
+    description: '100 workflows of 5 steps with the contract checks vs without: CPU per step over loopback HTTP, time per step with no network',
+    load: () => import('./contract.js'),
+  },
+  {
     name: 'expressions',
     description: 'runtime expressions and criteria compiled once vs parsed on every evaluation',
     load: () => import('./expressions.js'),

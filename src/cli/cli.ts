@@ -44,6 +44,14 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const json = args.values.json === true;
   try {
+    if (first === 'test') {
+      if (args.positionals.length === 0)
+        throw new CliError('CLI_USAGE', `"arazzo test" needs Arazzo documents, directories or glob patterns. Usage: ${spec.usage}`);
+      const { enableReadCache } = await import('./document.js');
+      enableReadCache(io.env);
+      const { testCommand } = await import('./test-command.js');
+      return await testCommand(args.positionals, args.values, io);
+    }
     if (args.positionals.length === 0) {
       throw new CliError('CLI_USAGE', `"arazzo ${first}" needs the path or URL of an Arazzo document. Usage: ${spec.usage}`);
     }
@@ -64,7 +72,8 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
     const { checkDocumentPath, enableReadCache } = await import('./document.js');
     enableReadCache(io.env); // parsed documents and descriptions are kept on disk, so the next start skips the parsers
     await checkDocumentPath(file);
-    switch (first) {
+    const command: Exclude<CommandName, 'test'> = first;
+    switch (command) {
       case 'run': {
         const { runCommand } = await import('./run.js');
         return await runCommand(file, args.values, io);

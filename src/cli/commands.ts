@@ -4,7 +4,7 @@
  */
 import type { FlagSpecs } from './args.js';
 
-export type CommandName = 'run' | 'validate' | 'list' | 'graph' | 'mcp';
+export type CommandName = 'run' | 'test' | 'validate' | 'list' | 'graph' | 'mcp';
 
 export interface CommandSpec {
   readonly name: CommandName;
@@ -16,6 +16,12 @@ export interface CommandSpec {
 }
 
 const help = { type: 'boolean', short: 'h', description: 'Show this help.' } as const;
+const check = {
+  type: 'string',
+  multiple: true,
+  arg: 'name=level',
+  description: 'Level of a contract check: status, content-type, schema, headers, request, or all; error, warn or off.',
+} as const;
 const maxSourceBytes = {
   type: 'string',
   arg: '<size>',
@@ -87,6 +93,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       json: { type: 'boolean', description: 'Print one JSON report on stdout (progress still goes to stderr).' },
       trace: { type: 'string', arg: '<file.har>', description: 'Write every HTTP exchange to a HAR 1.2 file (open it in a browser network panel).' },
       'dry-run': { type: 'boolean', description: 'Check the inputs and print the first request, fully resolved, without sending it.' },
+      check: { ...check, description: `${check.description} Turns the checks on for this run (off by default; \`arazzo test\` has them on).` },
       verbose: { type: 'boolean', short: 'v', description: 'Also show requests and responses with their headers (secrets masked), actions and delays.' },
       quiet: { type: 'boolean', short: 'q', description: 'Show only errors.' },
       'max-source-bytes': maxSourceBytes,
@@ -104,6 +111,59 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       'Exit codes: 0 succeeded, 1 the workflow failed, 2 bad usage / invalid document / invalid inputs (nothing is sent), 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.',
       'Secrets (format: password inputs, --input-env values, --auth credentials and fetched tokens, Authorization and Cookie headers, API keys) are masked in all output.',
       'Auth: --auth bearerAuth=env:API_TOKEN, --auth basicAuth=file:/run/secrets/basic (user:password), --auth oauth.clientId=env:CID --auth oauth.clientSecret=env:CSECRET (client credentials; the token is fetched, cached and refreshed). See docs/auth.md.',
+    ],
+  },
+  test: {
+    name: 'test',
+    usage: 'arazzo test <file|dir|glob>... [options]',
+    summary: 'Run every workflow as a test, checking each exchange against the OpenAPI description',
+    flags: {
+      workflow: { type: 'string', multiple: true, short: 'w', arg: '<id>', description: 'Test only this workflow (default: every workflow of every file).' },
+      input: {
+        type: 'string',
+        multiple: true,
+        short: 'i',
+        arg: 'name=value',
+        description: 'An input, given to every workflow that declares it, coerced by its schema type.',
+      },
+      'input-env': {
+        type: 'string',
+        multiple: true,
+        arg: 'name=ENV_VAR',
+        description: 'An input read from an environment variable; a secret, masked in every report.',
+      },
+      inputs: { type: 'string', arg: '<file.json|->', description: 'Inputs as a JSON object; each workflow takes the names it declares.' },
+      server: { type: 'string', multiple: true, arg: 'source=url', description: 'Send the requests of a source description to this base URL.' },
+      reporter: {
+        type: 'string',
+        multiple: true,
+        arg: '<pretty|json|junit>',
+        description: 'A report format (default pretty, on stderr; json and junit go to stdout).',
+      },
+      output: {
+        type: 'string',
+        multiple: true,
+        arg: '[reporter=]file',
+        description: 'Write a report to a file: junit=report.xml (adds that reporter), or a bare file for the only reporter.',
+      },
+      check,
+      ...SECURITY_FLAGS,
+      bail: { type: 'boolean', description: 'Start no more workflows after the first one fails (those left are reported skipped).' },
+      parallel: { type: 'string', arg: '<n>', description: 'Run up to n independent workflows at a time (default 1).' },
+      timeout: { type: 'string', arg: '<seconds>', description: 'Fail a workflow that takes longer than this.' },
+      'max-source-bytes': maxSourceBytes,
+      help,
+    },
+    examples: [
+      '# Every workflow of a document as a test, the JUnit report on stdout (workflows whose required inputs are not given are skipped)',
+      `arazzo test ${LIFECYCLE} --reporter junit`,
+      '# Two documents, schema problems as warnings only, two workflows at a time, the JSON report on stdout',
+      `arazzo test ${DEPLOY} ${CHAT} --input namespace=acme --check schema=warn --parallel 2 --reporter json`,
+    ],
+    notes: [
+      'Checks (each at error by default; x-arazzo-checks in the document refines them): status, content-type, schema, headers, request (before sending).',
+      'A workflow whose required inputs are missing is skipped, with their names; so is one that depends on a workflow that failed or was skipped.',
+      'Exit codes: 0 every workflow passed, 1 a workflow or an error-level check failed, 2 bad usage / invalid document / invalid inputs (nothing is sent), 130 interrupted.',
     ],
   },
   validate: {

@@ -85,6 +85,12 @@ export class ProgressRenderer {
         );
       case 'delay.started':
         return this.delay(event);
+      case 'check.failed': {
+        // A contract check (arazzo run --check): said as it fails, before the step's own line.
+        const f = event.finding;
+        const mark = f.level === 'error' ? this.style.red('✖') : this.style.yellow('⚠');
+        return this.line(`${this.indent(this.depth(event.workflowId))}${mark} ${f.check} check of ${f.stepId}: ${truncateForMessage(f.message, 400)}`);
+      }
       default:
         return '';
     }

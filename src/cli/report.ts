@@ -2,6 +2,7 @@
  * The `--json` report (contract in DESIGN.md): exactly one JSON object on stdout. `steps` is
  * built from `step.finished` events, so the engine keeps no history in memory.
  */
+import type { CheckFinding } from '../contract/types.js';
 import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, StepOutcome } from '../engine/types.js';
 import type { ArazzoError } from '../errors.js';
 import { exitCodeFor } from './errors.js';
@@ -30,6 +31,8 @@ export interface RunReport {
   outputs: Record<string, unknown>;
   steps: ReportStep[];
   error?: Record<string, unknown> & { code: string; message: string };
+  /** Failed contract checks (`--check`), when any failed. */
+  checks?: readonly CheckFinding[];
 }
 
 export class ReportBuilder {
@@ -53,7 +56,7 @@ export class ReportBuilder {
   }
 
   /** The report; `stoppedBy` is the signal that cancelled the run, if one did (its message says so). */
-  build(result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error'>, stoppedBy?: InterruptSignal): RunReport {
+  build(result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'checks'>, stoppedBy?: InterruptSignal): RunReport {
     const report: RunReport = {
       workflowId: result.workflowId,
       status: result.status,
@@ -61,6 +64,7 @@ export class ReportBuilder {
       steps: this.steps,
     };
     if (result.error) report.error = errorObject(result.error, stoppedBy);
+    if (result.checks) report.checks = result.checks;
     return report;
   }
 }

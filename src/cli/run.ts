@@ -20,6 +20,7 @@ import { ProgressRenderer, renderSummary } from './progress.js';
 import { ReportBuilder, usageError } from './report.js';
 import { type SecurityFlags, type SecurityOptions, securityOptions } from './security-flags.js';
 import { withFile } from './validate.js';
+import { parseCheckFlags } from './check-flags.js';
 import { didYouMean } from '../util/suggest.js';
 
 export interface RunFlags extends SecurityFlags {
@@ -35,6 +36,7 @@ export interface RunFlags extends SecurityFlags {
   'dry-run'?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  check?: string[];
 }
 
 export async function runCommand(file: string, values: Record<string, unknown>, io: CliIo): Promise<number> {
@@ -42,6 +44,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   const json = flags.json === true;
   if (flags.verbose && flags.quiet) throw new CliError('CLI_USAGE', 'Choose one of --verbose and --quiet.');
   const limits = parseLimits(flags);
+  const checkLevels = flags.check && flags.check.length > 0 ? parseCheckFlags(flags.check) : undefined;
 
   const { loadArazzo, runWorkflow, prepareFirstRequest } = await loadLibrary();
   let doc: LoadedDocument;
@@ -95,6 +98,14 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   for (const warning of security.warnings) io.stderr.write(`${warning}\n`);
   const missing = missingInputs(shape, gathered.inputs, workflowId);
   if (missing) return usageError(io, missing, json, workflowId, mask);
+  // --check: the contract checks, off unless named here (arazzo test has them all on).
+  let checks: RunOptions['checks'];
+  if (checkLevels) {
+    const { createContractChecks } = await import('../contract/checker.js');
+    const contract = await createContractChecks(doc, { base: 'off', levels: checkLevels });
+    for (const line of contract.unchecked) io.stderr.write(mask(`warning: ${line}\n`));
+    checks = contract;
+  }
 
   // ---- wiring: progress on stderr, report and trace from the same event stream
   const color = wantsColor(io.stderr.isTTY === true, io.env);
@@ -140,6 +151,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     signal: controller.signal,
     onEvent,
     secrets,
+    ...(checks ? { checks } : {}),
     ...(Object.keys(servers).length > 0 ? { servers } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(security.auth ? { auth: security.auth } : {}),
@@ -188,9 +200,13 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   }
 
   const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
+  // A step may recover from a failed check (onFailure goto), but the check still failed.
+  const checkFailed = result.checks?.some((c) => c.level === 'error') === true;
   const exitCode =
     result.status === 'succeeded'
-      ? EXIT_SUCCEEDED
+      ? checkFailed
+        ? EXIT_FAILED
+        : EXIT_SUCCEEDED
       : cancelled
         ? EXIT_BY_SIGNAL[stoppedBy ?? 'SIGINT']
         : exitCodeFor(result.error ?? {}, { requestsSent: report.steps.length > 0, cancelled });
@@ -216,7 +232,7 @@ interface FinishOptions {
 
 async function finish(
   io: CliIo,
-  result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'stepExecutions' | 'durationMs'>,
+  result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'stepExecutions' | 'durationMs' | 'checks'>,
   o: FinishOptions,
   exitCode: number,
 ): Promise<number> {
@@ -258,7 +274,16 @@ export function parseLimits(flags: RunFlags): RunLimits {
 }
 
 export function parseServers(items: readonly string[], doc: LoadedDocument): Record<string, string> {
-  const names = doc.sources.size > 0 ? [...doc.sources.keys()] : (doc.document.sourceDescriptions ?? []).map((s) => s.name);
+  return parseServerFlags(items, sourceNamesOf(doc));
+}
+
+/** The names `--server` may use: the document's source descriptions. */
+export function sourceNamesOf(doc: LoadedDocument): string[] {
+  return doc.sources.size > 0 ? [...doc.sources.keys()] : (doc.document.sourceDescriptions ?? []).map((s) => s.name);
+}
+
+/** `--server source=url` flags, checked against the source names that may be used. */
+export function parseServerFlags(items: readonly string[], names: readonly string[]): Record<string, string> {
   const servers: Record<string, string> = {};
   for (const item of items) {
     if (item.indexOf('=') <= 0) {

@@ -4,8 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { LoadedDocument } from '../compile/loaded.js';
 import { DocumentError, formatProblem, type Problem } from '../errors.js';
-import { EXIT_USAGE } from './errors.js';
+import { CliError, EXIT_USAGE } from './errors.js';
 import { wantsColor, createStyle } from './format.js';
 import type { CliIo } from './io.js';
 import { readOptionsFromFlags } from './document.js';
@@ -54,6 +55,25 @@ function colourProblem(p: Problem, c: ReturnType<typeof createStyle>): string {
 }
 
 /** Show the document's path as the user typed it (sources keep their own paths). */
+/**
+ * Load a document a command is about to use. A document with errors has each printed on stderr
+ * (as by `validate`), then DOCUMENT_INVALID (exit 2) saying what did not happen (`nothing was run`).
+ */
+export async function loadOrExplain(load: (file: string) => Promise<LoadedDocument>, file: string, io: CliIo, consequence: string): Promise<LoadedDocument> {
+  try {
+    return await load(file);
+  } catch (err) {
+    if (!(err instanceof DocumentError)) throw err;
+    const errors = err.problems.filter((p) => p.severity === 'error');
+    for (const p of errors) io.stderr.write(`${formatProblem(withFile(p, file))}\n`);
+    throw new CliError(
+      'DOCUMENT_INVALID',
+      `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; ${consequence}. See above, or run "arazzo validate ${file}".`,
+      { file, problems: errors },
+    );
+  }
+}
+
 export function withFile(p: Problem, file: string): Problem {
   if (p.file === undefined || p.file === resolve(file) || p.file === pathToFileURL(resolve(file)).href) return { ...p, file };
   return p;

@@ -12,6 +12,8 @@
  * Without sources (`validateDocument`) the walk checks the document alone: targets are checked
  * against the declared sources and workflows, not resolved.
  */
+import { CHECKS_EXTENSION, CHECKS_EXTENSION_FIX, checksExtensionProblems } from '../contract/levels.js';
+import { appendPath } from '../document/json-path.js';
 import type { Problem } from '../errors.js';
 import type { ArazzoDocument, ArazzoVersion, SourceDescription } from '../document/types.js';
 import type { LoadedSource } from '../sources/types.js';
@@ -158,5 +160,28 @@ export function compileDocument(input: CompileInput): CompileResult {
     workflows.set(compiled.info.workflowId, compiled.info);
   });
   checkDependsOnCycles(scope);
+  checkChecksExtensions(doc, reporter);
   return { plans, workflows, problems: reporter.problems };
+}
+
+/**
+ * `x-arazzo-checks` on the root, the workflows and the steps: a malformed one is a warning here
+ * (the document runs without contract checks); setting the checks up refuses it (exit 2).
+ */
+function checkChecksExtensions(doc: Obj, reporter: Reporter): void {
+  const check = (holder: unknown, path: string): void => {
+    if (!isObj(holder) || holder[CHECKS_EXTENSION] === undefined) return;
+    const at = appendPath(path, CHECKS_EXTENSION);
+    for (const p of checksExtensionProblems(holder[CHECKS_EXTENSION])) {
+      reporter.warn('CHECKS_EXTENSION_INVALID', p.at === '' ? at : appendPath(at, p.at), `${p.message}. ${CHECKS_EXTENSION_FIX}`);
+    }
+  };
+  check(doc, '$');
+  list(doc.workflows).forEach((workflow, i) => {
+    check(workflow, `$.workflows[${i}]`);
+    if (!isObj(workflow)) return;
+    list(workflow.steps).forEach((step, j) => {
+      check(step, `$.workflows[${i}].steps[${j}]`);
+    });
+  });
 }

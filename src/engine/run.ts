@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { Authenticator, type AuthorizeInput, type AuthRunContext, type Authorized } from '../auth/authenticator.js';
 import { MAX_AUTH_RESPONSE_BYTES, type TokenTransport } from '../auth/oauth2.js';
 import { prepareInputValidation } from '../compile/inputs.js';
+import type { CheckFinding } from '../contract/types.js';
+import { checkError } from './checks.js';
 import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { MessageView } from '../expressions/types.js';
 import { ArazzoError } from '../errors.js';
@@ -36,6 +38,7 @@ import type {
   RunResult,
   SendOptions,
   StepRecord,
+  CheckedStep,
 } from './types.js';
 
 export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS } from './core/machine.js';
@@ -217,6 +220,12 @@ export class RunDriver {
   private inflightPrepared: PreparedRequest | undefined;
   private inflightSummary: RequestSummary | undefined;
   private inflightAsEvent = false;
+  /** The step being checked (`RunOptions.checks`), from its request to its response. */
+  private inflightChecked: CheckedStep | undefined;
+  /** The response check waits: a 401 the authenticator may retry with a fresh token is not the step's response yet. */
+  private inflightMayRetry = false;
+  /** Every finding of the run's checks, in order. */
+  private findings: CheckFinding[] | undefined;
   private cancelRunTimer: (() => void) | undefined;
   /** Listens to `RunOptions.signal` (made only when there is one). */
   private onUserAbort: (() => void) | undefined;
@@ -332,7 +341,46 @@ export class RunDriver {
   private sendPrepared(effect: SendEffect, prepared: PreparedRequest): Promise<CoreEvent> {
     if (!prepared.ok) return Promise.resolve(this.executedEvent(prepared.failed));
     if (this.auth !== undefined || effect.step.security !== undefined) return this.sendAuthorized(effect, prepared).then((r) => this.executedEvent(r));
+    const refused = this.options.checks ? this.checkRequest(effect, prepared) : undefined;
+    if (refused) return Promise.resolve(this.executedEvent(refused));
     return this.transmit(effect, prepared, true) as Promise<CoreEvent>;
+  }
+
+  /**
+   * `RunOptions.checks` before the request goes out (with its credentials): its findings reported;
+   * the failed execution when one is at level error (the request is then not sent).
+   */
+  private checkRequest(effect: SendEffect, prepared: PreparedRequest & { ok: true }): Executed | undefined {
+    const checks = this.options.checks as NonNullable<RunOptions['checks']>;
+    const op = effect.step.operation;
+    this.inflightChecked = op ? { workflowId: effect.workflowId, stepId: effect.step.stepId, operation: op, document: effect.document } : undefined;
+    this.inflightMayRetry = false;
+    if (!this.inflightChecked || !checks.request) return undefined;
+    const { request: req, view, startedAt } = prepared;
+    const error = this.reportChecks('request', this.inflightChecked, checks.request(this.inflightChecked, req, view));
+    return error ? { url: req.url, method: req.method, request: view, error, startedAt, durationMs: this.clock.now() - startedAt } : undefined;
+  }
+
+  /** `RunOptions.checks` on a response: its findings reported; the step's error when one is at level error. */
+  private checkResponse(checked: CheckedStep, result: Executed): Executed {
+    const checks = this.options.checks as NonNullable<RunOptions['checks']>;
+    const { response } = result;
+    if (!checks.response || !response) return result;
+    const request = (this.inflightPrepared as (PreparedRequest & { ok: true }) | undefined)?.request;
+    const sent = request ?? { method: result.method ?? 'GET', url: result.url ?? '', headers: {} };
+    const error = this.reportChecks('response', checked, checks.response(checked, sent, response, result.responseView));
+    return error ? { ...result, error } : result;
+  }
+
+  /** A check hook's findings: each a `check.failed` event and a line of the result; the step's error when one is at level error. */
+  private reportChecks(kind: 'request' | 'response', step: CheckedStep, found: readonly CheckFinding[] | undefined): Executed['error'] {
+    if (!found || found.length === 0) return undefined;
+    for (const finding of found) {
+      (this.findings ??= []).push(finding);
+      this.emitNow({ type: 'check.failed', workflowId: step.workflowId, stepId: step.stepId, finding });
+    }
+    const error = checkError(kind, step, found);
+    return error ? { code: error.code, message: this.maskText(error.message) } : undefined;
   }
 
   /** The event that reports a send effect's outcome (or the stop that came meanwhile). */
@@ -375,7 +423,8 @@ export class RunDriver {
     const prepared = await this.build(effect);
     if (!prepared.ok) return prepared.failed;
     if (this.auth !== undefined || effect.step.security !== undefined) return this.sendAuthorized(effect, prepared);
-    return this.transmit(effect, prepared, false) as Promise<Executed>;
+    const refused = this.options.checks ? this.checkRequest(effect, prepared) : undefined;
+    return refused ?? (this.transmit(effect, prepared, false) as Promise<Executed>);
   }
 
   /**
@@ -443,16 +492,27 @@ export class RunDriver {
     } catch (err) {
       return this.authFailed(err, prepared);
     }
-    const first = (await this.transmit(effect, { ...prepared, request: authorized.request, view: authorized.view }, false)) as Executed;
-    if (first.response?.statusCode !== 401 || authorized.fetched.length === 0 || this.stopError) return first;
+    const withCredentials = { ...prepared, request: authorized.request, view: authorized.view };
+    const refused = this.options.checks ? this.checkRequest(effect, withCredentials) : undefined;
+    if (refused) return refused;
+    const checked = this.inflightChecked;
+    this.inflightMayRetry = authorized.fetched.length > 0;
+    const first = (await this.transmit(effect, withCredentials, false)) as Executed;
+    this.inflightMayRetry = false;
+    // A 401 held back from the response check (see onResponse) is the step's response unless retried.
+    const unchecked = checked && first.response?.statusCode === 401 && authorized.fetched.length > 0;
+    const firstChecked = (): Executed => (unchecked ? this.checkResponse(checked, first) : first);
+    if (first.response?.statusCode !== 401 || authorized.fetched.length === 0 || this.stopError) return firstChecked();
     let again: Authorized | undefined;
     try {
       again = await this.authenticator().reauthorize(input, authorized);
     } catch (err) {
       return this.authFailed(err, prepared);
     }
-    if (!again) return first;
-    return this.transmit(effect, { ok: true, request: again.request, view: again.view, startedAt: this.clock.now() }, false) as Promise<Executed>;
+    if (!again) return firstChecked();
+    const retry = { ok: true as const, request: again.request, view: again.view, startedAt: this.clock.now() };
+    if (checked) this.inflightChecked = checked;
+    return this.transmit(effect, retry, false) as Promise<Executed>;
   }
 
   /** A step whose credentials could not be had: the failure names its request. */
@@ -598,7 +658,7 @@ export class RunDriver {
         startedAt,
       });
     }
-    return this.inflightDone({
+    const result: Executed = {
       url: req.url,
       method: req.method,
       request: view,
@@ -606,7 +666,13 @@ export class RunDriver {
       responseView: responseView(response.headers, response.bodyText),
       startedAt,
       durationMs,
-    });
+    };
+    const checked = this.inflightChecked;
+    if (checked && !(this.inflightMayRetry && response.statusCode === 401)) {
+      this.inflightChecked = undefined;
+      return this.inflightDone(this.checkResponse(checked, result));
+    }
+    return this.inflightDone(result);
   };
 
   private readonly onSendError = (err: unknown): Executed | CoreEvent => {
@@ -622,6 +688,7 @@ export class RunDriver {
 
   private inflightDone(result: Executed): Executed | CoreEvent {
     this.inflightEffect = undefined;
+    this.inflightChecked = undefined;
     this.inflightPrepared = undefined;
     this.inflightSummary = undefined;
     return this.inflightAsEvent ? this.executedEvent(result) : result;
@@ -685,6 +752,7 @@ export class RunDriver {
       stepExecutions: state.stepExecutions,
       durationMs,
       state,
+      ...(this.findings ? { checks: this.mask(this.findings) } : {}),
     };
   }
 

@@ -4,7 +4,11 @@
  */
 import type { Dispatcher } from 'undici';
 import type { AuthCredentials } from '../auth/types.js';
+import type { CheckFinding } from '../contract/types.js';
+import type { LoadedDocument } from '../compile/loaded.js';
 import type { ErrorCode } from '../error-codes.js';
+import type { MessageView } from '../expressions/types.js';
+import type { OperationInfo } from '../sources/types.js';
 import type { RunState } from './state.js';
 import type { TlsOptions } from './tls.js';
 
@@ -134,6 +138,7 @@ export type RunEvent =
       readonly kind: 'success' | 'failure';
       readonly action: ActionSummary;
     })
+  | (EventBase & { readonly type: 'check.failed'; readonly workflowId: string; readonly stepId: string; readonly finding: CheckFinding })
   | (EventBase & {
       readonly type: 'delay.started';
       readonly workflowId: string;
@@ -193,6 +198,33 @@ export interface RunResult {
   readonly durationMs: number;
   /** The final run state (plain JSON): pass it as `RunOptions.resume` to continue a run that was stopped. */
   readonly state: RunState;
+  /** Failed contract checks (`RunOptions.checks`), in order, masked; absent when none failed. */
+  readonly checks?: readonly CheckFinding[];
+}
+
+// ---------------------------------------------------------------- checks
+
+/** The operation step a check hook is called for. */
+export interface CheckedStep {
+  readonly workflowId: string;
+  readonly stepId: string;
+  readonly operation: OperationInfo;
+  /** The document the step belongs to (an Arazzo source's, for a workflow of another document). */
+  readonly document: LoadedDocument;
+}
+
+/**
+ * Checks of each operation step's exchange (`RunOptions.checks`; `createContractChecks` builds
+ * the OpenAPI contract checks). A finding at level `error` fails the step: from `request`, the
+ * request is not sent (CONTRACT_REQUEST_INVALID); from `response`, the step fails with
+ * CONTRACT_RESPONSE_INVALID and its onFailure actions apply. `warn` findings are reported only.
+ * Every finding is in `RunResult.checks` and a `check.failed` event, masked.
+ */
+export interface StepChecks {
+  /** The request about to be sent (nothing has gone out yet); `view` is the run's view of it (its body parsed). */
+  request?(step: CheckedStep, request: HttpRequest, view?: MessageView): readonly CheckFinding[] | undefined;
+  /** The response; `view` is the run's parsed view of it (its body is parsed once for criteria and checks). */
+  response?(step: CheckedStep, request: HttpRequest, response: HttpResponse, view?: MessageView): readonly CheckFinding[] | undefined;
 }
 
 // ---------------------------------------------------------------- options
@@ -255,4 +287,6 @@ export interface RunOptions {
    * your own transport then. Pass the same object to many runs and they share connections.
    */
   readonly tls?: TlsOptions;
+  /** Check each operation step's request and response (contract checks: `createContractChecks`). */
+  readonly checks?: StepChecks;
 }

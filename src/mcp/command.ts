@@ -7,14 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import type { LoadedDocument } from '../compile/loaded.js';
 import { createMasker } from '../engine/mask.js';
-import { DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from '../cli/args.js';
 import { CliError } from '../cli/errors.js';
 import { gatherInputs } from '../cli/inputs.js';
 import { packageVersion, type CliIo } from '../cli/io.js';
 import { loadLibrary } from '../cli/library.js';
 import { parseLimits, parseServers } from '../cli/run.js';
-import { withFile } from '../cli/validate.js';
+import { loadOrExplain } from '../cli/validate.js';
 import { didYouMean } from '../util/suggest.js';
 import { isLoopback } from './loopback.js';
 import type { CallContext } from './call.js';
@@ -113,7 +112,7 @@ export async function prepareMcp(files: readonly string[], values: Record<string
 
   const { loadArazzo, runWorkflow } = await loadLibrary();
   const loaded: Array<{ file: string; doc: LoadedDocument }> = [];
-  for (const file of files) loaded.push({ file, doc: await loadDocument(loadArazzo, file, io) });
+  for (const file of files) loaded.push({ file, doc: await loadOrExplain(loadArazzo, file, io, 'nothing is served') });
 
   const documents = await Promise.all(
     loaded.map(async ({ file, doc }): Promise<ServedDocument> => {
@@ -183,21 +182,6 @@ function parseTransport(flags: McpFlags, env: Readonly<Record<string, string | u
     );
   }
   return { http: { port, host, ...(token !== undefined ? { token } : {}) } };
-}
-
-async function loadDocument(loadArazzo: (file: string) => Promise<LoadedDocument>, file: string, io: CliIo): Promise<LoadedDocument> {
-  try {
-    return await loadArazzo(file);
-  } catch (err) {
-    if (!(err instanceof DocumentError)) throw err;
-    const errors = err.problems.filter((p) => p.severity === 'error');
-    for (const p of errors) io.stderr.write(`${formatProblem(withFile(p, file))}\n`);
-    throw new CliError(
-      'DOCUMENT_INVALID',
-      `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing is served. See above, or run "arazzo validate ${file}".`,
-      { problems: errors },
-    );
-  }
 }
 
 function sourceNames(doc: LoadedDocument): string[] {

@@ -77,7 +77,7 @@ export function indexOpenApi(name: string, location: string, doc: unknown): Open
     }
   }
 
-  return { kind: 'openapi', name, location, specVersion, operations, byOperationId, byPointer, securitySchemes: schemes };
+  return { kind: 'openapi', name, location, specVersion, operations, byOperationId, byPointer, securitySchemes: schemes, document: root };
 }
 
 function nonEmpty(list: ServerInfo[] | undefined): ServerInfo[] | undefined {

@@ -91,6 +91,8 @@ export interface OpenApiSource {
   readonly byPointer: ReadonlyMap<string, OperationInfo>;
   /** The description's security schemes by name (`components.securitySchemes`, 2.0 `securityDefinitions`). */
   readonly securitySchemes?: ReadonlyMap<string, SecuritySchemeInfo>;
+  /** The dereferenced description (object cycles possible: never JSON.stringify it); contract checks read schemas from it. */
+  readonly document?: Readonly<Record<string, unknown>>;
 }
 
 /**

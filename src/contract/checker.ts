@@ -1,0 +1,91 @@
+/**
+ * Contract checks for the runs of one loaded document: the `checks` hook of `runWorkflow`.
+ *
+ * ```ts
+ * const checks = await createContractChecks(doc);            // every check at error
+ * const result = await runWorkflow(doc, 'createPet', inputs, { checks });
+ * result.checks;                                             // the findings, masked
+ * ```
+ *
+ * Every operation a step of the document (or of its Arazzo sources) calls is compiled when the
+ * checks are created, once; reuse the object for every run of the document.
+ */
+import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
+import type { MessageView } from '../expressions/types.js';
+import type { CheckedStep, HttpRequest, HttpResponse, StepChecks } from '../engine/types.js';
+import type { OpenApiSource, OperationInfo } from '../sources/types.js';
+import { checkRequest } from './check-request.js';
+import { checkResponse } from './check-response.js';
+import { applyLevels, type LevelOverrides, StepLevels, uniformLevels } from './levels.js';
+import { compileOperation, type OperationContract } from './operation.js';
+import type { CheckFinding, CheckLevel } from './types.js';
+import { loadValidators } from './validator.js';
+
+export interface ContractCheckOptions {
+  /** The level of every check before overrides: `error` (default) or `warn`, `off`. */
+  readonly base?: CheckLevel;
+  /** Levels by check (`all` for every one), over the base; `x-arazzo-checks` in the document overrides these. */
+  readonly levels?: LevelOverrides;
+}
+
+export interface ContractChecks extends StepChecks {
+  /** What cannot be checked (a pattern RE2 cannot run, a schema ajv refuses): one line each, for a warning. */
+  readonly unchecked: readonly string[];
+}
+
+/**
+ * Build the checks of a document. Throws ArazzoError CHECKS_EXTENSION_INVALID for a malformed
+ * `x-arazzo-checks`.
+ */
+export async function createContractChecks(doc: LoadedDocument, options: ContractCheckOptions = {}): Promise<ContractChecks> {
+  const base = applyLevels(uniformLevels(options.base ?? 'error'), options.levels);
+  const levels = new StepLevels(doc, base);
+  const validators = await loadValidators();
+  const contracts = new Map<OperationInfo, OperationContract>();
+  const unchecked: string[] = [];
+  for (const [owner, op] of operationsOf(doc)) {
+    if (contracts.has(op)) continue;
+    const source = owner.sources.get(op.sourceName);
+    const contract = compileOperation(op, source?.kind === 'openapi' ? (source as OpenApiSource) : undefined, validators);
+    contracts.set(op, contract);
+    for (const line of contract.unchecked) if (!unchecked.includes(line)) unchecked.push(line);
+  }
+  const contractOf = (step: CheckedStep): OperationContract | undefined => contracts.get(step.operation);
+  const requestOn = levels.anyOn('request');
+
+  return {
+    unchecked,
+    ...(requestOn
+      ? {
+          request(step: CheckedStep, request: HttpRequest, view?: MessageView): readonly CheckFinding[] | undefined {
+            const level = levels.of(step.document, step.workflowId, step.stepId).request;
+            const contract = contractOf(step);
+            if (level === 'off' || !contract) return undefined;
+            return checkRequest(contract, step, level, request, view);
+          },
+        }
+      : {}),
+    response(step: CheckedStep, request: HttpRequest, response: HttpResponse, view?: MessageView): readonly CheckFinding[] | undefined {
+      const contract = contractOf(step);
+      if (!contract) return undefined;
+      return checkResponse(contract, step, levels.of(step.document, step.workflowId, step.stepId), request.method, response, view);
+    },
+  };
+}
+
+/** Every (document, operation) a step of the document or of its Arazzo sources calls. */
+function operationsOf(root: LoadedDocument): Array<readonly [LoadedDocument, OperationInfo]> {
+  const out: Array<readonly [LoadedDocument, OperationInfo]> = [];
+  const seen = new Set<LoadedDocument>();
+  const pending: LoadedDocument[] = [root];
+  while (pending.length > 0) {
+    const doc = pending.pop() as LoadedDocument;
+    if (seen.has(doc)) continue;
+    seen.add(doc);
+    for (const workflowId of doc.workflows.keys()) {
+      for (const step of workflowPlan(doc, workflowId)?.steps ?? []) if (step.operation) out.push([doc, step.operation]);
+    }
+    for (const src of doc.sources.values()) if (src.kind === 'arazzo') pending.push(src.document);
+  }
+  return out;
+}
