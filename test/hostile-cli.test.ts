@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../src/cli/cli.js';
 import { cliMessage } from '../src/cli/format.js';
 import type { CliIo, InterruptSignal } from '../src/cli/io.js';
-import { jsonPreview, serialize, stringifyJson } from '../src/cli/json.js';
+import { jsonPreview, serialize, stringifyJson } from '../src/util/json.js';
 import { CLEAR_LINE, ProgressRenderer, renderSummary } from '../src/cli/progress.js';
 import { ReportBuilder } from '../src/cli/report.js';
 import { MASK } from '../src/engine/mask.js';

@@ -1,7 +1,7 @@
 /** Small text helpers shared by the renderers. */
 import type { InterruptSignal } from './io.js';
 import { MESSAGE_VALUE_MAX, truncateForMessage } from '../util/truncate.js';
-import { jsonPreview } from './json.js';
+import { jsonPreview } from '../util/json.js';
 
 /** 132ms, 4.2s, 1m02s, 2h05m. */
 export function formatDuration(ms: number): string {

@@ -8,7 +8,7 @@ import type { ArazzoError } from '../errors.js';
 import { exitCodeFor } from './errors.js';
 import { boundMessage, cliMessage } from './format.js';
 import type { CliIo, InterruptSignal } from './io.js';
-import { stringifyJson } from './json.js';
+import { stringifyJson } from '../util/json.js';
 import { truncateForMessage } from '../util/truncate.js';
 
 /** A step's URL in the report is cut (with `…[+N chars]`) past this length: no server takes a longer one. */

@@ -13,7 +13,7 @@ import { cliMessage, createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
 import { gatherInputs, missingInputs } from './inputs.js';
 import { EXIT_BY_SIGNAL, packageVersion, type CliIo, type InterruptSignal } from './io.js';
-import { stringifyJson } from './json.js';
+import { stringifyJson } from '../util/json.js';
 import { loadLibrary } from './library.js';
 import { createMasker, maskValue, type MaskFn as Masker } from '../engine/mask.js';
 import { ProgressRenderer, renderSummary } from './progress.js';

@@ -8,7 +8,7 @@
  * backreference) is not checked, and the compile result says which, so the command can warn.
  */
 import type { Ajv2020 as AjvClass, ErrorObject, Options } from 'ajv/dist/2020.js';
-import { jsonPreview } from '../cli/json.js';
+import { jsonPreview } from '../util/json.js';
 import { appendPath, pointerToJsonPath } from '../document/json-path.js';
 import { loadSelectionEngines } from '../selection/engines.js';
 import { compileLinearRegex } from '../selection/regex.js';

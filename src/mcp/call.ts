@@ -8,7 +8,7 @@ import type { Clock, RunEvent, RunLimits, RunResult } from '../engine/types.js';
 import { maskValue, type MaskFn } from '../engine/mask.js';
 import { ArazzoError } from '../errors.js';
 import { formatDuration } from '../cli/format.js';
-import { stringifyJson } from '../cli/json.js';
+import { stringifyJson } from '../util/json.js';
 import { renderSummary } from '../cli/progress.js';
 import { argumentProblems } from './arguments.js';
 import type { WorkflowTool } from './tools.js';
