@@ -13,7 +13,7 @@ import {
   sourceDefiningWorkflow,
   type WorkflowResolution,
 } from '../sources/resolve.js';
-import type { OperationInfo } from '../sources/types.js';
+import type { LoadedSource, OperationInfo } from '../sources/types.js';
 import { didYouMean } from '../util/suggest.js';
 import type { WorkflowRef } from './plan-types.js';
 import { type DocumentScope, isStr, type Obj, quoteList } from './scope.js';
@@ -102,6 +102,10 @@ function operationById(scope: DocumentScope, text: string, path: string, resolve
     if (declared.type === 'asyncapi') return void asyncApiSource(scope, path, 'operationId', text, q.source);
   }
   if (!resolve || !scope.sources) return undefined;
+  if (!q) {
+    const dotted = sourceDotOperation(scope, scope.sources, text, path);
+    if (dotted) return dotted.operation;
+  }
   const r = findOperationById(q, text, scope.sources, scope.resolveOptions);
   reportResolution(scope, path, r);
   if (r.operation && !q && scope.nonArazzoSources >= 2) {
@@ -114,6 +118,40 @@ function operationById(scope: DocumentScope, text: string, path: string, resolve
     );
   }
   return r.operation;
+}
+
+/**
+ * Redocly's `<sourceName>.<operationId>` (a dialect): when no OpenAPI source has an operationId
+ * with that literal text and the part before the first dot names a source, it is read as
+ * `$sourceDescriptions.<sourceName>.<operationId>`. The operation with a warning when it resolves
+ * so; the qualified reading's problem when the source has no such operation; undefined when the
+ * text is not of this form (the caller resolves it as a bare operationId).
+ */
+function sourceDotOperation(
+  scope: DocumentScope,
+  sources: ReadonlyMap<string, LoadedSource>,
+  text: string,
+  path: string,
+): { operation?: OperationInfo } | undefined {
+  const dot = text.indexOf('.');
+  if (dot <= 0) return undefined;
+  const name = text.slice(0, dot);
+  const ref = text.slice(dot + 1);
+  const source = sources.get(name);
+  if (source?.kind !== 'openapi' || ref === '') return undefined;
+  for (const s of sources.values()) if (s.kind === 'openapi' && s.byOperationId.has(text)) return undefined;
+  const standard = `$sourceDescriptions.${name}.${ref}`;
+  const r = findOperationById({ source: name, ref }, standard, sources, scope.resolveOptions);
+  if (r.operation) {
+    scope.reporter.warn(
+      'DIALECT_SOURCE_DOT_OPERATION_ID',
+      path,
+      `operationId "${text}" is not an operationId of any source; it is read as "${standard}" (operation '${ref}' of source '${name}'), the standard spelling. Write that.`,
+    );
+    return { operation: r.operation };
+  }
+  if (r.problem && !r.cascade) scope.reporter.error(r.problem.code, path, `operationId "${text}" is read as "${standard}", but ${r.problem.message}`);
+  return {};
 }
 
 function operationAtPath(scope: DocumentScope, text: string, path: string, resolve: boolean): OperationInfo | undefined {

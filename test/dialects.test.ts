@@ -1,0 +1,330 @@
+/**
+ * Other runners' spellings (docs/dialects.md): each is accepted with a DIALECT_* warning that names
+ * the standard spelling, runs as that spelling, and is an error under a strict load (`strict`,
+ * `--strict`). Real mistakes that look alike stay errors.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DocumentError, type Problem } from '../src/errors.js';
+import { type LoadOptions, loadArazzo, runWorkflow } from '../src/index.js';
+import { runCli } from './cli-helpers.js';
+import { json, startServer, type TestServer } from './engine-helpers.js';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/dialects/', import.meta.url));
+const API = pathToFileURL(join(FIXTURES, 'api.openapi.yaml')).href;
+const OTHER = pathToFileURL(join(FIXTURES, 'other.openapi.yaml')).href;
+
+const scratch = mkdtempSync(join(tmpdir(), 'arazzo-dialects-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let files = 0;
+
+/** Write a document (YAML text, `API`/`OTHER` placeholders filled in) to a file; its path. */
+function write(text: string): string {
+  const file = join(scratch, `doc-${files++}.arazzo.yaml`);
+  writeFileSync(file, text.replaceAll('{API}', API).replaceAll('{OTHER}', OTHER));
+  return file;
+}
+
+/** The problems of loading `text` (its warnings when it loads, its problems when it does not), as `severity CODE@line:col`. */
+async function problemsOf(text: string, options: LoadOptions = {}): Promise<{ summary: string[]; problems: Problem[]; loaded: boolean }> {
+  try {
+    const doc = await loadArazzo(write(text), options);
+    return { summary: summarize(doc.warnings), problems: [...doc.warnings], loaded: true };
+  } catch (err) {
+    if (!(err instanceof DocumentError)) throw err;
+    return { summary: summarize(err.problems), problems: err.problems, loaded: false };
+  }
+}
+
+const summarize = (problems: readonly Problem[]): string[] => problems.map((p) => `${p.severity} ${p.code}@${p.line}:${p.column}`);
+
+const head = `arazzo: 1.0.1
+info: { title: dialects, version: '1' }
+sourceDescriptions:
+  - name: api
+    url: {API}
+    type: openapi
+`;
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('$steps.<id>.<name> without .outputs. (DIALECT_STEP_OUTPUTS)', () => {
+  const text = `${head}workflows:
+  - workflowId: w
+    steps:
+      - stepId: login
+        operationId: login
+        outputs:
+          ticket: $response.body#/ticket
+      - stepId: item
+        operationId: getItem
+        parameters:
+          - { name: id, in: path, value: $steps.login.ticket }
+          - { name: X-Token, in: header, value: 'Bearer $steps.login.ticket' }
+    outputs:
+      ticket: $steps.login.ticket
+`;
+
+  it('is accepted with a warning at file:line:col that names the standard spelling', async () => {
+    const { summary, problems, loaded } = await problemsOf(text);
+    expect(loaded).toBe(true);
+    expect(summary).toEqual([
+      'warning DIALECT_STEP_OUTPUTS@17:35',
+      'warning EXPRESSION_BARE@18:42',
+      'warning DIALECT_STEP_OUTPUTS@18:42',
+      'warning DIALECT_STEP_OUTPUTS@20:7',
+    ]);
+    expect(problems[0]?.message).toContain('"$steps.login.outputs.ticket"');
+    // The P28 warning suggests the braced standard spelling, not the braced dialect.
+    expect(problems[1]?.message).toContain('{$steps.login.outputs.ticket}');
+  });
+
+  it('runs as $steps.<id>.outputs.<name>', async () => {
+    server = await startServer((req, res) => json(res, 200, req.url === '/login' ? { ticket: 't-42' } : { ok: true }));
+    const doc = await loadArazzo(write(text));
+    const result = await runWorkflow(doc, 'w', {}, { servers: { api: server.url } });
+    expect(result.status).toBe('succeeded');
+    expect(server.requests[1]?.url).toBe('/items/t-42');
+    expect(server.requests[1]?.headers['x-token']).toBe('Bearer t-42');
+    expect(result.outputs).toEqual({ ticket: 't-42' });
+  });
+
+  it('stays an error when the step declares no such output, listing the ones it declares', async () => {
+    const { summary, problems } = await problemsOf(text.replace('value: $steps.login.ticket }', 'value: $steps.login.tickt }'));
+    expect(summary).toContain('error STEP_REFERENCE_INVALID@17:35');
+    const problem = problems.find((p) => p.code === 'STEP_REFERENCE_INVALID');
+    expect(problem?.message).toContain("declares the outputs 'ticket'");
+    expect(problem?.message).toContain("Did you mean 'ticket'?");
+  });
+});
+
+describe('dot paths into a body (DIALECT_BODY_DOT_PATH)', () => {
+  const text = `${head}workflows:
+  - workflowId: w
+    steps:
+      - stepId: login
+        operationId: login
+        requestBody:
+          payload: { user: { name: ada } }
+        outputs:
+          ticket: $response.body.data.ticket
+          first: $response.body.items[0].id
+          sentName: $request.body.user.name
+      - stepId: item
+        operationId: getItem
+        parameters:
+          - { name: id, in: path, value: 'id-$steps.login.outputs.first' }
+        successCriteria:
+          - context: $response.body.state
+            condition: ^ok$
+            type: regex
+    outputs:
+      ticket: $steps.login.outputs.ticket
+      sentName: $steps.login.outputs.sentName
+`;
+
+  it('is accepted with a warning naming the JSON Pointer spelling, in values and criterion contexts', async () => {
+    const { summary, problems } = await problemsOf(text);
+    expect(summary).toEqual([
+      'warning DIALECT_BODY_DOT_PATH@15:11',
+      'warning DIALECT_BODY_DOT_PATH@16:11',
+      'warning DIALECT_BODY_DOT_PATH@17:11',
+      'warning EXPRESSION_BARE@21:35',
+      'warning DIALECT_BODY_DOT_PATH@23:13',
+    ]);
+    expect(problems.map((p) => /read as "([^"]+)"/.exec(p.message)?.[1]).filter(Boolean)).toEqual([
+      '$response.body#/data/ticket',
+      '$response.body#/items/0/id',
+      '$request.body#/user/name',
+      '$response.body#/state',
+    ]);
+  });
+
+  it('reads the member, not the whole body as JSON text followed by ".a.b"', async () => {
+    server = await startServer((req, res) => json(res, 200, req.url === '/login' ? { data: { ticket: 't-7' }, items: [{ id: 'i1' }] } : { state: 'ok' }));
+    const doc = await loadArazzo(write(text));
+    const result = await runWorkflow(doc, 'w', {}, { servers: { api: server.url } });
+    expect(result.status).toBe('succeeded');
+    expect(server.requests[1]?.url).toBe('/items/id-i1');
+    expect(result.outputs).toEqual({ ticket: 't-7', sentName: 'ada' });
+  });
+});
+
+describe('sourceName.operationId (DIALECT_SOURCE_DOT_OPERATION_ID)', () => {
+  const twoSources = `${head}  - name: other
+    url: {OTHER}
+    type: openapi
+`;
+  const step = (operationId: string) => `workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: ${operationId}
+`;
+
+  it('is read as $sourceDescriptions.<source>.<operationId> when it resolves there, with a warning', async () => {
+    const { summary, problems } = await problemsOf(`${twoSources}${step('other.literal')}`.replace('other.literal', 'api.getItem'));
+    expect(summary).toEqual(['warning DIALECT_SOURCE_DOT_OPERATION_ID@14:9']);
+    expect(problems[0]?.message).toContain('"$sourceDescriptions.api.getItem"');
+    const doc = await loadArazzo(write(`${twoSources}${step('api.getItem')}`));
+    expect(doc.workflows.get('w')?.steps[0]?.operation).toEqual({ source: 'api', operationId: 'getItem', method: 'GET', path: '/items/{id}' });
+  });
+
+  it('an operationId with that literal text wins, without a warning', async () => {
+    // Source "other" defines "literal", but source "api" has an operation whose operationId is "other.literal".
+    const doc = await loadArazzo(write(`${twoSources}${step('other.literal')}`));
+    expect(doc.workflows.get('w')?.steps[0]?.operation).toMatchObject({ source: 'api', operationId: 'other.literal' });
+    expect(doc.warnings.map((w) => w.code)).toEqual(['OPERATION_ID_UNQUALIFIED']);
+  });
+
+  it('stays an error when the source has no such operation, with the closest one', async () => {
+    const { summary, problems } = await problemsOf(`${twoSources}${step('api.getItm')}`);
+    expect(summary).toEqual(['error OPERATION_NOT_FOUND@14:9']);
+    expect(problems[0]?.message).toContain('is read as "$sourceDescriptions.api.getItm"');
+    expect(problems[0]?.message).toContain('Did you mean "getItem"?');
+  });
+});
+
+describe('a strict load', () => {
+  const text = `${head}workflows:
+  - workflowId: w
+    steps:
+      - stepId: login
+        operationId: api.login
+        outputs:
+          ticket: $response.body.ticket
+        successCriteria:
+          - condition: $response.body#/state == "ok"
+          - context: $response.body#/ticket
+            condition: (?i)^T
+            type: regex
+      - stepId: item
+        operationId: getItem
+        parameters:
+          - { name: id, in: path, value: $steps.login.ticket }
+          - { name: X-Token, in: header, value: 'Bearer $steps.login.outputs.ticket' }
+`;
+
+  it('turns each dialect warning into an error, and leaves the other warnings alone', async () => {
+    const lenient = await problemsOf(text);
+    expect(lenient.loaded).toBe(true);
+    expect(lenient.summary).toEqual([
+      'warning DIALECT_SOURCE_DOT_OPERATION_ID@11:9',
+      'warning DIALECT_BODY_DOT_PATH@13:11',
+      'warning DIALECT_DOUBLE_QUOTED_STRING@15:13',
+      'warning DIALECT_REGEX_INLINE_FLAGS@16:13',
+      'warning DIALECT_STEP_OUTPUTS@22:35',
+      'warning EXPRESSION_BARE@23:42',
+    ]);
+    const strict = await problemsOf(text, { strict: true });
+    expect(strict.loaded).toBe(false);
+    expect(strict.summary).toEqual([
+      'error DIALECT_SOURCE_DOT_OPERATION_ID@11:9',
+      'error DIALECT_BODY_DOT_PATH@13:11',
+      'error DIALECT_DOUBLE_QUOTED_STRING@15:13',
+      'error DIALECT_REGEX_INLINE_FLAGS@16:13',
+      'error DIALECT_STEP_OUTPUTS@22:35',
+      'warning EXPRESSION_BARE@23:42',
+    ]);
+    expect(strict.problems[0]?.message).toContain('An error because loading is strict.');
+  });
+
+  it('arazzo validate --strict and arazzo run --strict refuse the document (exit 2, nothing sent)', async () => {
+    const file = write(text);
+    const lenient = await runCli(['validate', file]);
+    expect(lenient.code).toBe(0);
+    const strict = await runCli(['validate', file, '--strict']);
+    expect(strict.code).toBe(2);
+    expect(strict.stdout).toMatch(/:11:9 {2}DIALECT_SOURCE_DOT_OPERATION_ID {2}.*An error because loading is strict\./);
+    expect(strict.stderr).toContain('5 errors, 1 warning');
+    server = await startServer((_req, res) => json(res, 200, {}));
+    const run = await runCli(['run', file, '--strict', '--server', `api=${server.url}`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('DIALECT_STEP_OUTPUTS');
+    expect(server.requests).toEqual([]);
+  });
+});
+
+describe('real errors stay errors', () => {
+  const step = (target: string) => `${head}workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        ${target}
+`;
+
+  it('an operationId that differs only in case says so', async () => {
+    const { summary, problems } = await problemsOf(step('operationId: PAR'));
+    expect(summary).toEqual(['error OPERATION_NOT_FOUND@11:9']);
+    expect(problems[0]?.message).toContain('Did you mean "Par"? Names are case-sensitive: "PAR" differs from it only in case.');
+  });
+
+  it('an operationPath that ends at a path item', async () => {
+    const { summary, problems } = await problemsOf(step(`operationPath: '{$sourceDescriptions.api.url}#/paths/~1items~1{id}'`));
+    expect(summary).toEqual(['error OPERATION_PATH_NOT_OPERATION@11:9']);
+    expect(problems[0]?.message).toContain('append the method');
+  });
+
+  it('a step id with spaces used in an expression: the step must be renamed', async () => {
+    const text = `${head}workflows:
+  - workflowId: w
+    steps:
+      - stepId: Get Item
+        operationId: getItem
+        parameters:
+          - { name: id, in: path, value: '1' }
+        outputs:
+          body: $response.body
+    outputs:
+      body: $steps.Get Item.outputs.body
+`;
+    const { summary, problems } = await problemsOf(text);
+    expect(summary).toEqual(['warning ID_NOT_PORTABLE@10:9', 'error EXPRESSION_SYNTAX@17:7']);
+    expect(problems[1]?.message).toContain("refers to step 'Get Item', but a runtime expression cannot name a step whose id has characters other than");
+    expect(problems[1]?.message).toContain("'Get_Item'");
+  });
+});
+
+describe('checking a document without its sources (sources: false, validate --no-sources)', () => {
+  const text = `arazzo: 1.0.1
+info: { title: unreachable, version: '1' }
+sourceDescriptions:
+  - name: api
+    url: ./does-not-exist.openapi.yaml
+    type: openapi
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: getItem
+        outputs:
+          id: $response.body.id
+    outputs:
+      id: $steps.s.outputs.idd
+`;
+
+  it('checks the document alone and says what was skipped', async () => {
+    const withSources = await problemsOf(text);
+    expect(withSources.summary).toContain('error SOURCE_NOT_FOUND@5:5');
+    const alone = await problemsOf(text, { sources: false });
+    expect(alone.summary).toEqual(['warning SOURCES_SKIPPED@3:1', 'warning DIALECT_BODY_DOT_PATH@13:11', 'error STEP_OUTPUT_UNDECLARED@15:7']);
+    expect(alone.problems[0]?.message).toContain("The source descriptions ('api') were not read");
+    expect(alone.problems[0]?.message).toContain('operationIds and operationPaths were not resolved');
+  });
+
+  it('arazzo validate --no-sources prints the skipped checks and the document problems', async () => {
+    const file = write(text.replace('idd', 'id'));
+    const r = await runCli(['validate', file, '--no-sources']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/:3:1 {2}SOURCES_SKIPPED {2}/);
+    expect(r.stderr).toContain('is valid, with 2 warnings');
+    expect((await runCli(['validate', file])).code).toBe(2);
+  });
+});
