@@ -40,7 +40,8 @@ export const DOCUMENT_PROBLEM_CODES = {
   SOURCE_NAME_DUPLICATE: 'Two source descriptions have the same name.',
   WORKFLOW_ID_DUPLICATE: 'Two workflows have the same workflowId.',
   STEP_ID_DUPLICATE: 'Two steps of one workflow have the same stepId.',
-  PARAMETER_DUPLICATE: 'A parameter list repeats a (name, in) pair (header names case-insensitive).',
+  PARAMETER_DUPLICATE: 'A parameter list repeats a (name, in) pair (names are case-sensitive).',
+  PARAMETER_HEADER_CASE: 'Warning: two header parameters of a list differ only in case; HTTP sends one header (the later value).',
   ACTION_NAME_DUPLICATE: 'An action list repeats an action name.',
   ID_NOT_PORTABLE: 'Warning: an id or source name outside [A-Za-z0-9_-]+ cannot be referenced by 1.1 expressions.',
   OUTPUT_NAME_INVALID: 'An outputs key does not match ^[a-zA-Z0-9.\\-_]+$.',
@@ -58,6 +59,8 @@ export const DOCUMENT_PROBLEM_CODES = {
   STEP_FORWARD_REFERENCE: 'A step reads $steps.<id>.outputs of a later step without dependsOn (1.1: error; 1.0: warning).',
   STEP_SELF_REFERENCE: 'Warning: a step reads its own outputs before they exist (outside its outputs/criteria/actions).',
   ACTION_TARGET_MISSING: 'A goto action has neither stepId nor workflowId.',
+  GOTO_LOOP_UNPACED:
+    'Warning: steps joined by goto form a loop with no x-delay, no retryAfter and no x-max-executions; it sends requests back to back until the step cap stops it.',
   ACTION_TARGET_AMBIGUOUS: 'An action has both stepId and workflowId.',
   ACTION_TARGET_NOT_ALLOWED: 'An end action has a stepId or workflowId.',
   ACTION_PARAMETERS_WITHOUT_WORKFLOW: 'Action parameters are given but the action has no workflowId target.',
@@ -70,6 +73,8 @@ export const DOCUMENT_PROBLEM_CODES = {
   PARAMETER_IN_IGNORED: 'Warning: a parameter of a workflow step has `in`, which is not used.',
   REQUEST_BODY_ON_WORKFLOW_STEP: 'A step with workflowId has a requestBody.',
   CRITERION_CONTEXT_REQUIRED: 'A regex/jsonpath/xpath criterion has no context.',
+  INPUTS_SCHEMA_INVALID:
+    'A JSON Schema of the document (workflow inputs, components.inputs) breaks the JSON Schema 2020-12 meta-schema (e.g. required: true on a property) or cannot be compiled.',
   CRITERION_CONDITION_BRACED: 'A simple condition is wrapped in {…} (#362), which makes it no condition; write it without braces.',
   ASYNCAPI_UNSUPPORTED: 'AsyncAPI features (channelPath, action, correlationId, asyncapi sources, in: channel) are not supported (P1).',
 } as const;
@@ -126,7 +131,8 @@ export const COMPILE_PROBLEM_CODES = {
   EXPRESSION_BARE: 'Warning (P28): a bare expression inside a longer string is interpolated; {$…} is the portable form.',
   EXPRESSION_NEAR_MISS:
     'A string holds a near miss of a runtime expression ($respnse.body#/id, $input.x, $body.x, $statuscode) that would be sent as literal text; the message names the spelling meant.',
-  STEP_EXTENSION_INVALID: 'An x-delay / x-max-* / x-server-url value is not a number or a valid expression.',
+  STEP_EXTENSION_INVALID:
+    'An x-delay / x-max-* / x-server-url value is not a number or a valid expression (a literal such as 2s at load; an expression when it runs).',
   CHECKS_EXTENSION_INVALID:
     'An x-arazzo-checks extension (document, workflow or step) is not a mapping of check names (status, content-type, schema, headers, request, all) to levels (error, warn, off): a warning at load, an error (exit 2) when the contract checks are set up.',
   PARAMETER_NOT_IN_OPERATION: 'Warning: a (name, in) parameter the target operation does not define.',

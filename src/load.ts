@@ -21,6 +21,7 @@ import {
 import { createSourceSession, loadSources, readResourceOnce, withoutFragment, type SourceSession } from './sources/load-sources.js';
 import { prepareCriteria } from './criteria/prepare.js';
 import { compileDocument } from './compile/compile.js';
+import { prepareSchemaCheck } from './compile/inputs.js';
 import type { Finding } from './compile/report.js';
 import { type CompiledDocument, type LoadedDocument, type LoadedSource, type LoadedWorkflow, PLANS } from './compile/loaded.js';
 import type { WorkflowPlan } from './compile/plan-types.js';
@@ -128,7 +129,7 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
   for (const k of keys) if (!session.documents.has(k)) session.documents.set(k, loaded);
 
   // The selection engines this document's criteria, selectors and schemas use load alongside its sources.
-  const engines = prepareCriteria(document);
+  const engines = Promise.all([prepareCriteria(document), prepareSchemaCheck(document)]);
   engines.catch(() => undefined); // awaited below; a failure must not go unhandled if sources fail first
   try {
     const { options } = session;
@@ -145,7 +146,7 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
     // loadArazzoSource above returns LoadedDocuments, so the arazzo sources hold them.
     for (const [name, source] of result.sources) sources.set(name, source as LoadedSource);
 
-    await engines;
+    const [, schemas] = await engines;
     const compiled = compileDocument({
       document,
       version,
@@ -153,7 +154,10 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
       ...(skipSources ? {} : { sources }),
       shapeProblems: shape.problems,
       ...(options.strict ? { escalate: escalateDialects } : {}),
+      ...(schemas ? { schemas } : {}),
     });
+    // The CLI's read cache keeps the verdict, so a warm start does not load ajv again for these schemas.
+    if (schemas && !compiled.problems.some((p) => p.severity === 'error')) schemas.remember();
     for (const [id, plan] of compiled.plans) plans.set(id, plan);
     for (const [id, workflow] of compiled.workflows) workflows.set(id, workflow);
 

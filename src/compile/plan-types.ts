@@ -63,6 +63,8 @@ export interface ActionPlan {
   readonly parameters: readonly ParameterPlan[];
   /** Declared on the step, or inherited from the workflow (P13). */
   readonly origin: 'step' | 'workflow';
+  /** JSON path of the action where the list holds it (a Reusable Object: the reference), for messages. */
+  readonly path?: string;
 }
 
 export interface OutputPlan {

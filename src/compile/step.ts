@@ -89,6 +89,9 @@ function compileBody(scope: DocumentScope, requestBody: Obj, path: string, conte
   };
 }
 
+/** A number as the engine reads an extension's string value: non-negative, no unit. */
+const NUMBER_TEXT = /^\s*\+?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
 const EXTENSIONS = [
   ['x-delay', 'delay'],
   ['x-max-executions', 'maxExecutions'],
@@ -111,7 +114,20 @@ function compileExtensions(scope: DocumentScope, step: Obj, path: string, site: 
       scope.reporter.error('STEP_EXTENSION_INVALID', at, `${key} must be a number or a runtime expression string.`);
       continue;
     }
-    ext[field] = compileValueAt(scope, raw, at, site);
+    const reported = scope.reporter.problems.length;
+    const compiled = compileValueAt(scope, raw, at, site);
+    const alreadyReported = scope.reporter.problems.length > reported;
+    if (field !== 'serverUrl' && typeof raw === 'string' && compiled.isStatic && !alreadyReported && !NUMBER_TEXT.test(raw)) {
+      // A literal such as '2s' or 'ten' fails every run; an expression is checked when it runs.
+      const unit = field === 'maxExecutions' ? 'a count of executions' : 'a number of seconds';
+      scope.reporter.error(
+        'STEP_EXTENSION_INVALID',
+        at,
+        `${key} must be ${unit} (e.g. ${field === 'maxExecutions' ? '30' : '2 or 0.5'}) or a runtime expression; ${JSON.stringify(raw)} is neither${/^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(raw) ? ': write the number alone, without a unit' : ''}.`,
+      );
+      continue;
+    }
+    ext[field] = compiled;
   }
   return ext;
 }

@@ -6,8 +6,9 @@ import { xSecurityInputs } from '../auth/x-security.js';
 import { describeInputs } from '../document/inputs.js';
 import type { ArazzoDocument, JsonSchema } from '../document/types.js';
 import { compileActionList } from './actions.js';
-import { checkInputsRefs } from './components.js';
-import { inputValidator } from './inputs.js';
+import { checkInputsRefs, reportSchemaIssues } from './components.js';
+import { type AjvValidate, inputValidator } from './inputs.js';
+import { checkGotoLoops } from './loops.js';
 import type { LoadedStep, LoadedWorkflow } from './loaded.js';
 import { type CompiledParameter, compileParameterList } from './parameters.js';
 import type { StepPlan, WorkflowPlan, WorkflowRef } from './plan-types.js';
@@ -43,6 +44,30 @@ function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<Wor
     }
   });
   return { stepIds, stepOutputs };
+}
+
+/**
+ * The inputs schema checked at load (when the document's schemas need checking): against the
+ * meta-schema, then compiled; the compiled validator, kept for the runs. A problem already reported
+ * inside the schema (a `$ref` to a missing component) is not reported again as a compile failure.
+ */
+function checkWorkflowSchema(scope: DocumentScope, schema: JsonSchema | undefined, path: string, workflowId: string): AjvValidate | undefined {
+  const check = scope.schemas;
+  if (!check || schema === undefined || schema === true || scope.shapeInvalid(path)) return undefined;
+  reportSchemaIssues(scope, check.metaIssues(schema), path);
+  const { validate, error } = check.compile(schema, (scope.doc as unknown as ArazzoDocument).components);
+  const usesComponents = JSON.stringify(schema).includes('#/components/inputs');
+  const reportedHere = scope.reporter.problems.some(
+    (p) => p.severity === 'error' && (p.path.startsWith(path) || (usesComponents && p.path.startsWith('$.components.inputs'))),
+  );
+  if (error !== undefined && !reportedHere) {
+    scope.reporter.error(
+      'INPUTS_SCHEMA_INVALID',
+      path,
+      `The inputs schema of workflow '${workflowId}' cannot be compiled: ${error}. Fix the schema (JSON Schema 2020-12).`,
+    );
+  }
+  return validate;
 }
 
 /** Check and compile workflow `index`; its plan and the embedder's view, when it has a workflowId. */
@@ -91,13 +116,16 @@ export function compileWorkflow(scope: DocumentScope, workflow: Obj, index: numb
     stepInfos.push(compiled.info);
   });
 
+  checkGotoLoops(scope, stepPlans);
+
   if (workflowId === undefined) return undefined;
   const schema = workflow.inputs as JsonSchema | undefined;
+  const validate = checkWorkflowSchema(scope, schema, `${path}.inputs`, workflowId);
   const plan: WorkflowPlan = {
     workflowId,
     path,
     ...(schema !== undefined ? { inputsSchema: schema } : {}),
-    validateInputs: inputValidator(schema, document.components),
+    validateInputs: inputValidator(schema, document.components, validate),
     // Inputs that x-security entries read hold credentials: secret too.
     secretInputs: [...new Set([...inputs.inputs.filter((i) => i.secret).map((i) => i.name), ...stepPlans.flatMap((s) => xSecurityInputs(s.security))])],
     dependsOn,
