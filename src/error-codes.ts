@@ -170,6 +170,8 @@ export const RUN_ERROR_CODES = {
   WORKFLOW_NOT_FOUND: 'runWorkflow was given a workflowId the document does not have.',
   RESUME_STATE_INVALID: 'runWorkflow was given a resume state it cannot use (details.path names the field).',
   LIMITS_INVALID: 'runWorkflow was given a limit it cannot use (limits.maxDepth not a whole number of at least 1).',
+  OUTPUT_UNRESOLVED:
+    "Not a failure: a `warning` event (and RunResult.warnings, the --json report's warnings) for a workflow output that resolved to nothing and was left out (P6).",
   TIMER_CANCELLED: "The engine's own abort reason for a cancelled timer; it never reaches a caller.",
   AUTH_CREDENTIAL_INVALID:
     'A credential does not fit its security scheme (RunOptions.auth: e.g. a token for an http basic scheme), cannot be sent in a header, or an x-security value resolved to nothing.',
