@@ -119,6 +119,7 @@ export const COMPILE_PROBLEM_CODES = {
   DIALECT_DOUBLE_QUOTED_STRING: 'Warning: a condition writes a string in double quotes; it is read as the single-quoted string the message names.',
   DIALECT_REGEX_INLINE_FLAGS: 'Warning: a regex criterion starts with an inline flag group ((?i), (?m), (?s)); it sets the matching ECMA-262 flags.',
   DIALECT_STEP_OUTPUTS: 'Warning: `$steps.<id>.<name>` without `.outputs.`, where step <id> declares output <name>; read as `$steps.<id>.outputs.<name>`.',
+  DIALECT_X_OPERATION: "Warning: a step runs Redocly's x-operation ({url, method}) instead of an OpenAPI operation; it is sent as a plain HTTP request.",
   DIALECT_BODY_DOT_PATH: 'Warning: a dot path into a body (`$response.body.a.b`, `$request.body.a.b`); read as the JSON Pointer `$response.body#/a/b`.',
   STEP_OUTPUT_UNDECLARED: '`$steps.<id>.outputs.<name>` where step <id> declares no output <name>: it would always be empty.',
   INPUT_UNDECLARED:

@@ -328,3 +328,83 @@ workflows:
     expect((await runCli(['validate', file])).code).toBe(2);
   });
 });
+
+describe("Redocly's x-operation (DIALECT_X_OPERATION)", () => {
+  const doc = (base: string) => `${head}workflows:
+  - workflowId: w
+    inputs:
+      type: object
+      properties:
+        q: { type: string }
+    steps:
+      - stepId: plain
+        x-operation:
+          url: ${base}/posts/1?lang=en
+          method: get
+        parameters:
+          - { name: q, in: query, value: $inputs.q }
+          - { name: X-Trace, in: header, value: t-1 }
+        successCriteria:
+          - condition: $statusCode == 200
+        outputs:
+          next: $response.body#/next
+      - stepId: follow
+        x-operation:
+          url: $steps.plain.outputs.next
+          method: POST
+        requestBody:
+          payload: { seen: true }
+        outputs:
+          echoed: $response.body#/seen
+    outputs:
+      echoed: $steps.follow.outputs.echoed
+`;
+
+  it('is accepted with a warning, and runs as a plain HTTP request to its url (a literal or an expression)', async () => {
+    server = await startServer((req, res) => json(res, 200, req.url?.startsWith('/posts/1') ? { next: `${server?.url}/comments/` } : JSON.parse(req.body)));
+    const { summary, problems } = await problemsOf(doc(server.url));
+    expect(summary).toEqual(['warning DIALECT_X_OPERATION@15:9', 'warning DIALECT_X_OPERATION@26:9']);
+    expect(problems[0]?.message).toContain('is run as a plain GET request to');
+    const loaded = await loadArazzo(write(doc(server.url)));
+    expect(loaded.workflows.get('w')?.steps[0]).toMatchObject({ kind: 'operation', request: { method: 'GET', url: `${server.url}/posts/1?lang=en` } });
+    const result = await runWorkflow(loaded, 'w', { q: 'a b' });
+    expect(result.status).toBe('succeeded');
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /posts/1?lang=en&q=a%20b', 'POST /comments/']);
+    expect(server.requests[0]?.headers['x-trace']).toBe('t-1');
+    expect(server.requests[1]?.headers['content-type']).toBe('application/json');
+    expect(result.outputs).toEqual({ echoed: true });
+  });
+
+  it('is refused by a strict load', async () => {
+    const { summary } = await problemsOf(doc('http://127.0.0.1:9'), { strict: true });
+    expect(summary).toEqual(['error DIALECT_X_OPERATION@15:9', 'error DIALECT_X_OPERATION@26:9']);
+  });
+
+  it('a malformed x-operation, or one next to an operationId, is an error that says what it needs', async () => {
+    const step = (body: string) => `${head}workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+${body}`;
+    const cases: Array<[string, string[], RegExp]> = [
+      ['        x-operation: { method: GET }\n', ['error STEP_EXTENSION_INVALID@11:9'], /needs a url/],
+      ['        x-operation: { url: https://x.example/a, method: FETCH }\n', ['error STEP_EXTENSION_INVALID@11:50'], /needs a method: one of GET, POST/],
+      ['        x-operation: { url: /relative, method: GET }\n', ['error STEP_EXTENSION_INVALID@11:24'], /not an absolute http\(s\) URL/],
+      [
+        "        x-operation: { url: 'https://x.example/items/{id}', method: GET }\n        parameters:\n          - { name: id, in: path, value: '1' }\n",
+        ['error STEP_EXTENSION_INVALID@13:25'],
+        /put the value into its url with \{\$…\}/,
+      ],
+      [
+        '        operationId: login\n        x-operation: { url: https://x.example/a, method: GET }\n',
+        ['error STEP_TARGET_AMBIGUOUS@10:9'],
+        /operationId and x-operation/,
+      ],
+    ];
+    for (const [body, expected, message] of cases) {
+      const { summary, problems } = await problemsOf(step(body));
+      expect(summary).toEqual(expected);
+      expect(problems[0]?.message).toMatch(message);
+    }
+  });
+});

@@ -82,6 +82,8 @@ export interface StepExtensions {
   readonly maxDuration?: CompiledValue;
   /** `x-server-url`: base URL replacing the OpenAPI server. */
   readonly serverUrl?: CompiledValue;
+  /** Redocly's `x-operation` url: the whole URL of a step with no OpenAPI operation (a dialect). */
+  readonly operationUrl?: CompiledValue;
 }
 
 export interface StepPlan {

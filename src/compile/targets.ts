@@ -24,6 +24,8 @@ const ASYNC_FIELDS = ['channelPath', 'action', 'correlationId'] as const;
 export interface StepTarget {
   /** What the step runs, for the plan: a `workflowId` makes it a workflow step. */
   readonly kind: 'operation' | 'workflow';
+  /** The step's one target is Redocly's `x-operation` (compiled by the step, x-operation.ts). */
+  readonly xOperation?: true;
   /** What the step runs when it has exactly one target; undefined when it has none or several. */
   readonly checkedKind: 'operation' | 'workflow' | undefined;
   readonly operation?: OperationInfo;
@@ -61,20 +63,29 @@ export function compileStepTarget(scope: DocumentScope, step: Obj, path: string)
     }
   }
   const targets = (['operationId', 'operationPath', 'workflowId'] as const).filter((field) => step[field] !== undefined);
-  if (targets.length === 0 && step.channelPath === undefined) {
+  // Redocly's x-operation (a dialect, x-operation.ts) stands in for an operation.
+  const xOperation = step['x-operation'] !== undefined;
+  if (targets.length === 0 && step.channelPath === undefined && !xOperation) {
     reporter.error(
       'STEP_TARGET_MISSING',
       path,
       'A step needs exactly one of operationId, operationPath, workflowId. Add the operation or workflow this step runs.',
     );
-  } else if (targets.length > 1) {
+  } else if (targets.length > 1 || (targets.length === 1 && xOperation)) {
     reporter.error(
       'STEP_TARGET_AMBIGUOUS',
       path,
-      `A step needs exactly one of operationId, operationPath, workflowId, but this one has ${targets.join(' and ')}. Keep one.`,
+      `A step needs exactly one of operationId, operationPath, workflowId, but this one has ${[...targets, ...(xOperation ? ['x-operation'] : [])].join(' and ')}. Keep one.`,
     );
   }
-  const checkedKind = targets.length === 1 ? (targets[0] === 'workflowId' ? 'workflow' : 'operation') : undefined;
+  const checkedKind =
+    targets.length === 1 && !xOperation
+      ? targets[0] === 'workflowId'
+        ? 'workflow'
+        : 'operation'
+      : targets.length === 0 && xOperation
+        ? 'operation'
+        : undefined;
   // Resolved only when it is the step's one target, as the step would run it.
   const resolve = (['operationId', 'operationPath', 'workflowId'] as const).filter((field) => isStr(step[field])).length === 1;
 
@@ -84,6 +95,7 @@ export function compileStepTarget(scope: DocumentScope, step: Obj, path: string)
   const workflow = isStr(step.workflowId) ? workflowTarget(scope, step.workflowId, `${path}.workflowId`, 'workflowId', resolve) : undefined;
   return {
     kind: step.workflowId !== undefined ? 'workflow' : 'operation',
+    ...(targets.length === 0 && xOperation ? { xOperation: true as const } : {}),
     checkedKind,
     ...(operation ? { operation } : {}),
     ...(workflow ? { workflow } : {}),
