@@ -68,6 +68,31 @@ describe('$steps.X.outputs.Y where step X declares no output Y (STEP_OUTPUT_UNDE
   });
 });
 
+describe('$steps.X.outputs.Y of a step that runs a workflow', () => {
+  it("says the workflow's outputs are not the step's own, and how to read them", async () => {
+    const problems = await problemsOf(`${head}workflows:
+  - workflowId: child
+    steps:
+      - stepId: s
+        operationId: login
+        outputs:
+          ticket: $response.body#/ticket
+    outputs:
+      ticket: $steps.s.outputs.ticket
+  - workflowId: parent
+    steps:
+      - stepId: call
+        workflowId: child
+    outputs:
+      ticket: $steps.call.outputs.ticket
+`);
+    expect(summary(problems)).toEqual(['error STEP_OUTPUT_UNDECLARED@21:7']);
+    expect(problems[0]?.message).toContain(
+      "Step 'call' runs workflow 'child', whose outputs are not the step's own: declare it on the step (outputs: { ticket: $outputs.ticket }), or read \"$workflows.child.outputs.ticket\".",
+    );
+  });
+});
+
 describe('$inputs.x not in the inputs schema (INPUT_UNDECLARED)', () => {
   const doc = (schema: string) => `${head}workflows:
   - workflowId: w

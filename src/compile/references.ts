@@ -99,7 +99,13 @@ export class ReferenceChecks {
       return;
     }
     const outputs = `step '${id}' declares ${declared.size === 0 ? 'no outputs' : `the outputs ${quoteList(declared)}`}`;
-    const hint = memberHint(name, declared, (prefix, pointer) => `$steps.${id}.outputs.${prefix}#${pointer}`);
+    const child = this.site.workflow.stepWorkflows.get(id);
+    // A workflow step has only the outputs it declares; what the workflow it runs returns is $workflows.<id>.outputs (P16).
+    const childHint =
+      child !== undefined && !declared.has(name)
+        ? ` Step '${id}' runs workflow '${child}', whose outputs are not the step's own: declare it on the step (outputs: { ${name}: $outputs.${name} })${this.scope.workflowIds.has(child) ? `, or read "$workflows.${child}.outputs.${name}"` : ''}.`
+        : '';
+    const hint = childHint || memberHint(name, declared, (prefix, pointer) => `$steps.${id}.outputs.${prefix}#${pointer}`);
     if (shorthand) {
       this.scope.reporter.error(
         'STEP_REFERENCE_INVALID',
@@ -111,7 +117,7 @@ export class ReferenceChecks {
     this.scope.reporter.error(
       'STEP_OUTPUT_UNDECLARED',
       path,
-      `"${expression.text}" reads output '${name}' of step '${id}', which ${outputs.replace(`step '${id}' `, '')}; it would always be empty.${hint} Declare the output on the step, or fix the name.`,
+      `"${expression.text}" reads output '${name}' of step '${id}', which ${outputs.replace(`step '${id}' `, '')}; it would always be empty.${hint}${childHint ? '' : ' Declare the output on the step, or fix the name.'}`,
     );
   }
 

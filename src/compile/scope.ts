@@ -73,6 +73,8 @@ export interface WorkflowScope {
   readonly stepIds: ReadonlyMap<string, number>;
   /** stepId → the names of the outputs the step declares. */
   readonly stepOutputs: ReadonlyMap<string, ReadonlySet<string>>;
+  /** stepId → the workflowId a workflow step runs, as written (for hints about its outputs). */
+  readonly stepWorkflows: ReadonlyMap<string, string>;
   /** The inputs the workflow's inputs schema declares, and whether it accepts others. */
   readonly inputs: InputsShape;
 }

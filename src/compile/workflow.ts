@@ -19,9 +19,10 @@ import { workflowTarget } from './targets.js';
 const PORTABLE_ID = /^[A-Za-z0-9_-]+$/;
 
 /** Step ids (unique, portable) and the outputs each step declares. */
-function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<WorkflowScope, 'stepIds' | 'stepOutputs'> {
+function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<WorkflowScope, 'stepIds' | 'stepOutputs' | 'stepWorkflows'> {
   const stepIds = new Map<string, number>();
   const stepOutputs = new Map<string, ReadonlySet<string>>();
+  const stepWorkflows = new Map<string, string>();
   list(workflow.steps).forEach((step, index) => {
     if (!isObj(step) || !isStr(step.stepId)) return;
     const at = `${path}.steps[${index}].stepId`;
@@ -35,6 +36,7 @@ function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<Wor
     }
     stepIds.set(step.stepId, index);
     stepOutputs.set(step.stepId, new Set(isObj(step.outputs) ? Object.keys(step.outputs) : []));
+    if (isStr(step.workflowId)) stepWorkflows.set(step.stepId, step.workflowId);
     if (!PORTABLE_ID.test(step.stepId)) {
       scope.reporter.warn(
         'ID_NOT_PORTABLE',
@@ -43,7 +45,7 @@ function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<Wor
       );
     }
   });
-  return { stepIds, stepOutputs };
+  return { stepIds, stepOutputs, stepWorkflows };
 }
 
 /**
