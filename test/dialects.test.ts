@@ -341,6 +341,9 @@ describe("Redocly's x-operation (DIALECT_X_OPERATION)", () => {
         x-operation:
           url: ${base}/posts/1?lang=en
           method: get
+        x-security:
+          - scheme: { type: http, scheme: basic }
+            values: { username: ada, password: pw-1 }
         parameters:
           - { name: q, in: query, value: $inputs.q }
           - { name: X-Trace, in: header, value: t-1 }
@@ -363,7 +366,7 @@ describe("Redocly's x-operation (DIALECT_X_OPERATION)", () => {
   it('is accepted with a warning, and runs as a plain HTTP request to its url (a literal or an expression)', async () => {
     server = await startServer((req, res) => json(res, 200, req.url?.startsWith('/posts/1') ? { next: `${server?.url}/comments/` } : JSON.parse(req.body)));
     const { summary, problems } = await problemsOf(doc(server.url));
-    expect(summary).toEqual(['warning DIALECT_X_OPERATION@15:9', 'warning DIALECT_X_OPERATION@26:9']);
+    expect(summary).toEqual(['warning DIALECT_X_OPERATION@15:9', 'warning DIALECT_X_OPERATION@29:9']);
     expect(problems[0]?.message).toContain('is run as a plain GET request to');
     const loaded = await loadArazzo(write(doc(server.url)));
     expect(loaded.workflows.get('w')?.steps[0]).toMatchObject({ kind: 'operation', request: { method: 'GET', url: `${server.url}/posts/1?lang=en` } });
@@ -371,13 +374,15 @@ describe("Redocly's x-operation (DIALECT_X_OPERATION)", () => {
     expect(result.status).toBe('succeeded');
     expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /posts/1?lang=en&q=a%20b', 'POST /comments/']);
     expect(server.requests[0]?.headers['x-trace']).toBe('t-1');
+    // x-security applies as on any step.
+    expect(server.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('ada:pw-1').toString('base64')}`);
     expect(server.requests[1]?.headers['content-type']).toBe('application/json');
     expect(result.outputs).toEqual({ echoed: true });
   });
 
   it('is refused by a strict load', async () => {
     const { summary } = await problemsOf(doc('http://127.0.0.1:9'), { strict: true });
-    expect(summary).toEqual(['error DIALECT_X_OPERATION@15:9', 'error DIALECT_X_OPERATION@26:9']);
+    expect(summary).toEqual(['error DIALECT_X_OPERATION@15:9', 'error DIALECT_X_OPERATION@29:9']);
   });
 
   it('a malformed x-operation, or one next to an operationId, is an error that says what it needs', async () => {
