@@ -104,6 +104,13 @@ export interface SchemaCheck {
 
 const CHECKED_KIND = 'inputs-schemas-checked';
 
+/**
+ * Schemas compiled in this process, by their text: a document loaded again (a server loading it
+ * per request, the same document in several sources) does not compile them again. A validator
+ * is a pure function of its schema, so sharing it between loads is safe.
+ */
+const compiledByText = new Map<string, { validate?: AjvValidate; error?: string }>();
+
 /** The schemas of a document that need checking, as one text (the cache key); undefined when there are none. */
 function schemasText(document: ArazzoDocument): string | undefined {
   const workflows = Array.isArray(document.workflows) ? document.workflows : [];
@@ -135,11 +142,19 @@ export async function prepareSchemaCheck(document: ArazzoDocument): Promise<Sche
       return schemaIssues(instance.errors ?? []);
     },
     compile(schema, components) {
+      const root = rootSchema(schema, components);
+      const key = JSON.stringify(root);
+      const known = compiledByText.get(key);
+      if (known) return known;
+      let result: { validate?: AjvValidate; error?: string };
       try {
-        return { validate: instance.compile(rootSchema(schema, components)) };
+        result = { validate: instance.compile(root) };
       } catch (err) {
-        return { error: (err as Error).message };
+        result = { error: (err as Error).message };
       }
+      if (compiledByText.size >= 64) compiledByText.clear();
+      compiledByText.set(key, result);
+      return result;
     },
     remember: () => writeCached(CHECKED_KIND, text, true),
   };

@@ -9,6 +9,7 @@
  * This is the place for every check of an expression against its site: the site has the step's
  * kind and dependsOn, the workflow's steps with their declared outputs and the workflow's inputs.
  */
+import type { InputsShape } from '../document/inputs.js';
 import type { RuntimeExpression } from '../expressions/types.js';
 import { suggest } from '../util/suggest.js';
 import { type DocumentScope, quoteList, type Site } from './scope.js';
@@ -126,7 +127,7 @@ export class ReferenceChecks {
     const name = expression.segments?.[1];
     const shape = this.site.workflow.inputs;
     if (name === undefined || shape.opaque) return;
-    const names = new Set(shape.inputs.map((i) => i.name));
+    const names = inputNames(shape);
     if (names.has(name)) return;
     const workflowId = this.site.workflow.workflowId ?? '?';
     const declared = names.size === 0 ? 'declares no inputs' : `declares the inputs ${quoteList(names)}`;
@@ -172,6 +173,15 @@ export class ReferenceChecks {
       `'$sourceDescriptions.${name}' names no source description (defined: ${quoteList(this.scope.declared.keys())}). Names are case-sensitive.`,
     );
   }
+}
+
+const namesOfShape = new WeakMap<InputsShape, ReadonlySet<string>>();
+
+/** The input names a workflow declares, computed once per workflow. */
+function inputNames(shape: InputsShape): ReadonlySet<string> {
+  let names = namesOfShape.get(shape);
+  if (!names) namesOfShape.set(shape, (names = new Set(shape.inputs.map((i) => i.name))));
+  return names;
 }
 
 /**
