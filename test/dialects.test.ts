@@ -236,7 +236,7 @@ describe('a strict load', () => {
     expect(strict.problems[0]?.message).toContain('An error because loading is strict.');
   });
 
-  it('arazzo validate --strict and arazzo run --strict refuse the document (exit 2, nothing sent)', async () => {
+  it('arazzo validate, run, test and mcp with --strict refuse the document (exit 2, nothing sent)', async () => {
     const file = write(text);
     const lenient = await runCli(['validate', file]);
     expect(lenient.code).toBe(0);
@@ -248,6 +248,13 @@ describe('a strict load', () => {
     const run = await runCli(['run', file, '--strict', '--server', `api=${server.url}`]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('DIALECT_STEP_OUTPUTS');
+    const test = await runCli(['test', file, '--strict', '--server', `api=${server.url}`]);
+    expect(test.code).toBe(2);
+    expect(test.stderr).toContain('DIALECT_SOURCE_DOT_OPERATION_ID');
+    const mcp = await runCli(['mcp', file, '--strict', '--dry-run']);
+    expect(mcp.code).toBe(2);
+    expect(mcp.stderr).toContain('DIALECT_BODY_DOT_PATH');
+    expect((await runCli(['mcp', file, '--dry-run'])).code).toBe(0);
     expect(server.requests).toEqual([]);
   });
 });

@@ -157,6 +157,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       bail: { type: 'boolean', description: 'Start no more workflows after the first one fails (those left are reported skipped).' },
       parallel: { type: 'string', arg: '<n>', description: 'Run up to n independent workflows at a time (default 1).' },
       timeout: { type: 'string', arg: '<seconds>', description: 'Fail a workflow that takes longer than this.' },
+      strict,
       'max-source-bytes': maxSourceBytes,
       help,
     },
