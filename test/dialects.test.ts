@@ -3,51 +3,14 @@
  * the standard spelling, runs as that spelling, and is an error under a strict load (`strict`,
  * `--strict`). Real mistakes that look alike stay errors.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DocumentError, type Problem } from '../src/errors.js';
-import { type LoadOptions, loadArazzo, runWorkflow } from '../src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadArazzo, runWorkflow } from '../src/index.js';
 import { runCli } from './cli-helpers.js';
+import { head as headOf, scratchDocuments } from './document-helpers.js';
 import { json, startServer, type TestServer } from './engine-helpers.js';
 
-const FIXTURES = fileURLToPath(new URL('./fixtures/dialects/', import.meta.url));
-const API = pathToFileURL(join(FIXTURES, 'api.openapi.yaml')).href;
-const OTHER = pathToFileURL(join(FIXTURES, 'other.openapi.yaml')).href;
-
-const scratch = mkdtempSync(join(tmpdir(), 'arazzo-dialects-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-let files = 0;
-
-/** Write a document (YAML text, `API`/`OTHER` placeholders filled in) to a file; its path. */
-function write(text: string): string {
-  const file = join(scratch, `doc-${files++}.arazzo.yaml`);
-  writeFileSync(file, text.replaceAll('{API}', API).replaceAll('{OTHER}', OTHER));
-  return file;
-}
-
-/** The problems of loading `text` (its warnings when it loads, its problems when it does not), as `severity CODE@line:col`. */
-async function problemsOf(text: string, options: LoadOptions = {}): Promise<{ summary: string[]; problems: Problem[]; loaded: boolean }> {
-  try {
-    const doc = await loadArazzo(write(text), options);
-    return { summary: summarize(doc.warnings), problems: [...doc.warnings], loaded: true };
-  } catch (err) {
-    if (!(err instanceof DocumentError)) throw err;
-    return { summary: summarize(err.problems), problems: err.problems, loaded: false };
-  }
-}
-
-const summarize = (problems: readonly Problem[]): string[] => problems.map((p) => `${p.severity} ${p.code}@${p.line}:${p.column}`);
-
-const head = `arazzo: 1.0.1
-info: { title: dialects, version: '1' }
-sourceDescriptions:
-  - name: api
-    url: {API}
-    type: openapi
-`;
+const { write, problemsOf } = scratchDocuments('arazzo-dialects-');
+const head = headOf('dialects');
 
 let server: TestServer | undefined;
 afterEach(async () => {

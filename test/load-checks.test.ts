@@ -4,46 +4,22 @@
  * problem with file:line:col, and a "did you mean" where one helps.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DocumentError, type Problem } from '../src/errors.js';
-import { loadArazzo } from '../src/index.js';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Problem } from '../src/errors.js';
 import { ROOT, runCli } from './cli-helpers.js';
+import { head as headOf, scratchDocuments, summarize as summary } from './document-helpers.js';
 
-const API = pathToFileURL(fileURLToPath(new URL('./fixtures/dialects/api.openapi.yaml', import.meta.url))).href;
-const scratch = mkdtempSync(join(tmpdir(), 'arazzo-load-checks-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-let files = 0;
-
-function write(text: string): string {
-  const file = join(scratch, `doc-${files++}.arazzo.yaml`);
-  writeFileSync(file, text.replaceAll('{API}', API));
-  return file;
-}
+const documents = scratchDocuments('arazzo-load-checks-');
+const { write } = documents;
+const scratch = documents.dir;
 
 /** Every problem of loading `text` (warnings of a document that loads, problems of one that does not). */
-async function problemsOf(text: string): Promise<Problem[]> {
-  try {
-    return [...(await loadArazzo(write(text))).warnings];
-  } catch (err) {
-    if (err instanceof DocumentError) return err.problems;
-    throw err;
-  }
-}
-
-const summary = (problems: readonly Problem[]): string[] => problems.map((p) => `${p.severity} ${p.code}@${p.line}:${p.column}`);
+const problemsOf = async (text: string): Promise<Problem[]> => (await documents.problemsOf(text)).problems;
 const messageOf = (problems: readonly Problem[], code: string): string => problems.find((p) => p.code === code)?.message ?? '';
-
-const head = `arazzo: 1.0.1
-info: { title: checks, version: '1' }
-sourceDescriptions:
-  - name: api
-    url: {API}
-    type: openapi
-`;
+const head = headOf('checks');
 
 describe('$steps.X.outputs.Y where step X declares no output Y (STEP_OUTPUT_UNDECLARED)', () => {
   it('is an error, with the declared outputs and the closest name', async () => {

@@ -340,28 +340,22 @@ function parseAfterRoot(cur: Cursor, root: string, rootStart: number): Parsed {
     case 'steps': {
       expect(cur, '.', '"." after "$steps"');
       const id = readName(cur, ID_STRICT, 'a step id ([A-Za-z0-9_-])');
-      if (!cur.text.startsWith('.outputs.', cur.pos)) {
-        // `$steps.x.token`, another runner's `$steps.x.outputs.token`: read so, and marked (the
-        // loader accepts it with a warning when step x declares the output, else reports it).
-        if (cur.text[cur.pos] === '.' && IDENTIFIER.test(cur.text[cur.pos + 1] ?? '') && !cur.text.startsWith('.outputs', cur.pos)) {
-          cur.pos++;
-          const name = readName(cur, IDENTIFIER, 'an output name ([A-Za-z0-9._-])');
-          const pointer = readPointer(cur);
-          const base: Evaluator = (ctx) => own(own(ctx.steps, id), name);
-          return {
-            root,
-            refId: id,
-            segments: [root, id, 'outputs', name],
-            ...(pointer ? { pointer: pointer.text } : {}),
-            dialect: { kind: 'step-outputs', standard: `$steps.${id}.outputs.${name}${pointer ? `#${pointer.text}` : ''}` },
-            evaluate: withPointer(base, pointer),
-          };
-        }
+      // `$steps.x.token`, another runner's `$steps.x.outputs.token`: read so, and marked (the
+      // loader accepts it with a warning when step x declares the output, else reports it).
+      const shorthand =
+        !cur.text.startsWith('.outputs.', cur.pos) &&
+        cur.text[cur.pos] === '.' &&
+        IDENTIFIER.test(cur.text[cur.pos + 1] ?? '') &&
+        !cur.text.startsWith('.outputs', cur.pos);
+      if (shorthand) {
+        cur.pos++;
+      } else if (cur.text.startsWith('.outputs.', cur.pos)) {
+        cur.pos += '.outputs.'.length;
+      } else {
         const next = cur.text[cur.pos];
         const idHint = cur.mode === 'whole' && next !== undefined && next !== '.' ? ' Step ids in expressions use only A-Z, a-z, 0-9, "_" and "-".' : '';
         fail(cur, `Expected ".outputs.<name>" after "$steps.${id}".${idHint}`);
       }
-      cur.pos += '.outputs.'.length;
       const name = readName(cur, IDENTIFIER, 'an output name ([A-Za-z0-9._-])');
       const pointer = readPointer(cur);
       const base: Evaluator = (ctx) => own(own(ctx.steps, id), name);
@@ -370,6 +364,7 @@ function parseAfterRoot(cur: Cursor, root: string, rootStart: number): Parsed {
         refId: id,
         segments: [root, id, 'outputs', name],
         ...(pointer ? { pointer: pointer.text } : {}),
+        ...(shorthand ? { dialect: { kind: 'step-outputs', standard: `$steps.${id}.outputs.${name}${pointer ? `#${pointer.text}` : ''}` } } : {}),
         evaluate: withPointer(base, pointer),
       };
     }
