@@ -40,7 +40,8 @@ export const DOCUMENT_PROBLEM_CODES = {
   SOURCE_NAME_DUPLICATE: 'Two source descriptions have the same name.',
   WORKFLOW_ID_DUPLICATE: 'Two workflows have the same workflowId.',
   STEP_ID_DUPLICATE: 'Two steps of one workflow have the same stepId.',
-  PARAMETER_DUPLICATE: 'A parameter list repeats a (name, in) pair (header names case-insensitive).',
+  PARAMETER_DUPLICATE: 'A parameter list repeats a (name, in) pair (names are case-sensitive).',
+  PARAMETER_HEADER_CASE: 'Warning: two header parameters of a list differ only in case; HTTP sends one header (the later value).',
   ACTION_NAME_DUPLICATE: 'An action list repeats an action name.',
   ID_NOT_PORTABLE: 'Warning: an id or source name outside [A-Za-z0-9_-]+ cannot be referenced by 1.1 expressions.',
   OUTPUT_NAME_INVALID: 'An outputs key does not match ^[a-zA-Z0-9.\\-_]+$.',
@@ -51,12 +52,15 @@ export const DOCUMENT_PROBLEM_CODES = {
   SOURCE_NOT_ARAZZO: 'A cross-document workflowId points at a source that is not an Arazzo document.',
   WORKFLOW_NOT_FOUND: 'A workflowId (step, action or dependsOn) names no workflow in this document.',
   STEP_NOT_FOUND: 'An action stepId names no step of the current workflow.',
-  STEP_REFERENCE_INVALID: 'A `$steps.<id>.` expression does not continue with `outputs` (e.g. `$steps.x.availablePets`).',
+  STEP_REFERENCE_INVALID:
+    'A `$steps.<id>.<name>` expression without `outputs` where step <id> declares no output <name> (e.g. `$steps.x.availablePets`); with the output declared it is the DIALECT_STEP_OUTPUTS warning.',
   STEP_DEPENDS_ON_NOT_FOUND: 'A 1.1 step dependsOn entry names no step.',
   DEPENDS_ON_CYCLE: 'Workflow dependsOn entries form a cycle (P15).',
   STEP_FORWARD_REFERENCE: 'A step reads $steps.<id>.outputs of a later step without dependsOn (1.1: error; 1.0: warning).',
   STEP_SELF_REFERENCE: 'Warning: a step reads its own outputs before they exist (outside its outputs/criteria/actions).',
   ACTION_TARGET_MISSING: 'A goto action has neither stepId nor workflowId.',
+  GOTO_LOOP_UNPACED:
+    'Warning: steps joined by goto form a loop with no x-delay, no retryAfter and no x-max-executions; it sends requests back to back until the step cap stops it.',
   ACTION_TARGET_AMBIGUOUS: 'An action has both stepId and workflowId.',
   ACTION_TARGET_NOT_ALLOWED: 'An end action has a stepId or workflowId.',
   ACTION_PARAMETERS_WITHOUT_WORKFLOW: 'Action parameters are given but the action has no workflowId target.',
@@ -69,6 +73,8 @@ export const DOCUMENT_PROBLEM_CODES = {
   PARAMETER_IN_IGNORED: 'Warning: a parameter of a workflow step has `in`, which is not used.',
   REQUEST_BODY_ON_WORKFLOW_STEP: 'A step with workflowId has a requestBody.',
   CRITERION_CONTEXT_REQUIRED: 'A regex/jsonpath/xpath criterion has no context.',
+  INPUTS_SCHEMA_INVALID:
+    'A JSON Schema of the document (workflow inputs, components.inputs) breaks the JSON Schema 2020-12 meta-schema (e.g. required: true on a property) or cannot be compiled.',
   CRITERION_CONDITION_BRACED: 'A simple condition is wrapped in {…} (#362), which makes it no condition; write it without braces.',
   ASYNCAPI_UNSUPPORTED: 'AsyncAPI features (channelPath, action, correlationId, asyncapi sources, in: channel) are not supported (P1).',
 } as const;
@@ -92,7 +98,9 @@ export const SOURCE_PROBLEM_CODES = {
   SOURCE_NOT_LOADED: 'A reference into a source that failed to load (a consequence; dropped by the loader).',
   SOURCE_NOT_ARAZZO: 'A workflowId points into an OpenAPI source.',
   STEP_TARGET_INVALID: 'An operationId/operationPath points into an Arazzo source.',
-  OPERATION_NOT_FOUND: 'No operation has that operationId (with a "did you mean" suggestion).',
+  OPERATION_NOT_FOUND: 'No operation has that operationId (with a "did you mean" suggestion, which says when only the case differs).',
+  DIALECT_SOURCE_DOT_OPERATION_ID:
+    "Warning: an operationId written `<sourceName>.<operationId>` (Redocly's form), which no source defines literally; read as `$sourceDescriptions.<sourceName>.<operationId>`.",
   OPERATION_ID_UNQUALIFIED:
     'Warning: a bare operationId in a document with several non-arazzo sources, where the spec requires the qualified form (P3 runs it when only one source defines it).',
   OPERATION_AMBIGUOUS: 'A bare operationId is defined by several OpenAPI sources (P3); qualify it.',
@@ -101,6 +109,7 @@ export const SOURCE_PROBLEM_CODES = {
   OPERATION_PATH_NOT_OPERATION: 'operationPath ends at a Path Item, not an Operation (P4).',
   OPERATION_PATH_NOT_FOUND: 'operationPath points at nothing in the source.',
   WORKFLOW_NOT_FOUND: 'A workflowId names no workflow (locally or in the named arazzo source).',
+  SOURCES_SKIPPED: 'Warning: the sources were not read (`sources: false`, `validate --no-sources`); the message lists what was not checked.',
 } as const;
 
 /** Problems found while compiling expressions, criteria and step extensions at load. */
@@ -109,11 +118,22 @@ export const COMPILE_PROBLEM_CODES = {
     'A condition does not parse (with the offset), or a regex needs backtracking (backreference, lookaround) or cannot run on the linear-time engine.',
   DIALECT_DOUBLE_QUOTED_STRING: 'Warning: a condition writes a string in double quotes; it is read as the single-quoted string the message names.',
   DIALECT_REGEX_INLINE_FLAGS: 'Warning: a regex criterion starts with an inline flag group ((?i), (?m), (?s)); it sets the matching ECMA-262 flags.',
+  DIALECT_STEP_OUTPUTS: 'Warning: `$steps.<id>.<name>` without `.outputs.`, where step <id> declares output <name>; read as `$steps.<id>.outputs.<name>`.',
+  DIALECT_X_OPERATION: "Warning: a step runs Redocly's x-operation ({url, method}) instead of an OpenAPI operation; it is sent as a plain HTTP request.",
+  DIALECT_BODY_DOT_PATH: 'Warning: a dot path into a body (`$response.body.a.b`, `$request.body.a.b`); read as the JSON Pointer `$response.body#/a/b`.',
+  STEP_OUTPUT_UNDECLARED: '`$steps.<id>.outputs.<name>` where step <id> declares no output <name>: it would always be empty.',
+  INPUT_UNDECLARED:
+    "`$inputs.<name>` where the workflow's inputs schema does not declare <name>: an error when the schema allows no other properties, else a warning.",
+  CRITERION_NO_EXCHANGE:
+    'Warning: a criterion of a step that runs a workflow reads $statusCode, $response, $request, $url or $method, which are undefined there (P16).',
   REPLACEMENT_TARGET_INVALID: 'A payload replacement target is a malformed JSON Pointer, JSONPath or XPath.',
   EXPRESSION_SYNTAX: 'A runtime expression does not parse; the message gives the offset and, where possible, the fix.',
   EXPRESSION_UNSUPPORTED: '$message.*: AsyncAPI only.',
   EXPRESSION_BARE: 'Warning (P28): a bare expression inside a longer string is interpolated; {$…} is the portable form.',
-  STEP_EXTENSION_INVALID: 'An x-delay / x-max-* / x-server-url value is not a number or a valid expression.',
+  EXPRESSION_NEAR_MISS:
+    'A string holds a near miss of a runtime expression ($respnse.body#/id, $input.x, $body.x, $statuscode) that would be sent as literal text; the message names the spelling meant.',
+  STEP_EXTENSION_INVALID:
+    'An x-delay / x-max-* / x-server-url value is not a number or a valid expression (a literal such as 2s at load; an expression when it runs).',
   CHECKS_EXTENSION_INVALID:
     'An x-arazzo-checks extension (document, workflow or step) is not a mapping of check names (status, content-type, schema, headers, request, all) to levels (error, warn, off): a warning at load, an error (exit 2) when the contract checks are set up.',
   PARAMETER_NOT_IN_OPERATION: 'Warning: a (name, in) parameter the target operation does not define.',
@@ -151,6 +171,8 @@ export const RUN_ERROR_CODES = {
   WORKFLOW_NOT_FOUND: 'runWorkflow was given a workflowId the document does not have.',
   RESUME_STATE_INVALID: 'runWorkflow was given a resume state it cannot use (details.path names the field).',
   LIMITS_INVALID: 'runWorkflow was given a limit it cannot use (limits.maxDepth not a whole number of at least 1).',
+  OUTPUT_UNRESOLVED:
+    "Not a failure: a `warning` event (and RunResult.warnings, the --json report's warnings) for a workflow output that resolved to nothing and was left out (P6).",
   TIMER_CANCELLED: "The engine's own abort reason for a cancelled timer; it never reaches a caller.",
   AUTH_CREDENTIAL_INVALID:
     'A credential does not fit its security scheme (RunOptions.auth: e.g. a token for an http basic scheme), cannot be sent in a header, or an x-security value resolved to nothing.',

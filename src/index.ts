@@ -88,6 +88,7 @@ export type {
   RunLimits,
   RunResult,
   RunErrorInfo,
+  RunWarning,
   StepRecord,
   StepOutcome,
   ActionSummary,

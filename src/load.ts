@@ -21,6 +21,8 @@ import {
 import { createSourceSession, loadSources, readResourceOnce, withoutFragment, type SourceSession } from './sources/load-sources.js';
 import { prepareCriteria } from './criteria/prepare.js';
 import { compileDocument } from './compile/compile.js';
+import { prepareSchemaCheck } from './compile/inputs.js';
+import type { Finding } from './compile/report.js';
 import { type CompiledDocument, type LoadedDocument, type LoadedSource, type LoadedWorkflow, PLANS } from './compile/loaded.js';
 import type { WorkflowPlan } from './compile/plan-types.js';
 
@@ -45,7 +47,21 @@ export interface LoadOptions {
   readonly signal?: AbortSignal;
   /** A WHATWG fetch for every http(s) read, instead of undici (`dispatcher` is then unused). */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * Refuse other runners' spellings (docs/dialects.md): every `DIALECT_…` warning becomes an
+   * error, so the document loads only as the spec writes it. Default false.
+   */
+  readonly strict?: boolean;
+  /**
+   * `false`: check the document alone, without reading its source descriptions (when they cannot
+   * be reached). What this skips is reported as the warning SOURCES_SKIPPED. Such a document
+   * cannot run: its steps have no resolved operation. Default true.
+   */
+  readonly sources?: boolean;
 }
+
+/** A strict load turns each dialect warning into an error. */
+const escalateDialects = (finding: Finding): boolean => finding.code.startsWith('DIALECT_');
 
 /** One load: shared caches and the documents loaded so far (by URL), which guards cycles. */
 interface LoadSession {
@@ -113,21 +129,35 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
   for (const k of keys) if (!session.documents.has(k)) session.documents.set(k, loaded);
 
   // The selection engines this document's criteria, selectors and schemas use load alongside its sources.
-  const engines = prepareCriteria(document);
+  const engines = Promise.all([prepareCriteria(document), prepareSchemaCheck(document)]);
   engines.catch(() => undefined); // awaited below; a failure must not go unhandled if sources fail first
   try {
-    const result = await loadSources(loadable(document), {
-      ...session.fetch,
-      baseUri: read.baseUri,
-      location,
-      session: session.sources,
-      loadArazzoSource: (href) => loadNested(href, session),
-    });
+    const { options } = session;
+    const skipSources = options.sources === false;
+    const result = skipSources
+      ? { sources: new Map<string, LoadedSource>(), problems: [sourcesSkipped(document)] }
+      : await loadSources(loadable(document), {
+          ...session.fetch,
+          baseUri: read.baseUri,
+          location,
+          session: session.sources,
+          loadArazzoSource: (href) => loadNested(href, session),
+        });
     // loadArazzoSource above returns LoadedDocuments, so the arazzo sources hold them.
     for (const [name, source] of result.sources) sources.set(name, source as LoadedSource);
 
-    await engines;
-    const compiled = compileDocument({ document, version, location, sources, shapeProblems: shape.problems });
+    const [, schemas] = await engines;
+    const compiled = compileDocument({
+      document,
+      version,
+      location,
+      ...(skipSources ? {} : { sources }),
+      shapeProblems: shape.problems,
+      ...(options.strict ? { escalate: escalateDialects } : {}),
+      ...(schemas ? { schemas } : {}),
+    });
+    // The CLI's read cache keeps the verdict, so a warm start does not load ajv again for these schemas.
+    if (schemas && !compiled.problems.some((p) => p.severity === 'error')) schemas.remember();
     for (const [id, plan] of compiled.plans) plans.set(id, plan);
     for (const [id, workflow] of compiled.workflows) workflows.set(id, workflow);
 
@@ -139,6 +169,19 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
     for (const k of keys) if (session.documents.get(k) === loaded) session.documents.delete(k);
     throw err;
   }
+}
+
+/** What a load with `sources: false` leaves unchecked, as one warning. */
+function sourcesSkipped(document: ArazzoDocument): Problem {
+  const names = (Array.isArray(document.sourceDescriptions) ? document.sourceDescriptions : [])
+    .map((sd) => (sd !== null && typeof sd === 'object' && typeof sd.name === 'string' ? `'${sd.name}'` : undefined))
+    .filter((n): n is string => n !== undefined);
+  return {
+    code: 'SOURCES_SKIPPED',
+    severity: 'warning',
+    path: '$.sourceDescriptions',
+    message: `The source descriptions (${names.join(', ') || 'none'}) were not read (--no-sources): operationIds and operationPaths were not resolved, parameters were not matched against their operations, and workflows of arazzo sources were not checked. Validate with the sources before running the document.`,
+  };
 }
 
 /**

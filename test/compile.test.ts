@@ -137,7 +137,7 @@ describe('expressions are found by the expression parser', () => {
             user: { id: $steps.nowhere.outputs.id }
             note: 'token $steps.s.token here'
 `;
-    expect(await check(text)).toEqual(['STEP_NOT_FOUND@15:21', 'STEP_REFERENCE_INVALID@16:13']);
+    expect(await check(text)).toEqual(['STEP_NOT_FOUND@15:21', 'EXPRESSION_BARE@16:13', 'STEP_SELF_REFERENCE@16:13', 'STEP_REFERENCE_INVALID@16:13']);
   });
 
   it('every string of a payload that does not compile is reported, each at its own path', async () => {
@@ -152,7 +152,7 @@ describe('expressions are found by the expression parser', () => {
             b: [ok, $message.payload]
             c: $steps.s.token
 `;
-    expect(await check(text)).toEqual(['EXPRESSION_SYNTAX@14:13', 'ASYNCAPI_UNSUPPORTED@15:21', 'STEP_REFERENCE_INVALID@16:13']);
+    expect(await check(text)).toEqual(['EXPRESSION_SYNTAX@14:13', 'ASYNCAPI_UNSUPPORTED@15:21', 'STEP_SELF_REFERENCE@16:13', 'STEP_REFERENCE_INVALID@16:13']);
   });
 
   it('workflow-level parameters, actions and outputs are checked against the workflow steps', async () => {

@@ -237,7 +237,7 @@ describe('end (P23)', () => {
         workflowId: 'w',
         steps: [
           poll({ outputs: { id: '$response.body#/id' } }),
-          other({ outputs: { reason: '$response.body#/reason' }, onFailure: [{ name: 'give-up', type: 'end' }] }),
+          other({ outputs: { reason: '$response.body#/reason', missing: '$response.body#/missing' }, onFailure: [{ name: 'give-up', type: 'end' }] }),
         ],
         outputs: { id: '$steps.a.outputs.id', reason: '$steps.b.outputs.reason', nothing: '$steps.b.outputs.missing' },
       },
@@ -257,7 +257,10 @@ describe('goto workflowId (P14)', () => {
       {
         workflowId: 'main',
         steps: [
-          poll({ onFailure: [{ name: 'recover', type: 'goto', workflowId: 'recovery', parameters: [{ name: 'code', value: '$response.body#/code' }] }] }),
+          poll({
+            outputs: { x: '$response.body#/x' },
+            onFailure: [{ name: 'recover', type: 'goto', workflowId: 'recovery', parameters: [{ name: 'code', value: '$response.body#/code' }] }],
+          }),
           { stepId: 'never', operationId: 'token' },
         ],
         outputs: { mainOnly: '$steps.a.outputs.x' },

@@ -165,17 +165,34 @@ describe('runtime expressions: values used in the spec documents', () => {
     expect(evalExpr('$steps.loginStep.outputs.sessionToken', '1.0')).toBe('tok');
   });
 
-  it('1.0.0 bug: $steps.getPetStep.availablePets is a step reference without ".outputs.", with the fix', () => {
-    const err = errorOf(() => parseRuntimeExpression('$steps.getPetStep.availablePets', '1.0'));
-    expect(err.code).toBe('STEP_REFERENCE_INVALID');
-    expect(err.details?.['offset']).toBe(17);
-    expect(err.message).toContain('$steps.getPetStep.outputs.availablePets');
+  it('1.0.0 bug: $steps.getPetStep.availablePets (no ".outputs.") is read as the output, marked as a dialect with the standard spelling', () => {
+    const expr = parseRuntimeExpression('$steps.getPetStep.availablePets', '1.0');
+    expect(expr.dialect).toEqual({ kind: 'step-outputs', standard: '$steps.getPetStep.outputs.availablePets' });
+    expect(expr.segments).toEqual(['steps', 'getPetStep', 'outputs', 'availablePets']);
+    const c: EvalContext = { ...emptyCtx, steps: { getPetStep: { availablePets: [1, 2] } } };
+    expect(expr.evaluate(c)).toEqual([1, 2]);
+    // With a pointer, the standard spelling keeps it.
+    expect(parseRuntimeExpression('$steps.getPetStep.availablePets#/0').dialect?.standard).toBe('$steps.getPetStep.outputs.availablePets#/0');
+    // The standard spelling is no dialect.
+    expect(parseRuntimeExpression('$steps.getPetStep.outputs.availablePets').dialect).toBeUndefined();
   });
 
-  it('#259: $response.body.request_uri is not an expression (body members need "#/")', () => {
-    const err = errorOf(() => parseRuntimeExpression('$response.body.request_uri'));
-    expect(err.code).toBe('EXPRESSION_SYNTAX');
-    expect(err.details?.['offset']).toBe(14);
+  it('#259: $response.body.request_uri is read as $response.body#/request_uri (a dialect), not the body followed by text', () => {
+    const expr = parseRuntimeExpression('$response.body.request_uri');
+    expect(expr.dialect).toEqual({ kind: 'body-dot-path', standard: '$response.body#/request_uri' });
+    expect(expr.pointer).toBe('/request_uri');
+    const c: EvalContext = { ...emptyCtx, response: { headers: {}, body: { request_uri: 'urn:x', items: [{ 'a/b': 7 }] } } };
+    expect(expr.evaluate(c)).toBe('urn:x');
+    const nested = parseRuntimeExpression('$response.body.items[0].a_b');
+    expect(nested.pointer).toBe('/items/0/a_b');
+    expect(parseRuntimeExpression('$request.body.user.id').dialect?.standard).toBe('$request.body#/user/id');
+    // In a simple condition "." is an operator on the body, so the embedded scan stops at the body.
+    const embedded = matchRuntimeExpression('$response.body.request_uri == 1', 0, '1.1', 'embedded');
+    expect(embedded.ok && embedded.end).toBe(14);
+    // The embedded scan of a string (P28) reads the dot path when asked to.
+    const bare = matchRuntimeExpression('uri $response.body.request_uri.', 4, '1.1', 'embedded', { dotPaths: true });
+    expect(bare.ok && bare.expression.pointer).toBe('/request_uri');
+    expect(bare.ok && bare.end).toBe(30);
   });
 
   it('source names are case-sensitive: petstoreDescription does not resolve petStoreDescription', () => {
@@ -258,11 +275,30 @@ describe('runtime expressions: syntax errors carry exact offsets', () => {
     expect(err.message).toMatch(message);
   });
 
-  it('$steps.a.b.outputs.c → offset 8, a step reference without ".outputs." first', () => {
-    const err = errorOf(() => parseRuntimeExpression('$steps.a.b.outputs.c'));
-    expect(err.code).toBe('STEP_REFERENCE_INVALID');
-    expect(err.details?.['offset']).toBe(8);
-    expect(err.message).toMatch(/write "\$steps\.a\.outputs\./);
+  it('$steps.a.b.outputs.c is the output "b.outputs.c" of step a without ".outputs." (names allow dots); the loader rejects it unless a declares it', () => {
+    const expr = parseRuntimeExpression('$steps.a.b.outputs.c');
+    expect(expr.segments).toEqual(['steps', 'a', 'outputs', 'b.outputs.c']);
+    expect(expr.dialect?.kind).toBe('step-outputs');
+  });
+
+  it('$steps.<id> followed by something other than a name is still a syntax error', () => {
+    for (const [text, offset] of [
+      ['$steps.a.outputs', 8],
+      ['$steps.a', 8],
+      ['$steps.a b', 8],
+    ] as const) {
+      const err = errorOf(() => parseRuntimeExpression(text));
+      expect(err.code).toBe('EXPRESSION_SYNTAX');
+      expect(err.details?.['offset']).toBe(offset);
+    }
+  });
+
+  it('an unknown root names the root it is a near miss of', () => {
+    expect(errorOf(() => parseRuntimeExpression('$statuscode')).message).toContain('did you mean "$statusCode"?');
+    expect(errorOf(() => parseRuntimeExpression('$respnse.body')).message).toContain('did you mean "$response"?');
+    expect(errorOf(() => parseRuntimeExpression('$body')).message).toContain('did you mean "$response.body"?');
+    expect(errorOf(() => parseRuntimeExpression('$foo')).message).not.toContain('did you mean');
+    expect(errorOf(() => parseRuntimeExpression('$response.headers.Location')).message).toContain('Did you mean "$response.header"?');
   });
 
   it('tryParseRuntimeExpression returns the issue instead of throwing', () => {
@@ -453,7 +489,7 @@ describe('compileValue: P28 bare expressions', () => {
   });
 
   it('does not touch JSONPath, incomplete expressions or "$" glued to a word', () => {
-    for (const text of ['filter $.a.b', 'see $[0]', 'see $inputs', 'price$inputs.count', 'a $steps.x.y b']) {
+    for (const text of ['filter $.a.b', 'see $[0]', 'see $inputs', 'price$inputs.count', 'a $steps.x b']) {
       const v = compileValue(text, { version: '1.1' });
       expect(v.isStatic).toBe(true);
       expect(v.evaluate(ctx)).toBe(text);
@@ -481,10 +517,41 @@ describe('compileValue: errors name the JSON Pointer of the bad part', () => {
   });
 
   it('a string that starts like an expression but is not one (typo caught at load)', () => {
-    const err = errorOf(() => compileValue({ token: '$steps.login.token' }, { version: '1.1' }));
-    expect(err.code).toBe('STEP_REFERENCE_INVALID');
+    const err = errorOf(() => compileValue({ token: '$steps.login' }, { version: '1.1' }));
+    expect(err.code).toBe('EXPRESSION_SYNTAX');
     expect(err.details?.['pointer']).toBe('/token');
-    expect(err.message).toContain('$steps.login.outputs.token');
+    expect(err.message).toContain('.outputs.<name>');
+  });
+
+  it('$steps.<id>.<name> and body dot paths compile to the standard reading, whole or bare (the loader reports the dialect)', () => {
+    const c: EvalContext = { ...emptyCtx, steps: { login: { token: 't0' } }, response: { headers: {}, body: { a: { b: 'deep' } } } };
+    const found: Array<[string, string | undefined]> = [];
+    const v = compileValue(
+      { token: '$steps.login.token', auth: 'Bearer $steps.login.token', deep: '$response.body.a.b', text: 'x=$response.body.a.b.' },
+      { version: '1.1', onExpression: (e) => found.push([e.text, e.dialect?.standard]) },
+    );
+    expect(v.evaluate(c)).toEqual({ token: 't0', auth: 'Bearer t0', deep: 'deep', text: 'x=deep.' });
+    expect(found).toEqual([
+      ['$steps.login.token', '$steps.login.outputs.token'],
+      ['$steps.login.token', '$steps.login.outputs.token'],
+      ['$response.body.a.b', '$response.body#/a/b'],
+      ['$response.body.a.b', '$response.body#/a/b'],
+    ]);
+  });
+
+  it('a near miss of an expression stays literal and is reported as an issue naming the spelling meant', () => {
+    const issues: string[] = [];
+    const v = compileValue(
+      { a: '$respnse.body#/id', b: 'id $input.x', c: '$body.x', d: '$statuscode', e: 'costs $5, see $HOME/bin, $id, $ref' },
+      { version: '1.1', onLiteralIssue: (i, pointer) => issues.push(`${pointer} ${i.code} ${/did you mean "([^"]+)"/.exec(i.message)?.[1]}`) },
+    );
+    expect(v.isStatic).toBe(true);
+    expect(issues).toEqual([
+      '/a EXPRESSION_NEAR_MISS $response.body#/id',
+      '/b EXPRESSION_NEAR_MISS $inputs.x',
+      '/c EXPRESSION_NEAR_MISS $response.body#/x',
+      '/d EXPRESSION_NEAR_MISS $statusCode',
+    ]);
   });
 
   it('$message in a value is unsupported', () => {

@@ -396,7 +396,7 @@ describe('the read cache (on for the CLI)', () => {
     const seed = join(import.meta.dirname, '..', 'workflows', 'hugging-face-deploy-inference-endpoint-workflow.yml');
     const fresh = await loadArazzo(seed);
     const entries = readdirSync(cacheDir).length;
-    expect(entries).toBe(2); // the document, and its self-contained description
+    expect(entries).toBe(3); // the document, its self-contained description, and "its inputs schemas are clean"
     const cached = await loadArazzo(seed);
     const ops = (d: typeof fresh) => [...(d.sources.get('inferenceEndpointsApi') as { operations: unknown[] }).operations];
     expect(ops(cached)).toEqual(ops(fresh));
@@ -405,6 +405,6 @@ describe('the read cache (on for the CLI)', () => {
     const pets = join(import.meta.dirname, 'fixtures', 'sources', 'workflows', 'main.arazzo.yaml');
     await loadArazzo(pets);
     const kinds = readdirSync(cacheDir).length - entries;
-    expect(kinds).toBe(2); // main.arazzo.yaml and child.arazzo.yaml, not pets-3.0.yaml
+    expect(kinds).toBe(3); // main.arazzo.yaml, child.arazzo.yaml and one verdict for their (identical) inputs schemas, not pets-3.0.yaml
   });
 });

@@ -27,6 +27,11 @@ const maxSourceBytes = {
   arg: '<size>',
   description: 'Largest document or source description read, e.g. 128MiB (default 64MiB).',
 } as const;
+const strict = {
+  type: 'boolean',
+  description:
+    "Refuse other runners' spellings (sourceName.operationId, $steps.<id>.<name>, body dot paths, x-operation, …): each DIALECT_* warning becomes an error.",
+} as const;
 
 /**
  * Credentials for the security schemes and TLS settings: every command that sends requests takes
@@ -97,6 +102,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       verbose: { type: 'boolean', short: 'v', description: 'Also show requests and responses with their headers (secrets masked), actions and delays.' },
       quiet: { type: 'boolean', short: 'q', description: 'Show only errors.' },
       'max-source-bytes': maxSourceBytes,
+      strict,
       help,
     },
     examples: [
@@ -151,6 +157,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       bail: { type: 'boolean', description: 'Start no more workflows after the first one fails (those left are reported skipped).' },
       parallel: { type: 'string', arg: '<n>', description: 'Run up to n independent workflows at a time (default 1).' },
       timeout: { type: 'string', arg: '<seconds>', description: 'Fail a workflow that takes longer than this.' },
+      strict,
       'max-source-bytes': maxSourceBytes,
       help,
     },
@@ -172,11 +179,24 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     summary: 'Check a document and list every problem',
     flags: {
       json: { type: 'boolean', description: 'Print the problems as a JSON array on stdout.' },
+      strict,
+      'no-sources': {
+        type: 'boolean',
+        description: 'Check the document alone, without reading its source descriptions (when they cannot be reached); says what was skipped.',
+      },
       'max-source-bytes': maxSourceBytes,
       help,
     },
-    examples: [`arazzo validate ${DEPLOY}`, `arazzo validate ${CHAT} --json | jq '.[] | select(.severity=="error")'`],
-    notes: ['Prints one line per problem: file:line:col  code  message  (json path).', 'Exit 2 when any problem is an error; warnings alone exit 0.'],
+    examples: [
+      `arazzo validate ${DEPLOY}`,
+      `arazzo validate ${CHAT} --json | jq '.[] | select(.severity=="error")'`,
+      `arazzo validate ${DEPLOY} --strict --no-sources`,
+    ],
+    notes: [
+      'Prints one line per problem: file:line:col  code  message  (json path).',
+      'Exit 2 when any problem is an error; warnings alone exit 0.',
+      'Accepted spellings of other runners, and what --strict refuses: docs/dialects.md.',
+    ],
   },
   list: {
     name: 'list',
@@ -233,6 +253,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       'max-steps': { type: 'string', arg: '<n>', description: 'Fail a call after this many step executions (default 10000).' },
       timeout: { type: 'string', arg: '<seconds>', description: 'Fail a call that takes longer than this (default: none).' },
       'dry-run': { type: 'boolean', description: 'Check the documents and inputs, print the tools and resources as JSON, and exit without serving.' },
+      strict,
       help,
     },
     examples: [

@@ -79,6 +79,23 @@ export interface PlainReadOptions {
   readonly maxSourceBytes?: number;
 }
 
+/** What the flags of a command that loads a document ask of the load. */
+export interface CliLoadOptions extends PlainReadOptions {
+  /** `--strict`: other runners' spellings are errors (LoadOptions.strict). */
+  readonly strict?: boolean;
+  /** `--no-sources` (validate): check the document without reading its sources (LoadOptions.sources). */
+  readonly sources?: boolean;
+}
+
+/** The load options of `--max-source-bytes`, `--strict` and `--no-sources`. */
+export function loadOptionsFromFlags(flags: Record<string, unknown>): CliLoadOptions {
+  return {
+    ...readOptionsFromFlags(flags),
+    ...(flags.strict === true ? { strict: true } : {}),
+    ...(flags['no-sources'] === true ? { sources: false } : {}),
+  };
+}
+
 /**
  * Read the document as plain data through the same reader as `validate` (size cap, timeout,
  * YAML safety and limits), and check the bare minimum the caller relies on.

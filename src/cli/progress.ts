@@ -91,6 +91,8 @@ export class ProgressRenderer {
         const mark = f.level === 'error' ? this.style.red('✖') : this.style.yellow('⚠');
         return this.line(`${this.indent(this.depth(event.workflowId))}${mark} ${f.check} check of ${f.stepId}: ${truncateForMessage(f.message, 400)}`);
       }
+      case 'warning':
+        return this.line(`${this.indent(this.depth(event.workflowId))}${this.style.yellow('warning')} ${event.code}: ${truncate(event.message, 300)}`);
       default:
         return '';
     }

@@ -3,7 +3,7 @@
  * built from `step.finished` events, so the engine keeps no history in memory.
  */
 import type { CheckFinding } from '../contract/types.js';
-import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, StepOutcome } from '../engine/types.js';
+import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, RunWarning, StepOutcome } from '../engine/types.js';
 import type { ArazzoError } from '../errors.js';
 import { exitCodeFor } from './errors.js';
 import { boundMessage, cliMessage } from './format.js';
@@ -30,6 +30,8 @@ export interface RunReport {
   status: StepOutcome;
   outputs: Record<string, unknown>;
   steps: ReportStep[];
+  /** What the run noticed without failing (an output that resolved to nothing); only when there is something. */
+  warnings?: RunWarning[];
   error?: Record<string, unknown> & { code: string; message: string };
   /** Failed contract checks (`--check`), when any failed. */
   checks?: readonly CheckFinding[];
@@ -37,8 +39,14 @@ export interface RunReport {
 
 export class ReportBuilder {
   readonly steps: ReportStep[] = [];
+  readonly warnings: RunWarning[] = [];
 
   onEvent(event: RunEvent): void {
+    if (event.type === 'warning') {
+      const { type: _type, time: _time, runId: _runId, ...warning } = event;
+      this.warnings.push(warning);
+      return;
+    }
     if (event.type !== 'step.finished') return;
     const r = event.record;
     // Keys in the order the contract lists them.
@@ -63,6 +71,7 @@ export class ReportBuilder {
       outputs: result.outputs ?? {},
       steps: this.steps,
     };
+    if (this.warnings.length > 0) report.warnings = this.warnings;
     if (result.error) report.error = errorObject(result.error, stoppedBy);
     if (result.checks) report.checks = result.checks;
     return report;

@@ -7,7 +7,7 @@ import type { LoadedDocument } from '../compile/loaded.js';
 import type { RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from '../engine/types.js';
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
-import { describeInputs, readOptionsFromFlags, selectWorkflow } from './document.js';
+import { describeInputs, loadOptionsFromFlags, selectWorkflow } from './document.js';
 import { CliError, EXIT_FAILED, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
 import { cliMessage, createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
@@ -49,7 +49,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   const { loadArazzo, runWorkflow, prepareFirstRequest } = await loadLibrary();
   let doc: LoadedDocument;
   try {
-    doc = await loadArazzo(file, readOptionsFromFlags(values));
+    doc = await loadArazzo(file, loadOptionsFromFlags(values));
   } catch (err) {
     if (err instanceof DocumentError) {
       const errors = err.problems.filter((p) => p.severity === 'error');

@@ -21,7 +21,7 @@ import { ArazzoError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { splitAssignment } from './args.js';
 import { parseCheckFlags } from './check-flags.js';
-import { describeInputs, readOptionsFromFlags } from './document.js';
+import { describeInputs, loadOptionsFromFlags } from './document.js';
 import { CliError, EXIT_FAILED, EXIT_SUCCEEDED } from './errors.js';
 import { wantsColor } from './format.js';
 import { gatherInputs, inputFlag, missingInputs } from './inputs.js';
@@ -85,7 +85,7 @@ export async function testCommand(paths: readonly string[], values: Record<strin
   const { loadArazzo, runWorkflow } = await loadLibrary();
   const docs: Array<{ file: string; doc: LoadedDocument; checks: ContractChecks }> = [];
   for (const file of files) {
-    const doc = await loadOrExplain((f) => loadArazzo(f, readOptionsFromFlags(values)), file, io, 'nothing was run');
+    const doc = await loadOrExplain((f) => loadArazzo(f, loadOptionsFromFlags(values)), file, io, 'nothing was run');
     docs.push({ file, doc, checks: await createContractChecks(doc, { levels }) });
   }
 

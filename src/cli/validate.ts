@@ -9,11 +9,11 @@ import { DocumentError, formatProblem, type Problem } from '../errors.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { wantsColor, createStyle } from './format.js';
 import type { CliIo } from './io.js';
-import { readOptionsFromFlags } from './document.js';
+import { loadOptionsFromFlags } from './document.js';
 import { loadLoader } from './library.js';
 
 export async function validateCommand(file: string, json: boolean, io: CliIo, flags: Record<string, unknown> = {}): Promise<number> {
-  const options = readOptionsFromFlags(flags);
+  const options = loadOptionsFromFlags(flags);
   const { loadArazzo } = await loadLoader();
   let problems: Problem[];
   try {

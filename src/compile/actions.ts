@@ -109,6 +109,7 @@ export function compileActionList(
       criteria: body.criteria,
       parameters: body.parameters.map((p) => ({ ...p, required: false })),
       origin,
+      path: at,
     });
   });
   return out;

@@ -18,6 +18,7 @@ import type { Problem } from '../errors.js';
 import type { ArazzoDocument, ArazzoVersion, SourceDescription } from '../document/types.js';
 import type { LoadedSource } from '../sources/types.js';
 import { compileComponents } from './components.js';
+import type { SchemaCheck } from './inputs.js';
 import type { LoadedWorkflow } from './loaded.js';
 import type { WorkflowPlan } from './plan-types.js';
 import { type Finding, Reporter } from './report.js';
@@ -38,6 +39,8 @@ export interface CompileInput {
   readonly escalate?: (finding: Finding) => boolean;
   /** What the JSON Schema check found (`checkDocumentShape`): parts with schema errors are not compiled. */
   readonly shapeProblems?: readonly Problem[];
+  /** Checks the document's inputs JSON Schemas (`prepareSchemaCheck`); undefined: not checked (none, or known clean). */
+  readonly schemas?: SchemaCheck;
 }
 
 export interface CompileResult {
@@ -147,6 +150,7 @@ export function compileDocument(input: CompileInput): CompileResult {
     componentActions,
     dependsOnEdges: new Map(),
     shapeInvalid: (path) => shapeErrors.has(path),
+    ...(input.schemas ? { schemas: input.schemas } : {}),
   };
   compileComponents(scope, { parameters: componentParameters, actions: componentActions });
 

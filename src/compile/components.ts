@@ -6,6 +6,7 @@
 import { appendPath } from '../document/json-path.js';
 import { unescapePointerToken } from '../selection/json-pointer.js';
 import { compileActionBody } from './actions.js';
+import type { SchemaIssue } from './inputs.js';
 import { type ActionBody, type ComponentParameter, type DocumentScope, isObj, isStr, type Obj, quoteList } from './scope.js';
 import { compileValueAt } from './values.js';
 
@@ -78,10 +79,38 @@ export function checkInputsRefs(scope: DocumentScope, schema: unknown, path: str
   }
 }
 
+/** How to fix the JSON Schema mistakes people make most (older drafts' forms). */
+const SCHEMA_HINTS: Readonly<Record<string, string>> = {
+  required: ' "required" is a list of property names on the object that has the properties (required: [id]), not true on a property.',
+  exclusiveMinimum: ' In 2020-12 "exclusiveMinimum" is the bound itself (a number); the boolean form is draft-04.',
+  exclusiveMaximum: ' In 2020-12 "exclusiveMaximum" is the bound itself (a number); the boolean form is draft-04.',
+  type: ' Types are "string", "number", "integer", "boolean", "object", "array" and "null".',
+};
+
+/** Meta-schema problems of an inputs schema at `path`, each where it is (INPUTS_SCHEMA_INVALID). */
+export function reportSchemaIssues(scope: DocumentScope, issues: readonly SchemaIssue[], path: string): void {
+  for (const issue of issues) {
+    const keyword = /\.(\w+)$/.exec(issue.at)?.[1];
+    const hint = keyword ? (SCHEMA_HINTS[keyword] ?? '') : '';
+    scope.reporter.error(
+      'INPUTS_SCHEMA_INVALID',
+      `${path}${issue.at}`,
+      `This inputs schema is not valid JSON Schema 2020-12: ${issue.message}.${hint} No input could be checked against it.`,
+    );
+  }
+}
+
 /** Check and compile every component; fills `scope.componentParameters` and `scope.componentActions`. */
 export function compileComponents(scope: DocumentScope, into: { parameters: Map<string, ComponentParameter>; actions: Map<string, ActionBody> }): void {
   const base = '$.components';
   checkInputsRefs(scope, scope.components.inputs, `${base}.inputs`);
+  const inputs = scope.components.inputs;
+  if (scope.schemas && isObj(inputs)) {
+    for (const [key, schema] of Object.entries(inputs)) {
+      const path = appendPath(appendPath(base, 'inputs'), key);
+      if (!scope.shapeInvalid(path)) reportSchemaIssues(scope, scope.schemas.metaIssues(schema), path);
+    }
+  }
   // Parameters first: component actions may reference them.
   const parameters = scope.components.parameters;
   if (isObj(parameters)) {

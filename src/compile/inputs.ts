@@ -1,21 +1,42 @@
 /**
  * Workflow inputs (P19): validated and defaulted against the workflow's inputs JSON Schema with
- * ajv. ajv is imported once, with `await import()`, when a run is about to validate inputs
- * (`prepareInputValidation`, awaited by the engine before it starts), not at load: `validate`,
- * `list` and `graph` never need it. Each workflow's validator is compiled on its first use.
+ * ajv, imported once per process with `await import()`.
+ *
+ * Every JSON Schema of a document (each workflow's `inputs`, each `components.inputs` entry) is
+ * checked at load (`prepareSchemaCheck`, then `checkInputsSchema` in the compile walk): against
+ * the JSON Schema 2020-12 meta-schema, then compiled, so `required: true` inside a property, an
+ * unknown `type` or a `$ref` to nothing is a load problem (INPUTS_SCHEMA_INVALID) rather than a
+ * run-time failure. The compiled validator is kept for the runs.
+ *
+ * What that costs: ajv (about 70 ms to import in a cold process). The CLI keeps a verdict in its
+ * read cache (src/reader/cache.ts): a document whose schemas, byte for byte, were checked clean by
+ * this build before is not checked again, so a warm `arazzo validate` imports no ajv; the engine
+ * then compiles each validator on its first use (`prepareInputValidation`, awaited before a run).
+ * The library has no read cache unless asked, so it always checks at load.
  */
 import type { ArazzoDocument, JsonSchema } from '../document/types.js';
+import { readCached, writeCached } from '../reader/cache.js';
+import { loadSelectionEngines } from '../selection/engines.js';
 import { re2RegExp } from '../selection/regex.js';
 import type { LoadedDocument } from './loaded.js';
 import type { InputValidation } from './plan-types.js';
 
-type AjvValidate = ((data: unknown) => boolean) & {
+export type AjvValidate = ((data: unknown) => boolean) & {
   errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> | null;
 };
+
+interface AjvError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params?: Record<string, unknown>;
+}
 
 /** The part of an ajv instance the engine uses. */
 interface AjvLike {
   compile(schema: unknown): AjvValidate;
+  validateSchema(schema: unknown): boolean;
+  errors?: AjvError[] | null;
 }
 
 let ajv: AjvLike | undefined;
@@ -57,17 +78,125 @@ export function prepareInputValidation(doc: LoadedDocument): Promise<void> | und
   return undefined;
 }
 
-/** The input validator of a workflow (P19): ajv against `schema`, with `#/components/inputs/…` refs resolvable. */
-export function inputValidator(schema: JsonSchema | undefined, components: ArazzoDocument['components']): (inputs: Record<string, unknown>) => InputValidation {
+/** The schema ajv compiles for a workflow: its inputs schema, with `#/components/inputs/…` resolvable. */
+function rootSchema(schema: JsonSchema, components: ArazzoDocument['components']): unknown {
+  return schema === false ? false : { ...(schema as object), components: { inputs: components?.inputs ?? {} } };
+}
+
+// ------------------------------------------------------------------ the check at load
+
+/** A schema problem found at load: where (a JSON path suffix under the schema) and what. */
+export interface SchemaIssue {
+  /** Path under the schema, as JSON path segments (`.properties.a.required`), '' for the schema itself. */
+  readonly at: string;
+  readonly message: string;
+}
+
+/** What the compile walk checks schemas with: ajv, loaded (`prepareSchemaCheck`). */
+export interface SchemaCheck {
+  /** Meta-schema problems of one schema. */
+  metaIssues(schema: unknown): SchemaIssue[];
+  /** Compile a workflow's inputs schema: the validator, or why it cannot be compiled. */
+  compile(schema: JsonSchema, components: ArazzoDocument['components']): { validate?: AjvValidate; error?: string };
+  /** Remember (in the CLI's read cache) that these schemas were checked clean. */
+  remember(): void;
+}
+
+const CHECKED_KIND = 'inputs-schemas-checked';
+
+/**
+ * Schemas compiled in this process, by their text: a document loaded again (a server loading it
+ * per request, the same document in several sources) does not compile them again. A validator
+ * is a pure function of its schema, so sharing it between loads is safe.
+ */
+const compiledByText = new Map<string, { validate?: AjvValidate; error?: string }>();
+
+/** The schemas of a document that need checking, as one text (the cache key); undefined when there are none. */
+function schemasText(document: ArazzoDocument): string | undefined {
+  const workflows = Array.isArray(document.workflows) ? document.workflows : [];
+  const inputs = workflows.map((w) => (w !== null && typeof w === 'object' ? w.inputs : undefined));
+  const components = document.components?.inputs;
+  const nonTrivial = inputs.some((i) => i !== undefined && i !== true) || (components !== undefined && Object.keys(components).length > 0);
+  if (!nonTrivial) return undefined;
+  try {
+    return JSON.stringify([inputs, components ?? null]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Load what checking the document's JSON Schemas needs: ajv, unless the document has none, or the
+ * CLI's read cache knows these exact schemas were checked clean by this build (then undefined:
+ * nothing to check).
+ */
+export async function prepareSchemaCheck(document: ArazzoDocument): Promise<SchemaCheck | undefined> {
+  const text = schemasText(document);
+  if (text === undefined || readCached<boolean>(CHECKED_KIND, text) === true) return undefined;
+  // The meta-schema has patterns of its own, which run on the linear-time engine like every pattern.
+  await Promise.all([loadAjv(), loadSelectionEngines({ regex: true })]);
+  const instance = ajv as AjvLike;
+  return {
+    metaIssues(schema) {
+      if (instance.validateSchema(schema)) return [];
+      return schemaIssues(instance.errors ?? []);
+    },
+    compile(schema, components) {
+      const root = rootSchema(schema, components);
+      const key = JSON.stringify(root);
+      const known = compiledByText.get(key);
+      if (known) return known;
+      let result: { validate?: AjvValidate; error?: string };
+      try {
+        result = { validate: instance.compile(root) };
+      } catch (err) {
+        result = { error: (err as Error).message };
+      }
+      if (compiledByText.size >= 64) compiledByText.clear();
+      compiledByText.set(key, result);
+      return result;
+    },
+    remember: () => writeCached(CHECKED_KIND, text, true),
+  };
+}
+
+/** ajv's meta-schema errors, one per place: the most telling message (an enum lists its values). */
+function schemaIssues(errors: readonly AjvError[]): SchemaIssue[] {
+  const byPlace = new Map<string, AjvError>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if' || e.keyword === '$dynamicRef') continue;
+    if (!byPlace.has(e.instancePath) || e.keyword === 'enum') byPlace.set(e.instancePath, e);
+  }
+  return [...byPlace.values()].map((e) => {
+    const allowed =
+      Array.isArray(e.params?.allowedValues) && !e.instancePath.endsWith('/type')
+        ? ` (one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})`
+        : '';
+    const at = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .map((t) => (/^\d+$/.test(t) ? `[${t}]` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(t) ? `.${t}` : `[${JSON.stringify(t)}]`))
+      .join('');
+    const keyword = e.instancePath.split('/').pop() ?? '';
+    return { at, message: `${keyword ? `"${keyword.replace(/~1/g, '/').replace(/~0/g, '~')}" ` : ''}${e.message ?? 'is invalid'}${allowed}` };
+  });
+}
+
+/** The input validator of a workflow (P19): ajv against `schema`, with `#/components/inputs/…` refs resolvable; `compiled` when the load already compiled it. */
+export function inputValidator(
+  schema: JsonSchema | undefined,
+  components: ArazzoDocument['components'],
+  compiled?: AjvValidate,
+): (inputs: Record<string, unknown>) => InputValidation {
   if (schema === undefined || schema === true) return (inputs) => ({ ok: true, value: { ...inputs }, errors: [] });
-  let validate: AjvValidate | undefined;
+  let validate: AjvValidate | undefined = compiled;
   let compileError: string | undefined;
   return (inputs) => {
     if (!validate && !compileError) {
       if (!ajv) throw new Error('internal: inputs validated before ajv was loaded (await prepareInputValidation(doc) first)');
       try {
-        const root = schema === false ? false : { ...(schema as object), components: { inputs: components?.inputs ?? {} } };
-        validate = ajv.compile(root);
+        validate = ajv.compile(rootSchema(schema, components));
       } catch (err) {
         compileError = `the inputs schema cannot be compiled: ${(err as Error).message}`;
       }

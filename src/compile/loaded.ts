@@ -42,6 +42,8 @@ export interface LoadedStep {
   readonly operation?: StepOperation;
   /** Workflow steps: the workflow it runs. */
   readonly workflow?: WorkflowTarget;
+  /** Steps written with Redocly's `x-operation` (a dialect): the method and the URL as written, with no OpenAPI operation. */
+  readonly request?: { readonly method: string; readonly url: string };
   /** The names of the step's outputs. */
   readonly outputs: readonly string[];
 }

@@ -32,6 +32,7 @@ export function compileParameterList(
 ): CompiledParameter[] {
   const { reporter } = scope;
   const seen = new Map<string, number>();
+  const headers = new Map<string, { readonly name: string; readonly index: number }>();
   const out: CompiledParameter[] = [];
   list(parameters).forEach((entry, index) => {
     if (!isObj(entry)) return;
@@ -69,7 +70,9 @@ export function compileParameterList(
         `${describe} of an action becomes an input of the target workflow; it must not have 'in'.`,
       );
     }
-    const identity = `${String(where ?? '')}\u0000${where === 'header' ? parameter.name.toLowerCase() : parameter.name}`;
+    // Arazzo names are case-sensitive, so (X-Id, header) and (x-id, header) are two parameters;
+    // HTTP sends them as one header, though, so that is worth a warning.
+    const identity = `${String(where ?? '')}\u0000${parameter.name}`;
     const first = seen.get(identity);
     if (first !== undefined) {
       const inText = where === undefined ? '' : ` in ${String(where)}`;
@@ -80,6 +83,19 @@ export function compileParameterList(
       );
     } else {
       seen.set(identity, index);
+      if (where === 'header') {
+        const lower = `header\u0000${parameter.name.toLowerCase()}`;
+        const other = headers.get(lower);
+        if (other !== undefined) {
+          reporter.warn(
+            'PARAMETER_HEADER_CASE',
+            entryPath,
+            `${describe} in header and '${other.name}' (entry ${other.index}) differ only in case: they are two Arazzo parameters, but HTTP header names are case-insensitive, so one header is sent, with the value of this later entry. Keep one.`,
+          );
+        } else {
+          headers.set(lower, { name: parameter.name, index });
+        }
+      }
     }
     // `in: channel` (AsyncAPI) is reported above; a plan never has it.
     out.push({ name: parameter.name, ...(isStr(where) && where !== 'channel' ? { in: where as ParameterLocation } : {}), value, path: entryPath });

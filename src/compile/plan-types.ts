@@ -63,6 +63,8 @@ export interface ActionPlan {
   readonly parameters: readonly ParameterPlan[];
   /** Declared on the step, or inherited from the workflow (P13). */
   readonly origin: 'step' | 'workflow';
+  /** JSON path of the action where the list holds it (a Reusable Object: the reference), for messages. */
+  readonly path?: string;
 }
 
 export interface OutputPlan {
@@ -80,6 +82,8 @@ export interface StepExtensions {
   readonly maxDuration?: CompiledValue;
   /** `x-server-url`: base URL replacing the OpenAPI server. */
   readonly serverUrl?: CompiledValue;
+  /** Redocly's `x-operation` url: the whole URL of a step with no OpenAPI operation (a dialect). */
+  readonly operationUrl?: CompiledValue;
 }
 
 export interface StepPlan {

@@ -28,9 +28,11 @@ export class Reporter {
   constructor(private readonly options: ReporterOptions = {}) {}
 
   report(finding: Finding): void {
-    const severity = finding.severity === 'warning' && this.options.escalate?.(finding) ? 'error' : finding.severity;
+    const escalated = finding.severity === 'warning' && this.options.escalate?.(finding) === true;
+    const severity = escalated ? 'error' : finding.severity;
+    const message = escalated ? `${finding.message} (An error because loading is strict.)` : finding.message;
     const file = this.options.file;
-    this.problems.push({ code: finding.code, message: finding.message, severity, path: finding.path, ...(file !== undefined ? { file } : {}) });
+    this.problems.push({ code: finding.code, message, severity, path: finding.path, ...(file !== undefined ? { file } : {}) });
   }
 
   error(code: ErrorCode, path: string, message: string): void {

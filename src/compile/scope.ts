@@ -9,6 +9,7 @@ import type { LoadedSource, ResolveOptions } from '../sources/index.js';
 import type { CompiledCriterion } from '../criteria/types.js';
 import type { CompiledValue } from '../expressions/types.js';
 import type { Reporter } from './report.js';
+import type { SchemaCheck } from './inputs.js';
 import type { WorkflowRef } from './plan-types.js';
 
 export type Obj = Record<string, unknown>;
@@ -61,6 +62,8 @@ export interface DocumentScope {
    * compiled: the schema problem already says what to fix there.
    */
   shapeInvalid(path: string): boolean;
+  /** Checks inputs JSON Schemas at load (meta-schema, compilation); undefined when they need no check. */
+  readonly schemas?: SchemaCheck;
 }
 
 export interface WorkflowScope {
@@ -70,6 +73,8 @@ export interface WorkflowScope {
   readonly stepIds: ReadonlyMap<string, number>;
   /** stepId → the names of the outputs the step declares. */
   readonly stepOutputs: ReadonlyMap<string, ReadonlySet<string>>;
+  /** stepId → the workflowId a workflow step runs, as written (for hints about its outputs). */
+  readonly stepWorkflows: ReadonlyMap<string, string>;
   /** The inputs the workflow's inputs schema declares, and whether it accepts others. */
   readonly inputs: InputsShape;
 }

@@ -13,6 +13,7 @@ import type { ActionPlan, BodyPlan, OutputPlan, ReplacementPlan, StepExtensions,
 import { compileReplacementTarget } from './replacements.js';
 import { type DocumentScope, isObj, isStr, list, type Obj, quoteList, type Site, type StepScope, type WorkflowScope } from './scope.js';
 import { compileStepTarget } from './targets.js';
+import { compileXOperation } from './x-operation.js';
 import type { CompiledValue } from '../expressions/types.js';
 import { compileCriteriaAt, compileValueAt } from './values.js';
 
@@ -89,6 +90,9 @@ function compileBody(scope: DocumentScope, requestBody: Obj, path: string, conte
   };
 }
 
+/** A number as the engine reads an extension's string value: non-negative, no unit. */
+const NUMBER_TEXT = /^\s*\+?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
 const EXTENSIONS = [
   ['x-delay', 'delay'],
   ['x-max-executions', 'maxExecutions'],
@@ -111,7 +115,20 @@ function compileExtensions(scope: DocumentScope, step: Obj, path: string, site: 
       scope.reporter.error('STEP_EXTENSION_INVALID', at, `${key} must be a number or a runtime expression string.`);
       continue;
     }
-    ext[field] = compileValueAt(scope, raw, at, site);
+    const reported = scope.reporter.problems.length;
+    const compiled = compileValueAt(scope, raw, at, site);
+    const alreadyReported = scope.reporter.problems.length > reported;
+    if (field !== 'serverUrl' && typeof raw === 'string' && compiled.isStatic && !alreadyReported && !NUMBER_TEXT.test(raw)) {
+      // A literal such as '2s' or 'ten' fails every run; an expression is checked when it runs.
+      const unit = field === 'maxExecutions' ? 'a count of executions' : 'a number of seconds';
+      scope.reporter.error(
+        'STEP_EXTENSION_INVALID',
+        at,
+        `${key} must be ${unit} (e.g. ${field === 'maxExecutions' ? '30' : '2 or 0.5'}) or a runtime expression; ${JSON.stringify(raw)} is neither${/^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(raw) ? ': write the number alone, without a unit' : ''}.`,
+      );
+      continue;
+    }
+    ext[field] = compiled;
   }
   return ext;
 }
@@ -144,7 +161,9 @@ export function compileStep(
   const after: Site = { workflow, step: stepScope, afterRun: true };
 
   const mode = target.checkedKind === 'workflow' ? 'workflow-step' : target.checkedKind === 'operation' ? 'operation-step' : 'unknown';
+  const xOperation = target.xOperation ? compileXOperation(scope, step, path, before) : undefined;
   const own = compileParameterList(scope, step.parameters, `${path}.parameters`, mode, before);
+  // An x-operation has no OpenAPI operation to check parameters against.
   const parameters = parameterPlans(scope, [...inheritedParameters(defaults.parameters, own, target.kind), ...own], target.operation, defaults.warned);
   const body =
     target.kind === 'operation' && isObj(step.requestBody)
@@ -154,7 +173,9 @@ export function compileStep(
   const onSuccess = compileActionList(scope, 'success', step.onSuccess, 'step', `${path}.onSuccess`, workflow, after);
   const onFailure = compileActionList(scope, 'failure', step.onFailure, 'step', `${path}.onFailure`, workflow, after);
   const outputs = compileOutputs(scope, step.outputs, `${path}.outputs`, after);
-  const extensions = compileExtensions(scope, step, path, before);
+  const extensions: StepExtensions = xOperation
+    ? { ...compileExtensions(scope, step, path, before), operationUrl: xOperation.url }
+    : compileExtensions(scope, step, path, before);
   const xs = defaults.xSecurity;
   const security =
     target.kind === 'operation'
@@ -163,7 +184,7 @@ export function compileStep(
           workflowPath: workflow.path,
           step: step['x-security'],
           stepPath: path,
-          operation: target.operation,
+          operation: target.operation ?? xOperation?.operation,
           sources: scope.sources,
           compile: (v, at) => {
             let compiled = xs.values.get(at);
@@ -179,7 +200,8 @@ export function compileStep(
       : undefined;
 
   if (stepScope.stepId === undefined) return undefined;
-  const { operation, workflow: calls } = target;
+  const { workflow: calls } = target;
+  const operation = target.operation ?? xOperation?.operation;
   const plan: StepPlan = {
     stepId: stepScope.stepId,
     index,
@@ -201,7 +223,8 @@ export function compileStep(
     stepId: stepScope.stepId,
     ...(isStr(step.description) ? { description: step.description } : {}),
     kind: target.kind,
-    ...(operation
+    ...(xOperation && isObj(step['x-operation']) ? { request: { method: xOperation.operation.method, url: String(step['x-operation'].url) } } : {}),
+    ...(operation && !xOperation
       ? {
           operation: {
             source: operation.sourceName,

@@ -13,7 +13,7 @@ import {
   sourceDefiningWorkflow,
   type WorkflowResolution,
 } from '../sources/resolve.js';
-import type { OperationInfo } from '../sources/types.js';
+import type { LoadedSource, OperationInfo } from '../sources/types.js';
 import { didYouMean } from '../util/suggest.js';
 import type { WorkflowRef } from './plan-types.js';
 import { type DocumentScope, isStr, type Obj, quoteList } from './scope.js';
@@ -24,6 +24,8 @@ const ASYNC_FIELDS = ['channelPath', 'action', 'correlationId'] as const;
 export interface StepTarget {
   /** What the step runs, for the plan: a `workflowId` makes it a workflow step. */
   readonly kind: 'operation' | 'workflow';
+  /** The step's one target is Redocly's `x-operation` (compiled by the step, x-operation.ts). */
+  readonly xOperation?: true;
   /** What the step runs when it has exactly one target; undefined when it has none or several. */
   readonly checkedKind: 'operation' | 'workflow' | undefined;
   readonly operation?: OperationInfo;
@@ -61,20 +63,29 @@ export function compileStepTarget(scope: DocumentScope, step: Obj, path: string)
     }
   }
   const targets = (['operationId', 'operationPath', 'workflowId'] as const).filter((field) => step[field] !== undefined);
-  if (targets.length === 0 && step.channelPath === undefined) {
+  // Redocly's x-operation (a dialect, x-operation.ts) stands in for an operation.
+  const xOperation = step['x-operation'] !== undefined;
+  if (targets.length === 0 && step.channelPath === undefined && !xOperation) {
     reporter.error(
       'STEP_TARGET_MISSING',
       path,
       'A step needs exactly one of operationId, operationPath, workflowId. Add the operation or workflow this step runs.',
     );
-  } else if (targets.length > 1) {
+  } else if (targets.length > 1 || (targets.length === 1 && xOperation)) {
     reporter.error(
       'STEP_TARGET_AMBIGUOUS',
       path,
-      `A step needs exactly one of operationId, operationPath, workflowId, but this one has ${targets.join(' and ')}. Keep one.`,
+      `A step needs exactly one of operationId, operationPath, workflowId, but this one has ${[...targets, ...(xOperation ? ['x-operation'] : [])].join(' and ')}. Keep one.`,
     );
   }
-  const checkedKind = targets.length === 1 ? (targets[0] === 'workflowId' ? 'workflow' : 'operation') : undefined;
+  const checkedKind =
+    targets.length === 1 && !xOperation
+      ? targets[0] === 'workflowId'
+        ? 'workflow'
+        : 'operation'
+      : targets.length === 0 && xOperation
+        ? 'operation'
+        : undefined;
   // Resolved only when it is the step's one target, as the step would run it.
   const resolve = (['operationId', 'operationPath', 'workflowId'] as const).filter((field) => isStr(step[field])).length === 1;
 
@@ -84,6 +95,7 @@ export function compileStepTarget(scope: DocumentScope, step: Obj, path: string)
   const workflow = isStr(step.workflowId) ? workflowTarget(scope, step.workflowId, `${path}.workflowId`, 'workflowId', resolve) : undefined;
   return {
     kind: step.workflowId !== undefined ? 'workflow' : 'operation',
+    ...(targets.length === 0 && xOperation ? { xOperation: true as const } : {}),
     checkedKind,
     ...(operation ? { operation } : {}),
     ...(workflow ? { workflow } : {}),
@@ -102,6 +114,10 @@ function operationById(scope: DocumentScope, text: string, path: string, resolve
     if (declared.type === 'asyncapi') return void asyncApiSource(scope, path, 'operationId', text, q.source);
   }
   if (!resolve || !scope.sources) return undefined;
+  if (!q) {
+    const dotted = sourceDotOperation(scope, scope.sources, text, path);
+    if (dotted) return dotted.operation;
+  }
   const r = findOperationById(q, text, scope.sources, scope.resolveOptions);
   reportResolution(scope, path, r);
   if (r.operation && !q && scope.nonArazzoSources >= 2) {
@@ -114,6 +130,40 @@ function operationById(scope: DocumentScope, text: string, path: string, resolve
     );
   }
   return r.operation;
+}
+
+/**
+ * Redocly's `<sourceName>.<operationId>` (a dialect): when no OpenAPI source has an operationId
+ * with that literal text and the part before the first dot names a source, it is read as
+ * `$sourceDescriptions.<sourceName>.<operationId>`. The operation with a warning when it resolves
+ * so; the qualified reading's problem when the source has no such operation; undefined when the
+ * text is not of this form (the caller resolves it as a bare operationId).
+ */
+function sourceDotOperation(
+  scope: DocumentScope,
+  sources: ReadonlyMap<string, LoadedSource>,
+  text: string,
+  path: string,
+): { operation?: OperationInfo } | undefined {
+  const dot = text.indexOf('.');
+  if (dot <= 0) return undefined;
+  const name = text.slice(0, dot);
+  const ref = text.slice(dot + 1);
+  const source = sources.get(name);
+  if (source?.kind !== 'openapi' || ref === '') return undefined;
+  for (const s of sources.values()) if (s.kind === 'openapi' && s.byOperationId.has(text)) return undefined;
+  const standard = `$sourceDescriptions.${name}.${ref}`;
+  const r = findOperationById({ source: name, ref }, standard, sources, scope.resolveOptions);
+  if (r.operation) {
+    scope.reporter.warn(
+      'DIALECT_SOURCE_DOT_OPERATION_ID',
+      path,
+      `operationId "${text}" is not an operationId of any source; it is read as "${standard}" (operation '${ref}' of source '${name}'), the standard spelling. Write that.`,
+    );
+    return { operation: r.operation };
+  }
+  if (r.problem && !r.cascade) scope.reporter.error(r.problem.code, path, `operationId "${text}" is read as "${standard}", but ${r.problem.message}`);
+  return {};
 }
 
 function operationAtPath(scope: DocumentScope, text: string, path: string, resolve: boolean): OperationInfo | undefined {

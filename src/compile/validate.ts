@@ -10,6 +10,7 @@ import type { ArazzoDocument, ArazzoVersion } from '../document/types.js';
 import { checkDocumentShape } from '../document/validate.js';
 import { prepareCriteria } from '../criteria/prepare.js';
 import { compileDocument } from './compile.js';
+import { prepareSchemaCheck } from './inputs.js';
 
 export interface ValidateOptions {
   /** File path or URL the document came from; copied into every problem. */
@@ -29,8 +30,13 @@ export async function validateDocument(data: unknown, options: ValidateOptions =
   const shape = checkDocumentShape(data, options.version);
   const problems = [...shape.problems];
   if (shape.version) {
-    await prepareCriteria(data);
-    const compiled = compileDocument({ document: data as ArazzoDocument, version: shape.version, shapeProblems: shape.problems });
+    const [, schemas] = await Promise.all([prepareCriteria(data), prepareSchemaCheck(data as ArazzoDocument)]);
+    const compiled = compileDocument({
+      document: data as ArazzoDocument,
+      version: shape.version,
+      shapeProblems: shape.problems,
+      ...(schemas ? { schemas } : {}),
+    });
     problems.push(...compiled.problems);
   }
   return locateAll(problems, options);

@@ -11,8 +11,8 @@ import type { ErrorCode } from '../error-codes.js';
 import { ArazzoError } from '../errors.js';
 import { compileValue } from '../expressions/compile-value.js';
 import { unescapePointerToken } from '../selection/json-pointer.js';
-import type { CompiledValue, CompileWarning, ExpressionSyntaxIssue } from '../expressions/types.js';
-import { ReferenceChecks } from './references.js';
+import type { CompiledValue, CompileWarning, ExpressionSyntaxIssue, RuntimeExpression } from '../expressions/types.js';
+import { type ExpressionUse, ReferenceChecks } from './references.js';
 import { type DocumentScope, isObj, isStr, list, type Site } from './scope.js';
 
 const STATIC_UNDEFINED: CompiledValue = { isStatic: true, expressions: [], evaluate: () => undefined };
@@ -38,6 +38,16 @@ function pathAt(value: unknown, path: string, pointer: string | undefined): stri
   return at;
 }
 
+/** The string at `pointer` inside `value`. */
+function textAt(value: unknown, pointer: string | undefined): unknown {
+  let current = value;
+  for (const raw of (pointer ?? '').split('/').slice(1)) {
+    const token = unescapePointerToken(raw);
+    current = Array.isArray(current) ? current[Number(token)] : isObj(current) ? current[token] : undefined;
+  }
+  return current;
+}
+
 /** Warnings a compiled value or criterion carries (`DIALECT_…`, see CompileWarning), as problems. */
 function reportWarnings(scope: DocumentScope, warnings: readonly CompileWarning[] | undefined, at: (w: CompileWarning) => string): void {
   for (const w of warnings ?? []) scope.reporter.warn(w.code, at(w), w.message);
@@ -45,11 +55,51 @@ function reportWarnings(scope: DocumentScope, warnings: readonly CompileWarning[
 
 /**
  * A bare `$root…` text that does not parse stays literal (P28), except for mistakes that cannot be
- * meant as text: `$steps.<id>.<name>` without `.outputs.`, and AsyncAPI's `$message`.
+ * meant as text: a near miss of an expression (`$respnse.body#/id`, `$input.x`), and AsyncAPI's
+ * `$message`.
  */
 function literalIssue(scope: DocumentScope, issue: ExpressionSyntaxIssue, path: string): void {
-  if (issue.code === 'STEP_REFERENCE_INVALID') scope.reporter.error(issue.code, path, issue.message);
+  if (issue.code === 'STEP_REFERENCE_INVALID' || issue.code === 'EXPRESSION_NEAR_MISS') scope.reporter.error(issue.code, path, issue.message);
   else if (issue.code === 'EXPRESSION_UNSUPPORTED') scope.reporter.error('ASYNCAPI_UNSUPPORTED', path, MESSAGE_UNSUPPORTED);
+}
+
+/**
+ * What the site of an expression says about it (ReferenceChecks), and the dialect it is written
+ * in. A `$steps.<id>.<name>` in a component cannot be checked against a step: it stays an error.
+ */
+function checkExpression(
+  scope: DocumentScope,
+  expression: RuntimeExpression,
+  path: string,
+  site: Site | undefined,
+  references: ReferenceChecks | undefined,
+  use: ExpressionUse,
+): void {
+  const dialect = expression.dialect;
+  if (dialect?.kind === 'body-dot-path') {
+    scope.reporter.warn(
+      'DIALECT_BODY_DOT_PATH',
+      path,
+      `"${expression.text}" walks into the body with dots; it is read as "${dialect.standard}", the standard spelling (a JSON Pointer after #). Write that.`,
+    );
+  } else if (dialect?.kind === 'step-outputs' && !site) {
+    scope.reporter.error('STEP_REFERENCE_INVALID', path, `"${expression.text}" is not a step expression: write "${dialect.standard}".`);
+  }
+  if (site && references) references.check(expression, path, use);
+}
+
+/**
+ * A `$steps.<id>…` that does not parse because the step id has characters an expression cannot
+ * hold (a space): say so, rather than "expected .outputs.".
+ */
+function unreferenceableStep(text: unknown, site: Site | undefined): string | undefined {
+  if (typeof text !== 'string' || !site) return undefined;
+  const at = text.indexOf('$steps.');
+  if (at < 0) return undefined;
+  const rest = text.slice(at + '$steps.'.length);
+  const id = [...site.workflow.stepIds.keys()].filter((s) => !/^[A-Za-z0-9_-]+$/.test(s) && rest.startsWith(s)).sort((a, b) => b.length - a.length)[0];
+  if (id === undefined) return undefined;
+  return `"${text}" refers to step '${id}', but a runtime expression cannot name a step whose id has characters other than A-Z, a-z, 0-9, "_" and "-". Rename the step (e.g. '${id.replace(/[^A-Za-z0-9_-]+/g, '_')}') and refer to it by the new id.`;
 }
 
 /** Compile a value (parameter value, payload, output, extension) at `path`; undefined on a syntax error (reported). */
@@ -62,13 +112,15 @@ export function compileValueAt(scope: DocumentScope, value: unknown, path: strin
     onExpression: (expression, pointer, bare) => {
       const at = pathAt(value, path, pointer);
       if (bare) {
+        const braced = expression.dialect?.standard ?? expression.text;
         scope.reporter.warn(
           'EXPRESSION_BARE',
           at,
-          `"${expression.text}" is a runtime expression inside a longer string; it is interpolated (P28), but write it as {${expression.text}} to be explicit.`,
+          `"${expression.text}" is a runtime expression inside a longer string; it is interpolated (P28), but write it as {${braced}} to be explicit.`,
         );
       }
-      if (site) (references ??= new ReferenceChecks(scope, site)).check(expression, at);
+      if (site) references ??= new ReferenceChecks(scope, site);
+      checkExpression(scope, expression, at, site, references, 'value');
     },
     onLiteralIssue: (issue, pointer) => {
       const at = pathAt(value, path, pointer);
@@ -81,9 +133,10 @@ export function compileValueAt(scope: DocumentScope, value: unknown, path: strin
     // Every string that does not compile is reported, each at its own path.
     onError: (err) => {
       broken = true;
-      const at = pathAt(value, path, typeof err.details?.pointer === 'string' ? err.details.pointer : undefined);
+      const pointer = typeof err.details?.pointer === 'string' ? err.details.pointer : undefined;
+      const at = pathAt(value, path, pointer);
       if (err.code === 'EXPRESSION_UNSUPPORTED') scope.reporter.error('ASYNCAPI_UNSUPPORTED', at, MESSAGE_UNSUPPORTED);
-      else scope.reporter.error(err.code, at, err.message);
+      else scope.reporter.error(err.code, at, (err.code === 'EXPRESSION_SYNTAX' && unreferenceableStep(textAt(value, pointer), site)) || err.message);
     },
   });
   reportWarnings(scope, compiled.warnings, (w) => pathAt(value, path, w.pointer));
@@ -135,10 +188,10 @@ export function compileCriteriaAt(scope: DocumentScope, criteria: unknown, path:
       out.push(invalidCriterion(criterion, message));
       return;
     }
-    if (site && compiled.expressions && compiled.expressions.length > 0) {
-      const references = new ReferenceChecks(scope, site);
+    if (compiled.expressions && compiled.expressions.length > 0) {
+      const references = site ? new ReferenceChecks(scope, site) : undefined;
       for (const expression of compiled.expressions ?? []) {
-        references.check(expression, expression.text === entry.context ? `${at}.context` : `${at}.condition`);
+        checkExpression(scope, expression, expression.text === entry.context ? `${at}.context` : `${at}.condition`, site, references, 'criterion');
       }
     }
     reportWarnings(scope, compiled.warnings, (w) => (w.field ? `${at}.${w.field}` : at));

@@ -6,8 +6,9 @@ import { xSecurityInputs } from '../auth/x-security.js';
 import { describeInputs } from '../document/inputs.js';
 import type { ArazzoDocument, JsonSchema } from '../document/types.js';
 import { compileActionList } from './actions.js';
-import { checkInputsRefs } from './components.js';
-import { inputValidator } from './inputs.js';
+import { checkInputsRefs, reportSchemaIssues } from './components.js';
+import { type AjvValidate, inputValidator } from './inputs.js';
+import { checkGotoLoops } from './loops.js';
 import type { LoadedStep, LoadedWorkflow } from './loaded.js';
 import { type CompiledParameter, compileParameterList } from './parameters.js';
 import type { StepPlan, WorkflowPlan, WorkflowRef } from './plan-types.js';
@@ -18,9 +19,10 @@ import { workflowTarget } from './targets.js';
 const PORTABLE_ID = /^[A-Za-z0-9_-]+$/;
 
 /** Step ids (unique, portable) and the outputs each step declares. */
-function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<WorkflowScope, 'stepIds' | 'stepOutputs'> {
+function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<WorkflowScope, 'stepIds' | 'stepOutputs' | 'stepWorkflows'> {
   const stepIds = new Map<string, number>();
   const stepOutputs = new Map<string, ReadonlySet<string>>();
+  const stepWorkflows = new Map<string, string>();
   list(workflow.steps).forEach((step, index) => {
     if (!isObj(step) || !isStr(step.stepId)) return;
     const at = `${path}.steps[${index}].stepId`;
@@ -34,6 +36,7 @@ function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<Wor
     }
     stepIds.set(step.stepId, index);
     stepOutputs.set(step.stepId, new Set(isObj(step.outputs) ? Object.keys(step.outputs) : []));
+    if (isStr(step.workflowId)) stepWorkflows.set(step.stepId, step.workflowId);
     if (!PORTABLE_ID.test(step.stepId)) {
       scope.reporter.warn(
         'ID_NOT_PORTABLE',
@@ -42,7 +45,31 @@ function indexSteps(scope: DocumentScope, workflow: Obj, path: string): Pick<Wor
       );
     }
   });
-  return { stepIds, stepOutputs };
+  return { stepIds, stepOutputs, stepWorkflows };
+}
+
+/**
+ * The inputs schema checked at load (when the document's schemas need checking): against the
+ * meta-schema, then compiled; the compiled validator, kept for the runs. A problem already reported
+ * inside the schema (a `$ref` to a missing component) is not reported again as a compile failure.
+ */
+function checkWorkflowSchema(scope: DocumentScope, schema: JsonSchema | undefined, path: string, workflowId: string): AjvValidate | undefined {
+  const check = scope.schemas;
+  if (!check || schema === undefined || schema === true || scope.shapeInvalid(path)) return undefined;
+  reportSchemaIssues(scope, check.metaIssues(schema), path);
+  const { validate, error } = check.compile(schema, (scope.doc as unknown as ArazzoDocument).components);
+  const usesComponents = JSON.stringify(schema).includes('#/components/inputs');
+  const reportedHere = scope.reporter.problems.some(
+    (p) => p.severity === 'error' && (p.path.startsWith(path) || (usesComponents && p.path.startsWith('$.components.inputs'))),
+  );
+  if (error !== undefined && !reportedHere) {
+    scope.reporter.error(
+      'INPUTS_SCHEMA_INVALID',
+      path,
+      `The inputs schema of workflow '${workflowId}' cannot be compiled: ${error}. Fix the schema (JSON Schema 2020-12).`,
+    );
+  }
+  return validate;
 }
 
 /** Check and compile workflow `index`; its plan and the embedder's view, when it has a workflowId. */
@@ -91,13 +118,16 @@ export function compileWorkflow(scope: DocumentScope, workflow: Obj, index: numb
     stepInfos.push(compiled.info);
   });
 
+  checkGotoLoops(scope, stepPlans);
+
   if (workflowId === undefined) return undefined;
   const schema = workflow.inputs as JsonSchema | undefined;
+  const validate = checkWorkflowSchema(scope, schema, `${path}.inputs`, workflowId);
   const plan: WorkflowPlan = {
     workflowId,
     path,
     ...(schema !== undefined ? { inputsSchema: schema } : {}),
-    validateInputs: inputValidator(schema, document.components),
+    validateInputs: inputValidator(schema, document.components, validate),
     // Inputs that x-security entries read hold credentials: secret too.
     secretInputs: [...new Set([...inputs.inputs.filter((i) => i.secret).map((i) => i.name), ...stepPlans.flatMap((s) => xSecurityInputs(s.security))])],
     dependsOn,

@@ -28,7 +28,18 @@ export interface InputsShape {
   readonly inputs: readonly WorkflowInput[];
   /** False when the schema closes the object (`additionalProperties: false`) or lists properties without opening it. */
   readonly acceptsOthers: boolean;
+  /** True when the schema forbids other properties outright (`additionalProperties: false` or `unevaluatedProperties: false`). */
+  readonly closed?: boolean;
+  /**
+   * True when the schema declares inputs in ways this description does not follow (`allOf`,
+   * `anyOf`, `oneOf`, `if`, `patternProperties`, …, or a `$ref` it cannot resolve): which names
+   * it accepts is then unknown, and the loader does not check `$inputs.<name>` against it.
+   */
+  readonly opaque?: boolean;
 }
+
+/** Keywords through which a schema may declare or accept properties that `properties` does not list. */
+const COMPOSING = ['allOf', 'anyOf', 'oneOf', 'if', 'then', 'else', 'dependentSchemas', 'patternProperties', '$dynamicRef', 'propertyNames'];
 
 /** A workflow as `arazzo list` shows it. */
 export interface WorkflowSummary {
@@ -79,6 +90,7 @@ export function describeInputs(doc: ArazzoDocument, workflow: Pick<Workflow, 'in
   const root = derefLocal(doc, workflow.inputs);
   if (root === null || typeof root !== 'object') return { inputs: [], acceptsOthers: true };
   const schema = asRecord(root) ?? {};
+  const opaque = typeof schema.$ref === 'string' || COMPOSING.some((k) => k in schema);
   const props = asRecord(derefLocal(doc, schema.properties)) ?? {};
   const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
   const inputs: WorkflowInput[] = [];
@@ -104,7 +116,7 @@ export function describeInputs(doc: ArazzoDocument, workflow: Pick<Workflow, 'in
   }
   const additional = schema.additionalProperties ?? schema.unevaluatedProperties;
   const acceptsOthers = inputs.length === 0 ? additional !== false : additional !== undefined && additional !== false;
-  return { inputs, acceptsOthers };
+  return { inputs, acceptsOthers, ...(additional === false ? { closed: true } : {}), ...(opaque ? { opaque } : {}) };
 }
 
 /**

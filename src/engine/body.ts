@@ -75,6 +75,9 @@ async function applyReplacements(
     } catch {
       throw new ArazzoError('REPLACEMENT_TARGET_INVALID', 'The payload is a string that is not valid JSON, so replacements cannot be applied to it.');
     }
+  } else if (typeof value === 'string' && isFormMediaType(ct)) {
+    // A form written as text ('a=1&b=2'): replacements apply to its fields (`/b`), as Respect does.
+    value = parseForm(value);
   } else if (!xml) {
     value = structuredClone(value);
   }
@@ -96,6 +99,22 @@ async function applyReplacements(
     }
   }
   return value;
+}
+
+function isFormMediaType(ct: string): boolean {
+  return ct.split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+/** Form text as fields: a name given twice becomes a list, which formEncode writes back as two fields. */
+function parseForm(text: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = Object.create(null);
+  for (const [name, v] of new URLSearchParams(text)) {
+    const prev = fields[name];
+    if (prev === undefined) fields[name] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else fields[name] = [prev, v];
+  }
+  return fields;
 }
 
 function formEncode(value: unknown): string {

@@ -89,10 +89,13 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
   // Containers are created on first use: a step without parameters allocates none of them.
   let missing: string[] | undefined;
   let base: string;
-  if (step.extensions.serverUrl) {
-    const v = step.extensions.serverUrl.evaluate(ctx);
+  // x-operation's url (a dialect) is the whole URL of a step that has no OpenAPI operation.
+  const stepUrl = step.extensions.operationUrl ?? step.extensions.serverUrl;
+  if (stepUrl) {
+    const v = stepUrl.evaluate(ctx);
     if (typeof v !== 'string' || v === '') {
-      throw new ArazzoError('SERVER_URL_MISSING', `x-server-url of step "${step.stepId}" resolved to nothing; check the expression.`, {
+      const what = step.extensions.operationUrl ? 'The x-operation url' : 'x-server-url';
+      throw new ArazzoError('SERVER_URL_MISSING', `${what} of step "${step.stepId}" resolved to nothing; check the expression.`, {
         stepId: step.stepId,
       });
     }
@@ -190,7 +193,8 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
 
   const qs = query === undefined && queryString === undefined ? '' : [queryString, ...(query ?? [])].filter((q) => q !== undefined && q !== '').join('&');
   if (path === '') path = '/';
-  const url = joinUrl(base, path) + (qs ? `${base.includes('?') ? '&' : '?'}${qs}` : '');
+  // An x-operation step (no path template) sends its URL as it is.
+  const url = (step.extensions.operationUrl ? base : joinUrl(base, path)) + (qs ? `${base.includes('?') ? '&' : '?'}${qs}` : '');
   const request: HttpRequest = built ? { method: op.method, url, headers, body: built.body } : { method: op.method, url, headers };
   const body = built ? (isJsonMediaType(built.contentType) && typeof built.view === 'string' ? safeJson(built.view) : built.view) : undefined;
   return { request, view: new RequestView(headers, queryView, pathView, body) };

@@ -36,6 +36,7 @@ import type {
   RunEvent,
   RunOptions,
   RunResult,
+  RunWarning,
   SendOptions,
   StepRecord,
   CheckedStep,
@@ -196,6 +197,8 @@ export class RunDriver {
   private readonly clock: Clock;
   private readonly http: HttpClient;
   private readonly history: StepRecord[] | undefined;
+  /** The run's `warning` events, for RunResult.warnings (none: undefined). */
+  private warnings: RunWarning[] | undefined;
   private readonly requestTimeoutMs: number;
   private readonly maxBodyBytes: number;
   private masker: Masker | undefined;
@@ -749,6 +752,7 @@ export class RunDriver {
       outputs,
       ...(error ? { error } : {}),
       ...(this.history ? { steps: this.history } : {}),
+      ...(this.warnings ? { warnings: this.warnings } : {}),
       stepExecutions: state.stepExecutions,
       durationMs,
       state,
@@ -832,6 +836,11 @@ export class RunDriver {
         this.addSecretOutputs(event.outputs);
         this.durationMs = event.durationMs;
         break;
+      case 'warning': {
+        const { type: _type, ...warning } = event;
+        (this.warnings ??= []).push(this.mask(warning));
+        break;
+      }
     }
     this.emitNow(event);
   }

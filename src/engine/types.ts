@@ -145,7 +145,8 @@ export type RunEvent =
       readonly stepId: string;
       readonly ms: number;
       readonly reason: 'step-delay' | 'retry';
-    });
+    })
+  | (EventBase & { readonly type: 'warning' } & RunWarning);
 
 export type RunEventListener = (event: RunEvent) => void;
 
@@ -172,6 +173,18 @@ export interface RunErrorInfo {
   readonly limit?: number;
 }
 
+/**
+ * Something a run noticed that did not fail it: `OUTPUT_UNRESOLVED`, a workflow output that
+ * resolved to nothing (left out of the outputs, P6), with the expressions that found no value.
+ */
+export interface RunWarning {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly workflowId: string;
+  /** The output that resolved to nothing. */
+  readonly output?: string;
+}
+
 /** One step execution. A step polled five times has five records. */
 export interface StepRecord {
   readonly workflowId: string;
@@ -193,6 +206,8 @@ export interface RunResult {
   readonly outputs: Record<string, unknown>;
   /** Every step execution in order, only when `RunOptions.history` is true. */
   readonly steps?: StepRecord[];
+  /** What the run noticed without failing (the `warning` events), when there was anything. */
+  readonly warnings?: readonly RunWarning[];
   readonly error?: RunErrorInfo;
   readonly stepExecutions: number;
   readonly durationMs: number;

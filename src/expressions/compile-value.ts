@@ -85,7 +85,7 @@ function compileString(text: string, pointer: string, c: Collect): Node {
     };
   }
   if (startsRuntimeExpression(text, 0)) {
-    const prefix = matchRuntimeExpression(text, 0, c.version, 'embedded');
+    const prefix = matchRuntimeExpression(text, 0, c.version, 'embedded', { dotPaths: true });
     if (!prefix.ok) throw syntaxError(`${prefix.message} (in "${text}" at offset ${prefix.offset})`, pointer, { offset: prefix.offset }, prefix.code);
   }
   let template: ReturnType<typeof parseTemplate>;

@@ -1,5 +1,14 @@
 /** Runtime expressions, `{$…}` templates and compiled values (JSON Pointer lives in src/selection/). */
-export type { EvalContext, MessageView, SourceDescriptionView, RuntimeExpression, CompiledValue, CompileWarning, ExpressionSyntaxIssue } from './types.js';
+export type {
+  EvalContext,
+  MessageView,
+  SourceDescriptionView,
+  RuntimeExpression,
+  CompiledValue,
+  CompileWarning,
+  ExpressionSyntaxIssue,
+  ExpressionDialect,
+} from './types.js';
 export {
   parseRuntimeExpression,
   tryParseRuntimeExpression,

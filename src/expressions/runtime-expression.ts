@@ -14,12 +14,20 @@
  * Identifiers follow the 1.1 grammar in both versions: step, workflow and source ids are
  * `[A-Za-z0-9_-]+`, input/output/component names `[A-Za-z0-9._-]+` (so `$inputs.a.b` is the
  * input named `a.b`). Header names are RFC 9110 tokens, matched case-insensitively.
+ *
+ * Two spellings of other runners are read as the standard one, and marked on the expression
+ * (`dialect`) for the loader to report (docs/dialects.md):
+ * - `$steps.<id>.<name>` (no `.outputs.`) is `$steps.<id>.outputs.<name>`;
+ * - a dot path into a body, `$response.body.a.b` or `$request.body.items[0].id`, is the JSON
+ *   Pointer `#/a/b`. Not in simple conditions, where `.` and `[]` are operators on the body
+ *   (`dotPaths: false`, the default of the embedded mode).
  */
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
-import { getByTokens, parseJsonPointer } from '../selection/json-pointer.js';
-import type { EvalContext, ExpressionSyntaxIssue, MessageView, RuntimeExpression } from './types.js';
+import { escapePointerToken, getByTokens, parseJsonPointer } from '../selection/json-pointer.js';
+import type { EvalContext, ExpressionDialect, ExpressionSyntaxIssue, MessageView, RuntimeExpression } from './types.js';
 import type { ErrorCode } from '../error-codes.js';
+import { suggest } from '../util/suggest.js';
 
 export type ScanMode = 'whole' | 'embedded';
 
@@ -71,6 +79,51 @@ interface Cursor {
   pos: number;
   readonly mode: ScanMode;
   readonly version: ArazzoVersion;
+  /** Read `$response.body.a.b` as a dot path into the body (a dialect). */
+  readonly dotPaths: boolean;
+}
+
+/** Options of a scan. */
+export interface ScanOptions {
+  /**
+   * Read a dot path after `$request.body` / `$response.body` (`$response.body.a.b`) as the JSON
+   * Pointer `#/a/b`, marked as a dialect. Default: true in whole mode, false in embedded mode
+   * (simple conditions apply `.` to the body themselves).
+   */
+  readonly dotPaths?: boolean;
+}
+
+/** Roots people write for a real one; the near-miss check suggests the real spelling. */
+const ROOT_ALIASES: Readonly<Record<string, string>> = {
+  body: '$response.body',
+  header: '$response.header',
+  headers: '$response.header',
+  status: '$statusCode',
+  statuscode: '$statusCode',
+  status_code: '$statusCode',
+  input: '$inputs',
+  output: '$outputs',
+  step: '$steps',
+  workflow: '$workflows',
+  source: '$sourceDescriptions',
+  sources: '$sourceDescriptions',
+  sourcedescription: '$sourceDescriptions',
+  component: '$components',
+};
+
+/**
+ * The root a misspelt one stands for (`respnse` → `$response`, `input` → `$inputs`, `body` →
+ * `$response.body`, `statuscode` → `$statusCode`), or undefined when `word` is not close to any
+ * root. `word` is the letters after `$`; a real root returns undefined.
+ */
+export function nearMissRoot(word: string): string | undefined {
+  if (word === '' || ROOT_SET.has(word)) return undefined;
+  const alias = ROOT_ALIASES[word.toLowerCase()];
+  if (alias !== undefined) return alias;
+  const close = suggest(word, RUNTIME_EXPRESSION_ROOTS);
+  // Short words are too often plain text ($id, $ref, $USD): only a case slip counts for them.
+  if (close === undefined || (word.length < 4 && close.toLowerCase() !== word.toLowerCase())) return undefined;
+  return `$${close}`;
 }
 
 function fail(cur: Cursor, message: string, offset = cur.pos, code: ErrorCode = 'EXPRESSION_SYNTAX'): never {
@@ -150,6 +203,27 @@ function readPointer(cur: Cursor): { text: string; tokens: string[] } | undefine
 
 type Evaluator = (ctx: EvalContext) => unknown;
 
+const DOT_NAME = /[A-Za-z0-9_-]/;
+
+/** A dot path after a body (`.a.b`, `.items[0].id`), as the JSON Pointer it stands for. */
+function readDotPath(cur: Cursor): { text: string; tokens: string[] } {
+  const tokens: string[] = [];
+  for (;;) {
+    const ch = cur.text[cur.pos];
+    if (ch === '.' && DOT_NAME.test(cur.text[cur.pos + 1] ?? '')) {
+      cur.pos++;
+      tokens.push(readWhile(cur, DOT_NAME));
+    } else if (ch === '[' && /^\[\d+\]/.test(cur.text.slice(cur.pos, cur.pos + 12))) {
+      const close = cur.text.indexOf(']', cur.pos);
+      tokens.push(cur.text.slice(cur.pos + 1, close));
+      cur.pos = close + 1;
+    } else {
+      break;
+    }
+  }
+  return { text: `/${tokens.map(escapePointerToken).join('/')}`, tokens };
+}
+
 function own(obj: unknown, key: string): unknown {
   if (obj === null || typeof obj !== 'object') return undefined;
   return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
@@ -169,6 +243,7 @@ interface Parsed {
   refId?: string;
   segments: string[];
   pointer?: string;
+  dialect?: ExpressionDialect;
   evaluate: Evaluator;
 }
 
@@ -209,21 +284,28 @@ function parseMessageSource(cur: Cursor, which: 'request' | 'response'): Parsed 
       };
     }
     case 'body': {
-      const pointer = readPointer(cur);
+      let pointer = readPointer(cur);
+      let dialect: ExpressionDialect | undefined;
+      if (!pointer && cur.dotPaths && cur.text[cur.pos] === '.' && DOT_NAME.test(cur.text[cur.pos + 1] ?? '')) {
+        pointer = readDotPath(cur);
+        dialect = { kind: 'body-dot-path', standard: `$${which}.body#${pointer.text}` };
+      }
       const base: Evaluator = (ctx) => pick(ctx)?.body;
       return {
         root: which,
         segments: [which, 'body'],
         ...(pointer ? { pointer: pointer.text } : {}),
+        ...(dialect ? { dialect } : {}),
         evaluate: withPointer(base, pointer),
       };
     }
-    default:
-      return fail(
-        cur,
-        `"$${which}." must be followed by ${which === 'request' ? '"header.", "query.", "path." or "body"' : '"header." or "body"'}, found "${source || cur.text[cur.pos] || ''}".`,
-        sourceStart,
-      );
+    default: {
+      const expected = which === 'request' ? '"header.", "query.", "path." or "body"' : '"header." or "body"';
+      const found = source || cur.text[cur.pos] || '';
+      const close = suggest(source, which === 'request' ? ['header', 'query', 'path', 'body'] : ['header', 'body']);
+      const hint = source && close ? ` Did you mean "$${which}.${close}"?` : '';
+      return fail(cur, `"$${which}." must be followed by ${expected}, found "${found}".${hint}`, sourceStart);
+    }
   }
 }
 
@@ -258,17 +340,22 @@ function parseAfterRoot(cur: Cursor, root: string, rootStart: number): Parsed {
     case 'steps': {
       expect(cur, '.', '"." after "$steps"');
       const id = readName(cur, ID_STRICT, 'a step id ([A-Za-z0-9_-])');
-      if (!cur.text.startsWith('.outputs.', cur.pos)) {
-        const rest = (/^\.?([A-Za-z0-9._-]*)/.exec(cur.text.slice(cur.pos))?.[1] ?? '').replace(/\.$/, '');
-        // `$steps.x.token` for `$steps.x.outputs.token`: a mistake of its own, with its own code.
-        if (rest && !rest.startsWith('outputs')) {
-          fail(cur, `"$steps.${id}.${rest}" is not a step expression: write "$steps.${id}.outputs.${rest}".`, cur.pos, 'STEP_REFERENCE_INVALID');
-        }
+      // `$steps.x.token`, another runner's `$steps.x.outputs.token`: read so, and marked (the
+      // loader accepts it with a warning when step x declares the output, else reports it).
+      const shorthand =
+        !cur.text.startsWith('.outputs.', cur.pos) &&
+        cur.text[cur.pos] === '.' &&
+        IDENTIFIER.test(cur.text[cur.pos + 1] ?? '') &&
+        !cur.text.startsWith('.outputs', cur.pos);
+      if (shorthand) {
+        cur.pos++;
+      } else if (cur.text.startsWith('.outputs.', cur.pos)) {
+        cur.pos += '.outputs.'.length;
+      } else {
         const next = cur.text[cur.pos];
         const idHint = cur.mode === 'whole' && next !== undefined && next !== '.' ? ' Step ids in expressions use only A-Z, a-z, 0-9, "_" and "-".' : '';
         fail(cur, `Expected ".outputs.<name>" after "$steps.${id}".${idHint}`);
       }
-      cur.pos += '.outputs.'.length;
       const name = readName(cur, IDENTIFIER, 'an output name ([A-Za-z0-9._-])');
       const pointer = readPointer(cur);
       const base: Evaluator = (ctx) => own(own(ctx.steps, id), name);
@@ -277,6 +364,7 @@ function parseAfterRoot(cur: Cursor, root: string, rootStart: number): Parsed {
         refId: id,
         segments: [root, id, 'outputs', name],
         ...(pointer ? { pointer: pointer.text } : {}),
+        ...(shorthand ? { dialect: { kind: 'step-outputs', standard: `$steps.${id}.outputs.${name}${pointer ? `#${pointer.text}` : ''}` } } : {}),
         evaluate: withPointer(base, pointer),
       };
     }
@@ -339,22 +427,24 @@ function makeExpression(text: string, parsed: Parsed): RuntimeExpression {
     ...(parsed.refId !== undefined ? { refId: parsed.refId } : {}),
     segments: parsed.segments,
     ...(parsed.pointer !== undefined ? { pointer: parsed.pointer } : {}),
+    ...(parsed.dialect !== undefined ? { dialect: parsed.dialect } : {}),
     evaluate: parsed.evaluate,
   };
   return expr;
 }
 
-function scan(text: string, start: number, version: ArazzoVersion, mode: ScanMode): ScanResult {
-  const cur: Cursor = { text, pos: start, mode, version };
+function scan(text: string, start: number, version: ArazzoVersion, mode: ScanMode, options: ScanOptions = {}): ScanResult {
+  const cur: Cursor = { text, pos: start, mode, version, dotPaths: options.dotPaths ?? mode === 'whole' };
   try {
     if (text[start] !== '$') fail(cur, `A runtime expression starts with "$", found ${describeChar(cur)}.`);
     cur.pos++;
     const rootStart = start;
     const root = readWhile(cur, /[A-Za-z]/);
     if (!ROOT_SET.has(root)) {
+      const close = nearMissRoot(root);
       fail(
         cur,
-        `Unknown runtime expression "$${root}${root ? '' : (text[cur.pos] ?? '')}"; expected one of ${RUNTIME_EXPRESSION_ROOTS.map((r) => `$${r}`).join(', ')}.`,
+        `Unknown runtime expression "$${root}${root ? '' : (text[cur.pos] ?? '')}"; ${close ? `did you mean "${close}"? Expected` : 'expected'} one of ${RUNTIME_EXPRESSION_ROOTS.map((r) => `$${r}`).join(', ')}.`,
         rootStart,
       );
     }
@@ -388,8 +478,14 @@ export function tryParseRuntimeExpression(text: string, version: ArazzoVersion =
  * The longest valid runtime expression starting at `start` in `text` (which must be at a `$`), in
  * embedded mode: used by simple conditions and P28 bare expressions. Offsets are indexes into `text`.
  */
-export function matchRuntimeExpression(text: string, start: number, version: ArazzoVersion = '1.1', mode: ScanMode = 'embedded'): ScanResult {
-  return scan(text, start, version, mode);
+export function matchRuntimeExpression(
+  text: string,
+  start: number,
+  version: ArazzoVersion = '1.1',
+  mode: ScanMode = 'embedded',
+  options: ScanOptions = {},
+): ScanResult {
+  return scan(text, start, version, mode, options);
 }
 
 /** True when `text[index]` is `$` followed by a known root name (`$inputs`, `$steps`, …), not JSONPath `$.`/`$[`. */

@@ -11,7 +11,7 @@
  */
 import type { ArazzoVersion } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
-import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpression } from './runtime-expression.js';
+import { matchRuntimeExpression, nearMissRoot, startsRuntimeExpression, tryParseRuntimeExpression } from './runtime-expression.js';
 import type { EvalContext, ExpressionSyntaxIssue, RuntimeExpression } from './types.js';
 import type { ErrorCode } from '../error-codes.js';
 
@@ -36,6 +36,34 @@ function templateError(code: ErrorCode, message: string, offset: number, text: s
 }
 
 const BEFORE_BARE = /[A-Za-z0-9_$]/;
+const ROOT_WORD = /^[A-Za-z_]+/;
+const OPERAND_STOP = /[\s(){}'"=<>!&|,;]/;
+
+/**
+ * A bare `$word…` at `start` whose word is a near miss of a root (`$respnse.body#/id`, `$input.x`,
+ * `$body.x`, `$statuscode`), followed by `.`, `#` or the end of the text: the issue, with the
+ * spelling meant. Undefined for anything else (`$5`, `$HOME/bin`, `$id`).
+ */
+function nearMissIssue(text: string, start: number, version: ArazzoVersion): ExpressionSyntaxIssue | undefined {
+  const word = ROOT_WORD.exec(text.slice(start + 1))?.[0] ?? '';
+  const after = start + 1 + word.length;
+  const next = text[after];
+  if (next !== undefined && next !== '.' && next !== '#') return undefined;
+  const root = nearMissRoot(word);
+  if (root === undefined) return undefined;
+  let end = after;
+  while (end < text.length && !OPERAND_STOP.test(text[end]!)) end++;
+  while (end > after && text[end - 1] === '.') end--;
+  const written = text.slice(start, end);
+  const meant = `${root}${text.slice(after, end)}`;
+  const parsed = tryParseRuntimeExpression(meant, version);
+  const suggestion = parsed.ok ? (parsed.expression.dialect?.standard ?? meant) : meant;
+  return {
+    code: 'EXPRESSION_NEAR_MISS',
+    message: `"${written}" is not a runtime expression ("$${word}" is no root; did you mean "${suggestion}"?), so it would be sent as this literal text. Fix the spelling, or write {${suggestion}}.`,
+    offset: start,
+  };
+}
 
 /** Splits a string into literal text and expressions. Throws `ArazzoError('EXPRESSION_SYNTAX', …, { offset })`. */
 export function parseTemplate(text: string, version: ArazzoVersion, options: { bare?: boolean } = {}): Template {
@@ -62,7 +90,7 @@ export function parseTemplate(text: string, version: ArazzoVersion, options: { b
       continue;
     }
     if (allowBare && ch === '$' && (i === 0 || !BEFORE_BARE.test(text[i - 1]!)) && startsRuntimeExpression(text, i)) {
-      const result = matchRuntimeExpression(text, i, version, 'embedded');
+      const result = matchRuntimeExpression(text, i, version, 'embedded', { dotPaths: true });
       if (result.ok) {
         if (literal) parts.push(literal);
         literal = '';
@@ -73,6 +101,9 @@ export function parseTemplate(text: string, version: ArazzoVersion, options: { b
         continue;
       }
       issues.push({ code: result.code, message: result.message, offset: result.offset });
+    } else if (allowBare && ch === '$' && (i === 0 || !BEFORE_BARE.test(text[i - 1]!))) {
+      const issue = nearMissIssue(text, i, version);
+      if (issue) issues.push(issue);
     }
     literal += ch;
     i++;

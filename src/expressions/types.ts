@@ -69,7 +69,21 @@ export interface RuntimeExpression {
   readonly segments?: readonly string[];
   /** The JSON Pointer after `#` (without the `#`), when there is one. */
   readonly pointer?: string;
+  /**
+   * Set when the text is another runner's spelling, accepted and read as `standard` (see
+   * docs/dialects.md): `$steps.<id>.<name>` without `.outputs.`, or a dot path into a body
+   * (`$response.body.a.b`). The loader reports it (`DIALECT_…`).
+   */
+  readonly dialect?: ExpressionDialect;
   evaluate(ctx: EvalContext): unknown;
+}
+
+/** Another runner's spelling of an expression, and the standard spelling it is read as. */
+export interface ExpressionDialect {
+  /** `step-outputs`: `$steps.<id>.<name>`; `body-dot-path`: `$response.body.a.b` / `$request.body.a.b`. */
+  readonly kind: 'step-outputs' | 'body-dot-path';
+  /** The standard spelling, e.g. `$steps.login.outputs.token` or `$response.body#/a/b`. */
+  readonly standard: string;
 }
 
 /**

@@ -31,6 +31,7 @@ export interface McpFlags {
   'token-env'?: string;
   timeout?: string;
   'max-steps'?: string;
+  strict?: boolean;
 }
 
 export interface Transport {
@@ -112,7 +113,8 @@ export async function prepareMcp(files: readonly string[], values: Record<string
 
   const { loadArazzo, runWorkflow } = await loadLibrary();
   const loaded: Array<{ file: string; doc: LoadedDocument }> = [];
-  for (const file of files) loaded.push({ file, doc: await loadOrExplain(loadArazzo, file, io, 'nothing is served') });
+  const options = flags.strict === true ? { strict: true } : {};
+  for (const file of files) loaded.push({ file, doc: await loadOrExplain((f) => loadArazzo(f, options), file, io, 'nothing is served') });
 
   const documents = await Promise.all(
     loaded.map(async ({ file, doc }): Promise<ServedDocument> => {

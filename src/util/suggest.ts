@@ -60,8 +60,14 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   return bestScore <= limit ? best : undefined;
 }
 
-/** ` Did you mean "x"?` or '' — ready to append to an error message. */
+/**
+ * ` Did you mean "x"?` or '' — ready to append to an error message. A candidate that differs only
+ * in case says so: names are case-sensitive, and such a slip is hard to see.
+ */
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const s = suggest(word, candidates);
-  return s === undefined ? '' : ` Did you mean "${s}"?`;
+  if (s === undefined) return '';
+  return s.toLowerCase() === word.toLowerCase()
+    ? ` Did you mean "${s}"? Names are case-sensitive: "${word}" differs from it only in case.`
+    : ` Did you mean "${s}"?`;
 }

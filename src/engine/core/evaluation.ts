@@ -87,17 +87,24 @@ export function criteriaPass(criteria: readonly CompiledCriterion[], ctx: EvalCo
   return ok;
 }
 
-/** Outputs by name; one that fails or resolves to nothing is left out (P6). */
-export function evaluateOutputs(outputs: readonly OutputPlan[], ctx: EvalContext): Record<string, unknown> {
+/**
+ * Outputs by name; one that fails or resolves to nothing is left out (P6), and `onMissing` (if
+ * given) hears its name and why: the expressions that resolved to nothing, or the error.
+ */
+export function evaluateOutputs(outputs: readonly OutputPlan[], ctx: EvalContext, onMissing?: (name: string, why: string) => void): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const o of outputs) {
     let v: unknown;
+    let missing: string[] | undefined;
+    let failure: string | undefined;
     try {
-      v = o.value.evaluate(ctx);
-    } catch {
+      v = o.value.evaluate(ctx, onMissing ? (text) => (missing ??= []).push(text) : undefined);
+    } catch (err) {
       v = undefined;
+      failure = err instanceof Error ? err.message : String(err);
     }
     if (v !== undefined) out[o.name] = v;
+    else if (onMissing) onMissing(o.name, failure ?? (missing ? missing.map((t) => `"${t}" has no value`).join(', ') : 'its value is empty'));
   }
   return out;
 }

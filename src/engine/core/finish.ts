@@ -14,7 +14,7 @@ export function failRun(d: Draft, error: RunErrorInfo): void {
   if (rootFrame && rootFrame.status === undefined) {
     try {
       const plan = d.machine.plan(rootFrame.doc, rootFrame.wf);
-      root.outputs = evaluateOutputs(plan.outputs, frameContext(d.machine, d.current, rootFrame));
+      root.outputs = evaluateOutputs(plan.outputs, frameContext(d.machine, d.current, rootFrame), (name, why) => warnOutput(d, rootFrame.wf, name, why));
     } catch {
       root.outputs = {};
     }
@@ -23,6 +23,17 @@ export function failRun(d: Draft, error: RunErrorInfo): void {
   root.error = error;
   d.clear();
   announceEnd(d);
+}
+
+/** A workflow output that resolved to nothing: left out of the outputs (P6), and said so (the `warning` event). */
+export function warnOutput(d: Draft, workflowId: string, output: string, why: string): void {
+  d.emit({
+    type: 'warning',
+    code: 'OUTPUT_UNRESOLVED',
+    workflowId,
+    output,
+    message: `Output "${output}" of workflow "${workflowId}" resolved to nothing and is left out (${why}).`,
+  });
 }
 
 /** Emit `run.finished` for a state that has just stopped running. */
