@@ -1,5 +1,6 @@
 /** What a command touches of the process, so commands can be driven in-process by tests. */
 import { readFileSync } from 'node:fs';
+import type { Clock } from '../engine/types.js';
 
 export interface Writer {
   write(text: string): void;
@@ -26,6 +27,11 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Register a handler for Ctrl-C, SIGTERM and SIGHUP; returns a function that removes it. */
   onInterrupt(handler: (signal: InterruptSignal) => void): () => void;
+  /**
+   * The clock `arazzo run` runs on (delays, retries, timeouts, durations). Internal: the executable
+   * leaves it out (the system clock); tests pass a ManualClock so that a polling run takes no real time.
+   */
+  readonly clock?: Clock;
 }
 
 export function processIo(): CliIo {

@@ -150,6 +150,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   const options: RunOptions = {
     signal: controller.signal,
     onEvent,
+    ...(io.clock ? { clock: io.clock } : {}),
     secrets,
     ...(checks ? { checks } : {}),
     ...(Object.keys(servers).length > 0 ? { servers } : {}),
