@@ -17,9 +17,6 @@ export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 const INTERRUPT_SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** The exit code of a run stopped by a signal, by the shell convention 128 + the signal number: 130, 143, 129. */
-export const EXIT_BY_SIGNAL: Readonly<Record<InterruptSignal, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-
 export interface CliIo {
   readonly stdout: Writer;
   readonly stderr: Writer;

@@ -8,11 +8,11 @@ import type { RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from 
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
 import { describeInputs, loadOptionsFromFlags, selectWorkflow } from './document.js';
-import { CliError, EXIT_FAILED, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
+import { CliError, EXIT_USAGE, exitCodeFor } from './errors.js';
 import { cliMessage, createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
 import { gatherInputs, missingInputs } from './inputs.js';
-import { EXIT_BY_SIGNAL, packageVersion, type CliIo, type InterruptSignal } from './io.js';
+import { packageVersion, type CliIo, type InterruptSignal } from './io.js';
 import { stringifyJson } from '../util/json.js';
 import { loadLibrary } from './library.js';
 import { createMasker, maskValue, type MaskFn as Masker } from '../engine/mask.js';
@@ -143,7 +143,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
       );
       controller.abort(new ArazzoError('RUN_CANCELLED', `The run was cancelled (${signal === 'SIGINT' ? 'Ctrl-C' : signal}).`));
     } else {
-      process.exit(EXIT_BY_SIGNAL[signal]);
+      process.exit(exitCodeFor({ code: 'RUN_CANCELLED' }, { signal }));
     }
   });
 
@@ -182,7 +182,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
         io,
         { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 },
         { ...out, cancelled: true },
-        EXIT_BY_SIGNAL[stoppedBy ?? 'SIGINT'],
+        exitCodeFor(error, stoppedBy ? { signal: stoppedBy } : {}),
       );
     }
     if (exitCodeFor(error) === EXIT_USAGE) return usageError(io, error, json, workflowId, mask);
@@ -197,20 +197,17 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
       return usageError(io, new CliError(result.error.code, result.error.message), json, workflowId, mask);
     }
     io.stderr.write(mask(`Dry run: the workflow ended before sending any request.\n`));
-    return finish(io, result, { ...out, har: undefined }, result.status === 'succeeded' ? EXIT_SUCCEEDED : EXIT_FAILED);
+    return finish(io, result, { ...out, har: undefined }, exitCodeFor(result.error));
   }
 
   const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
   // A step may recover from a failed check (onFailure goto), but the check still failed.
-  const checkFailed = result.checks?.some((c) => c.level === 'error') === true;
-  const exitCode =
-    result.status === 'succeeded'
-      ? checkFailed
-        ? EXIT_FAILED
-        : EXIT_SUCCEEDED
-      : cancelled
-        ? EXIT_BY_SIGNAL[stoppedBy ?? 'SIGINT']
-        : exitCodeFor(result.error ?? {}, { requestsSent: report.steps.length > 0, cancelled });
+  const checksFailed = result.checks?.some((c) => c.level === 'error') === true;
+  const exitCode = exitCodeFor(result.status === 'succeeded' ? undefined : (result.error ?? {}), {
+    requestsSent: report.steps.length > 0,
+    checksFailed,
+    ...(cancelled ? { signal: stoppedBy ?? 'SIGINT' } : {}),
+  });
   if (exitCode === EXIT_USAGE && result.error) {
     return usageError(io, new CliError(result.error.code, result.error.message, { ...result.error }), json, workflowId, mask);
   }
