@@ -93,6 +93,24 @@ function arazzo(args: string[], opts: { env?: Record<string, string>; stdin?: st
 
 const runJobs = (...extra: string[]) => ['run', JOBS, '--workflow', 'createAndWait', '--server', `jobsApi=${base}`, ...extra];
 
+describe('arazzo run: failures in nested workflows', () => {
+  const runNested = (childJobId: string) =>
+    arazzo(['run', fixture('nested.arazzo.yaml'), '-w', 'parent', '--server', `jobsApi=${base}`, '--inputs', '-'], { stdin: childJobId });
+
+  it('names the step that failed and the workflow it belongs to, for a child workflow that could not start', async () => {
+    const r = await runNested('{"childJobId": 42}');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^✖ parent failed at step child after 2 step executions/m);
+    expect(r.stderr).toContain('INPUT_INVALID: Step "child" of workflow "parent" could not call workflow "readJob": Inputs of workflow "readJob" are invalid');
+  });
+
+  it('names the step of the child workflow when that step failed', async () => {
+    const r = await runNested('{"childJobId": "boom"}');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^✖ parent failed at step read of workflow readJob \(HTTP 500\) after 3 step executions/m);
+  });
+});
+
 describe('arazzo run', () => {
   it('succeeds with exit 0 and prints exactly the --json report on stdout', async () => {
     const r = await arazzo(runJobs('--input', `token=${TOKEN}`, '--input', 'name=demo', '--json'));

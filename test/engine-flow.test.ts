@@ -413,4 +413,25 @@ describe('failures across workflows', () => {
     expect(bad.steps?.[0]).toMatchObject({ stepId: 'call', outcome: 'failed', error: { code: 'INPUT_INVALID' }, action: { name: 'report' } });
     expect(server.requests).toHaveLength(1);
   });
+
+  it('a failure says where it happened: the step and the workflow it belongs to, never a step of one with the id of another', async () => {
+    await scripted([{ status: 500 }]);
+    const doc = await loadDoc([
+      { workflowId: 'parent', steps: [{ stepId: 'child', workflowId: 'createAndWait', parameters: [{ name: 'name', value: '$inputs.name' }] }] },
+      { workflowId: 'needsChild', dependsOn: ['createAndWait'], steps: [statusStep()] },
+      { workflowId: 'createAndWait', inputs: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } }, steps: [statusStep()] },
+    ]);
+    // The child workflow could not start (invalid inputs): the parent's step `child` failed.
+    const notStarted = await runWorkflow(doc, 'parent', { name: 5 }, { servers: servers() });
+    expect(notStarted.error).toMatchObject({ code: 'INPUT_INVALID', workflowId: 'parent', stepId: 'child' });
+    expect(notStarted.error?.message).toContain('createAndWait');
+    // A prerequisite that could not start: the dependent workflow failed, not the prerequisite.
+    const dependency = await runWorkflow(doc, 'needsChild', {}, { servers: servers() });
+    expect(dependency.error).toMatchObject({ code: 'DEPENDENCY_FAILED', workflowId: 'needsChild' });
+    expect(dependency.error?.stepId).toBeUndefined();
+    // The child started and one of its steps failed: that step, in the child workflow.
+    const inChild = await runWorkflow(doc, 'parent', { name: 'job' }, { servers: servers() });
+    expect(inChild.error).toMatchObject({ code: 'STEP_FAILED', workflowId: 'createAndWait', stepId: 'poll' });
+    expect(server.requests).toHaveLength(1);
+  });
 });

@@ -126,10 +126,11 @@ function advance(d: Draft): Effect | undefined {
       if (pending) {
         const started = startFrame(d, pending, frame.doc, 'depends', {}, stopAtAbove(frame));
         if ('error' in started) {
+          // The dependent workflow failed: the error is placed there, not in the prerequisite.
           finishFrame(d, 'failed', {
-            ...started.error,
             code: 'DEPENDENCY_FAILED',
-            message: `Workflow "${frame.wf}" depends on "${pending.workflowId}": ${started.error.message}`,
+            message: `Workflow "${frame.wf}" depends on "${pending.workflowId}", which could not start: ${started.error.message}`,
+            workflowId: frame.wf,
           });
         } else pushFrame(d, started.frame);
         continue;
@@ -213,8 +214,15 @@ function advance(d: Draft): Effect | undefined {
       if (step.timeoutMs !== undefined) running.deadline = d.now + step.timeoutMs;
       const started = startFrame(d, step.workflow, frame.doc, 'step', inputs, stopAtAbove(running));
       if ('error' in started) {
+        // The child never ran: this step of this workflow failed (a stepId always belongs to the workflowId beside it).
         running.deadline = undefined;
-        applyOutcome(d, step, false, ctx, { startedAt: d.now, durationMs: 0, error: { ...started.error, stepId: step.stepId } });
+        const error = {
+          code: started.error.code,
+          message: `Step "${step.stepId}" of workflow "${frame.wf}" could not call workflow "${step.workflow.workflowId}": ${started.error.message}`,
+          workflowId: frame.wf,
+          stepId: step.stepId,
+        };
+        applyOutcome(d, step, false, ctx, { startedAt: d.now, durationMs: 0, error });
       } else pushFrame(d, started.frame, step.stepId);
       continue;
     }
