@@ -339,9 +339,10 @@ describe('workflows in other documents and retry targets', () => {
     );
     const result = await runWorkflow(doc, 'w', {}, { servers: servers(), history: true });
     expect(result.error).toBeUndefined();
-    // The child's token reached the outputs (an unresolved output would be left out), and being
-    // named like a secret it is reported masked (P21).
-    expect(result.outputs).toEqual({ token: '***', reason: 'explicit' });
+    // The child's token reached the outputs (an unresolved output would be left out): the caller
+    // gets it; being named like a secret it is masked in the step records (P21).
+    expect(result.outputs).toEqual({ token: 'cross-doc-token', reason: 'explicit' });
+    expect(result.steps?.at(-1)?.outputs).toEqual({ token: '***', reason: 'explicit' });
     expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /base/status', 'POST /base/token', 'GET /base/status', 'POST /base/token']);
     expect(result.steps?.map((s) => `${s.workflowId}/${s.stepId}`)).toEqual(['w/poll', 'refresh/tok', 'w/poll', 'refresh/tok', 'w/call']);
   });

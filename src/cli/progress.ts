@@ -335,6 +335,8 @@ export interface SummaryOptions {
   readonly cancelled?: boolean;
   /** The signal that stopped the run (Ctrl-C when not said). */
   readonly stoppedBy?: InterruptSignal;
+  /** Some outputs are shown with a secret masked: say where to get them in clear. */
+  readonly maskedOutputs?: boolean;
 }
 
 /** The closing lines on stderr: status, the failure explained, the outputs. */
@@ -359,6 +361,7 @@ export function renderSummary(
     lines.push('Outputs:');
     const width = Math.min(24, Math.max(...outputs.map(([k]) => k.length)));
     for (const [k, v] of outputs) lines.push(`  ${k.padEnd(width)}  ${showValue(v, 500)}`);
+    if (options.maskedOutputs) lines.push(s.dim('  (*** hides a secret; --json prints the outputs in clear)'));
   }
   return `${lines.join('\n')}\n`;
 }

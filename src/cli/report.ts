@@ -40,6 +40,8 @@ export interface RunReport {
 export class ReportBuilder {
   readonly steps: ReportStep[] = [];
   readonly warnings: RunWarning[] = [];
+  /** The run's outputs as `run.finished` gave them: secrets masked, for what is printed on stderr. */
+  maskedOutputs: Record<string, unknown> | undefined;
 
   onEvent(event: RunEvent): void {
     if (event.type === 'warning') {
@@ -47,6 +49,7 @@ export class ReportBuilder {
       this.warnings.push(warning);
       return;
     }
+    if (event.type === 'run.finished') this.maskedOutputs = event.outputs;
     if (event.type !== 'step.finished') return;
     const r = event.record;
     // Keys in the order the contract lists them.

@@ -236,10 +236,27 @@ async function finish(
 ): Promise<number> {
   await writeTrace(o.har, o.trace, o.mask, io);
   const stoppedBy = o.stoppedBy();
-  io.stderr.write(
-    o.mask(renderSummary(result, { color: o.color, quiet: o.quiet, ...(o.cancelled ? { cancelled: true } : {}), ...(stoppedBy ? { stoppedBy } : {}) })),
+  // The outputs are what the user asked for: in clear in the --json report. The summary on stderr
+  // (a log, often kept by CI) shows them as the events do, secrets masked.
+  const outputs = result.outputs ?? {};
+  const shown = maskValue(o.report.maskedOutputs ?? outputs, o.mask);
+  const masked = !o.json && Object.keys(outputs).length > 0 && stringifyJson(shown) !== stringifyJson(outputs);
+  const summary = renderSummary(
+    { ...result, outputs: shown },
+    {
+      color: o.color,
+      quiet: o.quiet,
+      ...(o.cancelled ? { cancelled: true } : {}),
+      ...(stoppedBy ? { stoppedBy } : {}),
+      ...(masked ? { maskedOutputs: true } : {}),
+    },
   );
-  if (o.json) io.stdout.write(`${stringifyJson(maskValue(o.report.build(result, stoppedBy), o.mask))}\n`);
+  io.stderr.write(o.mask(summary));
+  if (o.json) {
+    const report = maskValue(o.report.build(result, stoppedBy), o.mask);
+    report.outputs = outputs;
+    io.stdout.write(`${stringifyJson(report)}\n`);
+  }
   return exitCode;
 }
 
