@@ -213,7 +213,7 @@ describe('--json report', () => {
     const b = new ReportBuilder();
     for (const e of pollRun()) b.onEvent(e);
     const report = b.build({ workflowId: 'wf', status: 'succeeded', outputs: { state: 'running' } });
-    expect(Object.keys(report)).toEqual(['workflowId', 'status', 'outputs', 'steps']);
+    expect(Object.keys(report)).toEqual(['workflowId', 'status', 'durationMs', 'outputs', 'steps']);
     expect(report.steps).toHaveLength(6);
     expect(report.steps[0]).toEqual({
       stepId: 'createJob',

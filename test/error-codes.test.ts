@@ -122,6 +122,8 @@ describe('exit codes: one mapping', () => {
     expect(exitCodeFor({ code: 'RUN_CANCELLED' }, { requestsSent: true, signal: 'SIGHUP' })).toBe(129);
     // A run that succeeded before the signal took effect still succeeded.
     expect(exitCodeFor(undefined, { signal: 'SIGTERM' })).toBe(EXIT_SUCCEEDED);
+    // A run or a test session that ended without an error, but with a failed check or test, failed.
+    expect(exitCodeFor(undefined, { checksFailed: true })).toBe(EXIT_FAILED);
   });
 
   it('is the only place in the command line that turns how a command ended into a number', () => {
@@ -131,7 +133,7 @@ describe('exit codes: one mapping', () => {
       // No exit with a literal code or a table of its own, and no failure or signal code returned as a number.
       expect(text, name).not.toMatch(/exit\(\s*\d/);
       expect(text, name).not.toMatch(/process\.exit\(\s*EXIT_/);
-      expect(text, name).not.toMatch(/return\s+(1|2|129|130|143)\s*;/);
+      expect(text, name).not.toMatch(/\?\s*EXIT_[A-Z]+\s*:/);
       expect(text, name).not.toMatch(/EXIT_BY_SIGNAL/);
     }
   });

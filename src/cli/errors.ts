@@ -66,12 +66,12 @@ export interface ExitContext {
   requestsSent?: boolean;
   /** The signal that stopped the command (Ctrl-C, SIGTERM, SIGHUP): 130, 143 or 129. */
   signal?: InterruptSignal;
-  /** A contract check failed (`--check`, `arazzo test`): a run that succeeded otherwise exits 1. */
+  /** A contract check (`--check`) or a test (`arazzo test`) failed: a command that ended without an error exits 1. */
   checksFailed?: boolean;
 }
 
 /**
- * The process exit code for how a command ended: `undefined` is success (1 when a contract check
+ * The process exit code for how a command ended: `undefined` is success (1 when a check or a test
  * failed); a command stopped by a
  * signal exits 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; a cancellation without one
  * is 130); an `ArazzoError` or a run's `{ code }` maps by its code; anything else (an internal

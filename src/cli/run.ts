@@ -8,7 +8,8 @@ import type { RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from 
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
 import { describeInputs, loadOptionsFromFlags, selectWorkflow } from './document.js';
-import { CliError, EXIT_USAGE, exitCodeFor } from './errors.js';
+import { systemClock } from '../engine/clock.js';
+import { CliError, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
 import { cliMessage, createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
 import { gatherInputs, missingInputs } from './inputs.js';
@@ -160,15 +161,19 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   };
 
   const out: FinishOptions = { json, quiet: flags.quiet === true, color, report, mask, har, trace: flags.trace, stoppedBy: () => stoppedBy };
+  const clock = io.clock ?? systemClock;
+  const startedAt = clock.now();
   // A dry run steps the run until its first request and stops there: that request (masked) is
-  // printed instead of sent.
+  // printed instead of sent, and the trace holds it as a request not sent.
   let result: RunResult;
   try {
     if (flags['dry-run']) {
       const first = await prepareFirstRequest(doc, workflowId, gathered.inputs, options);
       if ('request' in first) {
         removeInterrupt();
-        return printDryRun(io, workflowId, first.request, json, mask, color);
+        har?.notSent(first.request, clock.now(), first.workflowId, first.stepId);
+        await writeTrace(har, flags.trace, mask, io);
+        return printDryRun(io, first.request, { ...out, dryRun: { request: first.request } }, { workflowId, durationMs: clock.now() - startedAt });
       }
       result = first.result;
     } else result = await runWorkflow(doc, workflowId, gathered.inputs, options);
@@ -180,14 +185,22 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     if (error.code === 'RUN_CANCELLED') {
       return finish(
         io,
-        { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 },
+        {
+          workflowId,
+          status: 'failed',
+          outputs: {},
+          error: { code: error.code, message: error.message },
+          stepExecutions: report.steps.length,
+          durationMs: clock.now() - startedAt,
+        },
         { ...out, cancelled: true },
         exitCodeFor(error, stoppedBy ? { signal: stoppedBy } : {}),
       );
     }
     if (exitCodeFor(error) === EXIT_USAGE) return usageError(io, error, json, workflowId, mask);
     const info = { ...(error.details ?? {}), code: error.code, message: error.message } as RunResult['error'] & object;
-    return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 }, out, exitCodeFor(error));
+    const durationMs = clock.now() - startedAt;
+    return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs }, out, exitCodeFor(error));
   }
   removeInterrupt();
   writeErr(progress.flush());
@@ -197,7 +210,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
       return usageError(io, new CliError(result.error.code, result.error.message), json, workflowId, mask);
     }
     io.stderr.write(mask(`Dry run: the workflow ended before sending any request.\n`));
-    return finish(io, result, { ...out, har: undefined }, exitCodeFor(result.error));
+    return finish(io, result, { ...out, dryRun: {} }, exitCodeFor(result.error));
   }
 
   const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
@@ -224,6 +237,8 @@ interface FinishOptions {
   har: HarRecorder | undefined;
   trace: string | undefined;
   cancelled?: boolean;
+  /** `--dry-run`: the report says so (status `dry-run` unless the dry run failed), with the request built. */
+  dryRun?: { request?: RequestSummary };
   /** The signal that stopped the run, if one did. */
   stoppedBy: () => InterruptSignal | undefined;
 }
@@ -253,7 +268,7 @@ async function finish(
   );
   io.stderr.write(o.mask(summary));
   if (o.json) {
-    const report = maskValue(o.report.build(result, stoppedBy), o.mask);
+    const report = maskValue(o.report.build(result, stoppedBy, o.dryRun), o.mask);
     report.outputs = outputs;
     io.stdout.write(`${stringifyJson(report)}\n`);
   }
@@ -337,18 +352,20 @@ export function parseServerFlags(items: readonly string[], names: readonly strin
   return servers;
 }
 
-function printDryRun(io: CliIo, workflowId: string, request: RequestSummary, json: boolean, mask: Masker, color: boolean): number {
-  const s = createStyle(color);
-  if (json) {
-    const report = { workflowId, status: 'succeeded', outputs: {}, steps: [], dryRun: true, request };
-    io.stdout.write(`${JSON.stringify(maskValue(report, mask))}\n`);
+/** A dry run that built its first request: the request (or the `--json` report with it) on stdout. */
+function printDryRun(io: CliIo, request: RequestSummary, o: FinishOptions, run: { workflowId: string; durationMs: number }): number {
+  const { mask } = o;
+  const s = createStyle(o.color);
+  if (o.json) {
+    const report = o.report.build({ workflowId: run.workflowId, status: 'succeeded', outputs: {}, durationMs: run.durationMs }, undefined, o.dryRun);
+    io.stdout.write(`${stringifyJson(maskValue(report, mask))}\n`);
   } else {
     const lines = [`${request.method} ${request.url}`, ...Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`)];
     if (request.body !== undefined && request.body !== '') lines.push('', prettyBody(request.body));
     io.stdout.write(mask(`${lines.join('\n')}\n`));
   }
   io.stderr.write(mask(`${s.green('✔')} dry run: inputs are valid; the request above was not sent.\n`));
-  return 0;
+  return EXIT_SUCCEEDED;
 }
 
 function prettyBody(body: string): string {

@@ -91,8 +91,8 @@ function drive(driver: RunDriver, first: Transition): Promise<RunResult> {
   return done;
 }
 
-/** What `prepareFirstRequest` found: the first request, not sent, or the run's end when there was none. */
-export type FirstRequest = { readonly request: RequestSummary } | { readonly result: RunResult };
+/** What `prepareFirstRequest` found: the first request (masked, not sent) and its step, or the run's end when there was none. */
+export type FirstRequest = { readonly request: RequestSummary; readonly workflowId: string; readonly stepId: string } | { readonly result: RunResult };
 
 /**
  * Step a run until its first request and return that request (masked) without sending it: the
@@ -115,7 +115,7 @@ export async function prepareFirstRequest(
       let event: CoreEvent;
       if (wait.type === 'send') {
         const prepared = await driver.prepare(wait);
-        if (prepared.ok) return { request: driver.summarize(prepared.request) };
+        if (prepared.ok) return { request: driver.summarize(prepared.request), workflowId: wait.workflowId, stepId: wait.step.stepId };
         event = { type: 'executed', now: driver.now(), result: prepared.failed };
       } else if (wait.type === 'sleep') event = (await driver.wait(wait)) ?? { type: 'woke', now: driver.now() };
       else return { result: driver.result(t.state) };
