@@ -96,6 +96,7 @@ export type {
   ResponseSummary,
   StepChecks,
   CheckedStep,
+  DelaySource,
 } from './engine/types.js';
 export type { RunState } from './engine/state.js';
 export type { AuthCredentials, Credential, TokenCredential, ApiKeyCredential, BasicCredential, ClientCredential } from './auth/types.js';

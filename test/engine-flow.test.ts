@@ -155,6 +155,48 @@ describe('actions', () => {
     expect(events.filter((e) => e.type === 'delay.started').map((e) => (e.type === 'delay.started' ? e.ms : 0))).toEqual([7000, 13000]);
   });
 
+  it('delay.started says where each wait comes from: x-delay, retryAfter or the Retry-After header, also when a run resumes in a wait', async () => {
+    const clock = new ManualClock();
+    await scripted([
+      { status: 429, headers: { 'retry-after': '7' } },
+      { status: 503 },
+      { status: 200, body: { done: false } },
+      { status: 200, body: { done: true } },
+    ]);
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          statusStep({
+            'x-delay': 3,
+            onSuccess: [{ name: 'again', type: 'goto', stepId: 'poll', criteria: [{ condition: '$response.body#/done == false' }] }],
+            onFailure: [{ name: 'busy', type: 'retry', retryAfter: 2, retryLimit: 5 }],
+          }),
+        ],
+      },
+    ]);
+    const events: RunEvent[] = [];
+    const checkpoints: unknown[] = [];
+    const result = await runWorkflow(
+      doc,
+      'w',
+      {},
+      { servers: servers(), clock, onEvent: autoAdvance(clock, events), onCheckpoint: (s) => void checkpoints.push(s) },
+    );
+    expect(result.status).toBe('succeeded');
+    const delays = events.flatMap((e) => (e.type === 'delay.started' ? [{ ms: e.ms, reason: e.reason, source: e.source, retryAfter: e.retryAfter }] : []));
+    expect(delays).toEqual([
+      { ms: 7000, reason: 'retry', source: 'retry-after', retryAfter: '7' },
+      { ms: 2000, reason: 'retry', source: 'retryAfter', retryAfter: undefined },
+      { ms: 3000, reason: 'step-delay', source: 'x-delay', retryAfter: undefined },
+    ]);
+    // Resumed from the checkpoint taken in the first wait, the run announces what is left of it, and why.
+    const resumed: RunEvent[] = [];
+    const later = new ManualClock();
+    await runWorkflow(doc, 'w', {}, { servers: servers(), clock: later, resume: checkpoints[0] as never, onEvent: autoAdvance(later, resumed) });
+    expect(resumed.find((e) => e.type === 'delay.started')).toMatchObject({ reason: 'retry', source: 'retry-after', retryAfter: '7' });
+  });
+
   it('once retryLimit is exhausted, later failure actions apply (P13)', async () => {
     await scripted([{ status: 500 }]);
     const doc = await loadDoc([

@@ -18,7 +18,7 @@ import { jsonPreview, serialize, stringifyJson } from '../src/util/json.js';
 import { CLEAR_LINE, ProgressRenderer, renderSummary } from '../src/cli/progress.js';
 import { ReportBuilder } from '../src/cli/report.js';
 import { MASK } from '../src/engine/mask.js';
-import type { RunEvent, StepRecord } from '../src/engine/types.js';
+import type { DelaySource, RunEvent, StepRecord } from '../src/engine/types.js';
 import { truncateForMessage } from '../src/util/truncate.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -321,14 +321,16 @@ function response(stepId: string, statusCode: number, headers: Record<string, st
   };
 }
 
-const delay = (stepId: string, ms: number, reason: 'retry' | 'step-delay'): RunEvent => ({
+const delay = (stepId: string, ms: number, source: DelaySource, retryAfter?: string): RunEvent => ({
   ...ev,
   type: 'delay.started',
   time: 0,
   workflowId: 'wf',
   stepId,
   ms,
-  reason,
+  reason: source === 'x-delay' ? 'step-delay' : 'retry',
+  source,
+  ...(retryAfter !== undefined ? { retryAfter } : {}),
 });
 
 describe('progress', () => {
@@ -362,20 +364,23 @@ describe('progress', () => {
     expect(text.split('\n').filter((l) => l !== '')).toHaveLength(1);
   });
 
-  it("says when a retry waits what the response's Retry-After header asks instead of retryAfter", () => {
+  it("says when a retry waits what the response's Retry-After header asks instead of retryAfter, as the engine's event says", () => {
     const retry = { outcome: 'failed' as const, statusCode: 429, action: { name: 'busy', type: 'retry' } };
     const plain = new ProgressRenderer({ tty: false, color: false, verbose: false, quiet: false });
-    const text = [response('s', 429, { 'retry-after': '30' }), finished('s', 0, retry), delay('s', 30_000, 'retry')].map((e) => plain.onEvent(e)).join('');
+    // The event alone says where the wait comes from: no response needs to be seen (a resumed run has none).
+    expect(plain.onEvent(delay('s', 30_000, 'retry-after', '30'))).toBe('  ↻ retrying in 30s (Retry-After: 30)\n');
+    const text = [response('s', 429, { 'retry-after': '30' }), finished('s', 0, retry), delay('s', 30_000, 'retry-after', '30')]
+      .map((e) => plain.onEvent(e))
+      .join('');
     expect(text).toContain('  ↻ retrying in 30s (Retry-After: 30)\n');
-    const own = [response('s', 429, {}), finished('s', 0, retry), delay('s', 2000, 'retry')].map((e) => plain.onEvent(e)).join('');
+    const own = [response('s', 429, { 'retry-after': 'soon' }), finished('s', 0, retry), delay('s', 2000, 'retryAfter')].map((e) => plain.onEvent(e)).join('');
     expect(own).toContain('  ↻ retrying in 2s (retryAfter)\n');
-    // A header the engine cannot read is not what it waited for.
-    const bad = [response('s', 429, { 'retry-after': 'soon' }), finished('s', 0, retry), delay('s', 2000, 'retry')].map((e) => plain.onEvent(e)).join('');
-    expect(bad).toContain('(retryAfter)');
     // x-delay waits stay a --verbose detail; in a terminal the note joins the open line.
-    expect(plain.onEvent(delay('s', 5000, 'step-delay'))).toBe('');
+    expect(plain.onEvent(delay('s', 5000, 'x-delay'))).toBe('');
     const tty = new ProgressRenderer({ tty: true, color: false, verbose: false, quiet: false });
-    const line = [response('s', 429, { 'Retry-After': '7' }), finished('s', 0, retry), delay('s', 7000, 'retry')].map((e) => tty.onEvent(e)).join('');
+    const line = [response('s', 429, { 'Retry-After': '7' }), finished('s', 0, retry), delay('s', 7000, 'retry-after', '7')]
+      .map((e) => tty.onEvent(e))
+      .join('');
     expect(line.split(CLEAR_LINE).at(-1)).toMatch(/ {2}↻ retrying in 7s \(Retry-After: 7\)$/);
     expect(line).not.toContain('\n');
   });

@@ -21,6 +21,7 @@ export function enterStep(frame: Writable<Frame>, index: number): void {
   frame.prepared = false;
   frame.retries = EMPTY_COUNTERS;
   frame.waitUntil = undefined;
+  frame.retryAfter = undefined;
   frame.returnTo = undefined;
 }
 

@@ -15,7 +15,7 @@ import { Draft } from './draft.js';
 import { evaluateInputs, frameContext } from './evaluation.js';
 import { announceEnd, failRun } from './finish.js';
 import { deliver, enterStep, finishFrame, pushFrame, startFrame, stopAtAbove } from './frames.js';
-import { runGuard, stepDelay, stepGuard, stopped, timeOutWorkflowStep } from './guards.js';
+import { delayStarted, runGuard, stepDelay, stepGuard, stopped, timeOutWorkflowStep } from './guards.js';
 import { childDocKey, type Machine } from './machine.js';
 import { applyExecuted, applyOutcome } from './outcome.js';
 import type { CoreEvent, Effect, SendEffect, SleepEffect, Transition } from './types.js';
@@ -86,7 +86,8 @@ function begin(d: Draft): boolean {
 
 /** A resumed run that goes straight back to a wait: say so, with what is left of it. */
 function announceWait(d: Draft, wait: SleepEffect): void {
-  d.emit({ type: 'delay.started', workflowId: wait.workflowId, stepId: wait.stepId, ms: wait.ms, reason: d.top()?.retry ? 'retry' : 'step-delay' });
+  const top = d.top();
+  if (top) d.emit(delayStarted(top, wait.stepId, wait.ms));
 }
 
 /** An error from outside (cancellation, run timeout) placed at the running step. */
@@ -190,7 +191,7 @@ function advance(d: Draft): Effect | undefined {
       const delay = stepDelay(frame, step, ctx);
       if (delay > 0) {
         d.editTop().waitUntil = d.now + delay;
-        d.emit({ type: 'delay.started', workflowId: frame.wf, stepId: step.stepId, ms: delay, reason: 'step-delay' });
+        d.emit(delayStarted(frame, step.stepId, delay));
         continue;
       }
     }
