@@ -25,6 +25,7 @@ import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
 import { engine } from '../selection/engines.js';
 import { compileJsonPath, type CompiledJsonPath, JsonPathSyntaxError, type JsonPathDialect } from '../selection/jsonpath.js';
 import type { ErrorCode, ProblemCode } from '../error-codes.js';
+import { quoteForMessage } from '../util/truncate.js';
 
 /** Evaluates a node: `ctx` for runtime expressions, `data` (the criterion context) for JSONPath operands. */
 type Evaluator = (ctx: EvalContext, data: unknown) => unknown;
@@ -339,7 +340,7 @@ export function conditionCompare(op: string, left: unknown, right: unknown): boo
     const lb = b.toLowerCase();
     cmp = la < lb ? -1 : la > lb ? 1 : 0;
   } else {
-    throw new ConditionEvaluationError(`cannot compare ${typeName(a)} ${JSON.stringify(a)} with ${typeName(b)} ${JSON.stringify(b)} using "${op}"`);
+    throw new ConditionEvaluationError(`cannot compare ${typeName(a)} ${quoteForMessage(a)} with ${typeName(b)} ${quoteForMessage(b)} using "${op}"`);
   }
   switch (op) {
     case '<':

@@ -15,6 +15,7 @@ import { checkError } from './checks.js';
 import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { MessageView } from '../expressions/types.js';
 import { ArazzoError } from '../errors.js';
+import { MESSAGE_MAX, truncateForMessage } from '../util/truncate.js';
 import { startTimer, systemClock, timeoutSlot, type TimeoutSlot } from './clock.js';
 import { createMachine, type Machine } from './core/machine.js';
 import { next } from './core/next.js';
@@ -167,13 +168,14 @@ function transportFor(options: RunOptions): HttpClient {
 /** Shared by every run without a transport of its own (it holds no run data). */
 const defaultClient = new UndiciHttpClient();
 
+/** An error as a run reports it; its message bounded, whoever built it (a transport, an authenticator). */
 function errorInfo(err: unknown): RunErrorInfo {
   if (err instanceof ArazzoError) {
-    const info: { -readonly [K in keyof RunErrorInfo]: RunErrorInfo[K] } = { code: err.code, message: err.message };
+    const info: { -readonly [K in keyof RunErrorInfo]: RunErrorInfo[K] } = { code: err.code, message: truncateForMessage(err.message, MESSAGE_MAX) };
     if (typeof err.details?.limit === 'number') info.limit = err.details.limit;
     return info;
   }
-  return { code: 'INTERNAL_ERROR', message: `Internal engine error: ${(err as Error)?.message ?? String(err)}` };
+  return { code: 'INTERNAL_ERROR', message: `Internal engine error: ${truncateForMessage(String((err as Error)?.message ?? err))}` };
 }
 
 function cancelledError(): ArazzoError {
@@ -723,7 +725,7 @@ export class RunDriver {
           ? new ArazzoError('STEP_TIMEOUT', `Step "${stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
           : new ArazzoError(
               'HTTP_TIMEOUT',
-              `${req?.method} ${this.maskText(req?.url ?? '')} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
+              `${req?.method} ${this.maskText(truncateForMessage(req?.url ?? ''))} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
               { limit: timeout },
             ),
     );

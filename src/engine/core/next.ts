@@ -8,6 +8,7 @@
  * length runs in flat stack and memory.
  */
 import { ArazzoError } from '../../errors.js';
+import { listForMessage, MESSAGE_MAX, NESTED_MESSAGE_MAX, truncateForMessage } from '../../util/truncate.js';
 import type { StepPlan } from '../../compile/plan-types.js';
 import { withEntry, type Frame, type RunState } from '../state.js';
 import type { RunErrorInfo } from '../types.js';
@@ -49,10 +50,14 @@ export function next(machine: Machine, state: RunState, event: CoreEvent): Trans
         break;
     }
   } catch (err) {
-    const e = err instanceof ArazzoError ? err : new ArazzoError('INTERNAL_ERROR', `Internal engine error: ${(err as Error).message}`);
+    const e =
+      err instanceof ArazzoError
+        ? err
+        : new ArazzoError('INTERNAL_ERROR', `Internal engine error: ${truncateForMessage(String((err as Error)?.message ?? err))}`, undefined, { cause: err });
     const top = d.top();
     const stepId = e.details?.stepId as string | undefined;
-    const info: RunErrorInfo = { code: e.code, message: e.message, ...(top ? { workflowId: top.wf } : {}), ...(stepId ? { stepId } : {}) };
+    const message = truncateForMessage(e.message, MESSAGE_MAX);
+    const info: RunErrorInfo = { code: e.code, message, ...(top ? { workflowId: top.wf } : {}), ...(stepId ? { stepId } : {}) };
     if (d.current.status === 'running') failRun(d, info);
     wait = undefined;
   }
@@ -69,7 +74,7 @@ function begin(d: Draft): boolean {
     root.status = 'failed';
     root.error = {
       code: 'INPUT_INVALID',
-      message: `Inputs of workflow "${frame.wf}" are invalid: ${check.errors.join('; ')}. No request was sent.`,
+      message: `Inputs of workflow "${frame.wf}" are invalid: ${listForMessage(check.errors)}. No request was sent.`,
       workflowId: frame.wf,
     };
     root.outputs = {};
@@ -130,7 +135,7 @@ function advance(d: Draft): Effect | undefined {
           // The dependent workflow failed: the error is placed there, not in the prerequisite.
           finishFrame(d, 'failed', {
             code: 'DEPENDENCY_FAILED',
-            message: `Workflow "${frame.wf}" depends on "${pending.workflowId}", which could not start: ${started.error.message}`,
+            message: `Workflow "${frame.wf}" depends on "${pending.workflowId}", which could not start: ${truncateForMessage(started.error.message, NESTED_MESSAGE_MAX)}`,
             workflowId: frame.wf,
           });
         } else pushFrame(d, started.frame);
@@ -219,7 +224,7 @@ function advance(d: Draft): Effect | undefined {
         running.deadline = undefined;
         const error = {
           code: started.error.code,
-          message: `Step "${step.stepId}" of workflow "${frame.wf}" could not call workflow "${step.workflow.workflowId}": ${started.error.message}`,
+          message: `Step "${step.stepId}" of workflow "${frame.wf}" could not call workflow "${step.workflow.workflowId}": ${truncateForMessage(started.error.message, NESTED_MESSAGE_MAX)}`,
           workflowId: frame.wf,
           stepId: step.stepId,
         };
