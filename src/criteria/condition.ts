@@ -370,9 +370,14 @@ function member(value: unknown, key: unknown): unknown {
 
 // ---- compilation of the jsep tree ----
 
-function syntax(message: string, text: string, offset?: number, code: ErrorCode = 'CRITERION_SYNTAX'): ArazzoError {
+function syntax(message: string, text: string, offset?: number, code: ErrorCode = 'CRITERION_SYNTAX', cause?: unknown): ArazzoError {
   const where = offset !== undefined ? ` at offset ${offset}` : '';
-  return new ArazzoError(code, `Invalid condition "${text}"${where}: ${message}`, offset !== undefined ? { offset } : {});
+  return new ArazzoError(
+    code,
+    `Invalid condition "${text}"${where}: ${message}`,
+    offset !== undefined ? { offset } : {},
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function compileNode(node: jsep.Expression, p: ActiveParse, text: string): Evaluator {
@@ -482,7 +487,7 @@ export function parseCondition(text: string, options: ParseConditionOptions): Co
   } catch (err) {
     const e = err as { index?: number; description?: string; message?: string; code?: string };
     const code = e.code === 'EXPRESSION_UNSUPPORTED' ? e.code : 'CRITERION_SYNTAX';
-    throw syntax((e.description ?? e.message ?? String(err)).replace(/ at character \d+$/, ''), text, e.index, code);
+    throw syntax((e.description ?? e.message ?? String(err)).replace(/ at character \d+$/, ''), text, e.index, code, err);
   } finally {
     active = previous;
   }
