@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { cli } from '../src/cli/cli.js';
 import type { CliIo, InterruptSignal } from '../src/cli/io.js';
 import { ManualClock } from '../src/engine/clock.js';
-import type { Clock } from '../src/engine/types.js';
+import type { Clock, RunEvent, StepRecord } from '../src/engine/types.js';
 
 export interface FakeIo extends CliIo {
   /** Everything written to stdout and stderr so far. */
@@ -78,3 +78,23 @@ export async function runCli(argv: readonly string[], options: { env?: Record<st
 /** The root of the repository and the built CLI (`dist/cli/main.js`, built by the global setup), for tests that spawn it. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/**
+ * A `step.finished` event of workflow `wf` for the renderers' tests (progress, report, trace): a
+ * GET of `http://127.0.0.1:1/api/jobs/7` that answered 200 in 30 ms, unless `extra` says otherwise.
+ */
+export function stepFinishedEvent(stepId: string, startedAt: number, extra: Partial<StepRecord> = {}): RunEvent {
+  const record: StepRecord = {
+    workflowId: 'wf',
+    stepId,
+    outcome: 'succeeded',
+    statusCode: 200,
+    method: 'GET',
+    url: 'http://127.0.0.1:1/api/jobs/7',
+    startedAt,
+    durationMs: 30,
+    outputs: {},
+    ...extra,
+  };
+  return { runId: 'r1', type: 'step.finished', time: startedAt + record.durationMs, workflowId: 'wf', stepId, record };
+}

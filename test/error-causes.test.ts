@@ -20,28 +20,19 @@ import { dereferenceOpenApi } from '../src/sources/openapi.js';
 import { parseDescriptionText } from '../src/sources/parse.js';
 import { loadSelectionEngines } from '../src/selection/engines.js';
 import { loadDoc } from './engine-helpers.js';
-
-/** What `fn` threw (it must throw). */
-async function thrown(fn: () => unknown): Promise<unknown> {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
+import { thrownBy } from './expect-helpers.js';
 
 describe('Error.cause is kept where an error wraps another', () => {
   it('reading: a missing file (the file system error), a failed fetch (what fetch threw), and the DocumentError around them', async () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'arazzo-cause-')), 'nope.arazzo.yaml');
-    const doc = await thrown(() => readDocument(missing));
+    const doc = await thrownBy(() => readDocument(missing));
     expect(doc).toBeInstanceOf(DocumentError);
     const read = (doc as Error).cause;
     expect(read).toBeInstanceOf(ReadError);
     expect(((read as Error).cause as NodeJS.ErrnoException).code).toBe('ENOENT');
 
     const failure = new TypeError('fetch failed');
-    const fetched = await thrown(() =>
+    const fetched = await thrownBy(() =>
       readResource(new URL('http://127.0.0.1:1/api.yaml'), {
         fetch: (async () => {
           throw failure;
@@ -53,32 +44,32 @@ describe('Error.cause is kept where an error wraps another', () => {
   });
 
   it('sources: a description that is not YAML or JSON, and one json-schema-ref-parser cannot dereference', async () => {
-    const parse = await thrown(() => parseDescriptionText('openapi: [unclosed', '/tmp/api.yaml'));
+    const parse = await thrownBy(() => parseDescriptionText('openapi: [unclosed', '/tmp/api.yaml'));
     expect(parse).toMatchObject({ code: 'SOURCE_INVALID' });
     expect((parse as Error).cause).toBeInstanceOf(Error);
 
     const broken = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/a': { $ref: '#/components/pathItems/nope' } } };
-    const deref = await thrown(() => dereferenceOpenApi(pathToFileURL('/tmp/api.json'), broken, async () => ''));
+    const deref = await thrownBy(() => dereferenceOpenApi(pathToFileURL('/tmp/api.json'), broken, async () => ''));
     expect(deref).toMatchObject({ code: 'SOURCE_INVALID' });
     expect((deref as Error).cause).toBeInstanceOf(Error);
     expect(String(((deref as Error).cause as Error).message)).toContain('nope');
   });
 
   it('expressions: a template whose embedded expression does not parse', async () => {
-    const err = await thrown(() => compileValue('Bearer {$inputs.}', { version: '1.0.1' }));
+    const err = await thrownBy(() => compileValue('Bearer {$inputs.}', { version: '1.0.1' }));
     expect(err).toMatchObject({ code: 'EXPRESSION_SYNTAX' });
     expect((err as Error).cause).toBeInstanceOf(ArazzoError);
   });
 
   it('criteria: a regex that needs backtracking, a condition that does not parse, a JSONPath that does not parse', async () => {
     await loadSelectionEngines('all');
-    const regex = await thrown(() => compileCriterion({ context: '$response.body', condition: '(a)\\1', type: 'regex' }, { version: '1.0.1' }));
+    const regex = await thrownBy(() => compileCriterion({ context: '$response.body', condition: '(a)\\1', type: 'regex' }, { version: '1.0.1' }));
     expect(regex).toMatchObject({ code: 'CRITERION_SYNTAX' });
     expect((regex as Error).cause).toBeInstanceOf(Error);
-    const simple = await thrown(() => compileCriterion({ condition: '$statusCode ==' }, { version: '1.0.1' }));
+    const simple = await thrownBy(() => compileCriterion({ condition: '$statusCode ==' }, { version: '1.0.1' }));
     expect(simple).toMatchObject({ code: 'CRITERION_SYNTAX' });
     expect((simple as Error).cause).toBeInstanceOf(Error);
-    const jsonpath = await thrown(() => compileCriterion({ context: '$response.body', condition: '$[?', type: 'jsonpath' }, { version: '1.0.1' }));
+    const jsonpath = await thrownBy(() => compileCriterion({ context: '$response.body', condition: '$[?', type: 'jsonpath' }, { version: '1.0.1' }));
     expect(jsonpath).toMatchObject({ code: 'CRITERION_SYNTAX' });
     expect((jsonpath as Error).cause).toBeInstanceOf(Error);
   });
@@ -97,7 +88,7 @@ describe('Error.cause is kept where an error wraps another', () => {
       },
     ]);
     const body = workflowPlan(doc, 'w')?.steps[0]?.body;
-    const err = await thrown(() => buildBody(body!, {} as EvalContext, () => undefined));
+    const err = await thrownBy(() => buildBody(body!, {} as EvalContext, () => undefined));
     expect(err).toMatchObject({ code: 'REPLACEMENT_TARGET_INVALID' });
     expect((err as Error).cause).toBeInstanceOf(SyntaxError);
   });
