@@ -48,13 +48,13 @@ export class ArazzoError extends Error {
 export class DocumentError extends ArazzoError {
   readonly problems: Problem[];
 
-  constructor(problems: Problem[], file?: string, code: ErrorCode = 'DOCUMENT_INVALID') {
+  constructor(problems: Problem[], file?: string, code: ErrorCode = 'DOCUMENT_INVALID', options?: ErrorOptions) {
     const errors = problems.filter((p) => p.severity === 'error');
     const where = file ? ` in ${file}` : '';
     const first = errors[0];
     const head = first ? `: ${formatProblem(first)}` : '';
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    super(code, `${errors.length} problem(s)${where}${head}${more}`, { file });
+    super(code, `${errors.length} problem(s)${where}${head}${more}`, { file }, options);
     this.name = 'DocumentError';
     this.problems = problems;
   }

@@ -24,6 +24,10 @@ export { CHECK_NAMES, CHECK_LEVELS } from './contract/types.js';
 export type { CheckFinding, CheckName, CheckLevel, CheckLevels } from './contract/types.js';
 export type { LevelOverrides } from './contract/levels.js';
 
+// Masking secrets (P21) in an embedder's own output, as the engine and the CLI do
+export { createMasker, maskValue, MASK, isSecretName } from './engine/mask.js';
+export type { MaskFn } from './engine/mask.js';
+
 // Errors
 export { ArazzoError, DocumentError, formatProblem } from './errors.js';
 export type { Problem, Severity } from './errors.js';
@@ -96,6 +100,7 @@ export type {
   ResponseSummary,
   StepChecks,
   CheckedStep,
+  DelaySource,
 } from './engine/types.js';
 export type { RunState } from './engine/state.js';
 export type { AuthCredentials, Credential, TokenCredential, ApiKeyCredential, BasicCredential, ClientCredential } from './auth/types.js';

@@ -102,8 +102,10 @@ describe('authentication from the security schemes', () => {
     };
     const result = await run(doc, { auth });
     expect(result.status).toBe('succeeded');
-    // $request sees the request as sent, credential included (masked like every secret).
-    expect(result.outputs).toEqual({ sentKey: '***' });
+    // $request sees the request as sent, credential included: the final outputs are the caller's,
+    // in clear; the step record masks it like every secret.
+    expect(result.outputs).toEqual({ sentKey: 'hk-111' });
+    expect(result.steps?.[0]?.outputs).toEqual({ sentKey: '***' });
     expect(seen()).toEqual([
       { path: '/v1/header-key', key: 'hk-111' },
       { path: '/v1/query-key?api_key=qk%20222%26x' },

@@ -5,24 +5,13 @@ import { HarRecorder } from '../src/cli/har.js';
 import { createMasker, MASK, maskValue } from '../src/engine/mask.js';
 import { CLEAR_LINE, ProgressRenderer, renderSummary } from '../src/cli/progress.js';
 import { ReportBuilder } from '../src/cli/report.js';
+import { stepFinishedEvent } from './cli-helpers.js';
 
 const base = { runId: 'r1' };
 
-function stepFinished(stepId: string, startedAt: number, extra: Partial<StepRecord> = {}): RunEvent {
-  const record: StepRecord = {
-    workflowId: 'wf',
-    stepId,
-    outcome: 'succeeded',
-    statusCode: 200,
-    method: 'GET',
-    url: `http://127.0.0.1:1/api/jobs/7?x=1`,
-    startedAt,
-    durationMs: 30,
-    outputs: {},
-    ...extra,
-  };
-  return { ...base, type: 'step.finished', time: startedAt + record.durationMs, workflowId: 'wf', stepId, record };
-}
+/** The events' step, with a query string in its URL. */
+const stepFinished = (stepId: string, startedAt: number, extra: Partial<StepRecord> = {}): RunEvent =>
+  stepFinishedEvent(stepId, startedAt, { url: 'http://127.0.0.1:1/api/jobs/7?x=1', ...extra });
 
 /** A create step then five polls that end when the job is ready. */
 function pollRun(): RunEvent[] {
@@ -213,7 +202,7 @@ describe('--json report', () => {
     const b = new ReportBuilder();
     for (const e of pollRun()) b.onEvent(e);
     const report = b.build({ workflowId: 'wf', status: 'succeeded', outputs: { state: 'running' } });
-    expect(Object.keys(report)).toEqual(['workflowId', 'status', 'outputs', 'steps']);
+    expect(Object.keys(report)).toEqual(['workflowId', 'status', 'durationMs', 'outputs', 'steps']);
     expect(report.steps).toHaveLength(6);
     expect(report.steps[0]).toEqual({
       stepId: 'createJob',

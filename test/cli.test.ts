@@ -93,13 +93,31 @@ function arazzo(args: string[], opts: { env?: Record<string, string>; stdin?: st
 
 const runJobs = (...extra: string[]) => ['run', JOBS, '--workflow', 'createAndWait', '--server', `jobsApi=${base}`, ...extra];
 
+describe('arazzo run: failures in nested workflows', () => {
+  const runNested = (childJobId: string) =>
+    arazzo(['run', fixture('nested.arazzo.yaml'), '-w', 'parent', '--server', `jobsApi=${base}`, '--inputs', '-'], { stdin: childJobId });
+
+  it('names the step that failed and the workflow it belongs to, for a child workflow that could not start', async () => {
+    const r = await runNested('{"childJobId": 42}');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^✖ parent failed at step child after 2 step executions/m);
+    expect(r.stderr).toContain('INPUT_INVALID: Step "child" of workflow "parent" could not call workflow "readJob": Inputs of workflow "readJob" are invalid');
+  });
+
+  it('names the step of the child workflow when that step failed', async () => {
+    const r = await runNested('{"childJobId": "boom"}');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^✖ parent failed at step read of workflow readJob \(HTTP 500\) after 3 step executions/m);
+  });
+});
+
 describe('arazzo run', () => {
   it('succeeds with exit 0 and prints exactly the --json report on stdout', async () => {
     const r = await arazzo(runJobs('--input', `token=${TOKEN}`, '--input', 'name=demo', '--json'));
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
-    expect(Object.keys(report).sort()).toEqual(['outputs', 'status', 'steps', 'workflowId']);
+    expect(Object.keys(report).sort()).toEqual(['durationMs', 'outputs', 'status', 'steps', 'workflowId']);
     expect(report).toMatchObject({ workflowId: 'createAndWait', status: 'succeeded', outputs: { jobId: 'job-7', state: 'ready' } });
     const steps = report.steps as Array<Record<string, unknown>>;
     expect(steps.map((s) => s.stepId)).toEqual(['createJob', 'pollJob', 'pollJob', 'pollJob']);
@@ -264,6 +282,49 @@ describe('arazzo run', () => {
     expect(r.stdout).toMatch(/^Authorization: \S+$/m);
     expect(r.stdout).toContain('"count": 2');
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  });
+
+  it('--dry-run --json reports status "dry-run" (never "succeeded") with the request; --trace writes it as a HAR entry not sent', async () => {
+    const trace = join(mkdtempSync(join(tmpdir(), 'arazzo-cli-')), 'dry.har');
+    const r = await arazzo(runJobs('--input-env', 'token=JOBS_TOKEN', '--input', 'name=demo', '--dry-run', '--json', '--trace', trace), {
+      env: { JOBS_TOKEN: TOKEN },
+    });
+    expect(r.code).toBe(0);
+    expect(seen).toHaveLength(0);
+    const report = JSON.parse(r.stdout) as Record<string, any>;
+    expect(report).toMatchObject({ workflowId: 'createAndWait', status: 'dry-run', dryRun: true, outputs: {}, steps: [] });
+    expect(report.durationMs).toEqual(expect.any(Number));
+    expect(report.request).toMatchObject({ method: 'POST', url: `${base}/jobs`, headers: { Authorization: '***' } });
+    const har = JSON.parse(readFileSync(trace, 'utf8')) as { log: { version: string; entries: Array<Record<string, any>> } };
+    expect(har.log.version).toBe('1.2');
+    expect(har.log.entries).toHaveLength(1);
+    const [entry] = har.log.entries;
+    expect(entry).toMatchObject({
+      request: { method: 'POST', url: `${base}/jobs`, postData: { mimeType: 'application/json' } },
+      response: { status: 0, statusText: '', _error: 'Not sent: --dry-run.' },
+      _workflowId: 'createAndWait',
+      _stepId: 'createJob',
+      _notSent: true,
+      time: 0,
+    });
+    expect(JSON.parse(entry!.request.postData.text as string)).toMatchObject({ name: 'demo' });
+    expect(JSON.stringify(har) + r.stdout + r.stderr).not.toContain(TOKEN);
+  });
+
+  it("--json gives the run's durationMs and each step's, and leaves statusCode out for a step that calls a workflow", async () => {
+    const r = await arazzo(['run', fixture('nested.arazzo.yaml'), '-w', 'parent', '--server', `jobsApi=${base}`, '--inputs', '-', '--json'], {
+      stdin: '{"childJobId": "job-7"}',
+    });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { durationMs: number; steps: Array<Record<string, unknown>> };
+    expect(Object.keys(report)).toEqual(['workflowId', 'status', 'durationMs', 'outputs', 'steps']);
+    expect(report.durationMs).toBeGreaterThanOrEqual(0);
+    expect(report.steps.map((s) => [s.stepId, typeof s.durationMs, 'statusCode' in s])).toEqual([
+      ['create', 'number', true],
+      ['read', 'number', true],
+      ['child', 'number', false],
+    ]);
+    expect(r.stdout).not.toContain('null');
   });
 
   it('writes a HAR 1.2 trace of every exchange', async () => {

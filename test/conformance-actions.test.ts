@@ -1,20 +1,13 @@
 /** Conformance: action selection (P13), end (P23), goto workflow (P14), dependsOn (P15), workflow steps (P16), outputs (P6). */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
 import { ManualClock } from '../src/engine/clock.js';
 import type { RunEvent } from '../src/engine/types.js';
-import { autoAdvance, type TestServer } from './engine-helpers.js';
-import { loadConformance, scriptedServer, type Reply } from './fixtures/conformance/helpers.js';
+import { autoAdvance } from './engine-helpers.js';
+import { loadConformance, scriptedServer, serverPerTest } from './fixtures/conformance/helpers.js';
 
-let server: (TestServer & { hits(path: string): unknown[] }) | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(scripts: Record<string, Reply[]> = {}) {
-  server = await scriptedServer(scripts);
-  return { api: server.url };
-}
+const scripted = serverPerTest();
+const serve = scripted.serve;
 
 const poll = (extra: Record<string, unknown> = {}) => ({ stepId: 'a', operationId: 'poll', ...extra });
 const other = (extra: Record<string, unknown> = {}) => ({ stepId: 'b', operationId: 'other', ...extra });
@@ -62,7 +55,7 @@ describe('P13 action selection', () => {
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers, history: true });
     expect(result.steps?.map((s) => `${s.stepId}:${s.action?.name}`)).toEqual(['a:skip', 'c:wf-end']);
-    expect(server!.hits('/other')).toHaveLength(0);
+    expect(scripted.server.hits('/other')).toHaveLength(0);
   });
 
   it('retries up to retryLimit, then falls through to the next failure action', async () => {
@@ -83,8 +76,8 @@ describe('P13 action selection', () => {
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('succeeded');
-    expect(server!.hits('/poll')).toHaveLength(3);
-    expect(server!.hits('/other')).toHaveLength(1);
+    expect(scripted.server.hits('/poll')).toHaveLength(3);
+    expect(scripted.server.hits('/other')).toHaveLength(1);
   });
 
   it('retryLimit 0 never retries and falls straight through', async () => {
@@ -105,7 +98,7 @@ describe('P13 action selection', () => {
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('succeeded');
-    expect(server!.hits('/poll')).toHaveLength(1);
+    expect(scripted.server.hits('/poll')).toHaveLength(1);
   });
 
   it('retryLimit defaults to a single retry; when exhausted without another action the workflow fails', async () => {
@@ -114,7 +107,7 @@ describe('P13 action selection', () => {
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ code: 'STEP_FAILED', stepId: 'a', statusCode: 503 });
-    expect(server!.hits('/poll')).toHaveLength(2);
+    expect(scripted.server.hits('/poll')).toHaveLength(2);
   });
 
   it('the retry counter resets when the step is entered again through a goto (P26)', async () => {
@@ -141,8 +134,8 @@ describe('P13 action selection', () => {
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('succeeded');
-    expect(server!.hits('/poll')).toHaveLength(4);
-    expect(server!.hits('/other')).toHaveLength(2);
+    expect(scripted.server.hits('/poll')).toHaveLength(4);
+    expect(scripted.server.hits('/other')).toHaveLength(2);
   });
 
   it('retry waits retryAfter seconds before the next attempt, on the clock', async () => {
@@ -208,7 +201,7 @@ describe('P13 action selection', () => {
       },
     ]);
     const servers = await serve();
-    const result = await runWorkflow(doc, 'w', { alive: server!.url }, { servers: { api: deadUrl }, history: true });
+    const result = await runWorkflow(doc, 'w', { alive: scripted.server.url }, { servers: { api: deadUrl }, history: true });
     void servers;
     expect(result.steps?.[0]).toMatchObject({ outcome: 'failed', error: { code: 'HTTP_CONNECTION' }, action: { name: 'no-response' } });
     expect(result.status).toBe('succeeded');
@@ -227,7 +220,7 @@ describe('end (P23)', () => {
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result).toMatchObject({ status: 'succeeded', outputs: { id: 7 } });
-    expect(server!.hits('/other')).toHaveLength(0);
+    expect(scripted.server.hits('/other')).toHaveLength(0);
   });
 
   it('an onFailure end fails the workflow but still returns the outputs that resolve', async () => {
@@ -286,8 +279,8 @@ describe('goto workflowId (P14)', () => {
       { workflowId: 'main', status: 'failed', code: 'STEP_FAILED' },
       { workflowId: 'recovery', status: 'succeeded' },
     ]);
-    expect(server!.hits('/other')[0]).toMatchObject({ url: '/other?n=E42' });
-    expect(server!.hits('/token')).toHaveLength(0);
+    expect(scripted.server.hits('/other')[0]).toMatchObject({ url: '/other?n=E42' });
+    expect(scripted.server.hits('/token')).toHaveLength(0);
   });
 
   it('a goto whose target inputs are invalid fails the run with INPUT_INVALID naming the target', async () => {
@@ -299,7 +292,7 @@ describe('goto workflowId (P14)', () => {
     const result = await runWorkflow(doc, 'main', {}, { servers });
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ code: 'INPUT_INVALID', workflowId: 'target' });
-    expect(server!.hits('/other')).toHaveLength(0);
+    expect(scripted.server.hits('/other')).toHaveLength(0);
   });
 });
 
@@ -324,9 +317,9 @@ describe('dependsOn (P15) and workflow steps (P16)', () => {
     ]);
     const result = await runWorkflow(doc, 'main', {}, { servers });
     expect(result.status).toBe('succeeded');
-    expect(server!.hits('/token')).toHaveLength(1);
-    expect(server!.hits('/poll')[0]).toMatchObject({ url: '/poll?n=T1' });
-    expect(server!.hits('/other')[0]).toMatchObject({ url: '/other?n=T1-2' });
+    expect(scripted.server.hits('/token')).toHaveLength(1);
+    expect(scripted.server.hits('/poll')[0]).toMatchObject({ url: '/poll?n=T1' });
+    expect(scripted.server.hits('/other')[0]).toMatchObject({ url: '/other?n=T1-2' });
   });
 
   it('a workflow step sees the child outputs as $outputs in criteria and outputs; later steps use $workflows.<child>.outputs', async () => {
@@ -356,7 +349,7 @@ describe('dependsOn (P15) and workflow steps (P16)', () => {
     const result = await runWorkflow(doc, 'main', {}, { servers });
     expect(result.status).toBe('succeeded');
     expect(result.outputs).toEqual({ viaStep: 'P:abc' });
-    expect(server!.hits('/other')[0]).toMatchObject({ url: '/other?n=P%3Aabc' });
+    expect(scripted.server.hits('/other')[0]).toMatchObject({ url: '/other?n=P%3Aabc' });
   });
 
   it('a failing workflow step can be handled by its own onFailure goto', async () => {
@@ -404,7 +397,7 @@ describe('retry details (P13, P26)', () => {
     const events: RunEvent[] = [];
     const result = await runWorkflow(doc, 'main', {}, { servers, onEvent: (e) => events.push(e) });
     expect(result.status).toBe('succeeded');
-    expect(server!.hits('/token')).toHaveLength(0);
+    expect(scripted.server.hits('/token')).toHaveLength(0);
     expect(events.find((e) => e.type === 'workflow.finished' && e.workflowId === 'refresh')).toMatchObject({
       status: 'failed',
       error: { code: 'INPUT_INVALID' },
@@ -457,7 +450,7 @@ describe('workflow-level parameters (P27)', () => {
     ]);
     const result = await runWorkflow(doc, 'main', {}, { servers });
     expect(result.status).toBe('succeeded');
-    expect(server!.requests.map((r) => r.url)).toEqual(['/other?n=Q', '/other?n=K']);
+    expect(scripted.server.requests.map((r) => r.url)).toEqual(['/other?n=Q', '/other?n=K']);
   });
 });
 

@@ -1,20 +1,13 @@
 /** Conformance: x-delay, x-max-executions, x-max-duration, maxSteps, run timeout and cancellation during waits (P20, P26). */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
 import { ManualClock } from '../src/engine/clock.js';
 import type { RunEvent } from '../src/engine/types.js';
-import { autoAdvance, json, startServer, type Received, type TestServer } from './engine-helpers.js';
-import { loadConformance, scriptedServer, type Reply } from './fixtures/conformance/helpers.js';
+import { autoAdvance, json, startServer } from './engine-helpers.js';
+import { loadConformance, serverPerTest } from './fixtures/conformance/helpers.js';
 
-let server: (TestServer & { hits(path: string): Received[] }) | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(scripts: Record<string, Reply[]> = {}) {
-  server = await scriptedServer(scripts);
-  return { api: server.url };
-}
+const scripted = serverPerTest();
+const serve = scripted.serve;
 
 const delays = (events: RunEvent[]) =>
   events.filter((e): e is Extract<RunEvent, { type: 'delay.started' }> => e.type === 'delay.started').map((e) => `${e.stepId}:${e.reason}:${e.ms}`);
@@ -44,7 +37,7 @@ describe('x-delay', () => {
     expect(result.status).toBe('succeeded');
     expect(delays(events)).toEqual(['a:step-delay:5000', 'a:step-delay:5000']);
     expect(clock.now() - t0).toBe(10_000);
-    expect(server!.hits('/poll')).toHaveLength(3);
+    expect(scripted.server.hits('/poll')).toHaveLength(3);
   });
 
   it('a retry waits its retry delay instead of the x-delay, and a retry without retryAfter waits nothing', async () => {
@@ -89,7 +82,7 @@ describe('x-delay', () => {
     const result = await runWorkflow(doc, 'main', {}, { servers, clock, onEvent: autoAdvance(clock, events) });
     expect(result.status).toBe('succeeded');
     expect(delays(events)).toEqual([]);
-    expect(server!.hits('/poll')).toHaveLength(2);
+    expect(scripted.server.hits('/poll')).toHaveLength(2);
   });
 
   it('an x-delay expression that yields a non-number fails the run with STEP_EXTENSION_INVALID naming the step', async () => {
@@ -110,7 +103,7 @@ describe('execution caps', () => {
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.error).toMatchObject({ code: 'STEP_LIMIT_EXCEEDED', stepId: 'a', limit: 3 });
-    expect(server!.hits('/poll')).toHaveLength(3);
+    expect(scripted.server.hits('/poll')).toHaveLength(3);
   });
 
   it('x-max-executions counts across invocations of the same child workflow in one run', async () => {
@@ -121,7 +114,7 @@ describe('execution caps', () => {
     ]);
     const result = await runWorkflow(doc, 'main', {}, { servers });
     expect(result.error).toMatchObject({ code: 'STEP_LIMIT_EXCEEDED', stepId: 'a', limit: 2 });
-    expect(server!.hits('/poll')).toHaveLength(2);
+    expect(scripted.server.hits('/poll')).toHaveLength(2);
   });
 
   it('limits.maxSteps counts retries and workflow steps too', async () => {
@@ -132,7 +125,7 @@ describe('execution caps', () => {
     ]);
     const result = await runWorkflow(doc, 'main', {}, { servers, limits: { maxSteps: 4 } });
     expect(result.error).toMatchObject({ code: 'MAX_STEPS_EXCEEDED', stepId: 'a', limit: 4 });
-    expect(server!.hits('/poll')).toHaveLength(3);
+    expect(scripted.server.hits('/poll')).toHaveLength(3);
     expect(result.stepExecutions).toBe(4);
   });
 
@@ -142,7 +135,7 @@ describe('execution caps', () => {
     const clock = new ManualClock();
     const result = await runWorkflow(doc, 'w', {}, { servers, clock, onEvent: autoAdvance(clock) });
     expect(result.error).toMatchObject({ code: 'STEP_DEADLINE_EXCEEDED', stepId: 'a', limit: 25 });
-    expect(server!.hits('/poll')).toHaveLength(3);
+    expect(scripted.server.hits('/poll')).toHaveLength(3);
   });
 });
 
@@ -160,7 +153,7 @@ describe('run timeout and cancellation during waits', () => {
     expect(result.error).toMatchObject({ code: 'RUN_TIMEOUT', limit: 10_000 });
     expect(result.durationMs).toBe(10_000);
     expect(clock.now() - t0).toBeGreaterThanOrEqual(10_000);
-    expect(server!.hits('/poll')).toHaveLength(1);
+    expect(scripted.server.hits('/poll')).toHaveLength(1);
   });
 
   it('an AbortSignal fired during a retry wait cancels the run with RUN_CANCELLED and sends nothing more', async () => {
@@ -184,7 +177,7 @@ describe('run timeout and cancellation during waits', () => {
       },
     );
     expect(result.error).toMatchObject({ code: 'RUN_CANCELLED' });
-    expect(server!.hits('/poll')).toHaveLength(1);
+    expect(scripted.server.hits('/poll')).toHaveLength(1);
   });
 
   it('an already-aborted signal sends no request at all', async () => {
@@ -194,7 +187,7 @@ describe('run timeout and cancellation during waits', () => {
     controller.abort();
     const result = await runWorkflow(doc, 'w', {}, { servers, signal: controller.signal });
     expect(result.error).toMatchObject({ code: 'RUN_CANCELLED' });
-    expect(server!.requests).toHaveLength(0);
+    expect(scripted.server.requests).toHaveLength(0);
   });
 });
 
@@ -210,7 +203,7 @@ describe('1.1 step timeout', () => {
       }
       json(res, 200, { ok: true });
     });
-    server = Object.assign(raw, { hits: () => raw.requests });
+    scripted.adopt(raw);
     const doc = await loadConformance(
       [
         {

@@ -1,18 +1,11 @@
 /** Conformance: parameter serialisation (P18), P25, request bodies (P7, P17) and request/response expressions. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
-import type { Received, TestServer } from './engine-helpers.js';
-import { loadConformance, scriptedServer, type Reply } from './fixtures/conformance/helpers.js';
+import type { Received } from './engine-helpers.js';
+import { loadConformance, serverPerTest } from './fixtures/conformance/helpers.js';
 
-let server: (TestServer & { hits(path: string): Received[] }) | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(scripts: Record<string, Reply[]> = {}) {
-  server = await scriptedServer(scripts);
-  return { api: server.url };
-}
+const scripted = serverPerTest();
+const serve = scripted.serve;
 
 /** Run one step with the given parameters/body against the echo server; return what the server received. */
 async function send(step: Record<string, unknown>, inputs: Record<string, unknown> = {}, version = '1.0.1'): Promise<Received> {
@@ -20,8 +13,8 @@ async function send(step: Record<string, unknown>, inputs: Record<string, unknow
   const doc = await loadConformance([{ workflowId: 'w', steps: [{ stepId: 's', ...step }] }], {}, version);
   const result = await runWorkflow(doc, 'w', inputs, { servers });
   expect(result.error).toBeUndefined();
-  expect(server!.requests).toHaveLength(1);
-  return server!.requests[0]!;
+  expect(scripted.server.requests).toHaveLength(1);
+  return scripted.server.requests[0]!;
 }
 
 const q = (name: string, value: unknown) => ({ name, in: 'query', value });
@@ -71,7 +64,7 @@ describe('values a URL or header cannot carry', () => {
       const result = await failing({ operationId: 'pathSimple', parameters: [{ name: 'v', in: 'path', value: '$inputs.v' }] }, { v });
       expect(result.steps?.[0]).toMatchObject({ outcome: 'failed', error: { code: 'PARAMETER_INVALID' }, action: { name: 'alt' } });
       expect(result.steps?.[0]?.error?.message).toContain('{v}');
-      expect(server!.requests.map((r) => r.url)).toEqual(['/other']);
+      expect(scripted.server.requests.map((r) => r.url)).toEqual(['/other']);
     });
   }
 
@@ -86,9 +79,7 @@ describe('values a URL or header cannot carry', () => {
       expect(result.status).toBe('succeeded');
       expect(result.steps?.[0]).toMatchObject({ outcome: 'failed', error: { code: 'PARAMETER_INVALID' }, action: { name: 'alt' } });
       expect(result.steps?.[0]?.error?.message).toContain('X-Num');
-      expect(server!.requests.map((r) => r.url)).toEqual(['/other']);
-      await server!.close();
-      server = undefined;
+      expect(scripted.server.requests.map((r) => r.url)).toEqual(['/other']);
     }
   });
 });
@@ -150,7 +141,7 @@ describe('P18 query serialisation', () => {
     expect(result.status).toBe('succeeded');
     expect(result.steps?.[0]).toMatchObject({ outcome: 'failed', error: { code: 'PARAMETER_UNRESOLVED' }, action: { name: 'alt' } });
     expect(result.steps?.[0]?.error?.message).toContain('$inputs.absent');
-    expect(server!.hits('/query')).toHaveLength(0);
+    expect(scripted.server.hits('/query')).toHaveLength(0);
   });
 });
 
@@ -184,7 +175,7 @@ describe('P18 headers and cookies', () => {
       },
     ]);
     await runWorkflow(doc, 'w', {}, { servers });
-    expect(server!.requests[0]!.headers['x-num']).toBe('2');
+    expect(scripted.server.requests[0]!.headers['x-num']).toBe('2');
   });
 });
 
@@ -194,8 +185,6 @@ describe('request bodies', () => {
       const req = await send({ operationId: 'postJson', requestBody: { payload: '$inputs.v' } }, { v: value });
       expect(JSON.parse(req.body)).toEqual(value);
       expect(req.headers['content-type']).toBe('application/json');
-      await server!.close();
-      server = undefined;
     }
   });
 
@@ -245,7 +234,7 @@ describe('request bodies', () => {
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ code: 'REPLACEMENT_TARGET_INVALID', stepId: 's' });
-    expect(server!.requests).toHaveLength(0);
+    expect(scripted.server.requests).toHaveLength(0);
   });
 
   it('form-urlencodes a structured payload using the operation media type; arrays repeat the key', async () => {
@@ -277,28 +266,28 @@ describe('P25 for payloads', () => {
       { a: 1 },
     );
     expect(result.status).toBe('succeeded');
-    expect(JSON.parse(server!.requests[0]!.body)).toEqual({ a: 1, nested: { d: 1 } });
+    expect(JSON.parse(scripted.server.requests[0]!.body)).toEqual({ a: 1, nested: { d: 1 } });
   });
 
   it('a required body whose whole-expression payload resolves to nothing fails before sending, naming the expression', async () => {
     const result = await run({ operationId: 'postJson', requestBody: { payload: '$inputs.body' } });
     expect(result.error).toMatchObject({ code: 'PARAMETER_UNRESOLVED', stepId: 's' });
     expect(result.error?.message).toContain('$inputs.body');
-    expect(server!.requests).toHaveLength(0);
+    expect(scripted.server.requests).toHaveLength(0);
   });
 
   it('a required body whose string template has a part that resolves to nothing fails instead of sending it empty', async () => {
     const result = await run({ operationId: 'postJson', requestBody: { payload: '{"id": "{$inputs.id}", "kind": "x"}' } });
     expect(result.error).toMatchObject({ code: 'PARAMETER_UNRESOLVED', stepId: 's' });
     expect(result.error?.message).toContain('$inputs.id');
-    expect(server!.requests).toHaveLength(0);
+    expect(scripted.server.requests).toHaveLength(0);
   });
 
   it('an optional body whose string template has a part that resolves to nothing is left out', async () => {
     const result = await run({ operationId: 'postText', requestBody: { payload: 'id={$inputs.id}' } });
     expect(result.status).toBe('succeeded');
-    expect(server!.requests[0]).toMatchObject({ url: '/text', body: '' });
-    expect(server!.requests[0]!.headers['content-type']).toBeUndefined();
+    expect(scripted.server.requests[0]).toMatchObject({ url: '/text', body: '' });
+    expect(scripted.server.requests[0]!.headers['content-type']).toBeUndefined();
   });
 
   it('a 1.1 Selector inside a payload is evaluated', async () => {
@@ -315,7 +304,7 @@ describe('P25 for payloads', () => {
     );
     const result = await runWorkflow(doc, 'w', { o: { x: { y: 5 } } }, { servers });
     expect(result.status).toBe('succeeded');
-    expect(JSON.parse(server!.requests[0]!.body)).toEqual({ id: 5 });
+    expect(JSON.parse(scripted.server.requests[0]!.body)).toEqual({ id: 5 });
   });
 });
 
@@ -347,7 +336,7 @@ describe('request and response expressions', () => {
     ]);
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.outputs).toEqual({
-      url: `${server!.url}/json`,
+      url: `${scripted.server.url}/json`,
       method: 'POST',
       sent: 'deep',
       trace: 't-9',

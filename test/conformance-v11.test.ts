@@ -1,18 +1,10 @@
 /** Conformance: Arazzo 1.1 additions (Selector objects, embedded {$…} in conditions, targetSelectorType, step dependsOn) and inputs (P19). */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
-import type { Received, TestServer } from './engine-helpers.js';
-import { loadConformance, scriptedServer, type Reply } from './fixtures/conformance/helpers.js';
+import { loadConformance, serverPerTest } from './fixtures/conformance/helpers.js';
 
-let server: (TestServer & { hits(path: string): Received[] }) | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(scripts: Record<string, Reply[]> = {}) {
-  server = await scriptedServer(scripts);
-  return { api: server.url };
-}
+const scripted = serverPerTest();
+const serve = scripted.serve;
 
 const LIST = {
   items: [
@@ -74,7 +66,7 @@ describe('1.1 Selector objects', () => {
     );
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('succeeded');
-    expect(server!.hits('/other')[0]?.url).toBe('/other?n=gamma');
+    expect(scripted.server.hits('/other')[0]?.url).toBe('/other?n=gamma');
   });
 
   it('a workflow output may be an xpath Selector over an XML response kept as text', async () => {
@@ -172,7 +164,7 @@ describe('1.1 replacements and step dependsOn', () => {
     );
     const result = await runWorkflow(doc, 'w', { q: 9 }, { servers });
     expect(result.status).toBe('succeeded');
-    expect(JSON.parse(server!.requests[0]!.body)).toEqual({ items: [{ qty: 9 }, { qty: 9 }] });
+    expect(JSON.parse(scripted.server.requests[0]!.body)).toEqual({ items: [{ qty: 9 }, { qty: 9 }] });
   });
 
   it('a step dependsOn an earlier step does not change the order or re-run it', async () => {
@@ -192,7 +184,7 @@ describe('1.1 replacements and step dependsOn', () => {
     );
     const result = await runWorkflow(doc, 'w', {}, { servers });
     expect(result.status).toBe('succeeded');
-    expect(server!.requests.map((r) => r.url)).toEqual(['/poll', '/other?n=5']);
+    expect(scripted.server.requests.map((r) => r.url)).toEqual(['/poll', '/other?n=5']);
   });
 });
 
@@ -215,7 +207,7 @@ describe('inputs (P19)', () => {
     );
     const result = await runWorkflow(doc, 'w', { mode: 'slow' }, { servers });
     expect(result.status).toBe('succeeded');
-    expect(server!.requests[0]?.url).toBe('/poll?n=10-slow');
+    expect(scripted.server.requests[0]?.url).toBe('/poll?n=10-slow');
   });
 
   it('invalid inputs to a workflow step fail that step (onFailure applies) without sending the child request', async () => {
@@ -237,6 +229,6 @@ describe('inputs (P19)', () => {
     const result = await runWorkflow(doc, 'main', {}, { servers, history: true });
     expect(result.status).toBe('succeeded');
     expect(result.steps?.[0]).toMatchObject({ stepId: 'call', outcome: 'failed', error: { code: 'INPUT_INVALID' } });
-    expect(server!.hits('/poll')).toHaveLength(0);
+    expect(scripted.server.hits('/poll')).toHaveLength(0);
   });
 });

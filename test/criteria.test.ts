@@ -5,8 +5,8 @@ import { query as referenceQuery } from 'jsonpath-rfc9535';
 import { compileCriterion, REGEX_MAX_INPUT } from '../src/criteria/index.js';
 import { compileJsonPath, evaluateXPath, loadSelectionEngines, queryJsonPath } from '../src/selection/index.js';
 import type { ArazzoVersion, Criterion } from '../src/document/types.js';
-import { ArazzoError } from '../src/errors.js';
 import type { EvalContext } from '../src/expressions/types.js';
+import { errorOf } from './expect-helpers.js';
 
 const invoiceXml = readFileSync(new URL('./fixtures/expressions/invoice.xml', import.meta.url), 'utf8');
 
@@ -24,16 +24,6 @@ function run(criterion: Criterion, ctx: EvalContext, version: ArazzoVersion = '1
 
 function passes(condition: string, ctx: EvalContext, version: ArazzoVersion = '1.1'): boolean {
   return run({ condition }, ctx, version).passed;
-}
-
-function errorOf(fn: () => unknown): ArazzoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArazzoError) return err;
-    throw err;
-  }
-  throw new Error('expected an ArazzoError');
 }
 
 // Criteria compile with engines loaded beforehand (loadArazzo loads what a document uses; see

@@ -1,19 +1,11 @@
 /** What a failed run tells its caller about the response that failed it. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
 import { responseMessage } from '../src/engine/response-message.js';
-import type { TestServer } from './engine-helpers.js';
-import { loadConformance, scriptedServer, type Reply } from './fixtures/conformance/helpers.js';
+import { loadConformance, serverPerTest } from './fixtures/conformance/helpers.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(scripts: Record<string, Reply[]>) {
-  server = await scriptedServer(scripts);
-  return { api: server.url };
-}
+const scripted = serverPerTest();
+const serve = scripted.serve;
 
 // A Hugging Face endpoint record: the reason a deployment failed sits in status.message, after
 // several hundred characters of configuration.

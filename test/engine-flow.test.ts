@@ -155,6 +155,48 @@ describe('actions', () => {
     expect(events.filter((e) => e.type === 'delay.started').map((e) => (e.type === 'delay.started' ? e.ms : 0))).toEqual([7000, 13000]);
   });
 
+  it('delay.started says where each wait comes from: x-delay, retryAfter or the Retry-After header, also when a run resumes in a wait', async () => {
+    const clock = new ManualClock();
+    await scripted([
+      { status: 429, headers: { 'retry-after': '7' } },
+      { status: 503 },
+      { status: 200, body: { done: false } },
+      { status: 200, body: { done: true } },
+    ]);
+    const doc = await loadDoc([
+      {
+        workflowId: 'w',
+        steps: [
+          statusStep({
+            'x-delay': 3,
+            onSuccess: [{ name: 'again', type: 'goto', stepId: 'poll', criteria: [{ condition: '$response.body#/done == false' }] }],
+            onFailure: [{ name: 'busy', type: 'retry', retryAfter: 2, retryLimit: 5 }],
+          }),
+        ],
+      },
+    ]);
+    const events: RunEvent[] = [];
+    const checkpoints: unknown[] = [];
+    const result = await runWorkflow(
+      doc,
+      'w',
+      {},
+      { servers: servers(), clock, onEvent: autoAdvance(clock, events), onCheckpoint: (s) => void checkpoints.push(s) },
+    );
+    expect(result.status).toBe('succeeded');
+    const delays = events.flatMap((e) => (e.type === 'delay.started' ? [{ ms: e.ms, reason: e.reason, source: e.source, retryAfter: e.retryAfter }] : []));
+    expect(delays).toEqual([
+      { ms: 7000, reason: 'retry', source: 'retry-after', retryAfter: '7' },
+      { ms: 2000, reason: 'retry', source: 'retryAfter', retryAfter: undefined },
+      { ms: 3000, reason: 'step-delay', source: 'x-delay', retryAfter: undefined },
+    ]);
+    // Resumed from the checkpoint taken in the first wait, the run announces what is left of it, and why.
+    const resumed: RunEvent[] = [];
+    const later = new ManualClock();
+    await runWorkflow(doc, 'w', {}, { servers: servers(), clock: later, resume: checkpoints[0] as never, onEvent: autoAdvance(later, resumed) });
+    expect(resumed.find((e) => e.type === 'delay.started')).toMatchObject({ reason: 'retry', source: 'retry-after', retryAfter: '7' });
+  });
+
   it('once retryLimit is exhausted, later failure actions apply (P13)', async () => {
     await scripted([{ status: 500 }]);
     const doc = await loadDoc([
@@ -339,9 +381,10 @@ describe('workflows in other documents and retry targets', () => {
     );
     const result = await runWorkflow(doc, 'w', {}, { servers: servers(), history: true });
     expect(result.error).toBeUndefined();
-    // The child's token reached the outputs (an unresolved output would be left out), and being
-    // named like a secret it is reported masked (P21).
-    expect(result.outputs).toEqual({ token: '***', reason: 'explicit' });
+    // The child's token reached the outputs (an unresolved output would be left out): the caller
+    // gets it; being named like a secret it is masked in the step records (P21).
+    expect(result.outputs).toEqual({ token: 'cross-doc-token', reason: 'explicit' });
+    expect(result.steps?.at(-1)?.outputs).toEqual({ token: '***', reason: 'explicit' });
     expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /base/status', 'POST /base/token', 'GET /base/status', 'POST /base/token']);
     expect(result.steps?.map((s) => `${s.workflowId}/${s.stepId}`)).toEqual(['w/poll', 'refresh/tok', 'w/poll', 'refresh/tok', 'w/call']);
   });
@@ -411,6 +454,27 @@ describe('failures across workflows', () => {
     const bad = await runWorkflow(doc, 'parent', { mode: 'slow' }, { servers: servers(), history: true });
     expect(bad.status).toBe('failed');
     expect(bad.steps?.[0]).toMatchObject({ stepId: 'call', outcome: 'failed', error: { code: 'INPUT_INVALID' }, action: { name: 'report' } });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a failure says where it happened: the step and the workflow it belongs to, never a step of one with the id of another', async () => {
+    await scripted([{ status: 500 }]);
+    const doc = await loadDoc([
+      { workflowId: 'parent', steps: [{ stepId: 'child', workflowId: 'createAndWait', parameters: [{ name: 'name', value: '$inputs.name' }] }] },
+      { workflowId: 'needsChild', dependsOn: ['createAndWait'], steps: [statusStep()] },
+      { workflowId: 'createAndWait', inputs: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } }, steps: [statusStep()] },
+    ]);
+    // The child workflow could not start (invalid inputs): the parent's step `child` failed.
+    const notStarted = await runWorkflow(doc, 'parent', { name: 5 }, { servers: servers() });
+    expect(notStarted.error).toMatchObject({ code: 'INPUT_INVALID', workflowId: 'parent', stepId: 'child' });
+    expect(notStarted.error?.message).toContain('createAndWait');
+    // A prerequisite that could not start: the dependent workflow failed, not the prerequisite.
+    const dependency = await runWorkflow(doc, 'needsChild', {}, { servers: servers() });
+    expect(dependency.error).toMatchObject({ code: 'DEPENDENCY_FAILED', workflowId: 'needsChild' });
+    expect(dependency.error?.stepId).toBeUndefined();
+    // The child started and one of its steps failed: that step, in the child workflow.
+    const inChild = await runWorkflow(doc, 'parent', { name: 'job' }, { servers: servers() });
+    expect(inChild.error).toMatchObject({ code: 'STEP_FAILED', workflowId: 'createAndWait', stepId: 'poll' });
     expect(server.requests).toHaveLength(1);
   });
 });

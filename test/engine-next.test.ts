@@ -10,10 +10,18 @@ import {
   type RunState,
   type Transition,
 } from '../src/engine/core/index.js';
-import type { LoadedDocument } from '../src/document/loaded.js';
+import type { LoadedDocument } from '../src/compile/loaded.js';
 import { depthOf, frameAt, stackOf } from '../src/engine/state.js';
 import { responseView } from '../src/engine/request.js';
-import { loadDoc } from './engine-helpers.js';
+import { prepareInputValidation } from '../src/compile/inputs.js';
+import { loadDoc as load } from './engine-helpers.js';
+
+/** A document whose input validation is ready: `next` validates inputs synchronously (a driver awaits this in start()). */
+async function loadDoc(...args: Parameters<typeof load>): Promise<LoadedDocument> {
+  const doc = await load(...args);
+  await prepareInputValidation(doc);
+  return doc;
+}
 
 function response(status: number, body: unknown, headers: Record<string, string> = {}): Executed {
   const h = { 'content-type': 'application/json', ...headers };
@@ -113,7 +121,7 @@ describe('next(): the pure transition', () => {
     run.tick(500);
     const t = run.executed(response(500, {}));
     expect(waitingOn(t)).toEqual({ type: 'sleep', ms: 2000, until: 3500, workflowId: 'w', stepId: 'a' });
-    expect(emitted(t, 'delay.started')).toEqual([{ type: 'delay.started', workflowId: 'w', stepId: 'a', ms: 2000, reason: 'retry' }]);
+    expect(emitted(t, 'delay.started')).toEqual([{ type: 'delay.started', workflowId: 'w', stepId: 'a', ms: 2000, reason: 'retry', source: 'retryAfter' }]);
     expect(run.state.frames[0]?.retries).toEqual({ r: 1 });
     // The state is plain JSON at this point.
     expect(JSON.parse(JSON.stringify(run.state))).toEqual(JSON.parse(JSON.stringify(run.state)));

@@ -277,6 +277,8 @@ describe('prepareFirstRequest (the CLI --dry-run)', () => {
         headers: { Authorization: '***', 'content-type': 'application/json' },
         body: '{"hello":"world"}',
       },
+      workflowId: 'prep',
+      stepId: 'p',
     });
     expect(server.requests).toHaveLength(0);
   });

@@ -49,10 +49,12 @@ describe('secret masking (P21)', () => {
         history: true,
       },
     );
-    const everything = JSON.stringify({ events, result: { ...result, state: undefined } });
+    // Everything but the outputs, which are the caller's in clear (README "Secrets").
+    const everything = JSON.stringify({ events, result: { ...result, state: undefined, outputs: undefined } });
     for (const secret of ['pin-9876', 'key-abcdef', 'extra-literal-secret', 'cookie-value-123']) expect(everything).not.toContain(secret);
     expect(everything).toContain('alice');
-    expect(result.outputs.echoed).toBe('***');
+    expect(result.outputs.echoed).toBe('Basic pin-9876');
+    expect(events.find((e) => e.type === 'run.finished')).toMatchObject({ outputs: { echoed: '***' } });
     expect(result.error?.responseExcerpt).toContain('***');
     const received = events.find((e) => e.type === 'response.received');
     expect(received).toMatchObject({ response: { headers: { 'set-cookie': '***' } } });
@@ -89,11 +91,12 @@ describe('secret masking (P21)', () => {
     ]);
     const events: RunEvent[] = [];
     const result = await runWorkflow(doc, 'w', { apiToken: token }, { servers: { api: server.url }, onEvent: (e) => events.push(e), history: true });
-    const text = JSON.stringify({ events, result: { ...result, state: undefined } });
+    const text = JSON.stringify({ events, result: { ...result, state: undefined, outputs: undefined } });
     for (const form of [token, JSON.stringify(token).slice(1, -1), encodeURIComponent(token), Buffer.from(token).toString('base64').replace(/=+$/, '')]) {
       expect(text).not.toContain(form);
     }
-    expect(result.outputs).toEqual({ url: `https://h/cb?t=${MASK}`, b64: MASK });
+    expect(events.find((e) => e.type === 'run.finished')).toMatchObject({ outputs: { url: `https://h/cb?t=${MASK}`, b64: MASK } });
+    expect(result.outputs).toEqual({ url: `https://h/cb?t=${encodeURIComponent(token)}`, b64: Buffer.from(token).toString('base64') });
     const body = events.find((e) => e.type === 'response.received')?.response.body;
     expect(body).toBe(`{"raw":"${MASK}","url":"https://h/cb?t=${MASK}","b64":"${MASK}"}`);
   });
@@ -242,7 +245,7 @@ describe('masking deep and hostile values (issue 9)', () => {
     expect(copy.shared).toEqual({ s: MASK });
   });
 
-  it('masks a secret a server echoes 200 levels deep in RunResult.outputs and in events', async () => {
+  it('masks a secret a server echoes 200 levels deep in events (RunResult.outputs keep it, in clear)', async () => {
     const secret = 'deep-s3cret-4711';
     server = await startServer((req, res) => json(res, 200, nested(200, `echo ${req.headers['x-trace']}`)));
     const doc = await loadDoc([
@@ -263,12 +266,14 @@ describe('masking deep and hostile values (issue 9)', () => {
     const events: RunEvent[] = [];
     const result = await runWorkflow(doc, 'w', { apiToken: secret }, { servers: { api: server.url }, onEvent: (e) => events.push(e) });
     expect(result.status).toBe('succeeded');
-    expect(innermost(result.outputs.body)).toBe(`echo ${MASK}`);
+    expect(innermost(result.outputs.body)).toBe(`echo ${secret}`);
     const finished = events.find((e) => e.type === 'step.finished');
     expect(innermost(finished?.type === 'step.finished' ? finished.record.outputs.body : undefined)).toBe(`echo ${MASK}`);
+    const end = events.find((e) => e.type === 'run.finished');
+    expect(innermost(end?.type === 'run.finished' ? end.outputs.body : undefined)).toBe(`echo ${MASK}`);
   });
 
-  it('keeps a __proto__ key of a response in the outputs when masking copies them', async () => {
+  it('keeps a __proto__ key of a response in the outputs, and when masking copies them for events', async () => {
     server = await startServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"__proto__":{"polluted":"yes"},"ok":1}');
@@ -281,10 +286,13 @@ describe('masking deep and hostile values (issue 9)', () => {
         outputs: { body: '$steps.s.outputs.body' },
       },
     ]);
-    const result = await runWorkflow(doc, 'w', { apiToken: 'some-s3cret-value' }, { servers: { api: server.url } });
-    const body = result.outputs.body as Record<string, unknown>;
-    expect(Object.hasOwn(body, '__proto__')).toBe(true);
-    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
-    expect(JSON.stringify(body)).toBe('{"__proto__":{"polluted":"yes"},"ok":1}');
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(doc, 'w', { apiToken: 'some-s3cret-value' }, { servers: { api: server.url }, onEvent: (e) => events.push(e) });
+    const end = events.find((e) => e.type === 'run.finished');
+    for (const body of [result.outputs.body, end?.type === 'run.finished' ? end.outputs.body : undefined] as Array<Record<string, unknown>>) {
+      expect(Object.hasOwn(body, '__proto__')).toBe(true);
+      expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+      expect(JSON.stringify(body)).toBe('{"__proto__":{"polluted":"yes"},"ok":1}');
+    }
   });
 });

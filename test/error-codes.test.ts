@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -111,7 +112,29 @@ describe('exit codes: one mapping', () => {
 
   it('a cancelled run is 130; an error that is not an ArazzoError is an internal failure, 1', () => {
     expect(exitCodeFor(err('RUN_CANCELLED'))).toBe(EXIT_CANCELLED);
-    expect(exitCodeFor({ code: 'HTTP_CONNECTION' }, { requestsSent: true, cancelled: true })).toBe(EXIT_CANCELLED);
+    expect(exitCodeFor({ code: 'HTTP_CONNECTION' }, { requestsSent: true, signal: 'SIGINT' })).toBe(EXIT_CANCELLED);
     expect(exitCodeFor(new TypeError('x'))).toBe(EXIT_FAILED);
+  });
+
+  it('a run stopped by a signal exits 128 + its number: Ctrl-C 130, SIGTERM 143, SIGHUP 129', () => {
+    expect(exitCodeFor(err('RUN_CANCELLED'), { signal: 'SIGINT' })).toBe(130);
+    expect(exitCodeFor(err('RUN_CANCELLED'), { signal: 'SIGTERM' })).toBe(143);
+    expect(exitCodeFor({ code: 'RUN_CANCELLED' }, { requestsSent: true, signal: 'SIGHUP' })).toBe(129);
+    // A run that succeeded before the signal took effect still succeeded.
+    expect(exitCodeFor(undefined, { signal: 'SIGTERM' })).toBe(EXIT_SUCCEEDED);
+    // A run or a test session that ended without an error, but with a failed check or test, failed.
+    expect(exitCodeFor(undefined, { checksFailed: true })).toBe(EXIT_FAILED);
+  });
+
+  it('is the only place in the command line that turns how a command ended into a number', () => {
+    const dir = join(root, 'src', 'cli');
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'errors.ts')) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      // No exit with a literal code or a table of its own, and no failure or signal code returned as a number.
+      expect(text, name).not.toMatch(/exit\(\s*\d/);
+      expect(text, name).not.toMatch(/process\.exit\(\s*EXIT_/);
+      expect(text, name).not.toMatch(/\?\s*EXIT_[A-Z]+\s*:/);
+      expect(text, name).not.toMatch(/EXIT_BY_SIGNAL/);
+    }
   });
 });

@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from './cli-helpers.js';
+import { callTool } from '../src/mcp/call.js';
+import { prepareMcp } from '../src/mcp/command.js';
+import { fakeIo, runCli } from './cli-helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DOC = 'examples/petstore/petstore.arazzo.yaml';
@@ -136,6 +138,50 @@ describe('pet store example: find-pets', () => {
     expect(r.stderr).toContain('INPUT_COERCION');
     expect(r.stderr).toContain(`--input tags='["a","b"]'`);
     expect(await requestsSeen()).toBe(0);
+  });
+});
+
+describe('pet store example: sign-in, a workflow that outputs a token', () => {
+  withServer();
+
+  it('gives the token in clear in --json (the caller asked for it) and masks it in progress, the summary and the trace', async () => {
+    const har = join(mkdtempSync(join(tmpdir(), 'petstore-')), 'sign-in.har');
+    const args = ['run', DOC, '-w', 'sign-in', '--server', `petstore=${baseUrl}`, '--input-env', 'password=PET_PASSWORD', '--verbose', '--trace', har];
+    const text = await cli(args, { PET_PASSWORD: PASSWORD });
+    const { r, report } = await runJson(['-w', 'sign-in', '--input-env', 'password=PET_PASSWORD'], { PET_PASSWORD: PASSWORD });
+    expect(text.status).toBe(0);
+    expect(r.status).toBe(0);
+    const token = report.outputs.token as string;
+    expect(token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(report.outputs.cookie).toMatch(/^session=[0-9a-f-]+; Path=\/; HttpOnly$/);
+    // The summary masks it and says where to get it; the login response (its header) is masked in the trace.
+    expect(text.stderr).toMatch(/^ {2}token {3}\*\*\*$/m);
+    expect(text.stderr).toContain('(*** hides a secret; --json prints the outputs in clear)');
+    const trace = readFileSync(har, 'utf8');
+    const login = (JSON.parse(trace) as { log: { entries: { response: { headers: { name: string; value: string }[] } }[] } }).log.entries[0]!;
+    expect(login.response.headers.find((h) => h.name === 'x-auth-token')?.value).toBe('***');
+    const shown = (JSON.parse(trace) as { log: { entries: unknown[] } }).log.entries;
+    expect(shown).toHaveLength(1);
+    for (const [where, out] of [
+      ['stderr', text.stderr],
+      ['trace', trace],
+      ['--json without outputs', JSON.stringify({ ...report, outputs: undefined })],
+    ]) {
+      expect(out, where).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    }
+  });
+
+  it('as an MCP tool, the result a model sees masks the token', async () => {
+    const { tools, context } = await prepareMcp(
+      [DOC],
+      { server: [`petstore=${baseUrl}`], 'input-env': ['password=PET_PASSWORD'] },
+      fakeIo({ PET_PASSWORD: PASSWORD }),
+    );
+    const signIn = tools.find((t) => t.workflow.workflowId === 'sign-in')!;
+    const result = await callTool(signIn, {}, context, { signal: new AbortController().signal, label: '#1' });
+    expect(result.isError).toBeUndefined();
+    expect(result.structuredContent).toMatchObject({ token: '***', cookie: 'session=***; Path=/; HttpOnly' });
+    expect(JSON.stringify(result)).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
   });
 });
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArazzoVersion } from '../src/document/types.js';
-import { ArazzoError } from '../src/errors.js';
 import {
   compileValue,
   matchRuntimeExpression,
@@ -12,6 +11,7 @@ import {
 } from '../src/expressions/index.js';
 import type { EvalContext } from '../src/expressions/types.js';
 import { loadSelectionEngines } from '../src/selection/engines.js';
+import { errorOf } from './expect-helpers.js';
 
 // Selector Objects compile with the JSONPath and XPath engines, which loadArazzo loads on demand.
 beforeAll(() => loadSelectionEngines('all'));
@@ -72,16 +72,6 @@ const emptyCtx: EvalContext = { inputs: {}, steps: {}, workflows: {}, sourceDesc
 
 function evalExpr(text: string, version: ArazzoVersion = '1.1', c: EvalContext = ctx): unknown {
   return parseRuntimeExpression(text, version).evaluate(c);
-}
-
-function errorOf(fn: () => unknown): ArazzoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArazzoError) return err;
-    throw err;
-  }
-  throw new Error('expected an ArazzoError');
 }
 
 describe('runtime expressions: the 1.0.1 examples table', () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ArazzoError } from '../src/errors.js';
 import { escapePointerToken, formatJsonPointer, getByPointer, parseJsonPointer, setByPointer } from '../src/selection/json-pointer.js';
-
-function errorOf(fn: () => unknown): ArazzoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArazzoError) return err;
-    throw err;
-  }
-  throw new Error('expected an ArazzoError');
-}
+import { errorOf } from './expect-helpers.js';
 
 // RFC 6901 §5 example document.
 const rfcDoc = {

@@ -374,6 +374,29 @@ describe('schema problem wording', () => {
     ).toEqual(["The parameter component 'p' is missing the required field 'value'. Add it."]);
   });
 
+  it('a value outside an enum gets the closest allowed value as a "did you mean"', async () => {
+    const enumMessages = async (step: string, version = '1.0.1'): Promise<string[]> => {
+      const doc = parseText(base(version, step), 'case.yaml');
+      return (await validateDocument(doc.data, doc)).filter((p) => p.code === 'SCHEMA_ENUM').map((p) => p.message);
+    };
+    expect(await enumMessages('        successCriteria:\n          - context: $response.body\n            condition: $.a\n            type: jsonpth')).toEqual([
+      `The field 'type' must be one of 'simple', 'regex', 'jsonpath', 'xpath'. Did you mean "jsonpath"?`,
+    ]);
+    expect(await enumMessages('        parameters:\n          - name: id\n            in: pth\n            value: 1')).toEqual([
+      `The field 'in' must be one of 'path', 'query', 'header', 'cookie'. Did you mean "path"?`,
+    ]);
+    expect(await enumMessages('        onSuccess:\n          - name: done\n            type: ennd')).toEqual([
+      `The field 'type' must be one of 'end', 'goto'. Did you mean "end"?`,
+    ]);
+    // Case slips too; and nothing is suggested for a value that is nowhere near one.
+    expect(await enumMessages('        successCriteria:\n          - context: $response.body\n            condition: x\n            type: Regex')).toEqual([
+      `The field 'type' must be one of 'simple', 'regex', 'jsonpath', 'xpath'. Did you mean "regex"? Names are case-sensitive: "Regex" differs from it only in case.`,
+    ]);
+    expect(await enumMessages('        onSuccess:\n          - name: done\n            type: finish')).toEqual([
+      `The field 'type' must be one of 'end', 'goto'.`,
+    ]);
+  });
+
   it('$message expressions are AsyncAPI-only', async () => {
     expect(await check(base('1.1.0', '        outputs:\n          id: $message.payload#/id'))).toEqual(['ASYNCAPI_UNSUPPORTED@14:11']);
   });

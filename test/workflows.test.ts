@@ -13,7 +13,7 @@ import type { Clock, RunEvent, RunOptions, RunResult } from '../src/engine/types
 import type { LoadedDocument } from '../src/compile/loaded.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
 import { runDemo, TIME_SCALE } from '../src/demo/run-demo.js';
-import { fakeIo, runCli } from './cli-helpers.js';
+import { fakeIo, runCli, VirtualClock } from './cli-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const wf = (name: string): string => `${ROOT}workflows/${name}`;
@@ -25,33 +25,17 @@ const CHAT = wf('hugging-face-chat-completion-workflow.yml');
 
 const TOKEN = 'hf_workflow_test_token';
 const HOUR = 3_600_000;
-
-/**
- * Time that moves only when the engine waits (x-delay, retries): a wait jumps the clock at once.
- * Waits of an hour or more (the per-request timeout) never fire, so a request is never timed out.
- */
-class JumpingClock implements Clock {
-  t = Date.UTC(2025, 5, 1, 9, 0, 0);
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (ms >= HOUR) {
-      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
-    }
-    this.t += ms;
-    return Promise.resolve();
-  }
-}
-
 let sim: Simulator | undefined;
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
 });
 
-async function simulator(options: SimulatorOptions = {}): Promise<{ sim: Simulator; clock: JumpingClock }> {
-  const clock = new JumpingClock();
+/** Simulated time: it moves only when something waits (x-delay, retries), by the wait. */
+const newClock = (): VirtualClock => new VirtualClock(Date.UTC(2025, 5, 1, 9, 0, 0));
+
+async function simulator(options: SimulatorOptions = {}): Promise<{ sim: Simulator; clock: VirtualClock }> {
+  const clock = newClock();
   sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], clock, ...options });
   return { sim, clock };
 }
@@ -173,7 +157,7 @@ describe('workflows run green against the simulator', () => {
       SEED,
       'deploy-inference-endpoint',
       { name: 'seed-gpt2', repository: 'gpt2', instanceType: 'intel-icl', instanceSize: 'x2' },
-      new JumpingClock(),
+      newClock(),
     );
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('succeeded');
@@ -228,7 +212,7 @@ describe('workflows run green against the simulator', () => {
   it('3. the lifecycle pauses, resumes, updates the hardware, scales to zero and deletes', async () => {
     const { sim, clock } = await simulator();
     await createDirectly(sim, 'life');
-    clock.t += 100_000;
+    await clock.advance(100_000);
     const { result } = await run(LIFECYCLE, 'endpoint-lifecycle', { name: 'life' }, clock);
     expect(result.error).toBeUndefined();
     expect(result.outputs).toEqual({
@@ -258,7 +242,7 @@ describe('workflows run green against the simulator', () => {
   it('3. the lifecycle changes the model too when modelUpdate is given, and only the fields given', async () => {
     const { sim, clock } = await simulator();
     await createDirectly(sim, 'remodel');
-    clock.t += 100_000;
+    await clock.advance(100_000);
     const { result } = await run(LIFECYCLE, 'endpoint-lifecycle', { name: 'remodel', modelUpdate: { repository: 'openai-community/gpt2-medium' } }, clock);
     expect(result.error).toBeUndefined();
     expect(result.outputs).toMatchObject({ updatedState: 'running', repository: 'openai-community/gpt2-medium', instanceType: 'intel-spr' });
@@ -304,7 +288,7 @@ describe('deploy-and-wait failure paths', () => {
   it('adopts an existing running endpoint on 409 without creating another', async () => {
     const { sim, clock } = await simulator();
     await createDirectly(sim, 'taken');
-    clock.t += 100_000;
+    await clock.advance(100_000);
     const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'taken', repository: 'gpt2' }, clock);
     expect(result.status).toBe('succeeded');
     expect(result.steps?.[0]).toMatchObject({ stepId: 'createEndpoint', statusCode: 409, outcome: 'failed' });
@@ -316,7 +300,7 @@ describe('deploy-and-wait failure paths', () => {
   it.each(['pause', 'scale-to-zero'])('adopts an existing endpoint after %s and resumes it', async (action) => {
     const { sim, clock } = await simulator();
     await createDirectly(sim, 'sleepy');
-    clock.t += 100_000;
+    await clock.advance(100_000);
     await post(`${sim.url}/v2/endpoint/acme/sleepy/${action}`);
     const { result } = await run(DEPLOY, 'deploy-and-wait', { name: 'sleepy', repository: 'gpt2' }, clock);
     expect(result.status).toBe('succeeded');
@@ -335,7 +319,7 @@ describe('deploy-and-wait failure paths', () => {
   ] as const)('workflow %s adopts a paused endpoint on 409, resumes it and goes on', async (_n, file, workflowId, model) => {
     const { sim, clock } = await simulator();
     await createDirectly(sim, 'parked', model);
-    clock.t += 100_000;
+    await clock.advance(100_000);
     await post(`${sim.url}/v2/endpoint/acme/parked/pause`);
     const { result } = await run(file, workflowId, { name: 'parked', esApiKey: 'unused' }, clock);
     expect(result.error).toBeUndefined();
@@ -425,7 +409,7 @@ describe('deploy-and-wait failure paths', () => {
     });
     await res.body.text();
     expect(res.statusCode).toBe(200);
-    clock.t += 100_000;
+    await clock.advance(100_000);
     // The first probe spends a minute in the proxy: by the time it arrives the idle endpoint has
     // scaled to zero, so it starts a replica (30 s) and every probe until then answers 503.
     sim.setFaults({ requests: [{ method: 'GET', path: HEALTH, delayMs: 60_000, times: 1 }] });
@@ -494,7 +478,7 @@ describe('deploy-and-wait failure paths', () => {
   it('lifecycle ends failed when the update ends updateFailed', async () => {
     const { sim, clock } = await simulator({ faults: { failUpdate: true } });
     await createDirectly(sim, 'upd');
-    clock.t += 100_000;
+    await clock.advance(100_000);
     const { result } = await run(LIFECYCLE, 'endpoint-lifecycle', { name: 'upd' }, clock);
     expect(result.status).toBe('failed');
     expect(result.error?.stepId).toBe('waitAfterUpdate');
@@ -505,42 +489,41 @@ describe('deploy-and-wait failure paths', () => {
 });
 
 describe('deploy-and-wait through the CLI', () => {
-  function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    return runCli(args, { env: { ...env, NO_COLOR: '1' } });
+  /**
+   * `arazzo run` in-process on simulated time shared with the simulator: a deployment takes its
+   * real simulated duration (pending 10 s, initializing 90 s) and the default 5 s poll interval,
+   * without any real wait.
+   */
+  async function cli(args: string[], clock: VirtualClock): Promise<{ code: number; stdout: string; stderr: string }> {
+    return runCli(args, { env: { HF_TEST_TOKEN: TOKEN, NO_COLOR: '1' }, clock });
   }
 
+  const runArgs = (file: string, url: string, inputs: string[]): string[] => [
+    'run',
+    file,
+    '--server',
+    `inferenceEndpointsApi=${url}`,
+    '--input',
+    'namespace=acme',
+    '--input-env',
+    'hfToken=HF_TEST_TOKEN',
+    '--json',
+    ...inputs,
+  ];
+
   async function deploy(options: SimulatorOptions, inputs: string[]): Promise<{ code: number; report: any; stderr: string; sim: Simulator }> {
-    // Real time here (the CLI runs on the system clock), compressed: a deployment takes 100 ms.
-    sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000, ...options });
-    const out = await cli(
-      [
-        'run',
-        DEPLOY,
-        '--server',
-        `inferenceEndpointsApi=${sim.url}`,
-        '--input',
-        'namespace=acme',
-        '--input',
-        'repository=gpt2',
-        '--input',
-        'pollIntervalSeconds=0.02',
-        '--input-env',
-        'hfToken=HF_TEST_TOKEN',
-        '--json',
-        ...inputs,
-      ],
-      { HF_TEST_TOKEN: TOKEN },
-    );
+    const { sim: s, clock } = await simulator(options);
+    const out = await cli(runArgs(DEPLOY, s.url, ['--input', 'repository=gpt2', ...inputs]), clock);
     let report: any;
     try {
       report = JSON.parse(out.stdout);
     } catch {
       report = undefined;
     }
-    return { code: out.code, report, stderr: out.stderr, sim };
+    return { code: out.code, report, stderr: out.stderr, sim: s };
   }
 
-  it('exits 0 with the outputs when the endpoint runs', async () => {
+  it('exits 0 with the outputs when the endpoint runs, after polling for the simulated 100 s', async () => {
     const { code, report, stderr } = await deploy({}, ['--input', 'name=cli-ok']);
     expect(code).toBe(0);
     expect(report).toMatchObject({
@@ -548,6 +531,8 @@ describe('deploy-and-wait through the CLI', () => {
       status: 'succeeded',
       outputs: { endpointName: 'cli-ok', state: 'running', healthStatus: 200 },
     });
+    // pending 10 s + initializing 90 s, polled every 5 s from the create on: 21 polls, on every run.
+    expect(report.steps.filter((s: { stepId: string }) => s.stepId === 'waitUntilRunning')).toHaveLength(21);
     expect(report.steps.at(-1)).toMatchObject({ stepId: 'probeHealth', statusCode: 200 });
     expect(stderr + JSON.stringify(report)).not.toContain(TOKEN);
   });
@@ -579,38 +564,16 @@ describe('deploy-and-wait through the CLI', () => {
   });
 
   it('exits 1 with STEP_DEADLINE_EXCEEDED when the guard is exceeded', async () => {
-    const { code, report } = await deploy({ timeScale: 1 }, ['--input', 'name=cli-slow', '--input', 'maxWaitSeconds=0.2']);
+    const { code, report } = await deploy({}, ['--input', 'name=cli-slow', '--input', 'maxWaitSeconds=30']);
     expect(code).toBe(1);
     expect(report.error.code).toBe('STEP_DEADLINE_EXCEEDED');
     expect(report.error.message).toContain('x-max-duration');
   });
 
   it('exits 0 after adopting an existing endpoint on 409', async () => {
-    sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000 });
-    await createDirectly(sim, 'cli-taken');
-    const first = sim;
-    sim = undefined;
-    const out = await cli(
-      [
-        'run',
-        DEPLOY,
-        '--server',
-        `inferenceEndpointsApi=${first.url}`,
-        '--input',
-        'namespace=acme',
-        '--input',
-        'name=cli-taken',
-        '--input',
-        'repository=gpt2',
-        '--input',
-        'pollIntervalSeconds=0.02',
-        '--input-env',
-        'hfToken=HF_TEST_TOKEN',
-        '--json',
-      ],
-      { HF_TEST_TOKEN: TOKEN },
-    );
-    await first.close();
+    const { sim: s, clock } = await simulator();
+    await createDirectly(s, 'cli-taken');
+    const out = await cli(runArgs(DEPLOY, s.url, ['--input', 'name=cli-taken', '--input', 'repository=gpt2']), clock);
     expect(out.code).toBe(0);
     const report = JSON.parse(out.stdout);
     expect(report.steps[0]).toMatchObject({ stepId: 'createEndpoint', statusCode: 409 });
@@ -618,26 +581,10 @@ describe('deploy-and-wait through the CLI', () => {
   });
 
   it('lifecycle exits 1 with the server message when the update ends updateFailed', async () => {
-    sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000, faults: { failUpdate: true } });
-    await createDirectly(sim, 'cli-upd');
-    const out = await cli(
-      [
-        'run',
-        LIFECYCLE,
-        '--server',
-        `inferenceEndpointsApi=${sim.url}`,
-        '--input',
-        'namespace=acme',
-        '--input',
-        'name=cli-upd',
-        '--input',
-        'pollIntervalSeconds=0.02',
-        '--input-env',
-        'hfToken=HF_TEST_TOKEN',
-        '--json',
-      ],
-      { HF_TEST_TOKEN: TOKEN },
-    );
+    const { sim: s, clock } = await simulator({ faults: { failUpdate: true } });
+    await createDirectly(s, 'cli-upd');
+    await clock.advance(100_000);
+    const out = await cli(runArgs(LIFECYCLE, s.url, ['--input', 'name=cli-upd']), clock);
     expect(out.code).toBe(1);
     const report = JSON.parse(out.stdout);
     expect(report.error.stepId).toBe('waitAfterUpdate');
@@ -655,10 +602,10 @@ describe('deploy-and-wait through the CLI', () => {
 
 describe('npm run demo', () => {
   it('runs deploy-and-wait against the in-process simulator and exits with the CLI exit code', async () => {
-    // The demo's own time compression (50x) makes a deployment last 2 s; 1000x makes it 100 ms.
+    // On simulated time, with the demo's own time compression: no real wait.
     const run = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
       const io = fakeIo({ NO_COLOR: '1' });
-      const code = await runDemo(args, io, { timeScale: 1000 });
+      const code = await runDemo(args, io, { clock: newClock() });
       return { code, stdout: io.out, stderr: io.err };
     };
     const ok = await run(['--json']);

@@ -4,7 +4,7 @@
  */
 import { parseArgv, type ParsedArgs } from './args.js';
 import { COMMANDS, COMMAND_NAMES, commandHelp, mainHelp, type CommandName } from './commands.js';
-import { CliError, EXIT_USAGE, isReportableError } from './errors.js';
+import { CliError, exitCodeFor, isReportableError } from './errors.js';
 import { packageVersion, type CliIo } from './io.js';
 import { usageError } from './report.js';
 import { didYouMean } from '../util/suggest.js';
@@ -13,7 +13,7 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help') {
     (first === undefined ? io.stderr : io.stdout).write(mainHelp(packageVersion()));
-    return first === undefined ? EXIT_USAGE : 0;
+    return exitCodeFor(first === undefined ? { code: 'CLI_USAGE' } : undefined);
   }
   if (first === '-V' || first === '--version' || first === 'version') {
     io.stdout.write(`${packageVersion()}\n`);

@@ -13,13 +13,18 @@ import {
   TRANSPORT_ERROR_CODES,
 } from '../error-codes.js';
 import { ArazzoError } from '../errors.js';
+import type { InterruptSignal } from './io.js';
 
 export const EXIT_SUCCEEDED = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** Ctrl-C (SIGINT), and any cancellation without a signal. */
 export const EXIT_CANCELLED = 130;
 
-export type ExitCode = typeof EXIT_SUCCEEDED | typeof EXIT_FAILED | typeof EXIT_USAGE | typeof EXIT_CANCELLED;
+/** The exit code of a run stopped by a signal, by the shell convention 128 + the signal number. */
+const EXIT_BY_SIGNAL = { SIGINT: EXIT_CANCELLED, SIGTERM: 143, SIGHUP: 129 } as const satisfies Record<InterruptSignal, number>;
+
+export type ExitCode = typeof EXIT_SUCCEEDED | typeof EXIT_FAILED | typeof EXIT_USAGE | (typeof EXIT_BY_SIGNAL)[InterruptSignal];
 
 /**
  * A problem with how the command was invoked or with what it was given (flags, files, inputs):
@@ -59,20 +64,25 @@ function codesOf(...tables: ReadonlyArray<Readonly<Partial<Record<ErrorCode, str
 export interface ExitContext {
   /** At least one request went out: the run happened, so its failure is exit 1, never 2. */
   requestsSent?: boolean;
-  /** The user interrupted the run (Ctrl-C). */
-  cancelled?: boolean;
+  /** The signal that stopped the command (Ctrl-C, SIGTERM, SIGHUP): 130, 143 or 129. */
+  signal?: InterruptSignal;
+  /** A contract check (`--check`) or a test (`arazzo test`) failed: a command that ended without an error exits 1. */
+  checksFailed?: boolean;
 }
 
 /**
- * The process exit code for how a command ended: `undefined` is success; an `ArazzoError` or a
- * run's `{ code }` maps by its code; anything else (an internal error) is 1, or 130 once the user
- * cancelled. The one place the CLI decides an exit code (docs/cli.md, "Exit codes").
+ * The process exit code for how a command ended: `undefined` is success (1 when a check or a test
+ * failed); a command stopped by a
+ * signal exits 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; a cancellation without one
+ * is 130); an `ArazzoError` or a run's `{ code }` maps by its code; anything else (an internal
+ * error) is 1. The one place the CLI decides an exit code (docs/cli.md, "Exit codes").
  */
 export function exitCodeFor(error: { readonly code: ErrorCode } | unknown, context: ExitContext = {}): ExitCode {
-  if (error === undefined) return EXIT_SUCCEEDED;
+  if (error === undefined) return context.checksFailed ? EXIT_FAILED : EXIT_SUCCEEDED;
   const code = codeOf(error);
   if (code !== undefined && !context.requestsSent && USAGE_CODES.has(code)) return EXIT_USAGE;
-  if (context.cancelled || code === 'RUN_CANCELLED') return EXIT_CANCELLED;
+  if (context.signal !== undefined) return EXIT_BY_SIGNAL[context.signal];
+  if (code === 'RUN_CANCELLED') return EXIT_CANCELLED;
   return EXIT_FAILED;
 }
 

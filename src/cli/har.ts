@@ -42,6 +42,8 @@ export interface HarEntry {
   timings: { blocked: number; dns: number; connect: number; send: number; wait: number; receive: number; ssl: number };
   _workflowId: string;
   _stepId: string;
+  /** `--dry-run`: the request was built, not sent (the response is empty, status 0). */
+  _notSent?: true;
 }
 
 export interface Har {
@@ -126,6 +128,15 @@ export class HarRecorder {
       default:
         return;
     }
+  }
+
+  /**
+   * A request built and not sent (`--dry-run`). HAR 1.2 requires a response in every entry: it is
+   * the empty one browsers record for a request that got none (status 0, no headers, no content),
+   * with `_error` and `_notSent` saying why.
+   */
+  notSent(request: RequestSummary, time: number, workflowId: string, stepId: string): void {
+    this.entries.push({ ...failedEntry(request, time, 0, workflowId, stepId, 'Not sent: --dry-run.'), _notSent: true });
   }
 
   toHar(): Har {

@@ -1,5 +1,6 @@
 /** What a command touches of the process, so commands can be driven in-process by tests. */
 import { readFileSync } from 'node:fs';
+import type { Clock } from '../engine/types.js';
 
 export interface Writer {
   write(text: string): void;
@@ -16,9 +17,6 @@ export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 const INTERRUPT_SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** The exit code of a run stopped by a signal, by the shell convention 128 + the signal number: 130, 143, 129. */
-export const EXIT_BY_SIGNAL: Readonly<Record<InterruptSignal, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-
 export interface CliIo {
   readonly stdout: Writer;
   readonly stderr: Writer;
@@ -26,6 +24,11 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Register a handler for Ctrl-C, SIGTERM and SIGHUP; returns a function that removes it. */
   onInterrupt(handler: (signal: InterruptSignal) => void): () => void;
+  /**
+   * The clock `arazzo run` runs on (delays, retries, timeouts, durations). Internal: the executable
+   * leaves it out (the system clock); tests pass a ManualClock so that a polling run takes no real time.
+   */
+  readonly clock?: Clock;
 }
 
 export function processIo(): CliIo {

@@ -11,11 +11,11 @@ function exit(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-const [{ cli }, { processIo }] = await Promise.all([import('./cli.js'), import('./io.js')]);
+const [{ cli }, { processIo }, { exitCodeFor }] = await Promise.all([import('./cli.js'), import('./io.js'), import('./errors.js')]);
 
 cli(process.argv.slice(2), processIo()).then(exit, (err: unknown) => {
   process.stderr.write(
     `arazzo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nPlease report this with the command you ran.\n`,
   );
-  exit(1);
+  exit(exitCodeFor(err));
 });

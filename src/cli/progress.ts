@@ -43,8 +43,6 @@ export class ProgressRenderer {
   /** The open line as drawn, to redraw it with a note. */
   private openText = '';
   private readonly depthByWorkflow = new Map<string, number>();
-  /** The Retry-After header of each step's latest response, to say where a retry's wait comes from. */
-  private readonly retryAfter = new Map<string, string>();
 
   constructor(private readonly options: ProgressOptions) {
     this.style = createStyle(options.color);
@@ -68,10 +66,6 @@ export class ProgressRenderer {
           this.headerLines(event.workflowId, event.request.headers),
         );
       case 'response.received': {
-        const key = `${event.workflowId}\u0000${event.stepId}`;
-        const retryAfter = headerValue(event.response.headers, 'retry-after');
-        if (retryAfter !== undefined) this.retryAfter.set(key, retryAfter);
-        else this.retryAfter.delete(key);
         if (!this.options.verbose) return '';
         return this.line(
           `${this.indent(this.depth(event.workflowId))}  ${this.style.dim('←')} ${event.response.statusCode} ${this.style.dim(formatDuration(event.durationMs))}${event.response.body ? `  ${this.style.dim(truncate(event.response.body, 200))}` : ''}`,
@@ -159,19 +153,14 @@ export class ProgressRenderer {
   }
 
   /**
-   * A wait before the next execution. A retry's wait is always shown, with where it comes from:
-   * the action's `retryAfter`, or the response's `Retry-After` header, which overrides it.
-   * `x-delay` waits only with --verbose (a poll loop has one before every execution).
+   * A wait before the next execution. A retry's wait is always shown, with where the engine says it
+   * comes from: the action's `retryAfter`, or the response's `Retry-After` header, which overrides
+   * it. `x-delay` waits only with --verbose (a poll loop has one before every execution).
    */
   private delay(event: Extract<RunEvent, { type: 'delay.started' }>): string {
     const retry = event.reason === 'retry';
     if (this.options.quiet || (!retry && !this.options.verbose)) return '';
-    const header = retry ? this.retryAfter.get(`${event.workflowId}\u0000${event.stepId}`) : undefined;
-    const source = !retry
-      ? 'x-delay'
-      : header !== undefined && honouredRetryAfter(header)
-        ? `Retry-After: ${truncateForMessage(header.trim(), 40)}`
-        : 'retryAfter';
+    const source = event.source === 'retry-after' ? `Retry-After: ${truncateForMessage((event.retryAfter ?? '').trim(), 40)}` : event.source;
     const note = retry ? `↻ retrying in ${formatDuration(event.ms)} (${source})` : `waiting ${formatDuration(event.ms)} (${source})`;
     if (this.openLine && this.options.tty && !this.options.verbose) {
       // The poll line stays open: add the wait to it rather than breaking the loop's count.
@@ -246,17 +235,6 @@ export class ProgressRenderer {
       .filter((p) => p !== '')
       .join('  ');
   }
-}
-
-function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key];
-  return undefined;
-}
-
-/** Whether the engine waits what a Retry-After header says: delta-seconds or an HTTP-date (RFC 9110). */
-function honouredRetryAfter(value: string): boolean {
-  const text = value.trim();
-  return /^\d+(\.\d+)?$/.test(text) || !Number.isNaN(Date.parse(text));
 }
 
 const ANSI = /\x1b\[[0-9;]*m/y;
@@ -335,6 +313,8 @@ export interface SummaryOptions {
   readonly cancelled?: boolean;
   /** The signal that stopped the run (Ctrl-C when not said). */
   readonly stoppedBy?: InterruptSignal;
+  /** Some outputs are shown with a secret masked: say where to get them in clear. */
+  readonly maskedOutputs?: boolean;
 }
 
 /** The closing lines on stderr: status, the failure explained, the outputs. */
@@ -359,6 +339,7 @@ export function renderSummary(
     lines.push('Outputs:');
     const width = Math.min(24, Math.max(...outputs.map(([k]) => k.length)));
     for (const [k, v] of outputs) lines.push(`  ${k.padEnd(width)}  ${showValue(v, 500)}`);
+    if (options.maskedOutputs) lines.push(s.dim('  (*** hides a secret; --json prints the outputs in clear)'));
   }
   return `${lines.join('\n')}\n`;
 }

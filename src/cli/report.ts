@@ -3,7 +3,7 @@
  * built from `step.finished` events, so the engine keeps no history in memory.
  */
 import type { CheckFinding } from '../contract/types.js';
-import type { ActionSummary, RunErrorInfo, RunEvent, RunResult, RunWarning, StepOutcome } from '../engine/types.js';
+import type { ActionSummary, RequestSummary, RunErrorInfo, RunEvent, RunResult, RunWarning, StepOutcome } from '../engine/types.js';
 import type { ArazzoError } from '../errors.js';
 import { exitCodeFor } from './errors.js';
 import { boundMessage, cliMessage } from './format.js';
@@ -27,7 +27,10 @@ export interface ReportStep {
 
 export interface RunReport {
   workflowId: string | null;
-  status: StepOutcome;
+  /** `dry-run`: a `--dry-run` that built its first request (or ended without one) and sent nothing. */
+  status: StepOutcome | 'dry-run';
+  /** How long the run took (ms; 0 when nothing ran). */
+  durationMs: number;
   outputs: Record<string, unknown>;
   steps: ReportStep[];
   /** What the run noticed without failing (an output that resolved to nothing); only when there is something. */
@@ -35,11 +38,17 @@ export interface RunReport {
   error?: Record<string, unknown> & { code: string; message: string };
   /** Failed contract checks (`--check`), when any failed. */
   checks?: readonly CheckFinding[];
+  /** `--dry-run` only. */
+  dryRun?: true;
+  /** `--dry-run`: the first request, built and not sent. */
+  request?: RequestSummary;
 }
 
 export class ReportBuilder {
   readonly steps: ReportStep[] = [];
   readonly warnings: RunWarning[] = [];
+  /** The run's outputs as `run.finished` gave them: secrets masked, for what is printed on stderr. */
+  maskedOutputs: Record<string, unknown> | undefined;
 
   onEvent(event: RunEvent): void {
     if (event.type === 'warning') {
@@ -47,6 +56,7 @@ export class ReportBuilder {
       this.warnings.push(warning);
       return;
     }
+    if (event.type === 'run.finished') this.maskedOutputs = event.outputs;
     if (event.type !== 'step.finished') return;
     const r = event.record;
     // Keys in the order the contract lists them.
@@ -63,17 +73,29 @@ export class ReportBuilder {
     this.steps.push(step);
   }
 
-  /** The report; `stoppedBy` is the signal that cancelled the run, if one did (its message says so). */
-  build(result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'checks'>, stoppedBy?: InterruptSignal): RunReport {
+  /**
+   * The report; `stoppedBy` is the signal that cancelled the run, if one did (its message says so).
+   * A dry run that did not fail says `dry-run`, never `succeeded`: nothing was sent.
+   */
+  build(
+    result: Pick<RunResult, 'workflowId' | 'status' | 'outputs' | 'error' | 'checks' | 'durationMs'>,
+    stoppedBy?: InterruptSignal,
+    dryRun?: { request?: RequestSummary },
+  ): RunReport {
     const report: RunReport = {
       workflowId: result.workflowId,
-      status: result.status,
+      status: dryRun && result.status === 'succeeded' ? 'dry-run' : result.status,
+      durationMs: result.durationMs,
       outputs: result.outputs ?? {},
       steps: this.steps,
     };
     if (this.warnings.length > 0) report.warnings = this.warnings;
     if (result.error) report.error = errorObject(result.error, stoppedBy);
     if (result.checks) report.checks = result.checks;
+    if (dryRun) {
+      report.dryRun = true;
+      if (dryRun.request) report.request = dryRun.request;
+    }
     return report;
   }
 }
@@ -88,7 +110,7 @@ function errorObject(error: RunErrorInfo, stoppedBy: InterruptSignal | undefined
 
 /** The report for a run that never started (usage, document or input error; exit 2). */
 function errorReport(workflowId: string | null, error: { code: string; message: string } & Record<string, unknown>): RunReport {
-  return { workflowId, status: 'failed', outputs: {}, steps: [], error };
+  return { workflowId, status: 'failed', durationMs: 0, outputs: {}, steps: [], error };
 }
 
 /** Report an exit-2 error: on stderr, and as the `--json` report on stdout when asked for. */

@@ -8,11 +8,12 @@ import type { RequestSummary, RunEvent, RunLimits, RunOptions, RunResult } from 
 import { ArazzoError, DocumentError, formatProblem } from '../errors.js';
 import { splitAssignment } from './args.js';
 import { describeInputs, loadOptionsFromFlags, selectWorkflow } from './document.js';
-import { CliError, EXIT_FAILED, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
+import { systemClock } from '../engine/clock.js';
+import { CliError, EXIT_SUCCEEDED, EXIT_USAGE, exitCodeFor } from './errors.js';
 import { cliMessage, createStyle, wantsColor } from './format.js';
 import { HarRecorder } from './har.js';
 import { gatherInputs, missingInputs } from './inputs.js';
-import { EXIT_BY_SIGNAL, packageVersion, type CliIo, type InterruptSignal } from './io.js';
+import { packageVersion, type CliIo, type InterruptSignal } from './io.js';
 import { stringifyJson } from '../util/json.js';
 import { loadLibrary } from './library.js';
 import { createMasker, maskValue, type MaskFn as Masker } from '../engine/mask.js';
@@ -143,13 +144,14 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
       );
       controller.abort(new ArazzoError('RUN_CANCELLED', `The run was cancelled (${signal === 'SIGINT' ? 'Ctrl-C' : signal}).`));
     } else {
-      process.exit(EXIT_BY_SIGNAL[signal]);
+      process.exit(exitCodeFor({ code: 'RUN_CANCELLED' }, { signal }));
     }
   });
 
   const options: RunOptions = {
     signal: controller.signal,
     onEvent,
+    ...(io.clock ? { clock: io.clock } : {}),
     secrets,
     ...(checks ? { checks } : {}),
     ...(Object.keys(servers).length > 0 ? { servers } : {}),
@@ -159,15 +161,19 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
   };
 
   const out: FinishOptions = { json, quiet: flags.quiet === true, color, report, mask, har, trace: flags.trace, stoppedBy: () => stoppedBy };
+  const clock = io.clock ?? systemClock;
+  const startedAt = clock.now();
   // A dry run steps the run until its first request and stops there: that request (masked) is
-  // printed instead of sent.
+  // printed instead of sent, and the trace holds it as a request not sent.
   let result: RunResult;
   try {
     if (flags['dry-run']) {
       const first = await prepareFirstRequest(doc, workflowId, gathered.inputs, options);
       if ('request' in first) {
         removeInterrupt();
-        return printDryRun(io, workflowId, first.request, json, mask, color);
+        har?.notSent(first.request, clock.now(), first.workflowId, first.stepId);
+        await writeTrace(har, flags.trace, mask, io);
+        return printDryRun(io, first.request, { ...out, dryRun: { request: first.request } }, { workflowId, durationMs: clock.now() - startedAt });
       }
       result = first.result;
     } else result = await runWorkflow(doc, workflowId, gathered.inputs, options);
@@ -179,14 +185,22 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
     if (error.code === 'RUN_CANCELLED') {
       return finish(
         io,
-        { workflowId, status: 'failed', outputs: {}, error: { code: error.code, message: error.message }, stepExecutions: report.steps.length, durationMs: 0 },
+        {
+          workflowId,
+          status: 'failed',
+          outputs: {},
+          error: { code: error.code, message: error.message },
+          stepExecutions: report.steps.length,
+          durationMs: clock.now() - startedAt,
+        },
         { ...out, cancelled: true },
-        EXIT_BY_SIGNAL[stoppedBy ?? 'SIGINT'],
+        exitCodeFor(error, stoppedBy ? { signal: stoppedBy } : {}),
       );
     }
     if (exitCodeFor(error) === EXIT_USAGE) return usageError(io, error, json, workflowId, mask);
     const info = { ...(error.details ?? {}), code: error.code, message: error.message } as RunResult['error'] & object;
-    return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs: 0 }, out, exitCodeFor(error));
+    const durationMs = clock.now() - startedAt;
+    return finish(io, { workflowId, status: 'failed', outputs: {}, error: info, stepExecutions: report.steps.length, durationMs }, out, exitCodeFor(error));
   }
   removeInterrupt();
   writeErr(progress.flush());
@@ -196,20 +210,17 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
       return usageError(io, new CliError(result.error.code, result.error.message), json, workflowId, mask);
     }
     io.stderr.write(mask(`Dry run: the workflow ended before sending any request.\n`));
-    return finish(io, result, { ...out, har: undefined }, result.status === 'succeeded' ? EXIT_SUCCEEDED : EXIT_FAILED);
+    return finish(io, result, { ...out, dryRun: {} }, exitCodeFor(result.error));
   }
 
   const cancelled = controller.signal.aborted || result.error?.code === 'RUN_CANCELLED';
   // A step may recover from a failed check (onFailure goto), but the check still failed.
-  const checkFailed = result.checks?.some((c) => c.level === 'error') === true;
-  const exitCode =
-    result.status === 'succeeded'
-      ? checkFailed
-        ? EXIT_FAILED
-        : EXIT_SUCCEEDED
-      : cancelled
-        ? EXIT_BY_SIGNAL[stoppedBy ?? 'SIGINT']
-        : exitCodeFor(result.error ?? {}, { requestsSent: report.steps.length > 0, cancelled });
+  const checksFailed = result.checks?.some((c) => c.level === 'error') === true;
+  const exitCode = exitCodeFor(result.status === 'succeeded' ? undefined : (result.error ?? {}), {
+    requestsSent: report.steps.length > 0,
+    checksFailed,
+    ...(cancelled ? { signal: stoppedBy ?? 'SIGINT' } : {}),
+  });
   if (exitCode === EXIT_USAGE && result.error) {
     return usageError(io, new CliError(result.error.code, result.error.message, { ...result.error }), json, workflowId, mask);
   }
@@ -226,6 +237,8 @@ interface FinishOptions {
   har: HarRecorder | undefined;
   trace: string | undefined;
   cancelled?: boolean;
+  /** `--dry-run`: the report says so (status `dry-run` unless the dry run failed), with the request built. */
+  dryRun?: { request?: RequestSummary };
   /** The signal that stopped the run, if one did. */
   stoppedBy: () => InterruptSignal | undefined;
 }
@@ -238,10 +251,27 @@ async function finish(
 ): Promise<number> {
   await writeTrace(o.har, o.trace, o.mask, io);
   const stoppedBy = o.stoppedBy();
-  io.stderr.write(
-    o.mask(renderSummary(result, { color: o.color, quiet: o.quiet, ...(o.cancelled ? { cancelled: true } : {}), ...(stoppedBy ? { stoppedBy } : {}) })),
+  // The outputs are what the user asked for: in clear in the --json report. The summary on stderr
+  // (a log, often kept by CI) shows them as the events do, secrets masked.
+  const outputs = result.outputs ?? {};
+  const shown = maskValue(o.report.maskedOutputs ?? outputs, o.mask);
+  const masked = !o.json && Object.keys(outputs).length > 0 && stringifyJson(shown) !== stringifyJson(outputs);
+  const summary = renderSummary(
+    { ...result, outputs: shown },
+    {
+      color: o.color,
+      quiet: o.quiet,
+      ...(o.cancelled ? { cancelled: true } : {}),
+      ...(stoppedBy ? { stoppedBy } : {}),
+      ...(masked ? { maskedOutputs: true } : {}),
+    },
   );
-  if (o.json) io.stdout.write(`${stringifyJson(maskValue(o.report.build(result, stoppedBy), o.mask))}\n`);
+  io.stderr.write(o.mask(summary));
+  if (o.json) {
+    const report = maskValue(o.report.build(result, stoppedBy, o.dryRun), o.mask);
+    report.outputs = outputs;
+    io.stdout.write(`${stringifyJson(report)}\n`);
+  }
   return exitCode;
 }
 
@@ -322,18 +352,20 @@ export function parseServerFlags(items: readonly string[], names: readonly strin
   return servers;
 }
 
-function printDryRun(io: CliIo, workflowId: string, request: RequestSummary, json: boolean, mask: Masker, color: boolean): number {
-  const s = createStyle(color);
-  if (json) {
-    const report = { workflowId, status: 'succeeded', outputs: {}, steps: [], dryRun: true, request };
-    io.stdout.write(`${JSON.stringify(maskValue(report, mask))}\n`);
+/** A dry run that built its first request: the request (or the `--json` report with it) on stdout. */
+function printDryRun(io: CliIo, request: RequestSummary, o: FinishOptions, run: { workflowId: string; durationMs: number }): number {
+  const { mask } = o;
+  const s = createStyle(o.color);
+  if (o.json) {
+    const report = o.report.build({ workflowId: run.workflowId, status: 'succeeded', outputs: {}, durationMs: run.durationMs }, undefined, o.dryRun);
+    io.stdout.write(`${stringifyJson(maskValue(report, mask))}\n`);
   } else {
     const lines = [`${request.method} ${request.url}`, ...Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`)];
     if (request.body !== undefined && request.body !== '') lines.push('', prettyBody(request.body));
     io.stdout.write(mask(`${lines.join('\n')}\n`));
   }
   io.stderr.write(mask(`${s.green('✔')} dry run: inputs are valid; the request above was not sent.\n`));
-  return 0;
+  return EXIT_SUCCEEDED;
 }
 
 function prettyBody(body: string): string {

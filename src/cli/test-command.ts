@@ -22,10 +22,10 @@ import { didYouMean } from '../util/suggest.js';
 import { splitAssignment } from './args.js';
 import { parseCheckFlags } from './check-flags.js';
 import { describeInputs, loadOptionsFromFlags } from './document.js';
-import { CliError, EXIT_FAILED, EXIT_SUCCEEDED } from './errors.js';
+import { CliError, exitCodeFor } from './errors.js';
 import { wantsColor } from './format.js';
 import { gatherInputs, inputFlag, missingInputs } from './inputs.js';
-import { EXIT_BY_SIGNAL, type CliIo, type InterruptSignal } from './io.js';
+import type { CliIo, InterruptSignal } from './io.js';
 import { loadLibrary } from './library.js';
 import { ReportBuilder } from './report.js';
 import { parseLimits, parseServerFlags, sourceNamesOf } from './run.js';
@@ -117,7 +117,7 @@ export async function testCommand(paths: readonly string[], values: Record<strin
   const controller = new AbortController();
   let stoppedBy: InterruptSignal | undefined;
   const removeInterrupt = io.onInterrupt((signal) => {
-    if (stoppedBy) process.exit(EXIT_BY_SIGNAL[signal]);
+    if (stoppedBy) process.exit(exitCodeFor({ code: 'RUN_CANCELLED' }, { signal }));
     stoppedBy = signal;
     io.stderr.write(`\nStopping (${signal === 'SIGINT' ? 'Ctrl-C' : signal}): cancelling the requests in flight, then writing the reports…\n`);
     controller.abort(new ArazzoError('RUN_CANCELLED', `The test run was cancelled (${signal === 'SIGINT' ? 'Ctrl-C' : signal}).`));
@@ -207,8 +207,8 @@ export async function testCommand(paths: readonly string[], values: Record<strin
       }
     } else (t.name === 'pretty' ? io.stderr : io.stdout).write(text);
   }
-  if (stoppedBy) return EXIT_BY_SIGNAL[stoppedBy];
-  return report.summary.workflows.failed > 0 ? EXIT_FAILED : EXIT_SUCCEEDED;
+  if (stoppedBy) return exitCodeFor({ code: 'RUN_CANCELLED' }, { signal: stoppedBy });
+  return exitCodeFor(undefined, { checksFailed: report.summary.workflows.failed > 0 });
 }
 
 // ------------------------------------------------------------------ planning

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LoadedDocument } from '../compile/loaded.js';
 import { DocumentError, formatProblem, type Problem } from '../errors.js';
-import { CliError, EXIT_USAGE } from './errors.js';
+import { CliError, exitCodeFor } from './errors.js';
 import { wantsColor, createStyle } from './format.js';
 import type { CliIo } from './io.js';
 import { loadOptionsFromFlags } from './document.js';
@@ -44,7 +44,7 @@ export async function validateCommand(file: string, json: boolean, io: CliIo, fl
       ? `${s.red('✖')} ${file}: ${plural(errors, 'error')}${warned ? `, ${warned}` : ''}\n`
       : `${s.green('✔')} ${file} is valid${warned ? `, with ${warned}` : ''}\n`,
   );
-  return errors > 0 ? EXIT_USAGE : 0;
+  return exitCodeFor(errors > 0 ? { code: 'DOCUMENT_INVALID' } : undefined);
 }
 
 /** A problem line in colour (terminal only): the code red or yellow, the JSON path dimmed. */

@@ -57,8 +57,8 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function criterionError(message: string, offset?: number, code: ErrorCode = 'CRITERION_SYNTAX', field = 'condition'): ArazzoError {
-  return new ArazzoError(code, message, { ...(offset !== undefined ? { offset } : {}), field });
+function criterionError(message: string, offset?: number, code: ErrorCode = 'CRITERION_SYNTAX', field = 'condition', cause?: unknown): ArazzoError {
+  return new ArazzoError(code, message, { ...(offset !== undefined ? { offset } : {}), field }, cause === undefined ? undefined : { cause });
 }
 
 function compileContext(criterion: Criterion, version: ArazzoVersion, kind: string, required: boolean): RuntimeExpression | undefined {
@@ -105,7 +105,7 @@ function withPlaceholders(text: string): string {
 
 function wrapCondition(e: unknown, condition: string): never {
   if (e instanceof ArazzoError || e instanceof EngineNotLoadedError) throw e;
-  throw criterionError(`Invalid condition "${condition}": ${errorText(e)}`);
+  throw criterionError(`Invalid condition "${condition}": ${errorText(e)}`, undefined, 'CRITERION_SYNTAX', 'condition', e);
 }
 
 function compileSimple(criterion: Criterion, version: ArazzoVersion): CompiledWithExpressions {
@@ -147,6 +147,8 @@ function templated<T>(
         `Invalid embedded expression in condition "${text}": ${errorText(err)}`,
         offset,
         err instanceof ArazzoError && err.code === 'EXPRESSION_UNSUPPORTED' ? err.code : 'CRITERION_SYNTAX',
+        'condition',
+        err,
       );
     }
   }
@@ -256,10 +258,10 @@ function compileJsonPathCriterion(criterion: Criterion, version: ArazzoVersion, 
     const single = singleError instanceof JsonPathSyntaxError ? singleError : undefined;
     const usesOperators = /==|!=|<|>|&&|\|\|/.test(text);
     if (!usesOperators && single) {
-      throw criterionError(single.message, single.offset);
+      throw criterionError(single.message, single.offset, 'CRITERION_SYNTAX', 'condition', single);
     }
     if (err instanceof ArazzoError || err instanceof EngineNotLoadedError) throw err;
-    throw criterionError(`Invalid jsonpath condition "${text}": ${errorText(err)}`);
+    throw criterionError(`Invalid jsonpath condition "${text}": ${errorText(err)}`, undefined, 'CRITERION_SYNTAX', 'condition', err);
   }
   const condition = templated(text, version, (t) => parseCondition(t, options));
   return {
@@ -343,8 +345,8 @@ export function compileCriterion(criterion: Criterion, options: CompileCriterion
     if (resolved.kind === 'jsonpath') return compileJsonPathCriterion(criterion, version, resolved.dialect);
     if (resolved.kind === 'xpath') return compileXPathCriterion(criterion, version);
   } catch (err) {
-    if (err instanceof JsonPathSyntaxError) throw criterionError(err.message, err.offset);
-    if (err instanceof XPathSyntaxError) throw criterionError(err.message);
+    if (err instanceof JsonPathSyntaxError) throw criterionError(err.message, err.offset, 'CRITERION_SYNTAX', 'condition', err);
+    if (err instanceof XPathSyntaxError) throw criterionError(err.message, undefined, 'CRITERION_SYNTAX', 'condition', err);
     throw err;
   }
   throw criterionError(`"type" ${JSON.stringify(type)} cannot be used for a criterion.`, undefined, 'CRITERION_SYNTAX', 'type');

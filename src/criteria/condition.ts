@@ -25,6 +25,7 @@ import type { EvalContext, RuntimeExpression } from '../expressions/types.js';
 import { engine } from '../selection/engines.js';
 import { compileJsonPath, type CompiledJsonPath, JsonPathSyntaxError, type JsonPathDialect } from '../selection/jsonpath.js';
 import type { ErrorCode, ProblemCode } from '../error-codes.js';
+import { quoteForMessage } from '../util/truncate.js';
 
 /** Evaluates a node: `ctx` for runtime expressions, `data` (the criterion context) for JSONPath operands. */
 type Evaluator = (ctx: EvalContext, data: unknown) => unknown;
@@ -339,7 +340,7 @@ export function conditionCompare(op: string, left: unknown, right: unknown): boo
     const lb = b.toLowerCase();
     cmp = la < lb ? -1 : la > lb ? 1 : 0;
   } else {
-    throw new ConditionEvaluationError(`cannot compare ${typeName(a)} ${JSON.stringify(a)} with ${typeName(b)} ${JSON.stringify(b)} using "${op}"`);
+    throw new ConditionEvaluationError(`cannot compare ${typeName(a)} ${quoteForMessage(a)} with ${typeName(b)} ${quoteForMessage(b)} using "${op}"`);
   }
   switch (op) {
     case '<':
@@ -369,9 +370,14 @@ function member(value: unknown, key: unknown): unknown {
 
 // ---- compilation of the jsep tree ----
 
-function syntax(message: string, text: string, offset?: number, code: ErrorCode = 'CRITERION_SYNTAX'): ArazzoError {
+function syntax(message: string, text: string, offset?: number, code: ErrorCode = 'CRITERION_SYNTAX', cause?: unknown): ArazzoError {
   const where = offset !== undefined ? ` at offset ${offset}` : '';
-  return new ArazzoError(code, `Invalid condition "${text}"${where}: ${message}`, offset !== undefined ? { offset } : {});
+  return new ArazzoError(
+    code,
+    `Invalid condition "${text}"${where}: ${message}`,
+    offset !== undefined ? { offset } : {},
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function compileNode(node: jsep.Expression, p: ActiveParse, text: string): Evaluator {
@@ -481,7 +487,7 @@ export function parseCondition(text: string, options: ParseConditionOptions): Co
   } catch (err) {
     const e = err as { index?: number; description?: string; message?: string; code?: string };
     const code = e.code === 'EXPRESSION_UNSUPPORTED' ? e.code : 'CRITERION_SYNTAX';
-    throw syntax((e.description ?? e.message ?? String(err)).replace(/ at character \d+$/, ''), text, e.index, code);
+    throw syntax((e.description ?? e.message ?? String(err)).replace(/ at character \d+$/, ''), text, e.index, code, err);
   } finally {
     active = previous;
   }

@@ -61,9 +61,12 @@ export function compileRegex(pattern: string): LinearRegex {
   } catch (err) {
     if (!(err instanceof RegexSyntaxError)) throw err;
     const offset = err.offset !== undefined ? err.offset + (split.group?.length ?? 0) : undefined;
-    throw new ArazzoError('CRITERION_SYNTAX', `Regex ${err.message.startsWith('/') ? err.message : `/${pattern}/: ${err.message}`}.`, {
-      ...(offset !== undefined ? { offset } : {}),
-    });
+    throw new ArazzoError(
+      'CRITERION_SYNTAX',
+      `Regex ${err.message.startsWith('/') ? err.message : `/${pattern}/: ${err.message}`}.`,
+      { ...(offset !== undefined ? { offset } : {}) },
+      { cause: err },
+    );
   }
 }
 

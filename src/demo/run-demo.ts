@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../cli/cli.js';
 import type { CliIo } from '../cli/io.js';
+import type { Clock } from '../engine/types.js';
 import { startSimulator } from '../simulator/index.js';
 
 export const WORKFLOW = fileURLToPath(new URL('../../workflows/hugging-face-deploy-and-wait-workflow.yml', import.meta.url));
@@ -17,8 +18,13 @@ const TOKEN = 'hf_demo_simulator_token';
 const NAMESPACE = 'demo';
 
 export interface DemoOptions {
-  /** Override the time compression (tests use a larger one so a deployment takes milliseconds). */
+  /** Override the time compression. */
   readonly timeScale?: number;
+  /**
+   * The clock of both the simulator and the run (tests pass a simulated one, so a deployment takes
+   * no real time and polls the same number of times on every run). Default: the system clock.
+   */
+  readonly clock?: Clock;
 }
 
 /** `args`: `--fail-deploy` makes the deployment end `failed`; every other argument is passed to `arazzo run`. */
@@ -32,6 +38,7 @@ export async function runDemo(args: readonly string[], io: CliIo, options: DemoO
     namespaces: [NAMESPACE],
     timeScale,
     faults: failDeploy ? { failDeploy: true } : {},
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   try {
     io.stderr.write(
@@ -60,7 +67,7 @@ export async function runDemo(args: readonly string[], io: CliIo, options: DemoO
     ];
     io.stderr.write(`$ arazzo ${argv.join(' ')}\n\n`);
     // The token reaches the CLI the way a user's would: through the environment, never on the command line.
-    return await cli(argv, { ...io, env: { ...io.env, HF_TOKEN: TOKEN } });
+    return await cli(argv, { ...io, env: { ...io.env, HF_TOKEN: TOKEN }, ...(options.clock ? { clock: options.clock } : {}) });
   } finally {
     await sim.close();
   }

@@ -64,7 +64,7 @@ export async function readDocument(input: string | URL | object, options: ReadOp
 /** A reading failure as a DocumentError with one problem, carrying that problem's code. */
 export function readFailure(err: ReadError, location: string): DocumentError {
   const problem: Problem = { code: err.code, message: err.message, severity: 'error', path: '$', file: location };
-  return new DocumentError([problem], location, err.code);
+  return new DocumentError([problem], location, err.code, { cause: err });
 }
 
 /**

@@ -5,7 +5,8 @@
 import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors.js';
 import { appendPath, pointerToJsonPath, type PathSegment } from './json-path.js';
-import { unescapePointerToken } from '../selection/json-pointer.js';
+import { getByPointer, unescapePointerToken } from '../selection/json-pointer.js';
+import { didYouMean } from '../util/suggest.js';
 import type { ArazzoVersion } from './types.js';
 // Precompiled by generate.ts (ajv standalone): no ajv import, no schema compilation at run time.
 import { validateArazzo10, validateArazzo11 } from './generated/validators.js';
@@ -56,7 +57,25 @@ function describeObject(pointer: string): string {
   return objects[last] ?? `'${last}'`;
 }
 
-function keywordPhrase(error: ErrorObject): { code: ErrorCode; message: string; extra?: PathSegment } | undefined {
+/**
+ * ` Did you mean "x"?` for a string value outside an enum, `x` being the closest allowed value
+ * (`jsonpth` → `jsonpath`, `pth` → `path`); '' when none is close.
+ */
+function closestAllowed(data: unknown, pointer: string, allowed: readonly unknown[]): string {
+  let value: unknown;
+  try {
+    value = getByPointer(data, pointer);
+  } catch {
+    return '';
+  }
+  if (typeof value !== 'string') return '';
+  return didYouMean(
+    value,
+    allowed.filter((v): v is string => typeof v === 'string'),
+  );
+}
+
+function keywordPhrase(error: ErrorObject, data: unknown): { code: ErrorCode; message: string; extra?: PathSegment } | undefined {
   const where = describeObject(error.instancePath);
   const params: Record<string, unknown> = error.params;
   switch (error.keyword) {
@@ -78,8 +97,9 @@ function keywordPhrase(error: ErrorObject): { code: ErrorCode; message: string; 
       return { code: 'SCHEMA_TYPE', message: `${capitalise(where)} must be of type ${expected}.` };
     }
     case 'enum': {
-      const allowed = (params.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(', ');
-      return { code: 'SCHEMA_ENUM', message: `${capitalise(where)} must be one of ${allowed}.` };
+      const values = params.allowedValues as unknown[];
+      const allowed = values.map((v) => `'${String(v)}'`).join(', ');
+      return { code: 'SCHEMA_ENUM', message: `${capitalise(where)} must be one of ${allowed}.${closestAllowed(data, error.instancePath, values)}` };
     }
     case 'const':
       return { code: 'SCHEMA_ENUM', message: `${capitalise(where)} must be '${String(params.allowedValue)}'.` };
@@ -135,7 +155,7 @@ export function schemaProblems(data: unknown, version: ArazzoVersion): Problem[]
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const error of validate.errors ?? []) {
-    const phrase = keywordPhrase(error);
+    const phrase = keywordPhrase(error, data);
     if (!phrase) continue;
     let path = pointerToJsonPath(error.instancePath);
     if (phrase.extra !== undefined) path = appendPath(path, phrase.extra);

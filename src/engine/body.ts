@@ -72,8 +72,15 @@ async function applyReplacements(
   if (!xml && typeof value === 'string' && isJsonMediaType(ct)) {
     try {
       value = JSON.parse(value);
-    } catch {
-      throw new ArazzoError('REPLACEMENT_TARGET_INVALID', 'The payload is a string that is not valid JSON, so replacements cannot be applied to it.');
+    } catch (err) {
+      throw new ArazzoError(
+        'REPLACEMENT_TARGET_INVALID',
+        'The payload is a string that is not valid JSON, so replacements cannot be applied to it.',
+        undefined,
+        {
+          cause: err,
+        },
+      );
     }
   } else if (typeof value === 'string' && isFormMediaType(ct)) {
     // A form written as text ('a=1&b=2'): replacements apply to its fields (`/b`), as Respect does.

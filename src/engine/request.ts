@@ -3,6 +3,7 @@
  * (P18, P25) and the body.
  */
 import { ArazzoError } from '../errors.js';
+import { listForMessage, truncateForMessage } from '../util/truncate.js';
 import type { EvalContext, MessageView } from '../expressions/types.js';
 import type { OperationInfo, ServerInfo } from '../sources/types.js';
 import { buildBody, isJsonMediaType, type BuiltBody } from './body.js';
@@ -37,7 +38,7 @@ function computeBaseUrl(op: OperationInfo, sourceLocation: string | undefined): 
     else {
       throw new ArazzoError(
         'SERVER_URL_MISSING',
-        `Operation ${op.operationId ?? op.pointer} of source "${op.sourceName}" has the relative server URL "${server.url}"; ` +
+        `Operation ${op.operationId ?? op.pointer} of source "${op.sourceName}" has the relative server URL "${truncateForMessage(server.url)}"; ` +
           `pass a base URL for it (RunOptions.servers / --server ${op.sourceName}=<baseUrl>).`,
         { source: op.sourceName },
       );
@@ -186,7 +187,7 @@ function assemble(step: StepPlan, ctx: EvalContext, options: BuildOptions, built
   if (missing !== undefined) {
     throw new ArazzoError(
       'PARAMETER_UNRESOLVED',
-      `Step "${step.stepId}" cannot be sent: no value for ${missing.join(', ')}. Check the inputs and the outputs of earlier steps.`,
+      `Step "${step.stepId}" cannot be sent: no value for ${listForMessage(missing, ', ')}. Check the inputs and the outputs of earlier steps.`,
       { stepId: step.stepId },
     );
   }

@@ -75,6 +75,7 @@ export const RUN_STATE_SCHEMA = {
         deadline: { type: 'number' },
         stopAt: { type: 'number' },
         waitUntil: { type: 'number' },
+        retryAfter: { type: 'string' },
         returnTo: count,
         call: {
           type: 'object',

@@ -15,6 +15,7 @@ import { checkError } from './checks.js';
 import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { MessageView } from '../expressions/types.js';
 import { ArazzoError } from '../errors.js';
+import { MESSAGE_MAX, truncateForMessage } from '../util/truncate.js';
 import { startTimer, systemClock, timeoutSlot, type TimeoutSlot } from './clock.js';
 import { createMachine, type Machine } from './core/machine.js';
 import { next } from './core/next.js';
@@ -91,8 +92,8 @@ function drive(driver: RunDriver, first: Transition): Promise<RunResult> {
   return done;
 }
 
-/** What `prepareFirstRequest` found: the first request, not sent, or the run's end when there was none. */
-export type FirstRequest = { readonly request: RequestSummary } | { readonly result: RunResult };
+/** What `prepareFirstRequest` found: the first request (masked, not sent) and its step, or the run's end when there was none. */
+export type FirstRequest = { readonly request: RequestSummary; readonly workflowId: string; readonly stepId: string } | { readonly result: RunResult };
 
 /**
  * Step a run until its first request and return that request (masked) without sending it: the
@@ -115,7 +116,7 @@ export async function prepareFirstRequest(
       let event: CoreEvent;
       if (wait.type === 'send') {
         const prepared = await driver.prepare(wait);
-        if (prepared.ok) return { request: driver.summarize(prepared.request) };
+        if (prepared.ok) return { request: driver.summarize(prepared.request), workflowId: wait.workflowId, stepId: wait.step.stepId };
         event = { type: 'executed', now: driver.now(), result: prepared.failed };
       } else if (wait.type === 'sleep') event = (await driver.wait(wait)) ?? { type: 'woke', now: driver.now() };
       else return { result: driver.result(t.state) };
@@ -167,13 +168,14 @@ function transportFor(options: RunOptions): HttpClient {
 /** Shared by every run without a transport of its own (it holds no run data). */
 const defaultClient = new UndiciHttpClient();
 
+/** An error as a run reports it; its message bounded, whoever built it (a transport, an authenticator). */
 function errorInfo(err: unknown): RunErrorInfo {
   if (err instanceof ArazzoError) {
-    const info: { -readonly [K in keyof RunErrorInfo]: RunErrorInfo[K] } = { code: err.code, message: err.message };
+    const info: { -readonly [K in keyof RunErrorInfo]: RunErrorInfo[K] } = { code: err.code, message: truncateForMessage(err.message, MESSAGE_MAX) };
     if (typeof err.details?.limit === 'number') info.limit = err.details.limit;
     return info;
   }
-  return { code: 'INTERNAL_ERROR', message: `Internal engine error: ${(err as Error)?.message ?? String(err)}` };
+  return { code: 'INTERNAL_ERROR', message: `Internal engine error: ${truncateForMessage(String((err as Error)?.message ?? err))}` };
 }
 
 function cancelledError(): ArazzoError {
@@ -229,6 +231,14 @@ export class RunDriver {
   private inflightMayRetry = false;
   /** Every finding of the run's checks, in order. */
   private findings: CheckFinding[] | undefined;
+  /**
+   * The `response.received` of the request that just finished, emitted with the next transition's
+   * events: by then the secret-named outputs it delivered (a login's token) are known, so the
+   * response that carried them is masked too.
+   */
+  private pendingResponse: EventInput | undefined;
+  /** The `check.failed` events of that response's checks, emitted after it. */
+  private pendingChecks: EventInput[] | undefined;
   private cancelRunTimer: (() => void) | undefined;
   /** Listens to `RunOptions.signal` (made only when there is one). */
   private onUserAbort: (() => void) | undefined;
@@ -380,7 +390,10 @@ export class RunDriver {
     if (!found || found.length === 0) return undefined;
     for (const finding of found) {
       (this.findings ??= []).push(finding);
-      this.emitNow({ type: 'check.failed', workflowId: step.workflowId, stepId: step.stepId, finding });
+      const event: EventInput = { type: 'check.failed', workflowId: step.workflowId, stepId: step.stepId, finding };
+      // A response's findings follow its response.received, which waits for the step's outputs.
+      if (this.pendingResponse !== undefined) (this.pendingChecks ??= []).push(event);
+      else this.emitNow(event);
     }
     const error = checkError(kind, step, found);
     return error ? { code: error.code, message: this.maskText(error.message) } : undefined;
@@ -399,6 +412,7 @@ export class RunDriver {
   /** The emits and checkpoints of a transition; a promise only when `onCheckpoint` returned one. */
   private carryOut(t: Transition): Promise<void> | undefined {
     const effects = t.effects;
+    if (this.pendingResponse !== undefined) this.emitPendingResponse(effects);
     for (let i = 0; i < effects.length; i++) {
       const effect = effects[i] as (typeof effects)[number];
       if (effect.type === 'emit') this.emit(effect.event, t.state);
@@ -619,6 +633,8 @@ export class RunDriver {
     const { request: req, startedAt } = prepared;
     let summary: RequestSummary | undefined;
     if (this.options.onEvent !== undefined) {
+      // The same step sent again (a fresh OAuth2 token after a 401): its first response comes first.
+      if (this.pendingResponse !== undefined) this.emitPendingResponse(NO_EFFECTS);
       summary = this.summarize(req);
       this.emitNow({ type: 'request.sent', workflowId: effect.workflowId, stepId: step.stepId, request: summary });
     }
@@ -651,7 +667,7 @@ export class RunDriver {
     const durationMs = this.clock.now() - startedAt;
     if (this.options.onEvent !== undefined) {
       if (response.headers['set-cookie'] !== undefined) this.secrets().addFromHeader('set-cookie', response.headers['set-cookie']);
-      this.emitNow({
+      this.pendingResponse = {
         type: 'response.received',
         workflowId: effect.workflowId,
         stepId: effect.step.stepId,
@@ -659,7 +675,7 @@ export class RunDriver {
         response: { statusCode: response.statusCode, headers: (this.masker ?? NO_SECRETS).headers(response.headers), body: response.bodyText },
         durationMs,
         startedAt,
-      });
+      };
     }
     const result: Executed = {
       url: req.url,
@@ -709,7 +725,7 @@ export class RunDriver {
           ? new ArazzoError('STEP_TIMEOUT', `Step "${stepId}" exceeded its timeout of ${timeout} ms.`, { limit: timeout })
           : new ArazzoError(
               'HTTP_TIMEOUT',
-              `${req?.method} ${this.maskText(req?.url ?? '')} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
+              `${req?.method} ${this.maskText(truncateForMessage(req?.url ?? ''))} got no complete response within ${timeout} ms; raise limits.requestTimeoutMs if the API is slow.`,
               { limit: timeout },
             ),
     );
@@ -740,11 +756,15 @@ export class RunDriver {
     return options;
   }
 
-  /** The run's result, masked (P21). */
+  /**
+   * The run's result. Its outputs are what the caller asked for, so they are given as they are,
+   * secrets included; everything else is masked (P21), with every secret the run learnt, the
+   * secret-named final outputs included.
+   */
   result(state: RunState): RunResult {
     const durationMs = this.durationMs ?? this.clock.now() - state.startedAt;
     this.addSecretOutputs(state.outputs);
-    const outputs = this.mask((state.outputs ?? {}) as Record<string, unknown>);
+    const outputs = (state.outputs ?? {}) as Record<string, unknown>;
     const error = state.error ? this.mask(state.error) : undefined;
     return {
       workflowId: this.workflowId,
@@ -832,6 +852,9 @@ export class RunDriver {
         this.addSecretOutputs(event.record.outputs);
         if (this.history) this.history.push(this.mask(event.record));
         break;
+      case 'workflow.finished':
+        this.addSecretOutputs(event.outputs);
+        break;
       case 'run.finished':
         this.addSecretOutputs(event.outputs);
         this.durationMs = event.durationMs;
@@ -843,6 +866,21 @@ export class RunDriver {
       }
     }
     this.emitNow(event);
+  }
+
+  /** The last response, masked with the secrets its step's outputs revealed (they are in this transition's step record). */
+  private emitPendingResponse(effects: Transition['effects']): void {
+    const event = this.pendingResponse as EventInput;
+    this.pendingResponse = undefined;
+    for (const effect of effects) {
+      if (effect.type === 'emit' && effect.event.type === 'step.finished') this.addSecretOutputs(effect.event.record.outputs);
+    }
+    this.emitNow(event);
+    const checks = this.pendingChecks;
+    if (checks !== undefined) {
+      this.pendingChecks = undefined;
+      for (const check of checks) this.emitNow(check);
+    }
   }
 
   private emitNow(event: EventInput): void {
@@ -889,6 +927,7 @@ export class RunDriver {
 }
 
 const NOTHING: Promise<undefined> = Promise.resolve(undefined);
+const NO_EFFECTS: Transition['effects'] = [];
 
 /** Masks only what is secret by name (Authorization, Cookie headers): for a run that knows no secret yet. Never added to. */
 const NO_SECRETS = new Masker();

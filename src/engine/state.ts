@@ -68,6 +68,8 @@ export interface Frame {
   readonly stopAt?: number;
   /** Do not execute before this clock time. */
   readonly waitUntil?: number;
+  /** The `Retry-After` header the pending retry wait obeys (absent when it is the action's `retryAfter`). */
+  readonly retryAfter?: string;
   /** Side trip of a retry with `stepId`: after that step runs, return here and retry. */
   readonly returnTo?: number;
   /** A retry with `workflowId`: run this workflow before retrying. */
@@ -145,6 +147,7 @@ export function newFrame(wf: string, doc: string, role: FrameRole, inputs: Reado
     deadline: undefined,
     stopAt,
     waitUntil: undefined,
+    retryAfter: undefined,
     returnTo: undefined,
     call: undefined,
     status: undefined,
@@ -195,6 +198,7 @@ export function copyFrame(f: Frame, stopAt = f.stopAt): Frame {
     deadline: f.deadline,
     stopAt,
     waitUntil: f.waitUntil,
+    retryAfter: f.retryAfter,
     returnTo: f.returnTo,
     call: f.call,
     status: f.status,

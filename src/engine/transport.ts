@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { Agent, EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 import { ArazzoError } from '../errors.js';
+import { truncateForMessage } from '../util/truncate.js';
 import type { HttpClient, HttpRequest, HttpResponse, SendOptions } from './types.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -41,16 +42,19 @@ function abortReason(signal: AbortSignal | undefined, fallback: unknown): unknow
 
 function connectionError(req: HttpRequest, err: unknown): ArazzoError {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const detail = e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
-  return new ArazzoError('HTTP_CONNECTION', `${req.method} ${req.url} failed: ${detail}. Check that the server is reachable and the base URL is right.`, {
-    cause: detail,
-  });
+  const detail = truncateForMessage(String(e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? err));
+  return new ArazzoError(
+    'HTTP_CONNECTION',
+    `${req.method} ${truncateForMessage(req.url)} failed: ${detail}. Check that the server is reachable and the base URL is right.`,
+    { cause: detail },
+    { cause: err },
+  );
 }
 
 function tooLarge(req: HttpRequest, max: number): ArazzoError {
   return new ArazzoError(
     'HTTP_BODY_TOO_LARGE',
-    `The response to ${req.method} ${req.url} exceeds ${max} bytes; raise limits.maxResponseBytes if this is expected.`,
+    `The response to ${req.method} ${truncateForMessage(req.url)} exceeds ${max} bytes; raise limits.maxResponseBytes if this is expected.`,
     { limit: max },
   );
 }
@@ -173,9 +177,12 @@ function oneValueEach(raw: Record<string, string | string[] | undefined>): Recor
 function timeoutOrConnection(req: HttpRequest, err: unknown, options: SendOptions): ArazzoError {
   const code = (err as { code?: string }).code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new ArazzoError('HTTP_TIMEOUT', `${req.method} ${req.url} timed out after ${options.timeoutMs} ms.`, {
-      limit: options.timeoutMs,
-    });
+    return new ArazzoError(
+      'HTTP_TIMEOUT',
+      `${req.method} ${truncateForMessage(req.url)} timed out after ${options.timeoutMs} ms.`,
+      { limit: options.timeoutMs },
+      { cause: err },
+    );
   }
   return connectionError(req, err);
 }

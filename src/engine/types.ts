@@ -145,8 +145,18 @@ export type RunEvent =
       readonly stepId: string;
       readonly ms: number;
       readonly reason: 'step-delay' | 'retry';
+      /**
+       * Where the wait comes from: the step's `x-delay`, the retry action's `retryAfter`, or the
+       * response's `Retry-After` header, which overrides it (P20).
+       */
+      readonly source: DelaySource;
+      /** The `Retry-After` header as the response gave it (masked), when `source` is `retry-after`. */
+      readonly retryAfter?: string;
     })
   | (EventBase & { readonly type: 'warning' } & RunWarning);
+
+/** Where a wait comes from: `x-delay`, a retry action's `retryAfter`, or a `Retry-After` response header. */
+export type DelaySource = 'x-delay' | 'retryAfter' | 'retry-after';
 
 export type RunEventListener = (event: RunEvent) => void;
 

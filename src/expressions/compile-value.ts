@@ -60,8 +60,14 @@ interface Collect {
   readonly onError: CompileValueOptions['onError'];
 }
 
-function syntaxError(message: string, pointer: string, extra: Record<string, unknown> = {}, code: ErrorCode = 'EXPRESSION_SYNTAX'): ArazzoError {
-  return new ArazzoError(code, `${message}${pointer ? ` (at ${pointer})` : ''}`, { pointer, ...extra });
+function syntaxError(
+  message: string,
+  pointer: string,
+  extra: Record<string, unknown> = {},
+  code: ErrorCode = 'EXPRESSION_SYNTAX',
+  cause?: unknown,
+): ArazzoError {
+  return new ArazzoError(code, `${message}${pointer ? ` (at ${pointer})` : ''}`, { pointer, ...extra }, cause === undefined ? undefined : { cause });
 }
 
 function staticNode(value: unknown): Node {
@@ -92,7 +98,7 @@ function compileString(text: string, pointer: string, c: Collect): Node {
   try {
     template = parseTemplate(text, c.version);
   } catch (err) {
-    if (err instanceof ArazzoError) throw syntaxError(err.message, pointer, { offset: err.details?.['offset'] }, err.code);
+    if (err instanceof ArazzoError) throw syntaxError(err.message, pointer, { offset: err.details?.['offset'] }, err.code, err);
     throw err;
   }
   for (const issue of template.issues ?? []) c.onLiteralIssue?.(issue, pointer);
@@ -145,7 +151,7 @@ function compileSelector(sel: Record<string, unknown>, pointer: string, c: Colle
     }
   } catch (err) {
     if (err instanceof JsonPathSyntaxError || err instanceof XPathSyntaxError || err instanceof ArazzoError) {
-      throw syntaxError(`Invalid selector: ${err.message}`, `${pointer}/selector`);
+      throw syntaxError(`Invalid selector: ${err.message}`, `${pointer}/selector`, {}, 'EXPRESSION_SYNTAX', err);
     }
     throw err;
   }

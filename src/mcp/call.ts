@@ -55,8 +55,12 @@ export async function callTool(tool: WorkflowTool, args: unknown, ctx: CallConte
   ctx.log(`${tool.name} ${label}: started`);
 
   let requests = 0;
+  // RunResult.outputs are in clear (what an embedder asked for); a tool result goes to a model,
+  // which must never see a credential: it gets the outputs as run.finished gives them, masked.
+  let maskedOutputs: Record<string, unknown> | undefined;
   const onEvent = (event: RunEvent): void => {
     if (event.type === 'request.sent') requests++;
+    if (event.type === 'run.finished') maskedOutputs = event.outputs;
     if (options.progress) {
       const message = progressMessage(event);
       if (message !== undefined) options.progress(ctx.mask(message));
@@ -80,10 +84,11 @@ export async function callTool(tool: WorkflowTool, args: unknown, ctx: CallConte
     return errorResult(ctx.mask(`${tool.workflow.workflowId} could not run: ${message}`));
   }
 
+  result = { ...result, outputs: maskValue(maskedOutputs ?? {}, ctx.mask) };
   const runs = `${result.stepExecutions} step execution${result.stepExecutions === 1 ? '' : 's'} in ${formatDuration(result.durationMs)}`;
   if (result.status === 'succeeded') {
     ctx.log(`${tool.name} ${label}: succeeded (${runs})`);
-    const outputs = maskValue(result.outputs, ctx.mask);
+    const outputs = result.outputs;
     const shown = stringifyJson(outputs) ?? '{}';
     const text = `${tool.workflow.workflowId} succeeded (${runs}). Outputs: ${shown.length > SUMMARY_OUTPUTS_MAX ? `${shown.slice(0, SUMMARY_OUTPUTS_MAX)}…` : shown}`;
     return { content: [{ type: 'text', text: ctx.mask(text) }], structuredContent: outputs };

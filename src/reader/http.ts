@@ -45,12 +45,14 @@ export async function readHttp(start: URL, request: Request): Promise<Resource> 
   } catch (err) {
     if (err instanceof ReadError) throw err;
     if (timeout.signal.aborted) {
-      throw new ReadError('timeout', `fetching ${start.href} took longer than ${timeoutMs} ms; check the server or raise timeoutMs`, start.href, kind);
+      throw new ReadError('timeout', `fetching ${start.href} took longer than ${timeoutMs} ms; check the server or raise timeoutMs`, start.href, kind, {
+        cause: err,
+      });
     }
-    if (request.signal?.aborted) throw new ReadError('cancelled', `fetching ${start.href} was cancelled`, start.href, kind);
+    if (request.signal?.aborted) throw new ReadError('cancelled', `fetching ${start.href} was cancelled`, start.href, kind, { cause: err });
     const cause = err as { code?: string; message?: string };
     const detail = cause?.code ? `${cause.code}: ${cause.message ?? ''}` : String(cause?.message ?? err);
-    throw new ReadError('failed', `cannot fetch ${at.href} (${detail.trim()}); check the url and your network`, at.href, kind);
+    throw new ReadError('failed', `cannot fetch ${at.href} (${detail.trim()}); check the url and your network`, at.href, kind, { cause: err });
   } finally {
     clearTimeout(timer);
   }

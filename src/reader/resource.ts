@@ -78,8 +78,8 @@ const CODES: Record<'document' | 'source', Record<ReadFailure, ErrorCode>> = {
 /** A read that failed; `reason` says why, `code` is the documented code for the kind of resource. */
 export class ReadError extends ArazzoError {
   readonly reason: ReadFailure;
-  constructor(reason: ReadFailure, message: string, location: string, kind: 'document' | 'source' = 'source') {
-    super(CODES[kind][reason], message, { location });
+  constructor(reason: ReadFailure, message: string, location: string, kind: 'document' | 'source' = 'source', options?: ErrorOptions) {
+    super(CODES[kind][reason], message, { location }, options);
     this.name = 'ReadError';
     this.reason = reason;
   }
@@ -173,9 +173,9 @@ async function readFile(url: URL, maxBytes: number, kind: 'document' | 'source')
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const hint = kind === 'source' ? ' (relative paths resolve against the referring document)' : '';
-      return new ReadError('not-found', `file ${path} does not exist; check the path${hint}`, path, kind);
+      return new ReadError('not-found', `file ${path} does not exist; check the path${hint}`, path, kind, { cause: err });
     }
-    return new ReadError('failed', `cannot read ${path}: ${(err as Error).message}`, path, kind);
+    return new ReadError('failed', `cannot read ${path}: ${(err as Error).message}`, path, kind, { cause: err });
   };
   let info: Stats;
   try {

@@ -86,7 +86,7 @@ export async function dereferenceOpenApi(url: URL, data: Record<string, unknown>
     if (ours) throw ours;
     if (err instanceof ArazzoError) throw err;
     const message = String((err as Error)?.message ?? err).split('\n')[0];
-    throw new ArazzoError('SOURCE_INVALID', `${base} is not a usable OpenAPI description: ${message}`, { url: base });
+    throw new ArazzoError('SOURCE_INVALID', `${base} is not a usable OpenAPI description: ${message}`, { url: base }, { cause: err });
   }
 }
 

@@ -49,7 +49,7 @@ export async function parseDescriptionText(text: string, location: string): Prom
     const first = err.problems[0]!;
     const code = first.code === 'YAML_ALIAS_LIMIT' || first.code === 'DOCUMENT_TOO_DEEP' ? first.code : 'SOURCE_INVALID';
     const message = first.message.replace(/^YAML\/JSON syntax error: /, '');
-    throw new ArazzoError(code, `${location}:${first.line}:${first.column} is not valid JSON or YAML: ${message}`, { url: location });
+    throw new ArazzoError(code, `${location}:${first.line}:${first.column} is not valid JSON or YAML: ${message}`, { url: location }, { cause: err });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * JSON text for what the CLI, the contract checks and the MCP server print and write (`--json` report, HAR trace, values on progress
- * lines). `JSON.stringify` recurses and throws "Maximum call stack size exceeded" on a value a
+ * JSON text for what the CLI, the contract checks and the MCP server print and write (`--json`
+ * report, HAR trace, values on progress lines), and for values quoted in the engine's messages.
+ * `JSON.stringify` recurses and throws "Maximum call stack size exceeded" on a value a
  * few thousand levels deep, which any server can send; these functions give the same text
  * without recursion.
  */

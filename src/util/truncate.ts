@@ -1,3 +1,5 @@
+import { stringifyJson } from './json.js';
+
 /**
  * Bounding values quoted in messages. An input, URL or response can be megabytes long; quoting
  * it whole in an error message, a progress line or a failure report floods stderr and the `--json`
@@ -28,3 +30,41 @@ export function truncateForMessage(text: string, max = MESSAGE_VALUE_MAX): strin
   if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
   return `${text.slice(0, end)}${TRUNCATION_MARK}${text.length - end} chars]`;
 }
+
+/**
+ * A value as a message quotes it: its JSON text (a string in double quotes), cut at `max`
+ * characters with the mark, which says how much of the text was left out. Never throws, whatever
+ * the value's size or depth; `nothing` for undefined. (For errors only: it serialises the whole
+ * value to count what it leaves out.)
+ */
+export function quoteForMessage(value: unknown, max = MESSAGE_VALUE_MAX): string {
+  if (value === undefined) return 'nothing';
+  let text: string | undefined;
+  try {
+    text = stringifyJson(value);
+  } catch {
+    text = undefined; // a cycle or a BigInt: say what it is instead
+  }
+  return truncateForMessage(text ?? String(value), max);
+}
+
+/** How many items of a list a message names before it says how many more there are. */
+export const MESSAGE_LIST_MAX = 10;
+
+/**
+ * Items joined for a message: each cut at `itemMax` characters, at most `maxItems` of them, then
+ * `…and N more`.
+ */
+export function listForMessage(items: readonly string[], separator = '; ', maxItems = MESSAGE_LIST_MAX, itemMax = MESSAGE_VALUE_MAX): string {
+  const shown = items
+    .slice(0, maxItems)
+    .map((item) => truncateForMessage(item, itemMax))
+    .join(separator);
+  return items.length > maxItems ? `${shown}${separator}…and ${items.length - maxItems} more` : shown;
+}
+
+/** How much of a nested workflow's error message the message of the workflow around it quotes. */
+export const NESTED_MESSAGE_MAX = 1_000;
+
+/** How long any message the engine reports may get (a last bound for messages built elsewhere). */
+export const MESSAGE_MAX = 4_000;

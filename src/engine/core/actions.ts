@@ -12,7 +12,7 @@ import type { Draft } from './draft.js';
 import { criteriaPass, evaluateInputs } from './evaluation.js';
 import { failRun } from './finish.js';
 import { enterStep, finishFrame, startFrame } from './frames.js';
-import { retryAfterTooLong } from './guards.js';
+import { delayStarted, retryAfterTooLong } from './guards.js';
 import { childDocKey } from './machine.js';
 
 /**
@@ -73,7 +73,8 @@ export function applyAction(d: Draft, step: StepPlan, action: ActionPlan, input:
       frame.retry = true;
       frame.prepared = true;
       frame.waitUntil = wait > 0 ? d.now + wait : undefined;
-      if (wait > 0) d.emit({ type: 'delay.started', workflowId: frame.wf, stepId: step.stepId, ms: wait, reason: 'retry' });
+      frame.retryAfter = input.retryAfterMs !== undefined ? input.retryAfterHeader : undefined;
+      if (wait > 0) d.emit(delayStarted(frame, step.stepId, wait));
       if (action.stepIndex !== undefined && action.stepIndex !== frame.index) {
         frame.returnTo = frame.index;
         frame.index = action.stepIndex;

@@ -3,6 +3,7 @@
  * $workflows, $response, …), and the helpers that evaluate a step's compiled values against it.
  */
 import { ArazzoError } from '../../errors.js';
+import { listForMessage, MESSAGE_LIST_MAX, MESSAGE_VALUE_MAX, quoteForMessage, truncateForMessage } from '../../util/truncate.js';
 import type { CompiledCriterion } from '../../criteria/types.js';
 import type { EvalContext } from '../../expressions/types.js';
 import type { OutputPlan, ParameterPlan } from '../../compile/plan-types.js';
@@ -62,9 +63,17 @@ export interface FailedCriterion {
   readonly detail?: string;
 }
 
-/** The failed criteria for a message: each condition, with what it saw when it explains itself. */
+/** How long a criterion's evaluation error may be (it quotes up to two values of MESSAGE_VALUE_MAX). */
+const CRITERION_ERROR_MAX = 3 * MESSAGE_VALUE_MAX;
+
+/** The failed criteria for a message: each condition (cut), with what it saw when it explains itself. */
 export function describeFailed(failed: readonly FailedCriterion[]): string {
-  return failed.map((f) => (f.detail ? `${f.condition} (${f.detail})` : f.condition)).join('; ');
+  return listForMessage(
+    failed.map((f) => (f.detail ? `${truncateForMessage(f.condition)} (${f.detail})` : f.condition)),
+    '; ',
+    MESSAGE_LIST_MAX,
+    2 * MESSAGE_VALUE_MAX,
+  );
 }
 
 /** Whether every criterion passes. With `failed`, all are evaluated and the failing ones collected. */
@@ -75,13 +84,15 @@ export function criteriaPass(criteria: readonly CompiledCriterion[], ctx: EvalCo
     try {
       r = c.evaluate(ctx);
     } catch (err) {
-      r = { passed: false, error: (err as Error).message };
+      r = { passed: false, error: String((err as Error)?.message ?? err) };
     }
     if (!r.passed) {
       ok = false;
       if (!failed) return false;
       const detail = r.error ? undefined : c.explain?.(ctx);
-      failed.push(r.error ? { condition: c.criterion.condition, error: r.error } : { condition: c.criterion.condition, ...(detail ? { detail } : {}) });
+      // An evaluation error may quote values (each cut already where it is made): bound it as a whole too.
+      const error = r.error !== undefined ? truncateForMessage(r.error, CRITERION_ERROR_MAX) : undefined;
+      failed.push(error ? { condition: c.criterion.condition, error } : { condition: c.criterion.condition, ...(detail ? { detail } : {}) });
     }
   }
   return ok;
@@ -134,7 +145,7 @@ export function evalNumber(value: { evaluate(ctx: EvalContext): unknown } | unde
   if (n === undefined || n < 0) {
     throw new ArazzoError(
       'STEP_EXTENSION_INVALID',
-      `${what} of step "${stepId}" must be a non-negative number of seconds or count; it evaluated to ${JSON.stringify(raw) ?? 'nothing'}.`,
+      `${what} of step "${stepId}" must be a non-negative number of seconds or count; it evaluated to ${quoteForMessage(raw)}.`,
       { stepId },
     );
   }

@@ -12,6 +12,7 @@ import { criteriaPass, describeFailed, evaluateOutputs, frameContext, type Faile
 import { childDocKey } from './machine.js';
 import { applyOutcome } from './outcome.js';
 import { failRun, warnOutput } from './finish.js';
+import { listForMessage, NESTED_MESSAGE_MAX, truncateForMessage } from '../../util/truncate.js';
 
 /** Enter a step afresh (sequential flow or goto): retry counters reset (P26). */
 export function enterStep(frame: Writable<Frame>, index: number): void {
@@ -21,6 +22,7 @@ export function enterStep(frame: Writable<Frame>, index: number): void {
   frame.prepared = false;
   frame.retries = EMPTY_COUNTERS;
   frame.waitUntil = undefined;
+  frame.retryAfter = undefined;
   frame.returnTo = undefined;
 }
 
@@ -53,7 +55,7 @@ export function startFrame(
     return {
       error: {
         code: 'INPUT_INVALID',
-        message: `Inputs of workflow "${ref.workflowId}" are invalid: ${check.errors.join('; ')}.`,
+        message: `Inputs of workflow "${ref.workflowId}" are invalid: ${listForMessage(check.errors)}.`,
         workflowId: ref.workflowId,
       },
     };
@@ -123,7 +125,7 @@ export function deliver(d: Draft, child: Frame): void {
         const parent = d.top() as Frame;
         finishFrame(d, 'failed', {
           code: 'DEPENDENCY_FAILED',
-          message: `Workflow "${parent.wf}" depends on "${child.wf}", which failed: ${child.error?.message ?? 'no detail'}`,
+          message: `Workflow "${parent.wf}" depends on "${child.wf}", which failed: ${truncateForMessage(child.error?.message ?? 'no detail', NESTED_MESSAGE_MAX)}`,
           workflowId: parent.wf,
         });
       }

@@ -9,6 +9,7 @@ import type { EvalContext } from '../../expressions/types.js';
 import type { StepPlan } from '../../compile/plan-types.js';
 import type { Frame } from '../state.js';
 import type { RunErrorInfo } from '../types.js';
+import type { EventInput } from './types.js';
 import type { Draft } from './draft.js';
 import { evalNumber, frameContext } from './evaluation.js';
 import { applyOutcome } from './outcome.js';
@@ -69,6 +70,17 @@ export function stepGuard(d: Draft, frame: Frame, step: StepPlan, ctx: EvalConte
     }
   }
   return undefined;
+}
+
+/**
+ * The `delay.started` event of the wait a frame is about to take: a retry's (from the response's
+ * `Retry-After` header when the frame recorded one, else the action's `retryAfter`) or `x-delay`.
+ */
+export function delayStarted(frame: Frame, stepId: string, ms: number): EventInput {
+  if (!frame.retry) return { type: 'delay.started', workflowId: frame.wf, stepId, ms, reason: 'step-delay', source: 'x-delay' };
+  return frame.retryAfter !== undefined
+    ? { type: 'delay.started', workflowId: frame.wf, stepId, ms, reason: 'retry', source: 'retry-after', retryAfter: frame.retryAfter }
+    : { type: 'delay.started', workflowId: frame.wf, stepId, ms, reason: 'retry', source: 'retryAfter' };
 }
 
 /** `x-delay`, ms: waited before every execution of a step but its first in this invocation, and never before a retry. */

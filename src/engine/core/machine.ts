@@ -11,6 +11,7 @@ import type { SourceDescriptionView } from '../../expressions/types.js';
 import { ArazzoError } from '../../errors.js';
 import type { ActionPlan, StepPlan, WorkflowPlan, WorkflowRef } from '../../compile/plan-types.js';
 import type { ActionSummary } from '../types.js';
+import { isSecretName } from '../../util/secret-name.js';
 
 export const DEFAULT_MAX_STEPS = 10_000;
 export const DEFAULT_MAX_DEPTH = 64;
@@ -93,11 +94,28 @@ export class Machine {
     return s;
   }
 
+  /**
+   * Whether a step has an output whose name looks secret (a login's `accessToken`, P21): its
+   * execution is then recorded (`step.finished`) even when no one listens, so that the driver
+   * knows the value is a secret from that step on.
+   */
+  hasSecretOutputs(step: StepPlan): boolean {
+    let known = secretOutputSteps.get(step);
+    if (known === undefined) {
+      known = step.outputs.some((o) => isSecretName(o.name));
+      secretOutputSteps.set(step, known);
+    }
+    return known;
+  }
+
   /** `doc|workflow|step`: the key of a step's execution counter in `RunState.counts`. */
   countKey(docKey: string, workflowId: string, step: StepPlan): string {
     return `${docKey}|${workflowId}|${step.stepId}`;
   }
 }
+
+/** Steps known to have (or not) a secret-named output; plans are immutable and shared by runs. */
+const secretOutputSteps = new WeakMap<StepPlan, boolean>();
 
 export function createMachine(root: LoadedDocument, options: MachineOptions = {}): Machine {
   return new Machine(root, options);

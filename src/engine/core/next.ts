@@ -8,6 +8,7 @@
  * length runs in flat stack and memory.
  */
 import { ArazzoError } from '../../errors.js';
+import { listForMessage, MESSAGE_MAX, NESTED_MESSAGE_MAX, truncateForMessage } from '../../util/truncate.js';
 import type { StepPlan } from '../../compile/plan-types.js';
 import { withEntry, type Frame, type RunState } from '../state.js';
 import type { RunErrorInfo } from '../types.js';
@@ -15,7 +16,7 @@ import { Draft } from './draft.js';
 import { evaluateInputs, frameContext } from './evaluation.js';
 import { announceEnd, failRun } from './finish.js';
 import { deliver, enterStep, finishFrame, pushFrame, startFrame, stopAtAbove } from './frames.js';
-import { runGuard, stepDelay, stepGuard, stopped, timeOutWorkflowStep } from './guards.js';
+import { delayStarted, runGuard, stepDelay, stepGuard, stopped, timeOutWorkflowStep } from './guards.js';
 import { childDocKey, type Machine } from './machine.js';
 import { applyExecuted, applyOutcome } from './outcome.js';
 import type { CoreEvent, Effect, SendEffect, SleepEffect, Transition } from './types.js';
@@ -49,10 +50,14 @@ export function next(machine: Machine, state: RunState, event: CoreEvent): Trans
         break;
     }
   } catch (err) {
-    const e = err instanceof ArazzoError ? err : new ArazzoError('INTERNAL_ERROR', `Internal engine error: ${(err as Error).message}`);
+    const e =
+      err instanceof ArazzoError
+        ? err
+        : new ArazzoError('INTERNAL_ERROR', `Internal engine error: ${truncateForMessage(String((err as Error)?.message ?? err))}`, undefined, { cause: err });
     const top = d.top();
     const stepId = e.details?.stepId as string | undefined;
-    const info: RunErrorInfo = { code: e.code, message: e.message, ...(top ? { workflowId: top.wf } : {}), ...(stepId ? { stepId } : {}) };
+    const message = truncateForMessage(e.message, MESSAGE_MAX);
+    const info: RunErrorInfo = { code: e.code, message, ...(top ? { workflowId: top.wf } : {}), ...(stepId ? { stepId } : {}) };
     if (d.current.status === 'running') failRun(d, info);
     wait = undefined;
   }
@@ -69,7 +74,7 @@ function begin(d: Draft): boolean {
     root.status = 'failed';
     root.error = {
       code: 'INPUT_INVALID',
-      message: `Inputs of workflow "${frame.wf}" are invalid: ${check.errors.join('; ')}. No request was sent.`,
+      message: `Inputs of workflow "${frame.wf}" are invalid: ${listForMessage(check.errors)}. No request was sent.`,
       workflowId: frame.wf,
     };
     root.outputs = {};
@@ -86,7 +91,8 @@ function begin(d: Draft): boolean {
 
 /** A resumed run that goes straight back to a wait: say so, with what is left of it. */
 function announceWait(d: Draft, wait: SleepEffect): void {
-  d.emit({ type: 'delay.started', workflowId: wait.workflowId, stepId: wait.stepId, ms: wait.ms, reason: d.top()?.retry ? 'retry' : 'step-delay' });
+  const top = d.top();
+  if (top) d.emit(delayStarted(top, wait.stepId, wait.ms));
 }
 
 /** An error from outside (cancellation, run timeout) placed at the running step. */
@@ -126,10 +132,11 @@ function advance(d: Draft): Effect | undefined {
       if (pending) {
         const started = startFrame(d, pending, frame.doc, 'depends', {}, stopAtAbove(frame));
         if ('error' in started) {
+          // The dependent workflow failed: the error is placed there, not in the prerequisite.
           finishFrame(d, 'failed', {
-            ...started.error,
             code: 'DEPENDENCY_FAILED',
-            message: `Workflow "${frame.wf}" depends on "${pending.workflowId}": ${started.error.message}`,
+            message: `Workflow "${frame.wf}" depends on "${pending.workflowId}", which could not start: ${truncateForMessage(started.error.message, NESTED_MESSAGE_MAX)}`,
+            workflowId: frame.wf,
           });
         } else pushFrame(d, started.frame);
         continue;
@@ -189,7 +196,7 @@ function advance(d: Draft): Effect | undefined {
       const delay = stepDelay(frame, step, ctx);
       if (delay > 0) {
         d.editTop().waitUntil = d.now + delay;
-        d.emit({ type: 'delay.started', workflowId: frame.wf, stepId: step.stepId, ms: delay, reason: 'step-delay' });
+        d.emit(delayStarted(frame, step.stepId, delay));
         continue;
       }
     }
@@ -213,8 +220,15 @@ function advance(d: Draft): Effect | undefined {
       if (step.timeoutMs !== undefined) running.deadline = d.now + step.timeoutMs;
       const started = startFrame(d, step.workflow, frame.doc, 'step', inputs, stopAtAbove(running));
       if ('error' in started) {
+        // The child never ran: this step of this workflow failed (a stepId always belongs to the workflowId beside it).
         running.deadline = undefined;
-        applyOutcome(d, step, false, ctx, { startedAt: d.now, durationMs: 0, error: { ...started.error, stepId: step.stepId } });
+        const error = {
+          code: started.error.code,
+          message: `Step "${step.stepId}" of workflow "${frame.wf}" could not call workflow "${step.workflow.workflowId}": ${truncateForMessage(started.error.message, NESTED_MESSAGE_MAX)}`,
+          workflowId: frame.wf,
+          stepId: step.stepId,
+        };
+        applyOutcome(d, step, false, ctx, { startedAt: d.now, durationMs: 0, error });
       } else pushFrame(d, started.frame, step.stepId);
       continue;
     }

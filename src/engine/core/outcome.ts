@@ -105,9 +105,13 @@ export function applyOutcome(d: Draft, step: StepPlan, success: boolean, ctx: Ev
   // built by this transition for this execution and nothing else holds it.)
   (ctx as { steps: EvalContext['steps'] }).steps = frame.steps;
 
+  // Recorded for a listener or the history, and always when an output is a secret (the driver
+  // learns it from the record).
+  const recording = d.machine.recording || d.machine.hasSecretOutputs(step);
+
   // A side trip of a retry with stepId: go back and retry the step that asked for it.
   if (frame.returnTo !== undefined && frame.returnTo !== frame.index) {
-    if (d.machine.recording) record(d, frame, step, success, outputs, info, undefined);
+    if (recording) record(d, frame, step, success, outputs, info, undefined);
     frame.index = frame.returnTo;
     frame.returnTo = undefined;
     frame.prepared = true;
@@ -115,7 +119,7 @@ export function applyOutcome(d: Draft, step: StepPlan, success: boolean, ctx: Ev
   }
 
   const chosen = chooseAction(frame, step, success, ctx);
-  if (d.machine.recording) {
+  if (recording) {
     const summary = chosen ? d.machine.summary(chosen) : success ? NEXT : FAIL;
     record(d, frame, step, success, outputs, info, summary);
     if (chosen && d.machine.listening) {
