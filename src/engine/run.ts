@@ -25,7 +25,7 @@ import { baseUrlFor, buildRequest, responseView } from './request.js';
 import { checkResumeState } from './resume.js';
 import { frameAt, newRunState, stackOf, type RunState } from './state.js';
 import { type TlsOptions, type TlsTransport, tlsTransport } from './tls.js';
-import { AbortEmitter, DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
+import { AbortChannel, DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
 import type {
   Clock,
   HttpClient,
@@ -209,7 +209,7 @@ export class RunDriver {
   /** Aborts a sleep or a request on a transport of the caller's; replaced once aborted. */
   private control: AbortController | undefined;
   /** Aborts a request on the built-in undici transport (far cheaper than an AbortController); replaced once aborted. */
-  private emitter: AbortEmitter | undefined;
+  private channel: AbortChannel | undefined;
   /** What aborts the request in flight. */
   private inflightAbort: { abort(reason: unknown): void } | undefined;
   private requestTimer: TimeoutSlot | undefined;
@@ -719,14 +719,14 @@ export class RunDriver {
   private sendOptions(source: string): SendOptions {
     let signal: AbortSignal;
     if (this.http instanceof UndiciHttpClient) {
-      let emitter = this.emitter;
-      if (!emitter || emitter.aborted) {
-        emitter = new AbortEmitter();
-        this.emitter = emitter;
-        if (this.stopError) emitter.abort(this.stopError);
+      let channel = this.channel;
+      if (!channel || channel.aborted) {
+        channel = new AbortChannel();
+        this.channel = channel;
+        if (this.stopError) channel.abort(this.stopError);
       }
-      this.inflightAbort = emitter;
-      signal = emitter as unknown as AbortSignal;
+      this.inflightAbort = channel;
+      signal = channel as unknown as AbortSignal;
     } else {
       signal = this.signal();
       this.inflightAbort = this.control;
@@ -792,7 +792,7 @@ export class RunDriver {
     if (this.stopError) return;
     this.stopError = error;
     this.control?.abort(error);
-    this.emitter?.abort(error);
+    this.channel?.abort(error);
   }
 
   private stopEvent(): CoreEvent {
