@@ -82,6 +82,10 @@ type SignalLike =
 export class UndiciHttpClient implements HttpClient {
   private readonly dispatcher: Dispatcher;
   private redirecting: Dispatcher | undefined;
+  /** The last URL sent and its origin and path: a poll loop sends the same URL again and again. */
+  private lastUrl = '';
+  private lastOrigin = '';
+  private lastPath = '';
 
   constructor(dispatcher?: Dispatcher) {
     this.dispatcher = dispatcher ?? defaultAgent();
@@ -103,12 +107,17 @@ export class UndiciHttpClient implements HttpClient {
     return new Promise<HttpResponse>((resolve, reject) => {
       const exchange = new Exchange(req, options, resolve, reject);
       if (exchange.settled) return;
-      let url: URL;
-      try {
-        url = new URL(req.url);
-      } catch (err) {
-        exchange.fail(connectionError(req, err));
-        return;
+      if (req.url !== this.lastUrl) {
+        let url: URL;
+        try {
+          url = new URL(req.url);
+        } catch (err) {
+          exchange.fail(connectionError(req, err));
+          return;
+        }
+        this.lastUrl = req.url;
+        this.lastOrigin = url.origin;
+        this.lastPath = url.search ? `${url.pathname}${url.search}` : url.pathname;
       }
       // Empty headers cost undici work, unset fields (undefined) do not.
       let headers: Record<string, string> | undefined;
@@ -120,8 +129,8 @@ export class UndiciHttpClient implements HttpClient {
       try {
         dispatcher.dispatch(
           {
-            origin: url.origin,
-            path: url.search ? `${url.pathname}${url.search}` : url.pathname,
+            origin: this.lastOrigin,
+            path: this.lastPath,
             method: req.method as Dispatcher.HttpMethod,
             headers,
             body: req.body,
