@@ -42,6 +42,20 @@ describe('loop guards (P20)', () => {
     expect(JSON.stringify(result.state).length).toBeLessThan(2000);
   });
 
+  it('runs of one loaded document keep their own limits and listeners, side by side', async () => {
+    const doc = await loadDoc([loop()]);
+    const events: RunEvent[] = [];
+    const [short, long, listened] = await Promise.all([
+      runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, limits: { maxSteps: 3 } }),
+      runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, limits: { maxSteps: 7 } }),
+      runWorkflow(doc, 'w', {}, { http: instant, servers: { api: 'http://x' }, limits: { maxSteps: 3 }, onEvent: (e) => events.push(e) }),
+    ]);
+    expect([short.stepExecutions, long.stepExecutions, listened.stepExecutions]).toEqual([3, 7, 3]);
+    expect(long.error).toMatchObject({ code: 'MAX_STEPS_EXCEEDED', limit: 7 });
+    expect(events.filter((e) => e.type === 'step.started')).toHaveLength(3);
+    expect(short.steps).toBeUndefined();
+  });
+
   it('x-max-executions (an expression) caps one step; failure actions do not apply to a guard', async () => {
     const doc = await loadDoc([loop({ 'x-max-executions': '$inputs.max', onFailure: [{ name: 'retry', type: 'retry', retryLimit: 100 }] })]);
     const result = await runWorkflow(doc, 'w', { max: 3 }, { servers: await okServers() });

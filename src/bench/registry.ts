@@ -29,7 +29,7 @@ export interface BenchEntry {
 export const BENCHMARKS: readonly BenchEntry[] = [
   {
     name: 'poll-step',
-    description: 'one poll step (path parameters, JSON body, JSONPath criterion) vs raw undici request(): CPU and wall time per step',
+    description: 'one poll step (path parameters, JSON body, JSONPath criterion) vs raw undici request(): CPU and wall time per step; CPU vs raw dispatch()',
     load: () => import('./poll-step.js'),
   },
   {

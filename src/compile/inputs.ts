@@ -66,6 +66,7 @@ function hasInputsSchema(document: ArazzoDocument): boolean {
  * an `arazzo` source it uses has an inputs schema. The engine awaits it before a run starts.
  */
 export function prepareInputValidation(doc: LoadedDocument): Promise<void> | undefined {
+  if (ajv !== undefined) return undefined; // loaded already: nothing to wait for
   const seen = new Set<LoadedDocument>();
   const pending: LoadedDocument[] = [doc];
   while (pending.length > 0) {

@@ -321,6 +321,10 @@ export function conditionEquals(left: unknown, right: unknown): boolean {
     const nb = asNumber(b);
     return na !== undefined && nb !== undefined && na === nb;
   }
+  // Scalars (the common case) without deepEqual's work list.
+  if (typeof a !== 'object' || typeof b !== 'object') {
+    return a === b || (typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase());
+  }
   return deepEqual(a, b);
 }
 

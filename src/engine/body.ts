@@ -18,21 +18,37 @@ import type { BodyPlan, ReplacementPlan } from '../compile/plan-types.js';
 import { replacementPointerTokens as pointerTokens, replacementTargetError as targetError } from '../compile/replacements.js';
 import { scalarText } from './serialize.js';
 
-const jsonTypes = new Map<string, boolean>();
+/** What a request body's media type asks for, by the type's essence (no parameters, lower case). */
+type MediaKind = 'json' | 'xml' | 'form' | 'multipart' | 'other';
+
+/** Kinds of the media types seen so far: a body's type is worked out once, not for every request. */
+const mediaKinds = new Map<string, MediaKind>();
+
+function mediaKind(ct: string): MediaKind {
+  let kind = mediaKinds.get(ct);
+  if (kind === undefined) {
+    const base = ct.split(';')[0]!.trim().toLowerCase();
+    kind =
+      base === 'application/json' || base.endsWith('+json')
+        ? 'json'
+        : base === 'application/xml' || base === 'text/xml' || base.endsWith('+xml')
+          ? 'xml'
+          : base === 'application/x-www-form-urlencoded'
+            ? 'form'
+            : base === 'multipart/form-data'
+              ? 'multipart'
+              : 'other';
+    if (mediaKinds.size < 256) mediaKinds.set(ct, kind);
+  }
+  return kind;
+}
 
 export function isJsonMediaType(ct: string): boolean {
-  let known = jsonTypes.get(ct);
-  if (known === undefined) {
-    const base = ct.split(';')[0]!.trim().toLowerCase();
-    known = base === 'application/json' || base.endsWith('+json');
-    if (jsonTypes.size < 256) jsonTypes.set(ct, known);
-  }
-  return known;
+  return mediaKind(ct) === 'json';
 }
 
 function isXmlMediaType(ct: string): boolean {
-  const base = ct.split(';')[0]!.trim().toLowerCase();
-  return base === 'application/xml' || base === 'text/xml' || base.endsWith('+xml');
+  return mediaKind(ct) === 'xml';
 }
 
 export interface BuiltBody {
@@ -161,14 +177,14 @@ function multipart(value: unknown): { body: Uint8Array; boundary: string } {
 }
 
 function encodeBody(value: unknown, ct: string): BuiltBody {
-  const base = ct.split(';')[0]!.trim().toLowerCase();
-  if (isJsonMediaType(ct)) {
+  const kind = mediaKind(ct);
+  if (kind === 'json') {
     return { body: typeof value === 'string' ? value : JSON.stringify(value), contentType: ct, view: value };
   }
-  if (base === 'application/x-www-form-urlencoded') {
+  if (kind === 'form') {
     return { body: formEncode(value), contentType: ct, view: value };
   }
-  if (base === 'multipart/form-data') {
+  if (kind === 'multipart') {
     if (typeof value === 'string') return { body: value, contentType: ct, view: value };
     const { body, boundary } = multipart(value);
     return { body, contentType: `multipart/form-data; boundary=${boundary}`, view: value };

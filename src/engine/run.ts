@@ -17,7 +17,7 @@ import type { MessageView } from '../expressions/types.js';
 import { ArazzoError } from '../errors.js';
 import { MESSAGE_MAX, truncateForMessage } from '../util/truncate.js';
 import { startTimer, systemClock, timeoutSlot, type TimeoutSlot } from './clock.js';
-import { createMachine, type Machine } from './core/machine.js';
+import { createMachine, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, type Machine } from './core/machine.js';
 import { next } from './core/next.js';
 import { runTimeoutError } from './core/guards.js';
 import { waitingOn, type CoreEvent, type EventInput, type Executed, type SendEffect, type SleepEffect, type Transition } from './core/types.js';
@@ -26,7 +26,7 @@ import { baseUrlFor, buildRequest, responseView } from './request.js';
 import { checkResumeState } from './resume.js';
 import { frameAt, newRunState, stackOf, type RunState } from './state.js';
 import { type TlsOptions, type TlsTransport, tlsTransport } from './tls.js';
-import { AbortEmitter, DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
+import { AbortChannel, DEFAULT_MAX_BODY_BYTES, envProxyAgent, FetchHttpClient, proxyConfigured, UndiciHttpClient } from './transport.js';
 import type {
   Clock,
   HttpClient,
@@ -51,45 +51,67 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  * not an exception); throws only for caller mistakes (unknown workflowId, a bad resume state or
  * limit).
  */
-export async function runWorkflow(doc: LoadedDocument, workflowId: string, inputs: Record<string, unknown> = {}, options: RunOptions = {}): Promise<RunResult> {
-  const driver = new RunDriver(doc, workflowId, options);
-  try {
-    return await drive(driver, options.resume !== undefined ? await driver.resume(options.resume) : await driver.start(inputs));
-  } finally {
-    driver.close();
-  }
+export function runWorkflow(doc: LoadedDocument, workflowId: string, inputs: Record<string, unknown> = {}, options: RunOptions = {}): Promise<RunResult> {
+  return new Promise<RunResult>((resolve, reject) => {
+    // A caller mistake thrown here rejects the promise, as it would from an async function.
+    const driver = new RunDriver(doc, workflowId, options);
+    const loop = new RunLoop(driver, resolve, reject);
+    (options.resume !== undefined ? driver.resume(options.resume) : driver.start(inputs)).then((first) => loop.step(first), loop.fail);
+  });
 }
 
 /**
- * The run loop: perform a transition, advance with the event it gives back, until the run is over.
- * A chain of callbacks rather than a loop in an async function, so that a waiting run holds only
- * its state and what it waits on, not the last transition's events and response (an async
- * function keeps the variables of its loop alive across each await).
+ * The run loop: perform a transition, advance with the event it gives back, until the run is over;
+ * then close the driver and settle. A chain of callbacks rather than a loop in an async function,
+ * so that a waiting run holds only its state and what it waits on, not the last transition's
+ * events and response (an async function keeps the variables of its loop alive across each await,
+ * and its generator for the whole run); and an object with its two handlers made once per run, so
+ * that a step allocates no closure of its own.
  */
-function drive(driver: RunDriver, first: Transition): Promise<RunResult> {
-  let resolve: (result: RunResult) => void = () => undefined;
-  let reject: (err: unknown) => void = () => undefined;
-  const done = new Promise<RunResult>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  const step = (t: Transition): void => {
-    const state = t.state;
+class RunLoop {
+  /** The state the event awaited now applies to. */
+  private state: RunState | undefined;
+
+  constructor(
+    private readonly driver: RunDriver,
+    private readonly resolve: (result: RunResult) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  step(t: Transition): void {
+    this.state = t.state;
     let pending: Promise<CoreEvent | undefined>;
     try {
-      pending = driver.perform(t);
+      pending = this.driver.perform(t);
     } catch (err) {
       // A listener or onCheckpoint that throws ends the run with its error, as an await would.
-      reject(err);
+      this.fail(err);
       return;
     }
-    pending.then((event) => {
-      if (event) step(driver.advance(state, event));
-      else resolve(driver.result(state));
-    }, reject);
+    pending.then(this.onEvent, this.fail);
+  }
+
+  private readonly onEvent = (event: CoreEvent | undefined): void => {
+    const state = this.state as RunState;
+    if (event) {
+      this.step(this.driver.advance(state, event));
+      return;
+    }
+    let result: RunResult;
+    try {
+      result = this.driver.result(state);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.driver.close();
+    this.resolve(result);
   };
-  step(first);
-  return done;
+
+  readonly fail = (err: unknown): void => {
+    this.driver.close();
+    this.reject(err);
+  };
 }
 
 /** What `prepareFirstRequest` found: the first request (masked, not sent) and its step, or the run's end when there was none. */
@@ -157,16 +179,56 @@ const DRY_RUN_TOKENS: TokenTransport = async (req) => {
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, bodyText: JSON.stringify(body) };
 };
 
+/**
+ * The machines of each loaded document, one per set of limits and listening mode, shared by every
+ * run with those (a machine holds no run data: it is the document and what is derived from it).
+ * Building one per run, with its document scope, was a measurable share of short runs.
+ */
+const machines = new WeakMap<LoadedDocument, Machine[]>();
+
+function machineFor(
+  doc: LoadedDocument,
+  maxSteps: number | undefined,
+  timeoutMs: number | undefined,
+  maxDepth: number | undefined,
+  recording: boolean,
+  listening: boolean,
+): Machine {
+  let list = machines.get(doc);
+  if (list === undefined) {
+    list = [];
+    machines.set(doc, list);
+  }
+  const steps = maxSteps ?? DEFAULT_MAX_STEPS;
+  const depth = maxDepth ?? DEFAULT_MAX_DEPTH;
+  for (const m of list) {
+    if (m.maxSteps === steps && m.timeoutMs === timeoutMs && m.maxDepth === depth && m.recording === recording && m.listening === listening) return m;
+  }
+  const machine = createMachine(doc, { maxSteps, timeoutMs, maxDepth, recording, listening });
+  // A handful of limit sets per document at most; beyond that each run gets its own.
+  if (list.length < 8) list.push(machine);
+  return machine;
+}
+
 /** Pick the transport for a run from its options. */
 function transportFor(options: RunOptions): HttpClient {
   if (options.http) return options.http;
   if (options.fetch) return new FetchHttpClient(options.fetch);
-  if (options.dispatcher) return new UndiciHttpClient(options.dispatcher);
+  if (options.dispatcher) {
+    let client = clientsByDispatcher.get(options.dispatcher);
+    if (client === undefined) {
+      client = new UndiciHttpClient(options.dispatcher);
+      clientsByDispatcher.set(options.dispatcher, client);
+    }
+    return client;
+  }
   if (options.proxyFromEnv !== false && proxyConfigured()) return new UndiciHttpClient(envProxyAgent());
   return defaultClient;
 }
 /** Shared by every run without a transport of its own (it holds no run data). */
 const defaultClient = new UndiciHttpClient();
+/** One client per caller-supplied dispatcher, shared by the runs that pass it (a client holds no run data). */
+const clientsByDispatcher = new WeakMap<NonNullable<RunOptions['dispatcher']>, UndiciHttpClient>();
 
 /** An error as a run reports it; its message bounded, whoever built it (a transport, an authenticator). */
 function errorInfo(err: unknown): RunErrorInfo {
@@ -211,7 +273,7 @@ export class RunDriver {
   /** Aborts a sleep or a request on a transport of the caller's; replaced once aborted. */
   private control: AbortController | undefined;
   /** Aborts a request on the built-in undici transport (far cheaper than an AbortController); replaced once aborted. */
-  private emitter: AbortEmitter | undefined;
+  private channel: AbortChannel | undefined;
   /** What aborts the request in flight. */
   private inflightAbort: { abort(reason: unknown): void } | undefined;
   private requestTimer: TimeoutSlot | undefined;
@@ -269,13 +331,7 @@ export class RunDriver {
     this.history = options.history ? [] : undefined;
     this.requestTimeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxBodyBytes = limits.maxResponseBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.machine = createMachine(doc, {
-      maxSteps: limits.maxSteps,
-      timeoutMs: limits.timeoutMs,
-      maxDepth,
-      recording: Boolean(this.history || options.onEvent),
-      listening: options.onEvent !== undefined,
-    });
+    this.machine = machineFor(doc, limits.maxSteps, limits.timeoutMs, maxDepth, Boolean(this.history || options.onEvent), options.onEvent !== undefined);
     for (const s of options.secrets ?? []) this.add(s);
     // Every credential is a secret from the start, before anything is built or sent.
     if (options.auth) this.authenticator();
@@ -291,7 +347,8 @@ export class RunDriver {
    * process: input validation loads ajv on first use.
    */
   async start(inputs: Record<string, unknown> = {}, runId: string = newRunId()): Promise<Transition> {
-    await prepareInputValidation(this.doc);
+    const ready = prepareInputValidation(this.doc);
+    if (ready !== undefined) await ready;
     const now = this.clock.now();
     for (const name of this.machine.plan('', this.workflowId).secretInputs) this.addSecretValue(inputs?.[name]);
     this.begin(runId, now);
@@ -735,14 +792,14 @@ export class RunDriver {
   private sendOptions(source: string): SendOptions {
     let signal: AbortSignal;
     if (this.http instanceof UndiciHttpClient) {
-      let emitter = this.emitter;
-      if (!emitter || emitter.aborted) {
-        emitter = new AbortEmitter();
-        this.emitter = emitter;
-        if (this.stopError) emitter.abort(this.stopError);
+      let channel = this.channel;
+      if (!channel || channel.aborted) {
+        channel = new AbortChannel();
+        this.channel = channel;
+        if (this.stopError) channel.abort(this.stopError);
       }
-      this.inflightAbort = emitter;
-      signal = emitter as unknown as AbortSignal;
+      this.inflightAbort = channel;
+      signal = channel as unknown as AbortSignal;
     } else {
       signal = this.signal();
       this.inflightAbort = this.control;
@@ -812,7 +869,7 @@ export class RunDriver {
     if (this.stopError) return;
     this.stopError = error;
     this.control?.abort(error);
-    this.emitter?.abort(error);
+    this.channel?.abort(error);
   }
 
   private stopEvent(): CoreEvent {

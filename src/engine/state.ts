@@ -127,6 +127,13 @@ export function stackOf(state: RunState): Frame[] {
 export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
+ * The empty records and list a new frame and state start with, shared: the core never writes into
+ * a record (it copies one with `withEntry`), so every fresh run need not allocate its own.
+ */
+const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/**
  * A new frame. Every field is present (unset ones hold `undefined`, which JSON leaves out) so that
  * all frames share one object shape, which keeps reading them fast.
  */
@@ -136,9 +143,9 @@ export function newFrame(wf: string, doc: string, role: FrameRole, inputs: Reado
     doc,
     role,
     inputs,
-    steps: {},
-    first: {},
-    retries: {},
+    steps: EMPTY_RECORD,
+    first: EMPTY_RECORD,
+    retries: EMPTY_RECORD,
     index: -1,
     attempt: 1,
     retry: false,
@@ -164,9 +171,9 @@ export function newRunState(runId: string, workflowId: string, inputs: Readonly<
     startedAt: now,
     status: 'running',
     stepExecutions: 0,
-    counts: {},
-    workflows: {},
-    done: [],
+    counts: EMPTY_RECORD,
+    workflows: EMPTY_RECORD,
+    done: NO_NAMES,
     frames: [newFrame(workflowId, '', 'root', inputs)],
     below: undefined,
     outputs: undefined,

@@ -273,7 +273,7 @@ export interface RunOptions {
   readonly servers?: Readonly<Record<string, string>>;
   /** undici dispatcher for the default transport (MockAgent, ProxyAgent, Agent). */
   readonly dispatcher?: Dispatcher;
-  /** Use a WHATWG fetch instead of undici request(). */
+  /** Use a WHATWG fetch instead of undici. */
   readonly fetch?: typeof fetch;
   /** A whole custom transport. */
   readonly http?: HttpClient;

@@ -50,6 +50,7 @@ export class Machine {
   /** The last plan looked up: a run asks for the same one on every step. */
   private lastPlan: WorkflowPlan | undefined;
   private lastPlanDoc = '';
+  private rootCountKeys: WeakMap<StepPlan, string> | undefined;
 
   constructor(
     readonly root: LoadedDocument,
@@ -110,7 +111,15 @@ export class Machine {
 
   /** `doc|workflow|step`: the key of a step's execution counter in `RunState.counts`. */
   countKey(docKey: string, workflowId: string, step: StepPlan): string {
-    return `${docKey}|${workflowId}|${step.stepId}`;
+    // Made once per step of the entry document (a step plan belongs to one workflow), not per execution.
+    if (docKey !== '') return `${docKey}|${workflowId}|${step.stepId}`;
+    this.rootCountKeys ??= new WeakMap();
+    let key = this.rootCountKeys.get(step);
+    if (key === undefined) {
+      key = `|${workflowId}|${step.stepId}`;
+      this.rootCountKeys.set(step, key);
+    }
+    return key;
   }
 }
 
