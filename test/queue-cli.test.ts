@@ -3,6 +3,7 @@
  * them) and `arazzo worker` (its flags; the crash tests run it as a process). Usage errors need no
  * Redis; the rest runs on ARAZZO_TEST_REDIS_URL with a worker in this process.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArazzoWorker, type ArazzoWorker } from '../src/queue/index.js';
 import { startSimulator, type Simulator } from '../src/simulator/index.js';
@@ -78,6 +79,20 @@ describe('queue commands: usage (no Redis needed)', () => {
     const down = await runCli(['submit', ...deployArgs('x'), '--redis', 'redis://127.0.0.1:1']);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('error QUEUE_REDIS_UNAVAILABLE: Redis at 127.0.0.1:1 is not reachable');
+  });
+
+  it('is importable as arazzo-engine/queue', () => {
+    const probe = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "const q = await import('arazzo-engine/queue'); console.log(typeof q.createArazzoQueue, typeof q.createArazzoWorker)"],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(probe.stderr).toBe('');
+    expect(probe.stdout.trim()).toBe('function function');
   });
 
   it('lists the queue commands in the help', async () => {
