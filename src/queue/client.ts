@@ -21,8 +21,10 @@ import {
   JOB_DATA_VERSION,
   JOB_NAME,
   type JobData,
+  PROGRESS_FIELD,
   type QueueRunResult,
   type QueueRunState,
+  type RunProgress,
   type RunStatus,
   type StoredRunOptions,
   type SubmitOptions,
@@ -257,11 +259,12 @@ class QueueClient implements ArazzoQueue {
       };
     }
     const data = job.data as JobData;
-    const bull = await this.call(() => job.getState());
-    const cancelRequested = data.result === undefined && (await this.call(() => this.redis.exists(this.keys.cancel(runId)))) === 1;
-    const stateOf = data.state as { stepExecutions?: unknown } | undefined;
-    const stepExecutions = typeof stateOf?.stepExecutions === 'number' ? stateOf.stepExecutions : 0;
-    let result = data.result;
+    const [bull, progress, cancelFlag] = await this.call(() =>
+      Promise.all([job.getState(), this.progressOf(runId), this.redis.exists(this.keys.cancel(runId))]),
+    );
+    const cancelRequested = progress.result === undefined && cancelFlag === 1;
+    const stepExecutions = executionsOf(progress);
+    let result = progress.result;
     if (!result && bull === 'failed') {
       result = {
         runId,
@@ -270,7 +273,7 @@ class QueueClient implements ArazzoQueue {
         outputs: {},
         error: { code: 'QUEUE_RUN_LOST', message: `The queue gave up on run ${runId}: ${job.failedReason || 'its worker failed'}.` },
         stepExecutions,
-        durationMs: (job.finishedOn ?? Date.now()) - (data.startedAt ?? data.submittedAt),
+        durationMs: (job.finishedOn ?? Date.now()) - (progress.startedAt ?? data.submittedAt),
       };
     }
     let state: QueueRunState;
@@ -283,15 +286,21 @@ class QueueClient implements ArazzoQueue {
       workflowId: data.workflowId,
       state,
       submittedAt: data.submittedAt,
-      ...(data.startedAt !== undefined ? { startedAt: data.startedAt } : {}),
-      ...(result ? { finishedAt: job.finishedOn ?? (data.startedAt ?? data.submittedAt) + result.durationMs } : {}),
-      ...(state === 'delayed' ? { wakeAt: data.at?.wakeAt ?? (job.timestamp ?? 0) + (job.delay ?? 0) } : {}),
-      ...(data.at ? { at: { workflowId: data.at.workflowId, stepId: data.at.stepId } } : {}),
+      ...(progress.startedAt !== undefined ? { startedAt: progress.startedAt } : {}),
+      ...(result ? { finishedAt: job.finishedOn ?? (progress.startedAt ?? data.submittedAt) + result.durationMs } : {}),
+      ...(state === 'delayed' ? { wakeAt: progress.at?.wakeAt ?? (job.timestamp ?? 0) + (job.delay ?? 0) } : {}),
+      ...(progress.at ? { at: { workflowId: progress.at.workflowId, stepId: progress.at.stepId } } : {}),
       stepExecutions: result?.stepExecutions ?? stepExecutions,
-      activations: data.activations ?? 0,
+      activations: progress.activations ?? 0,
       ...(cancelRequested ? { cancelRequested } : {}),
       ...(result ? { result } : {}),
     };
+  }
+
+  /** A run's progress (its job's `progress` field): where it is, its sealed state, its result. */
+  private async progressOf(runId: string): Promise<RunProgress> {
+    const text = await this.redis.hget(this.keys.job(runId), PROGRESS_FIELD);
+    return text ? (JSON.parse(text) as RunProgress) : {};
   }
 
   private async tombstone(runId: string): Promise<Tombstone | undefined> {
@@ -367,9 +376,8 @@ class QueueClient implements ArazzoQueue {
       throw notFound(runId, this.keys);
     }
     const data = job.data as JobData;
-    if (data.result) return 'finished';
-    const bull = await this.call(() => job.getState());
-    if (bull === 'completed' || bull === 'failed') return 'finished';
+    const [bull, progress] = await this.call(() => Promise.all([job.getState(), this.progressOf(runId)]));
+    if (progress.result || bull === 'completed' || bull === 'failed') return 'finished';
     // The flag stops the run wherever a worker meets it (at pickup, with its next checkpoint); the
     // message stops it at once on the worker running it.
     await this.call(() => this.redis.multi().set(this.keys.cancel(runId), '1', 'PX', data.retentionMs).publish(this.keys.cancelChannel, runId).exec());
@@ -381,18 +389,18 @@ class QueueClient implements ArazzoQueue {
       return 'cancelling'; // a worker took it meanwhile (it is locked): the worker stops it
     }
     const now = Date.now();
-    const stateOf = data.state as { stepExecutions?: unknown } | undefined;
-    const stepExecutions = typeof stateOf?.stepExecutions === 'number' ? stateOf.stepExecutions : 0;
-    const error = { code: 'RUN_CANCELLED' as const, message: CANCEL_MESSAGE, ...(data.at ? { workflowId: data.at.workflowId, stepId: data.at.stepId } : {}) };
-    const durationMs = now - (data.startedAt ?? data.submittedAt);
+    const stepExecutions = executionsOf(progress);
+    const at = progress.at;
+    const error = { code: 'RUN_CANCELLED' as const, message: CANCEL_MESSAGE, ...(at ? { workflowId: at.workflowId, stepId: at.stepId } : {}) };
+    const durationMs = now - (progress.startedAt ?? data.submittedAt);
     const result: QueueRunResult = { runId, workflowId: data.workflowId, status: 'failed', outputs: {}, error, stepExecutions, durationMs };
     const tomb: Tombstone = {
       workflowId: data.workflowId,
       submittedAt: data.submittedAt,
-      ...(data.startedAt !== undefined ? { startedAt: data.startedAt } : {}),
+      ...(progress.startedAt !== undefined ? { startedAt: progress.startedAt } : {}),
       finishedAt: now,
       stepExecutions,
-      activations: data.activations ?? 0,
+      activations: progress.activations ?? 0,
       fingerprint: data.fingerprint,
       result,
     };
@@ -423,6 +431,12 @@ class QueueClient implements ArazzoQueue {
       throw err;
     }
   }
+}
+
+/** Step executions so far, from the (sealed) state of a run's progress. */
+function executionsOf(progress: RunProgress): number {
+  const n = (progress.state as { stepExecutions?: unknown } | undefined)?.stepExecutions;
+  return typeof n === 'number' ? n : 0;
 }
 
 function notFound(runId: string, keys: QueueKeys): ArazzoError {

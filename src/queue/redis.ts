@@ -1,7 +1,7 @@
 /**
  * Redis connections and the few Lua scripts the queue adds to BullMQ's.
  *
- * - `arazzoCheckpoint` writes a run's checkpoint and the events that led to it in one atomic step,
+ * - `arazzoCheckpoint` writes a run's progress (its sealed checkpoint) and the events that led to it in one atomic step,
  *   and only while the worker still holds the job's BullMQ lock (`<job key>:lock` holds the token
  *   of the worker processing it). A worker that lost its lock (it stalled, and another worker took
  *   the run over) can therefore never overwrite the newer checkpoint. It answers whether the run
@@ -21,9 +21,11 @@ const CHECKPOINT = `
 local lockKey = KEYS[1] .. ':lock'
 if redis.call('GET', lockKey) ~= ARGV[1] then return -1 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'data', ARGV[2]) end
-local n = tonumber(ARGV[6])
-for i = 1, n do redis.call('XADD', KEYS[2], '*', 'e', ARGV[6 + i]) end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'progress', ARGV[2]) end
+local jobTtl = tonumber(ARGV[6])
+if jobTtl > 0 then redis.call('PEXPIRE', KEYS[1], jobTtl) end
+local n = tonumber(ARGV[7])
+for i = 1, n do redis.call('XADD', KEYS[2], '*', 'e', ARGV[7 + i]) end
 local ttl = tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[2]) == 1 then
   local left = redis.call('PTTL', KEYS[2])
@@ -54,7 +56,7 @@ export interface QueueRedis extends Redis {
   arazzoTouch(numKeys: number, ...args: Array<string | number>): Promise<number[]>;
 }
 
-function withScripts(redis: Redis): QueueRedis {
+export function withScripts(redis: Redis): QueueRedis {
   const r = redis as QueueRedis;
   if (typeof r.arazzoCheckpoint !== 'function') {
     // ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (after a Redis restart, say).

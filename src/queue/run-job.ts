@@ -20,7 +20,7 @@ import { ArazzoError } from '../errors.js';
 import { createMasker } from '../engine/mask.js';
 import { seal, type SecretValue, unseal } from './seal.js';
 import { resolveSecrets } from './secrets.js';
-import { CANCEL_MESSAGE, type JobData, type QueueRunResult, type StoredPosition } from './types.js';
+import { CANCEL_MESSAGE, type JobData, PROGRESS_FIELD, type QueueRunResult, type RunProgress, type StoredPosition } from './types.js';
 import type { CachedDocument, WorkerContext } from './worker.js';
 
 /** Thrown when a checkpoint finds the job's lock held by another worker: this activation is over. */
@@ -34,7 +34,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class JobRun {
   private readonly runId: string;
-  private data: JobData;
+  private readonly data: JobData;
+  private progress: RunProgress = {};
   private readonly abort = new AbortController();
   private cancelRequested = false;
   private handingOver = false;
@@ -70,21 +71,27 @@ export class JobRun {
   async execute(): Promise<void> {
     const w = this.worker;
     w.counters.activations += 1;
-    const resumed = this.data.state !== undefined;
-    this.data = { ...this.data, activations: (this.data.activations ?? 0) + 1, ...(this.data.startedAt === undefined ? { startedAt: Date.now() } : {}) };
-    if (this.data.result) return; // ended in an earlier activation, which died before BullMQ recorded it
     let driver: RunDriver | undefined;
     try {
-      const [flag, document] = await Promise.all([w.redis.exists(w.keys.cancel(this.runId)), w.document(this.data.doc)]);
-      this.document = document;
+      // Where the run is, and whether it was asked to cancel: one round trip.
+      const [[, stored], [, flag]] = (await w.redis.multi().hget(w.keys.job(this.runId), PROGRESS_FIELD).exists(w.keys.cancel(this.runId)).exec()) as [
+        [unknown, string | null],
+        [unknown, number],
+      ];
+      const prior = stored ? (JSON.parse(stored) as RunProgress) : {};
+      if (prior.result) return; // ended in an earlier activation, which died before BullMQ recorded it
+      this.progress = { ...prior, activations: (prior.activations ?? 0) + 1, startedAt: prior.startedAt ?? Date.now() };
       if (flag === 1) this.cancel();
+      const document = await w.document(this.data.doc);
+      this.document = document;
       const resolved = await resolveSecrets(this.data.secrets ?? {}, { runId: this.runId, workflowId: this.data.workflowId }, w.options.secrets, w.env);
       this.secrets = resolved.values;
       driver = new RunDriver(document.doc, this.data.workflowId, this.runOptions());
       let t: Transition;
-      if (this.data.state !== undefined) t = await driver.resume(unseal(this.data.state, this.secrets));
+      const resumed = this.progress.state !== undefined;
+      if (resumed) t = await driver.resume(unseal(this.progress.state, this.secrets));
       else t = await driver.start({ ...this.data.inputs, ...this.coerce(document, resolved.inputs) }, this.runId);
-      w.log(`run ${this.runId} ${resumed ? 'resumed' : 'started'} (${this.data.workflowId}, activation ${this.data.activations})`);
+      w.log(`run ${this.runId} ${resumed ? 'resumed' : 'started'} (${this.data.workflowId}, activation ${this.progress.activations})`);
       await this.loop(driver, t);
     } catch (err) {
       if (err instanceof DelayedError) throw err;
@@ -153,14 +160,15 @@ export class JobRun {
       }
       if (!this.abort.signal.aborted) {
         let wakeAt: number | undefined;
-        if (this.handingOver || w.closing) wakeAt = Date.now();
+        const handover = this.handingOver || w.closing;
+        if (handover) wakeAt = Date.now();
         else if (wait.type === 'sleep') {
           const deadline = driver.machine.timeoutMs !== undefined ? t.state.startedAt + driver.machine.timeoutMs : Number.POSITIVE_INFINITY;
           const until = Math.min(wait.until, deadline);
           if (until - Date.now() >= w.delayThresholdMs) wakeAt = until;
         }
         if (wakeAt !== undefined) {
-          if (await this.park(driver, t, wakeAt)) return;
+          if (await this.park(driver, t, wakeAt, handover)) return;
           // Cancelled while parking: stop here instead.
           t = driver.advance(t.state, this.stopEvent());
           continue;
@@ -183,7 +191,7 @@ export class JobRun {
    * Store the state and move the job to the delayed set until `wakeAt` (now: hand it over). Returns
    * false when the run turned out to be cancelled meanwhile (then it is not parked).
    */
-  private async park(driver: RunDriver, t: Transition, wakeAt: number): Promise<boolean> {
+  private async park(driver: RunDriver, t: Transition, wakeAt: number, handover: boolean): Promise<boolean> {
     const w = this.worker;
     this.parking = true;
     try {
@@ -194,7 +202,6 @@ export class JobRun {
     await this.checkpoint(t.state, wakeAt);
     if (this.abort.signal.aborted) return false;
     await this.job.moveToDelayed(wakeAt, this.token);
-    const handover = wakeAt <= Date.now();
     if (handover) w.counters.handedOver += 1;
     else w.counters.delayed += 1;
     w.log(handover ? `run ${this.runId} handed back to the queue` : `run ${this.runId} delayed until ${new Date(wakeAt).toISOString()}`);
@@ -204,7 +211,7 @@ export class JobRun {
   /** Where the run waits now, for `status`. */
   private position(wakeAt?: number): StoredPosition | undefined {
     const wait = this.current ? waitingOn(this.current) : undefined;
-    if (!wait) return this.data.at;
+    if (!wait) return this.progress.at;
     const stepId = wait.type === 'send' ? wait.step.stepId : wait.stepId;
     return { workflowId: wait.workflowId, stepId, ...(wakeAt !== undefined ? { wakeAt } : {}) };
   }
@@ -216,12 +223,13 @@ export class JobRun {
   private async checkpoint(state: RunState | undefined, wakeAt?: number, result?: QueueRunResult): Promise<void> {
     const w = this.worker;
     const at = this.position(wakeAt);
-    this.data = {
-      ...this.data,
-      ...(state ? { state: seal(state, this.secrets) } : {}),
-      ...(at ? { at } : {}),
-      ...(result ? { result } : {}),
-    };
+    if (result) {
+      // Over: the result is what is kept; the state is no longer needed.
+      const { state: _done, ...rest } = this.progress;
+      this.progress = { ...rest, ...(at ? { at } : {}), result };
+    } else {
+      this.progress = { ...this.progress, ...(state ? { state: seal(state, this.secrets) } : {}), ...(at ? { at } : {}) };
+    }
     const now = Date.now();
     const waitMs = wakeAt !== undefined ? Math.max(0, wakeAt - now) : 0;
     const eventsTtl = result ? this.data.retentionMs : this.data.retentionMs + waitMs + DAY_MS;
@@ -234,10 +242,12 @@ export class JobRun {
       w.keys.cancel(this.runId),
       ...extend,
       this.token,
-      JSON.stringify(this.data),
+      JSON.stringify(this.progress),
       eventsTtl,
       result ? 'set' : 'extend',
       this.data.documentTtlMs + waitMs,
+      // A finished run's job expires with its events (BullMQ records the end within moments).
+      result ? this.data.retentionMs + 1_000 : 0,
       events.length,
       ...events,
     );
@@ -261,8 +271,8 @@ export class JobRun {
         durationMs: r.durationMs,
       };
     } else {
-      const prior = this.data.state as { stepExecutions?: unknown } | undefined;
-      const durationMs = Date.now() - (this.data.startedAt ?? this.data.submittedAt);
+      const prior = this.progress.state as { stepExecutions?: unknown } | undefined;
+      const durationMs = Date.now() - (this.progress.startedAt ?? this.data.submittedAt);
       const info = error ?? { code: 'INTERNAL_ERROR', message: 'The run ended without a result.' };
       result = {
         runId: this.runId,

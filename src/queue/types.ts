@@ -116,7 +116,7 @@ export interface StoredPosition {
   readonly wakeAt?: number;
 }
 
-/** What a run's BullMQ job holds in its `data` (JSON). No secret value is ever part of it. */
+/** What a run's BullMQ job holds in its `data` (JSON): the submission, written once. No secret value is ever part of it. */
 export interface JobData {
   readonly v: number;
   readonly workflowId: string;
@@ -132,6 +132,13 @@ export interface JobData {
   readonly submittedAt: number;
   /** Hash of what was submitted: a second submit with the same run id must match it. */
   readonly fingerprint: string;
+}
+
+/**
+ * Where a run is, in the `progress` field of its job hash (JSON), rewritten with every checkpoint.
+ * No secret value is ever part of it: the state is sealed.
+ */
+export interface RunProgress {
   /** The latest checkpoint, sealed (secrets replaced by their references). */
   readonly state?: unknown;
   readonly at?: StoredPosition;
@@ -140,6 +147,9 @@ export interface JobData {
   /** Set when the run is over. */
   readonly result?: QueueRunResult;
 }
+
+/** The job hash field that holds a run's RunProgress. */
+export const PROGRESS_FIELD = 'progress';
 
 export const JOB_DATA_VERSION = 1;
 /** The error message of a run stopped by `cancel`. */

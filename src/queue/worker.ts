@@ -15,7 +15,7 @@ import type { LoadedDocument } from '../compile/loaded.js';
 import type { HttpClient } from '../engine/types.js';
 import { type BundleManifest, loadFromManifest, manifestTexts, parseManifest } from './bundle.js';
 import { DEFAULT_PREFIX, DEFAULT_QUEUE, QueueKeys } from './keys.js';
-import { openRedis, type QueueRedis } from './redis.js';
+import { openRedis, type QueueRedis, withScripts } from './redis.js';
 import { JobRun } from './run-job.js';
 import type { SecretProvider } from './secrets.js';
 import type { JobData, QueueConnectionOptions } from './types.js';
@@ -143,6 +143,8 @@ class QueueWorker implements ArazzoWorker, WorkerContext {
   readonly counters: Counters = { activations: 0, steps: 0, delayed: 0, handedOver: 0, finished: 0, lost: 0 };
   closing = false;
   private readonly owned: boolean;
+  /** BullMQ's connection (ours when `owned`). */
+  private readonly bullRedis: QueueRedis;
   private readonly subscriber: QueueRedis;
   private readonly bull: Worker<JobData>;
   private readonly documents = new Map<string, Promise<CachedDocument>>();
@@ -160,8 +162,12 @@ class QueueWorker implements ArazzoWorker, WorkerContext {
     if (!(Number.isSafeInteger(concurrency) && concurrency >= 1))
       throw new RangeError(`concurrency must be a whole number of at least 1, not ${String(concurrency)}`);
     const { redis, owned } = openRedis(options.connection, 'worker');
-    this.redis = redis;
+    this.bullRedis = redis;
     this.owned = owned;
+    // The runs' own commands (checkpoints, pickups) on a connection of their own, sent in batches:
+    // the commands of many runs issued in the same tick go out as one write.
+    this.redis = withScripts(redis.duplicate({ enableAutoPipelining: true }));
+    this.redis.on('error', () => undefined);
     this.subscriber = redis.duplicate() as QueueRedis;
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, runId: string) => this.running.get(runId)?.cancel());
@@ -178,14 +184,14 @@ class QueueWorker implements ArazzoWorker, WorkerContext {
     });
     // Connection errors are retried by ioredis; a run's own errors end up in its result.
     this.bull.on('error', (err) => this.log(`worker error: ${err.message}`));
-    this.bull.on('completed', (job) => void this.expire(job));
+    // A finished run's job expires with its final checkpoint; one BullMQ failed (QUEUE_RUN_LOST) expires here.
     this.bull.on('failed', (job) => {
       if (job) void this.expire(job);
     });
   }
 
   waitUntilReady(): Promise<void> {
-    return Promise.all([this.bull.waitUntilReady(), this.subscriber.ping()]).then(() => undefined);
+    return Promise.all([this.bull.waitUntilReady(), this.subscriber.ping(), this.redis.ping()]).then(() => undefined);
   }
 
   run(): void {
@@ -211,7 +217,7 @@ class QueueWorker implements ArazzoWorker, WorkerContext {
     }
   }
 
-  /** A finished run's job expires after its retention period (BullMQ also trims by age on later completions). */
+  /** A job BullMQ failed expires after its run's retention period (BullMQ also trims by age on later failures). */
   private async expire(job: Job<JobData>): Promise<void> {
     const ms = job.data?.retentionMs;
     if (!(typeof ms === 'number' && ms > 0) || !job.id) return;
@@ -267,7 +273,8 @@ class QueueWorker implements ArazzoWorker, WorkerContext {
     for (const run of this.running.values()) run.handOver();
     await this.bull.close();
     this.subscriber.disconnect();
-    if (this.owned) await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.owned) await this.bullRedis.quit().catch(() => this.bullRedis.disconnect());
   }
 }
 
