@@ -1,0 +1,299 @@
+/**
+ * The durable queue (issue 12): 10,000 runs of the production deploy workflow
+ * (`workflows/hugging-face-deploy-and-wait-workflow.yml`) against the simulator with compressed
+ * time (a deployment takes 1 s, polls are 200 ms apart), on 4 worker processes of concurrency 50.
+ * Every poll wait is longer than the workers' 100 ms threshold, so every run is parked in BullMQ's
+ * delayed set between polls. All runs must succeed.
+ *
+ * Figures: throughput (against the same runs in one process with `runWorkflow`), Redis memory per
+ * finished run (INFO memory, against the bytes of JSON stored for it), worker RSS over time
+ * (the last sample against the sample after the first quarter of the runs: it must stay flat),
+ * and CPU per step, once warm: the workers' (and the workers' plus Redis's) against
+ * `runWorkflow`'s in-process.
+ *
+ * It needs `redis-server` on PATH: it starts a private one (append-only, in a temporary directory)
+ * and skips itself, saying why, when there is none. The simulator runs in a process of its own, so
+ * its CPU counts on neither side.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createArazzoQueue } from '../queue/index.js';
+import { fmt } from './concurrent.js';
+import { fromRoot, PACKAGE_ROOT, waitFor } from './harness.js';
+import type { BenchContext } from './registry.js';
+import type { Figure } from './report.js';
+
+const TOKEN = 'hf_bench_token_0123456789';
+const WORKERS = 4;
+const CONCURRENCY = 50;
+const THRESHOLD_MS = 100;
+const POLL_SECONDS = 0.2;
+/** Simulated deployment: pending 10 s + initializing 90 s, compressed 100x: 1 s. */
+const TIME_SCALE = 100;
+
+interface Sample {
+  t: number;
+  rss: number;
+  heap: number;
+  cpuMs: number;
+  steps: number;
+  finished: number;
+  delayed: number;
+  lost: number;
+  final?: boolean;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function which(binary: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A child that prints JSON lines; `lines` collects them. */
+function spawnJson(args: string[], env: Record<string, string> = {}): { child: ChildProcess; lines: Array<Record<string, unknown>>; done: Promise<void> } {
+  const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: Array<Record<string, unknown>> = [];
+  let buffer = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 || code === null ? resolve() : reject(new Error(`${args.join(' ').slice(0, 80)} exited with ${code}`))));
+  });
+  done.catch(() => undefined);
+  return { child, lines, done };
+}
+
+async function startRedis(binary: string): Promise<{ url: string; redis: Redis; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'arazzo-bench-redis-'));
+  const port = await freePort();
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  const redis = new Redis(url, { retryStrategy: () => 50 });
+  redis.on('error', () => undefined);
+  await redis.ping();
+  return {
+    url,
+    redis,
+    async stop() {
+      redis.disconnect();
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill();
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startSimulatorProcess(): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      fromRoot('dist/simulator/cli.js'),
+      '--port',
+      String(port),
+      '--time-scale',
+      String(TIME_SCALE),
+      '--token',
+      TOKEN,
+      '--namespace',
+      'acme',
+      '--no-elasticsearch',
+    ],
+    { cwd: PACKAGE_ROOT, stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('the simulator did not start within 10 s');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, stop: () => child.kill() };
+}
+
+function info(text: string, field: string): number {
+  const m = new RegExp(`^${field}:([0-9.]+)`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KB`;
+const µs = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
+
+export async function run(ctx: BenchContext): Promise<Figure[]> {
+  const binary = which('redis-server');
+  if (!binary) {
+    ctx.log('skipped: no redis-server on PATH (apt-get install redis-server, or brew install redis); this benchmark starts a private one');
+    return [];
+  }
+  const runs = ctx.pick(10_000, 1_000);
+  const redis = await startRedis(binary);
+  const sim = await startSimulatorProcess();
+  const prefix = 'bench';
+  const workers = Array.from({ length: WORKERS }, () =>
+    spawnJson([fromRoot('dist/bench/queue-worker.js'), redis.url, prefix, String(CONCURRENCY), String(THRESHOLD_MS)], { HF_TOKEN: TOKEN }),
+  );
+  const queue = createArazzoQueue({ connection: redis.url, prefix });
+  try {
+    await waitFor(() => workers.filter((w) => w.lines.some((l) => l.ready)).length, WORKERS, 20_000, 'workers ready');
+    const prepared = await queue.prepare(fromRoot('workflows/hugging-face-deploy-and-wait-workflow.yml'));
+    const before = await redis.redis.info();
+    const memBefore = info(before, 'used_memory');
+    const redisCpuBefore = info(before, 'used_cpu_user') + info(before, 'used_cpu_sys');
+    const samples = (w: (typeof workers)[number]): Sample[] => w.lines.filter((l) => !l.ready) as unknown as Sample[];
+    const finished = (): number => workers.reduce((n, w) => n + (samples(w).at(-1)?.finished ?? 0), 0);
+
+    ctx.log(
+      `${fmt(runs)} runs of deploy-and-wait on ${WORKERS} workers × concurrency ${CONCURRENCY}; deployments take 1 s, polls every ${POLL_SECONDS * 1000} ms, waits ≥ ${THRESHOLD_MS} ms parked`,
+    );
+    const start = performance.now();
+    const ids: string[] = [];
+    for (let i = 0; i < runs; i += 500) {
+      const batch = Array.from({ length: Math.min(500, runs - i) }, (_, j) =>
+        queue.submit(
+          prepared,
+          'deploy-and-wait',
+          { namespace: 'acme', name: `q-${i + j}`, repository: 'gpt2', pollIntervalSeconds: POLL_SECONDS },
+          {
+            secrets: { hfToken: 'env:HF_TOKEN' },
+            servers: { inferenceEndpointsApi: sim.url },
+          },
+        ),
+      );
+      ids.push(...(await Promise.all(batch)));
+    }
+    const submitMs = performance.now() - start;
+    await waitFor(finished, runs, 15 * 60_000, 'runs finished');
+    const wallMs = performance.now() - start;
+    // One more sample of each worker after the last run (their CPU up to the end).
+    await new Promise((r) => setTimeout(r, 1_100));
+    const after = await redis.redis.info();
+    const memAfter = info(after, 'used_memory');
+    const redisCpuMs = (info(after, 'used_cpu_user') + info(after, 'used_cpu_sys') - redisCpuBefore) * 1000;
+
+    // Every run must have succeeded; count their steps and the bytes of JSON kept for each.
+    let steps = 0;
+    let storedBytes = 0;
+    const failures: string[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const statuses = await Promise.all(ids.slice(i, i + 500).map((id) => queue.status(id)));
+      for (const s of statuses) {
+        if (s.state !== 'succeeded') failures.push(`${s.runId}: ${s.state} ${s.result?.error?.code ?? ''} ${s.result?.error?.message ?? ''}`);
+        steps += s.stepExecutions;
+      }
+    }
+    if (failures.length > 0) throw new Error(`${failures.length} of ${runs} runs did not succeed, e.g. ${failures[0]}`);
+    for (const id of ids.slice(0, 100)) {
+      const data = (await redis.redis.hget(`${prefix}:runs:${id}`, 'data')) ?? '';
+      const events = await redis.redis.xrange(`${prefix}:runs:events:${id}`, '-', '+');
+      storedBytes += Buffer.byteLength(data) + events.reduce((n, [, f]) => n + Buffer.byteLength(f[1] ?? ''), 0);
+    }
+    storedBytes /= Math.min(100, ids.length);
+
+    const lost = workers.reduce((n, w) => n + (samples(w).at(-1)?.lost ?? 0), 0);
+    // CPU per step from the sample after a quarter of the runs to the last one: the workers' start
+    // (loading the document, ajv, the JIT) is not a cost per step.
+    const warm = workers.map((w) => samples(w).find((s) => s.finished * WORKERS >= runs / 4) ?? (samples(w)[0] as Sample));
+    const end = workers.map((w) => samples(w).at(-1) as Sample);
+    const workerCpuMs = end.reduce((n, s, i) => n + s.cpuMs - (warm[i] as Sample).cpuMs, 0);
+    const warmSteps = end.reduce((n, s, i) => n + s.steps - (warm[i] as Sample).steps, 0);
+    const rssSeries = samples(workers[0] as (typeof workers)[number]).map((s) => s.rss);
+    const last = end.map((s) => s.rss);
+    const quarter = warm.map((s) => s.rss);
+    const rssRatio = Math.max(...last.map((l, i) => l / (quarter[i] || l)));
+    const step = Math.max(1, Math.floor(rssSeries.length / 10));
+    ctx.log(
+      `submitted in ${(submitMs / 1000).toFixed(1)} s; all ${fmt(runs)} succeeded in ${(wallMs / 1000).toFixed(1)} s: ${fmt((runs * 1000) / wallMs)} runs/s, ${fmt((steps * 1000) / wallMs)} steps/s (${fmt(steps)} steps, ${lost} runs lost by a worker)`,
+    );
+    ctx.log(
+      `worker 1 RSS every ${step} s: ${rssSeries
+        .filter((_, i) => i % step === 0)
+        .map((r) => (r / 1024 / 1024).toFixed(0))
+        .join(' ')} MB`,
+    );
+    ctx.log(
+      `Redis: ${mb(memAfter - memBefore)} for ${fmt(runs)} finished runs (${kb((memAfter - memBefore) / runs)} each; ${kb(storedBytes)} of JSON each), CPU ${(redisCpuMs / 1000).toFixed(1)} s`,
+    );
+
+    // The floor: the same runs in one process.
+    const local = spawnJson([fromRoot('dist/bench/queue-local.js'), sim.url, String(runs), String(POLL_SECONDS)], { HF_TOKEN: TOKEN });
+    await local.done;
+    const floor = local.lines[0] as { wallMs: number; cpuMs: number; steps: number; failed: number; firstError?: string };
+    if (floor.failed > 0) throw new Error(`${floor.failed} in-process runs failed: ${floor.firstError}`);
+    const localRate = (runs * 1000) / floor.wallMs;
+    const localPerStep = floor.cpuMs / floor.steps;
+    const workerPerStep = workerCpuMs / warmSteps;
+    const totalPerStep = workerPerStep + redisCpuMs / steps;
+    ctx.log(
+      `in one process: ${fmt(localRate)} runs/s, ${µs(localPerStep)} CPU per step (${fmt(floor.steps)} steps); queue: workers ${µs(workerPerStep)}, workers + Redis ${µs(totalPerStep)} per step`,
+    );
+    return [
+      {
+        figure: `${fmt(runs)} queued deploy runs, 4 workers × 50: throughput`,
+        subject: `${fmt((runs * 1000) / wallMs)} runs/s`,
+        baseline: `in-process ${fmt(localRate)} runs/s`,
+        ratio: (runs * 1000) / wallMs / localRate,
+      },
+      {
+        figure: 'queue: worker CPU per step',
+        subject: µs(workerPerStep),
+        baseline: `in-process ${µs(localPerStep)}`,
+        ratio: workerPerStep / localPerStep,
+      },
+      {
+        figure: 'queue: worker + Redis CPU per step',
+        subject: µs(totalPerStep),
+        baseline: `in-process ${µs(localPerStep)}`,
+        ratio: totalPerStep / localPerStep,
+      },
+      {
+        figure: 'queue: Redis memory per finished run',
+        subject: kb((memAfter - memBefore) / runs),
+        baseline: `its JSON ${kb(storedBytes)}`,
+        ratio: (memAfter - memBefore) / runs / storedBytes,
+      },
+      {
+        figure: 'queue: worker RSS, last sample vs after 1/4 of the runs',
+        subject: mb(Math.max(...last)),
+        baseline: mb(Math.max(...quarter)),
+        ratio: rssRatio,
+        target: { op: '<=', value: 1.25 },
+      },
+    ];
+  } finally {
+    for (const w of workers) w.child.stdin?.end();
+    await Promise.all(workers.map((w) => w.done.catch(() => undefined)));
+    await queue.close();
+    sim.stop();
+    await redis.stop();
+  }
+}
