@@ -22,8 +22,12 @@ export function queueTarget(flags: QueueFlags, env: Readonly<Record<string, stri
     ['--queue', flags.queue],
     ['--prefix', flags.prefix],
   ] as const) {
-    if (value !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
-      throw new CliError('CLI_USAGE', `${flag} must be 1-64 letters, digits, ".", "_" or "-", not "${value.slice(0, 80)}".`, { flag });
+    if (value !== undefined && !/^[A-Za-z0-9._{}-]{1,64}$/.test(value)) {
+      throw new CliError(
+        'CLI_USAGE',
+        `${flag} must be 1-64 letters, digits, ".", "_", "-", "{" or "}" (a Redis Cluster hash tag), not "${value.slice(0, 80)}".`,
+        { flag },
+      );
     }
   }
   return { connection: url, ...(flags.queue ? { queue: flags.queue } : {}), ...(flags.prefix ? { prefix: flags.prefix } : {}) };
