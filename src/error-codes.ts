@@ -194,7 +194,7 @@ export const TRANSPORT_ERROR_CODES = {
 /** Errors the command line raises itself (all exit 2, nothing was sent). */
 export const CLI_ERROR_CODES = {
   CLI_USAGE: 'A malformed option value, a missing document, or conflicting options.',
-  CLI_UNKNOWN_COMMAND: 'Not one of run, validate, list, graph, mcp, worker, submit, status, cancel.',
+  CLI_UNKNOWN_COMMAND: 'Not one of run, test, validate, list, graph, mcp, worker, submit, status, cancel.',
   CLI_UNKNOWN_FLAG: 'An option the command does not have.',
   FILE_NOT_FOUND: 'No such file.',
   FILE_UNREADABLE: 'The document cannot be read, or is a directory.',
