@@ -20,7 +20,7 @@ export const TOKEN = 'hf_queue_s3cret_token_value';
 if (!redisUrl) {
   if (process.env.ARAZZO_TEST_REDIS_REQUIRED === '1') throw new Error('ARAZZO_TEST_REDIS_REQUIRED=1 but ARAZZO_TEST_REDIS_URL is not set');
   console.warn(
-    '[queue tests skipped] no Redis: set ARAZZO_TEST_REDIS_URL=redis://127.0.0.1:6379 (any Redis 6.2+ you can write to) to run the tests of the durable queue; .ci/run starts one itself.',
+    '[queue tests skipped] no Redis: set ARAZZO_TEST_REDIS_URL=redis://127.0.0.1:6379 (a Redis 5+ you can write to: the tests write keys under arazzo-test-* only, and delete them) to run the tests of the durable queue; .ci/run starts one itself.',
   );
 }
 
