@@ -156,6 +156,35 @@ describe.skipIf(!redisUrl)('crashes', () => {
     }
   }, 40_000);
 
+  it('a run whose worker dies more often than maxStalls allows fails with QUEUE_RUN_LOST, for status and result', async () => {
+    const sim = await simulator({ timeScale: 100, faults: { requests: [{ method: 'GET', path: '/v2/endpoint/acme/lost', delayMs: 5_000 }] } });
+    queue ??= createArazzoQueue({ connection: url, prefix });
+    const a = await worker(['--delay-threshold', '60']);
+    const runId = await queue.submit(
+      DEPLOY,
+      'deploy-and-wait',
+      { namespace: 'acme', name: 'lost', repository: 'gpt2', pollIntervalSeconds: 0.1 },
+      {
+        secrets: { hfToken: 'env:HF_TOKEN' },
+        servers: { inferenceEndpointsApi: sim.url },
+      },
+    );
+    await until(() => sim.requestCount() >= 2, 'the first poll to be in flight');
+    await a.kill('SIGKILL');
+    // A worker that gives up on a run at its first stall.
+    const b = createArazzoWorker({ connection: url, prefix, env: { HF_TOKEN: TOKEN }, maxStalls: 0, lockDurationMs: 1_000, stalledIntervalMs: 300 });
+    try {
+      await b.waitUntilReady();
+      const result = await queue.result(runId, { wait: true, timeoutMs: 15_000 });
+      expect(result).toMatchObject({ status: 'failed', error: { code: 'QUEUE_RUN_LOST' } });
+      expect(result?.error?.message).toContain(`The queue gave up on run ${runId}`);
+      expect((await queue.status(runId)).state).toBe('failed');
+      expect(b.stats().activations).toBe(0);
+    } finally {
+      await b.close();
+    }
+  }, 40_000);
+
   it('Redis killed and restarted mid-run loses no run: workers reconnect and every run ends', async () => {
     const redis = await startPrivateRedis();
     const sim = await simulator({ durations: { pendingMs: 500, initializingMs: 1_000 } });
