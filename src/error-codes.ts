@@ -224,7 +224,7 @@ export const QUEUE_ERROR_CODES = {
   QUEUE_SECRET_REFERENCE_INVALID: 'A secret reference is not `scheme:name` (e.g. `env:HF_TOKEN`), or names an input the workflow does not have.',
   QUEUE_SECRET_UNRESOLVED: "The worker could not resolve a run's secret reference (an unset variable, a provider that returned nothing).",
   QUEUE_DOCUMENT_MISSING: "The run's documents are no longer in Redis (expired or deleted); submit the run again.",
-  QUEUE_REDIS_UNAVAILABLE: 'The client could not reach Redis within its connect timeout (a wrong URL, Redis down).',
+  QUEUE_REDIS_UNAVAILABLE: 'A client (submit, status, cancel) could not reach Redis (a wrong URL, Redis down); workers wait for it instead.',
   QUEUE_WAIT_TIMEOUT: 'result(..., { wait }) or events() waited longer than their timeoutMs.',
   QUEUE_RUN_LOST: 'BullMQ gave up on the run: its workers stalled more often than maxStalls allows, or a worker failed it.',
 } as const;
