@@ -5,12 +5,11 @@
  * Every poll wait is longer than the workers' 100 ms threshold, so every run is parked in BullMQ's
  * delayed set between polls. All runs must succeed.
  *
- * Figures: throughput (against the same runs in one process with `runWorkflow`), Redis memory per
- * finished run (INFO memory, against the bytes of JSON stored for it), worker RSS over time
- * (after a full GC every 5 s: its median in the second half of the benchmark against the first
- * half; it must stay flat),
- * and CPU per step, once warm: the workers' (and the workers' plus Redis's) against
- * `runWorkflow`'s in-process.
+ * The workers first run 1,000 runs to warm up (the in-process floor too). Figures, over the 10,000:
+ * throughput (against the same runs in one process with `runWorkflow`), Redis memory per finished
+ * run (INFO memory, against the bytes of JSON stored for it), worker RSS after a full GC at 0, 1/4,
+ * 1/2, 3/4 and all of the runs (the end against the start: it must stay flat), and CPU per step:
+ * the workers' (and the workers' plus Redis's) against `runWorkflow`'s in-process.
  *
  * It needs `redis-server` on PATH: it starts a private one (append-only, in a temporary directory)
  * and skips itself, saying why, when there is none. The simulator runs in a process of its own, so
@@ -22,7 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createArazzoQueue } from '../queue/index.js';
+import { type ArazzoQueue, createArazzoQueue, type PreparedDocument } from '../queue/index.js';
 import { fmt } from './concurrent.js';
 import { fromRoot, PACKAGE_ROOT, waitFor } from './harness.js';
 import type { BenchContext } from './registry.js';
@@ -38,15 +37,14 @@ const TIME_SCALE = 100;
 
 interface Sample {
   t: number;
-  /** Only in the samples taken after a full GC (every fifth). */
-  rss?: number;
-  heap?: number;
   cpuMs: number;
   steps: number;
   finished: number;
-  delayed: number;
   lost: number;
-  final?: boolean;
+  /** Set on the samples taken after a full GC, on request. */
+  mem?: boolean;
+  rss?: number;
+  heap?: number;
 }
 
 function freePort(): Promise<number> {
@@ -151,6 +149,46 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KB`;
 const µs = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
 
+type WorkerProcess = ReturnType<typeof spawnJson>;
+
+const samples = (w: WorkerProcess): Sample[] => w.lines.filter((l) => !l.ready) as unknown as Sample[];
+const finishedBy = (workers: readonly WorkerProcess[]): number => workers.reduce((n, w) => n + (samples(w).at(-1)?.finished ?? 0), 0);
+
+/** A sample of each worker after a full GC: ask, and wait for the answers. */
+async function memorySamples(workers: readonly WorkerProcess[]): Promise<Sample[]> {
+  const before = workers.map((w) => samples(w).filter((s) => s.mem).length);
+  for (const w of workers) w.child.stdin?.write('mem\n');
+  await waitFor(
+    () => workers.filter((w, i) => samples(w).filter((s) => s.mem).length > (before[i] as number)).length,
+    workers.length,
+    30_000,
+    'memory samples',
+  );
+  return workers.map(
+    (w) =>
+      samples(w)
+        .filter((s) => s.mem)
+        .at(-1) as Sample,
+  );
+}
+
+/** Submit `count` runs named `<name>-<i>`, 500 at a time; their ids. */
+async function submitRuns(queue: ArazzoQueue, prepared: PreparedDocument, simUrl: string, count: number, name: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 500) {
+    const batch = Array.from({ length: Math.min(500, count - i) }, (_, j) =>
+      queue.submit(
+        prepared,
+        'deploy-and-wait',
+        { namespace: 'acme', name: `${name}-${i + j}`, repository: 'gpt2', pollIntervalSeconds: POLL_SECONDS },
+        { secrets: { hfToken: 'env:HF_TOKEN' }, servers: { inferenceEndpointsApi: simUrl } },
+      ),
+    );
+    ids.push(...(await Promise.all(batch)));
+  }
+  return ids;
+}
+
 export async function run(ctx: BenchContext): Promise<Figure[]> {
   const binary = which('redis-server');
   if (!binary) {
@@ -158,6 +196,7 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
     return [];
   }
   const runs = ctx.pick(10_000, 1_000);
+  const warmUp = ctx.pick(1_000, 200);
   const redis = await startRedis(binary);
   const sim = await startSimulatorProcess();
   const prefix = 'bench';
@@ -168,36 +207,30 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
   try {
     await waitFor(() => workers.filter((w) => w.lines.some((l) => l.ready)).length, WORKERS, 20_000, 'workers ready');
     const prepared = await queue.prepare(fromRoot('workflows/hugging-face-deploy-and-wait-workflow.yml'));
+    ctx.log(
+      `${fmt(runs)} runs of deploy-and-wait on ${WORKERS} workers × concurrency ${CONCURRENCY}, after ${fmt(warmUp)} to warm up; deployments take 1 s, polls every ${POLL_SECONDS * 1000} ms, waits ≥ ${THRESHOLD_MS} ms parked`,
+    );
+    // Warm up: the workers load the document, ajv and undici, and the JIT settles.
+    await submitRuns(queue, prepared, sim.url, warmUp, 'w');
+    await waitFor(() => finishedBy(workers), warmUp, 5 * 60_000, 'warm-up runs finished');
+
+    const first = await memorySamples(workers);
     const before = await redis.redis.info();
     const memBefore = info(before, 'used_memory');
     const redisCpuBefore = info(before, 'used_cpu_user') + info(before, 'used_cpu_sys');
-    const samples = (w: (typeof workers)[number]): Sample[] => w.lines.filter((l) => !l.ready) as unknown as Sample[];
-    const finished = (): number => workers.reduce((n, w) => n + (samples(w).at(-1)?.finished ?? 0), 0);
-
-    ctx.log(
-      `${fmt(runs)} runs of deploy-and-wait on ${WORKERS} workers × concurrency ${CONCURRENCY}; deployments take 1 s, polls every ${POLL_SECONDS * 1000} ms, waits ≥ ${THRESHOLD_MS} ms parked`,
-    );
     const start = performance.now();
-    const ids: string[] = [];
-    for (let i = 0; i < runs; i += 500) {
-      const batch = Array.from({ length: Math.min(500, runs - i) }, (_, j) =>
-        queue.submit(
-          prepared,
-          'deploy-and-wait',
-          { namespace: 'acme', name: `q-${i + j}`, repository: 'gpt2', pollIntervalSeconds: POLL_SECONDS },
-          {
-            secrets: { hfToken: 'env:HF_TOKEN' },
-            servers: { inferenceEndpointsApi: sim.url },
-          },
-        ),
-      );
-      ids.push(...(await Promise.all(batch)));
-    }
+    const ids = await submitRuns(queue, prepared, sim.url, runs, 'q');
     const submitMs = performance.now() - start;
-    await waitFor(finished, runs, 15 * 60_000, 'runs finished');
+    // Memory after a full GC when a quarter, half and three quarters of the runs have ended.
+    const along: Sample[][] = [first];
+    for (const part of [0.25, 0.5, 0.75]) {
+      await waitFor(() => finishedBy(workers), warmUp + runs * part, 15 * 60_000, 'runs finished');
+      along.push(await memorySamples(workers));
+    }
+    await waitFor(() => finishedBy(workers), warmUp + runs, 15 * 60_000, 'runs finished');
     const wallMs = performance.now() - start;
-    // One more sample of each worker after the last run (their CPU up to the end).
-    await new Promise((r) => setTimeout(r, 1_100));
+    const end = await memorySamples(workers);
+    along.push(end);
     const after = await redis.redis.info();
     const memAfter = info(after, 'used_memory');
     const redisCpuMs = (info(after, 'used_cpu_user') + info(after, 'used_cpu_sys') - redisCpuBefore) * 1000;
@@ -215,63 +248,34 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
     }
     if (failures.length > 0) throw new Error(`${failures.length} of ${runs} runs did not succeed, e.g. ${failures[0]}`);
     for (const id of ids.slice(0, 100)) {
-      const data = (await redis.redis.hget(`${prefix}:runs:${id}`, 'data')) ?? '';
+      const data = await redis.redis.hmget(`${prefix}:runs:${id}`, 'data', 'progress');
       const events = await redis.redis.xrange(`${prefix}:runs:events:${id}`, '-', '+');
-      storedBytes += Buffer.byteLength(data) + events.reduce((n, [, f]) => n + Buffer.byteLength(f[1] ?? ''), 0);
+      storedBytes += data.reduce((n, d) => n + Buffer.byteLength(d ?? ''), 0) + events.reduce((n, [, f]) => n + Buffer.byteLength(f[1] ?? ''), 0);
     }
     storedBytes /= Math.min(100, ids.length);
 
-    const lost = workers.reduce((n, w) => n + (samples(w).at(-1)?.lost ?? 0), 0);
-    // CPU per step from the sample after a quarter of the runs to the last one: the workers' start
-    // (loading the document, ajv, the JIT) is not a cost per step.
-    const warm = workers.map((w) => samples(w).find((s) => s.finished * WORKERS >= runs / 4) ?? (samples(w)[0] as Sample));
-    const end = workers.map((w) => samples(w).at(-1) as Sample);
-    const workerCpuMs = end.reduce((n, s, i) => n + s.cpuMs - (warm[i] as Sample).cpuMs, 0);
-    const warmSteps = end.reduce((n, s, i) => n + s.steps - (warm[i] as Sample).steps, 0);
-    const memory = (w: (typeof workers)[number]): Sample[] => samples(w).filter((s) => s.rss !== undefined);
-    const rssSeries = memory(workers[0] as (typeof workers)[number]).map((s) => s.rss as number);
-    // RSS of each worker after a full GC: the median of its samples in the second half of the
-    // benchmark against the median in the first (its first sample, taken at start, left out;
-    // medians: the allocator's ups and downs are not growth). Flat means no memory kept per run.
-    const median = (xs: number[]): number => {
-      const sorted = [...xs].sort((a, b) => a - b);
-      return sorted.length === 0 ? 0 : (sorted[sorted.length >> 1] as number);
-    };
-    const halves = workers.map((w) => {
-      const rss = memory(w)
-        .slice(1)
-        .map((s) => s.rss as number);
-      const mid = rss.length >> 1;
-      return [median(rss.slice(0, Math.max(1, mid))), median(rss.slice(mid))] as const;
-    });
-    const quarter = halves.map((h) => h[0]);
-    const last = halves.map((h) => h[1]);
-    const ratios = last.map((l, i) => l / ((quarter[i] as number) || l));
+    const lost = end.reduce((n, s) => n + s.lost, 0);
+    const workerCpuMs = end.reduce((n, s, i) => n + s.cpuMs - (first[i] as Sample).cpuMs, 0);
+    const workerSteps = end.reduce((n, s, i) => n + s.steps - (first[i] as Sample).steps, 0);
+    const ratios = end.map((s, i) => (s.rss as number) / ((first[i] as Sample).rss as number));
     const worst = ratios.indexOf(Math.max(...ratios));
-    const rssRatio = ratios[worst] as number;
-    const heapSeries = memory(workers[0] as (typeof workers)[number]).map((s) => s.heap as number);
-    const step = Math.max(1, Math.floor(rssSeries.length / 12));
+    const mbs = (pick: (s: Sample) => number | undefined) => along.map((row) => ((pick(row[worst] as Sample) ?? 0) / 1024 / 1024).toFixed(0)).join(' ');
     ctx.log(
       `submitted in ${(submitMs / 1000).toFixed(1)} s; all ${fmt(runs)} succeeded in ${(wallMs / 1000).toFixed(1)} s: ${fmt((runs * 1000) / wallMs)} runs/s, ${fmt((steps * 1000) / wallMs)} steps/s (${fmt(steps)} steps, ${lost} runs lost by a worker)`,
     );
-    const every = (series: number[]): string =>
-      series
-        .filter((_, i) => i % step === 0)
-        .map((r) => (r / 1024 / 1024).toFixed(0))
-        .join(' ');
-    ctx.log(`worker 1 every ${5 * step} s, after a full GC: RSS ${every(rssSeries)} MB; heap ${every(heapSeries)} MB`);
+    ctx.log(`worker ${worst + 1} after a full GC at 0, 1/4, 1/2, 3/4 and all of the runs: RSS ${mbs((s) => s.rss)} MB; heap ${mbs((s) => s.heap)} MB`);
     ctx.log(
       `Redis: ${mb(memAfter - memBefore)} for ${fmt(runs)} finished runs (${kb((memAfter - memBefore) / runs)} each; ${kb(storedBytes)} of JSON each), CPU ${(redisCpuMs / 1000).toFixed(1)} s`,
     );
 
-    // The floor: the same runs in one process.
-    const local = spawnJson([fromRoot('dist/bench/queue-local.js'), sim.url, String(runs), String(POLL_SECONDS)], { HF_TOKEN: TOKEN });
+    // The floor: the same runs in one process, after the same warm-up.
+    const local = spawnJson([fromRoot('dist/bench/queue-local.js'), sim.url, String(runs), String(POLL_SECONDS), String(warmUp)], { HF_TOKEN: TOKEN });
     await local.done;
     const floor = local.lines[0] as { wallMs: number; cpuMs: number; steps: number; failed: number; firstError?: string };
     if (floor.failed > 0) throw new Error(`${floor.failed} in-process runs failed: ${floor.firstError}`);
     const localRate = (runs * 1000) / floor.wallMs;
     const localPerStep = floor.cpuMs / floor.steps;
-    const workerPerStep = workerCpuMs / warmSteps;
+    const workerPerStep = workerCpuMs / workerSteps;
     const totalPerStep = workerPerStep + redisCpuMs / steps;
     ctx.log(
       `in one process: ${fmt(localRate)} runs/s, ${µs(localPerStep)} CPU per step (${fmt(floor.steps)} steps); queue: workers ${µs(workerPerStep)}, workers + Redis ${µs(totalPerStep)} per step`,
@@ -283,12 +287,7 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
         baseline: `in-process ${fmt(localRate)} runs/s`,
         ratio: (runs * 1000) / wallMs / localRate,
       },
-      {
-        figure: 'queue: worker CPU per step',
-        subject: µs(workerPerStep),
-        baseline: `in-process ${µs(localPerStep)}`,
-        ratio: workerPerStep / localPerStep,
-      },
+      { figure: 'queue: worker CPU per step', subject: µs(workerPerStep), baseline: `in-process ${µs(localPerStep)}`, ratio: workerPerStep / localPerStep },
       {
         figure: 'queue: worker + Redis CPU per step',
         subject: µs(totalPerStep),
@@ -302,10 +301,10 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
         ratio: (memAfter - memBefore) / runs / storedBytes,
       },
       {
-        figure: 'queue: worker RSS after GC, second half vs first half (medians)',
-        subject: mb(last[worst] as number),
-        baseline: mb(quarter[worst] as number),
-        ratio: rssRatio,
+        figure: `queue: worker RSS after GC, after the ${fmt(runs)} runs vs before`,
+        subject: mb(end[worst]?.rss as number),
+        baseline: mb(first[worst]?.rss as number),
+        ratio: ratios[worst] as number,
         target: { op: '<=', value: 1.25 },
       },
     ];
