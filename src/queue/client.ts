@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { RunEvent } from '../engine/types.js';
 import { envName } from '../cli/inputs.js';
+import { describeInputs } from '../document/inputs.js';
 import { ArazzoError } from '../errors.js';
 import type { LoadOptions } from '../load.js';
 import { manifestTexts, type PreparedDocument, parseManifest, prepareDocument, sha256 } from './bundle.js';
@@ -142,52 +143,10 @@ class QueueClient implements ArazzoQueue {
     inputs: Record<string, unknown> = {},
     options: SubmitOptions = {},
   ): Promise<string> {
-    if (options.runId !== undefined) {
-      if (typeof options.runId !== 'string' || !isValidRunId(options.runId)) {
-        throw new ArazzoError(
-          'QUEUE_RUN_ID_INVALID',
-          `Run id "${String(options.runId).slice(0, 140)}" cannot be used: use 1 to 128 letters, digits, ".", "_" or "-", not only digits (and not a queue key name such as "events").`,
-          { runId: String(options.runId).slice(0, 140) },
-        );
-      }
-    }
+    if (options.runId !== undefined) checkRunId(options.runId);
     // Loaded and checked first: nothing reaches Redis for a submission that is refused.
     const prepared = isPrepared(document) ? document : await prepareDocument(document, this.options.load);
-    const workflow = prepared.doc.workflows.get(workflowId);
-    if (!workflow) {
-      const known = [...prepared.doc.workflows.keys()].join(', ') || 'none';
-      throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" is not in ${prepared.doc.location} (workflows: ${known}).`, { workflowId });
-    }
-    const secrets: Record<string, string> = {};
-    for (const [name, ref] of Object.entries(options.secrets ?? {})) {
-      secrets[name] = checkReference(name, ref);
-      if (inputs[name] !== undefined) {
-        throw new ArazzoError('QUEUE_SECRET_LITERAL', `Input "${name}" was given both a value and a secret reference; give only the reference.`, {
-          input: name,
-        });
-      }
-    }
-    for (const input of workflow.inputs) {
-      if (input.secret && inputs[input.name] !== undefined) {
-        throw new ArazzoError(
-          'QUEUE_SECRET_LITERAL',
-          `Input "${input.name}" of workflow "${workflowId}" is a secret: submit it as a reference resolved by the worker, e.g. secrets: { ${input.name}: 'env:${envName(input.name)}' } (CLI: --input-env ${input.name}=${envName(input.name)}), so that its value never reaches Redis.`,
-          { input: input.name },
-        );
-      }
-    }
-    const missing = workflow.inputs
-      .filter((i) => i.required && !i.hasDefault && inputs[i.name] === undefined && secrets[i.name] === undefined)
-      .map((i) => i.name);
-    if (missing.length > 0) {
-      throw new ArazzoError(
-        'INPUT_INVALID',
-        `Workflow "${workflowId}" needs the input${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; nothing was submitted.`,
-        {
-          missing,
-        },
-      );
-    }
+    const secrets = checkInputs(prepared, workflowId, inputs, options.secrets ?? {});
     const runOptions: StoredRunOptions = {
       ...(options.servers ? { servers: options.servers } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
@@ -431,6 +390,71 @@ class QueueClient implements ArazzoQueue {
       throw err;
     }
   }
+}
+
+function checkRunId(runId: unknown): void {
+  if (typeof runId !== 'string' || !isValidRunId(runId)) {
+    throw new ArazzoError(
+      'QUEUE_RUN_ID_INVALID',
+      `Run id "${String(runId).slice(0, 140)}" cannot be used: use 1 to 128 letters, digits, ".", "_" or "-", not only digits (and not a queue key name such as "events").`,
+      { runId: String(runId).slice(0, 140) },
+    );
+  }
+}
+
+/**
+ * Check a submission's inputs against its workflow: secret inputs only as references, each
+ * reference `scheme:name` for an input the workflow takes, every required input given. Returns
+ * the references (input name → reference).
+ */
+function checkInputs(
+  prepared: PreparedDocument,
+  workflowId: string,
+  inputs: Record<string, unknown>,
+  references: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const workflow = prepared.doc.workflows.get(workflowId);
+  const written = prepared.doc.document.workflows?.find((w) => w.workflowId === workflowId);
+  if (!workflow || !written) {
+    const known = [...prepared.doc.workflows.keys()].join(', ') || 'none';
+    throw new ArazzoError('WORKFLOW_NOT_FOUND', `Workflow "${workflowId}" is not in ${prepared.doc.location} (workflows: ${known}).`, { workflowId });
+  }
+  const { acceptsOthers } = describeInputs(prepared.doc.document, written);
+  const secrets: Record<string, string> = {};
+  for (const [name, ref] of Object.entries(references)) {
+    secrets[name] = checkReference(name, ref);
+    if (!acceptsOthers && !workflow.inputs.some((i) => i.name === name)) {
+      const names = workflow.inputs.map((i) => i.name).join(', ') || 'none';
+      throw new ArazzoError('QUEUE_SECRET_REFERENCE_INVALID', `Workflow "${workflowId}" has no input "${name}" for the reference ${ref} (inputs: ${names}).`, {
+        input: name,
+      });
+    }
+    if (inputs[name] !== undefined) {
+      throw new ArazzoError('QUEUE_SECRET_LITERAL', `Input "${name}" was given both a value and a secret reference; give only the reference.`, { input: name });
+    }
+  }
+  for (const input of workflow.inputs) {
+    if (input.secret && inputs[input.name] !== undefined) {
+      throw new ArazzoError(
+        'QUEUE_SECRET_LITERAL',
+        `Input "${input.name}" of workflow "${workflowId}" is a secret: submit it as a reference resolved by the worker, e.g. secrets: { ${input.name}: 'env:${envName(input.name)}' } (CLI: --input-env ${input.name}=${envName(input.name)}), so that its value never reaches Redis.`,
+        { input: input.name },
+      );
+    }
+  }
+  const missing = workflow.inputs
+    .filter((i) => i.required && !i.hasDefault && inputs[i.name] === undefined && secrets[i.name] === undefined)
+    .map((i) => i.name);
+  if (missing.length > 0) {
+    throw new ArazzoError(
+      'INPUT_INVALID',
+      `Workflow "${workflowId}" needs the input${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; nothing was submitted.`,
+      {
+        missing,
+      },
+    );
+  }
+  return secrets;
 }
 
 /** Step executions so far, from the (sealed) state of a run's progress. */
