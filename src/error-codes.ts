@@ -194,7 +194,7 @@ export const TRANSPORT_ERROR_CODES = {
 /** Errors the command line raises itself (all exit 2, nothing was sent). */
 export const CLI_ERROR_CODES = {
   CLI_USAGE: 'A malformed option value, a missing document, or conflicting options.',
-  CLI_UNKNOWN_COMMAND: 'Not one of run, validate, list, graph, mcp.',
+  CLI_UNKNOWN_COMMAND: 'Not one of run, test, validate, list, graph, mcp, worker, submit, status, cancel.',
   CLI_UNKNOWN_FLAG: 'An option the command does not have.',
   FILE_NOT_FOUND: 'No such file.',
   FILE_UNREADABLE: 'The document cannot be read, or is a directory.',
@@ -215,6 +215,20 @@ export const CLI_ERROR_CODES = {
   INPUT_INVALID: 'Required inputs are missing, or the schema check rejects them.',
 } as const;
 
+/** The durable queue (`arazzo-engine/queue`, `arazzo worker|submit|status|cancel`): docs/queue.md. */
+export const QUEUE_ERROR_CODES = {
+  QUEUE_RUN_ID_INVALID: 'A run id a client chose is not 1-128 letters, digits, `.`, `_` or `-` (and not only digits).',
+  QUEUE_RUN_ID_CONFLICT: 'A run id already names a run of another document, workflow, inputs or options.',
+  QUEUE_RUN_NOT_FOUND: 'No run has this id: never submitted, or finished longer ago than the retention period.',
+  QUEUE_SECRET_LITERAL: 'submit was given the value of a secret input; give a reference (`env:NAME`) so the value never reaches Redis.',
+  QUEUE_SECRET_REFERENCE_INVALID: 'A secret reference is not `scheme:name` (e.g. `env:HF_TOKEN`), or names an input the workflow does not have.',
+  QUEUE_SECRET_UNRESOLVED: "The worker could not resolve a run's secret reference (an unset variable, a provider that returned nothing).",
+  QUEUE_DOCUMENT_MISSING: "The run's documents are no longer in Redis (expired or deleted); submit the run again.",
+  QUEUE_REDIS_UNAVAILABLE: 'A client (submit, status, cancel) could not reach Redis (a wrong URL, Redis down); workers wait for it instead.',
+  QUEUE_WAIT_TIMEOUT: 'result(..., { wait }) or events() waited longer than their timeoutMs.',
+  QUEUE_RUN_LOST: 'BullMQ gave up on the run: its workers stalled more often than maxStalls allows, or a worker failed it.',
+} as const;
+
 /** A bug, not a mistake of the user: the message says what broke. CLI exit 1. */
 export const INTERNAL_ERROR_CODES = {
   INTERNAL_ERROR: 'An unexpected failure inside the engine or the command line (a bug: please report it).',
@@ -228,9 +242,17 @@ export type ProblemCode = DocumentProblemCode | SourceProblemCode | CompileProbl
 export type RunErrorCode = keyof typeof RUN_ERROR_CODES;
 export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_CODES;
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
+export type QueueErrorCode = keyof typeof QUEUE_ERROR_CODES;
 
 /** Every code an `ArazzoError` or a `Problem` can carry. */
-export type ErrorCode = ProblemCode | keyof typeof LOAD_ERROR_CODES | RunErrorCode | TransportErrorCode | CliErrorCode | keyof typeof INTERNAL_ERROR_CODES;
+export type ErrorCode =
+  | ProblemCode
+  | keyof typeof LOAD_ERROR_CODES
+  | RunErrorCode
+  | TransportErrorCode
+  | CliErrorCode
+  | QueueErrorCode
+  | keyof typeof INTERNAL_ERROR_CODES;
 
 /** Every table, by the name the README and the docs use for it. */
 export const ERROR_CODE_TABLES = {
@@ -241,6 +263,7 @@ export const ERROR_CODE_TABLES = {
   run: RUN_ERROR_CODES,
   transport: TRANSPORT_ERROR_CODES,
   cli: CLI_ERROR_CODES,
+  queue: QUEUE_ERROR_CODES,
   internal: INTERNAL_ERROR_CODES,
 } as const;
 

@@ -58,6 +58,8 @@ export interface LoadOptions {
    * cannot run: its steps have no resolved operation. Default true.
    */
   readonly sources?: boolean;
+  /** Sees every read (the document, its sources, what they `$ref`) first; see `ReaderOptions.intercept`. */
+  readonly intercept?: FetchOptions['intercept'];
 }
 
 /** A strict load turns each dialect warning into an error. */
@@ -80,6 +82,7 @@ export async function loadArazzo(input: string | URL | object, options: LoadOpti
     maxBytes: options.maxSourceBytes ?? DEFAULT_MAX_SOURCE_BYTES,
     timeoutMs: options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.intercept ? { intercept: options.intercept } : {}),
   };
   const session: LoadSession = { sources: createSourceSession(), documents: new Map(), fetch, options };
   const read = await readRoot(input, options, fetch);

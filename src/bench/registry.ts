@@ -47,6 +47,12 @@ export const BENCHMARKS: readonly BenchEntry[] = [
     load: () => import('./contract.js'),
   },
   {
+    name: 'queue',
+    description:
+      '10,000 production deploy runs on 4 BullMQ workers × 50 (needs redis-server): throughput, Redis memory per run, worker RSS, CPU per step vs in-process',
+    load: () => import('./queue.js'),
+  },
+  {
     name: 'expressions',
     description: 'runtime expressions and criteria compiled once vs parsed on every evaluation',
     load: () => import('./expressions.js'),

@@ -52,6 +52,10 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
       const { testCommand } = await import('./test-command.js');
       return await testCommand(args.positionals, args.values, io);
     }
+    if (first === 'worker' || first === 'status' || first === 'cancel') {
+      const { queueCommand } = await import('./queue-commands.js');
+      return await queueCommand(first, args.positionals, args.values, io);
+    }
     if (args.positionals.length === 0) {
       throw new CliError('CLI_USAGE', `"arazzo ${first}" needs the path or URL of an Arazzo document. Usage: ${spec.usage}`);
     }
@@ -90,9 +94,13 @@ export async function cli(argv: readonly string[], io: CliIo): Promise<number> {
         const { graphCommand } = await import('./list-command.js');
         return await graphCommand(file, args.values, io);
       }
+      case 'submit': {
+        const { submitCommand } = await import('./queue-submit.js');
+        return await submitCommand(file, args.values, io);
+      }
     }
   } catch (err) {
-    if (isReportableError(err)) return usageError(io, err, json && first === 'run');
+    if (isReportableError(err)) return usageError(io, err, json && (first === 'run' || first === 'submit'));
     throw err;
   }
 }

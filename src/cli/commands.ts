@@ -4,7 +4,7 @@
  */
 import type { FlagSpecs } from './args.js';
 
-export type CommandName = 'run' | 'test' | 'validate' | 'list' | 'graph' | 'mcp';
+export type CommandName = 'run' | 'test' | 'validate' | 'list' | 'graph' | 'mcp' | 'worker' | 'submit' | 'status' | 'cancel';
 
 export interface CommandSpec {
   readonly name: CommandName;
@@ -54,6 +54,13 @@ export const SECURITY_FLAGS = {
   cert: { type: 'string', multiple: true, arg: '[source=]file', description: 'Client certificate (PEM) for mutual TLS, with --key.' },
   key: { type: 'string', multiple: true, arg: '[source=]file', description: 'Private key (PEM, unencrypted) of --cert.' },
   insecure: { type: 'boolean', description: 'Do not verify server certificates (a warning is printed). Prefer --ca.' },
+} as const;
+
+/** The Redis of the queue commands (worker, submit, status, cancel). */
+const queueFlags = {
+  redis: { type: 'string', arg: '<url>', description: 'Redis URL, e.g. redis://127.0.0.1:6379 (default: $ARAZZO_REDIS_URL).' },
+  queue: { type: 'string', arg: '<name>', description: 'Queue name (default runs): keys are <prefix>:<name>:*.' },
+  prefix: { type: 'string', arg: '<prefix>', description: 'Redis key prefix (default arazzo).' },
 } as const;
 
 /** Workflows shipped in the package, used by the examples (a test runs every example). */
@@ -268,6 +275,100 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       'One tool per workflow; the inputs the server supplies and every secret input are left out of the tool schemas.',
       'Logs go to stderr (stdout carries the protocol over stdio). Stops on Ctrl-C, SIGTERM, or when the client closes stdin.',
     ],
+  },
+  worker: {
+    name: 'worker',
+    usage: 'arazzo worker [options]',
+    summary: 'Run queued workflow runs from Redis (durable, across machines)',
+    flags: {
+      ...queueFlags,
+      concurrency: { type: 'string', arg: '<n>', description: 'Runs processed at once (default 10); a run in a long wait takes no slot.' },
+      'delay-threshold': {
+        type: 'string',
+        arg: '<seconds>',
+        description: 'A wait at least this long parks the run in the delayed set instead of holding a slot (default 1).',
+      },
+      'stall-timeout': {
+        type: 'string',
+        arg: '<seconds>',
+        description: 'A run whose worker died is taken over by another after about this long (default 30).',
+      },
+      events: { type: 'string', arg: '<all|steps|none>', description: 'Events stored per run: steps (default), all (with requests and responses), none.' },
+      quiet: { type: 'boolean', short: 'q', description: 'Log only errors, not every run.' },
+      help,
+    },
+    examples: [
+      '# Redis from the environment (export ARAZZO_REDIS_URL=redis://127.0.0.1:6379), secret inputs too (export HF_TOKEN=hf_...)',
+      'arazzo worker --concurrency 50',
+    ],
+    notes: [
+      'Runs until SIGINT or SIGTERM, then hands its runs back to the queue (another worker resumes them) and exits 0; a second signal exits at once.',
+      'A worker killed outright loses no run: another worker resumes it from its last checkpoint after --stall-timeout (a request in flight is sent again).',
+    ],
+  },
+  submit: {
+    name: 'submit',
+    usage: 'arazzo submit <file> [options]',
+    summary: 'Queue a run for the workers; print its id',
+    flags: {
+      workflow: { type: 'string', short: 'w', arg: '<id>', description: 'Workflow to run (optional when the document has one).' },
+      input: {
+        type: 'string',
+        multiple: true,
+        short: 'i',
+        arg: 'name=value',
+        description: "An input, coerced by the input's schema type. Secret inputs must use --input-env.",
+      },
+      'input-env': {
+        type: 'string',
+        multiple: true,
+        arg: 'name=ENV_VAR',
+        description: 'A secret input the worker reads from ENV_VAR in its own environment; the value never reaches Redis.',
+      },
+      inputs: { type: 'string', arg: '<file.json|->', description: 'All inputs as a JSON object from a file, or from stdin with "-".' },
+      server: {
+        type: 'string',
+        multiple: true,
+        arg: 'source=url',
+        description: 'Send the requests of a source description to this base URL instead of its OpenAPI servers.',
+      },
+      'max-steps': { type: 'string', arg: '<n>', description: 'Fail the run after this many step executions (default 10000).' },
+      timeout: { type: 'string', arg: '<seconds>', description: 'Fail the run when it takes longer than this.' },
+      'run-id': { type: 'string', arg: '<id>', description: 'The run id to use; submitting the same id again starts no second run.' },
+      wait: { type: 'boolean', description: 'Show the run\'s progress like "arazzo run" and exit like it once the run is over.' },
+      json: { type: 'boolean', description: 'Print {"runId"} on stdout; with --wait, the report "arazzo run --json" prints.' },
+      verbose: { type: 'boolean', short: 'v', description: 'With --wait: also show requests and responses (when the workers store them: --events all).' },
+      quiet: { type: 'boolean', short: 'q', description: 'With --wait: show only errors.' },
+      ...queueFlags,
+      'max-source-bytes': maxSourceBytes,
+      help,
+    },
+    examples: [
+      '# The worker reads HF_TOKEN from its own environment; Redis from --redis or ARAZZO_REDIS_URL',
+      `arazzo submit ${DEPLOY} --input namespace=acme --input name=demo --input repository=openai-community/gpt2 --input-env hfToken=HF_TOKEN`,
+      '# Wait for it as "arazzo run" would, with an id of your own (a retried submit starts no second run)',
+      `arazzo submit ${DEPLOY} --run-id deploy-demo-1 --input namespace=acme --input name=demo --input repository=openai-community/gpt2 --input-env hfToken=HF_TOKEN --wait`,
+    ],
+    notes: [
+      'The document and its sources are stored in Redis with the run, so workers need no copy of the files.',
+      'Exit codes: 0 queued (with --wait: as "arazzo run"), 2 bad usage / invalid document / invalid inputs (nothing is queued). Ctrl-C stops waiting; the run goes on.',
+    ],
+  },
+  status: {
+    name: 'status',
+    usage: 'arazzo status <runId> [options]',
+    summary: 'Show where a queued run is',
+    flags: { ...queueFlags, json: { type: 'boolean', description: 'Print the status as JSON on stdout.' }, help },
+    examples: ['arazzo status deploy-demo-1', 'arazzo status deploy-demo-1 --json | jq .state'],
+    notes: ['States: queued, running, delayed (a long wait, holding no worker), succeeded, failed, cancelled. Exit 2 for an unknown run id.'],
+  },
+  cancel: {
+    name: 'cancel',
+    usage: 'arazzo cancel <runId> [options]',
+    summary: 'Cancel a queued run wherever it is',
+    flags: { ...queueFlags, json: { type: 'boolean', description: "Print the outcome and the run's status as JSON on stdout." }, help },
+    examples: ['arazzo cancel deploy-demo-1'],
+    notes: ['A queued or delayed run is removed at once; a running one is stopped by its worker, its request in flight aborted. Exit 2 for an unknown run id.'],
   },
 };
 

@@ -55,6 +55,12 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'WORKFLOW_NOT_FOUND',
   'RESUME_STATE_INVALID',
   'TLS_CONFIG_INVALID',
+  // The queue commands: a run id or secret reference that cannot be used
+  'QUEUE_RUN_ID_INVALID',
+  'QUEUE_RUN_ID_CONFLICT',
+  'QUEUE_RUN_NOT_FOUND',
+  'QUEUE_SECRET_LITERAL',
+  'QUEUE_SECRET_REFERENCE_INVALID',
 ]);
 
 function codesOf(...tables: ReadonlyArray<Readonly<Partial<Record<ErrorCode, string>>>>): ErrorCode[] {

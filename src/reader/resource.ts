@@ -33,6 +33,12 @@ export interface ReaderOptions {
   readonly timeoutMs?: number;
   /** Cancels every read. */
   readonly signal?: AbortSignal;
+  /**
+   * Sees every read first: return the resource, or call `next()` for the normal read (with every
+   * check above). The queue records a document's resources with it at submit, and serves them
+   * from Redis in a worker.
+   */
+  readonly intercept?: (url: URL, next: () => Promise<Resource>) => Promise<Resource>;
 }
 
 export interface ReadRequest extends ReaderOptions {
@@ -138,6 +144,10 @@ export function tooLarge(location: string, maxBytes: number, kind: 'document' | 
 
 /** Read one file or http(s) resource. Rejects with a ReadError. */
 export async function readResource(url: URL, request: ReadRequest = {}): Promise<Resource> {
+  if (request.intercept) {
+    const { intercept, ...rest } = request;
+    return intercept(url, () => readResource(url, rest));
+  }
   const kind = request.kind ?? 'source';
   const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES;
   if (url.protocol === 'file:') {
