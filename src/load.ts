@@ -127,7 +127,7 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
   const warnings: Problem[] = [];
   const loaded: CompiledDocument = { location, baseUri: read.baseUri, version, document, warnings, sources, workflows, locate, [PLANS]: plans };
   // Identity: the retrieval URL, and (1.1) `$self`, which an absolute source url is matched against.
-  const hasSelf = typeof (data as Record<string, unknown>).$self === 'string';
+  const hasSelf = typeof document.$self === 'string';
   const keys = [key ?? retrievalKey(read), hasSelf ? read.baseUri : undefined].filter((k): k is string => !!k && k !== MEMORY_LOCATION);
   for (const k of keys) if (!session.documents.has(k)) session.documents.set(k, loaded);
 

@@ -20,6 +20,7 @@ import { EngineNotLoadedError, engine } from './engines.js';
 import { parseJsonPointer } from './json-pointer.js';
 import { compileSimpleFilter, FALLBACK } from './jsonpath-simple.js';
 import { compileLinearRegex, type LinearRegex } from './regex.js';
+import { isPlainObject } from '../util/guards.js';
 
 export type JsonPathDialect = 'rfc9535' | 'goessner';
 
@@ -255,12 +256,6 @@ function rootToFirstItem(query: string, dialect: JsonPathDialect): string {
 /** `$` followed only by `.name` and `[index]` segments: the usual criterion operand (`$.status.state`). */
 const SIMPLE_PATH = /^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:0|-?[1-9][0-9]{0,14})\])*$/;
 const SIMPLE_SEGMENT = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(-?[0-9]+)\]/g;
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === null || proto === Object.prototype;
-};
 
 /** True for `$` followed only by `.name` / `[index]` segments: always a valid RFC 9535 query. */
 export function isSimpleJsonPath(query: string): boolean {

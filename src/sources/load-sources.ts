@@ -15,6 +15,7 @@ import { dereferenceOpenApi, hasExternalRef } from './openapi.js';
 import { indexOpenApi } from './operation-index.js';
 import { parseDescriptionText, sniffType } from './parse.js';
 import type { ErrorCode } from '../error-codes.js';
+import { isRecord } from '../util/guards.js';
 
 /** Caches shared by every document of one load, so each URL is read and dereferenced once. */
 export interface SourceSession {
@@ -182,7 +183,7 @@ async function loadOne(
     );
   }
   if (type === 'arazzo') return loadArazzo(name, rawUrl, url, path, options);
-  if (sniffed === undefined) {
+  if (sniffed === undefined || !isRecord(data)) {
     return problem(
       'SOURCE_INVALID',
       `source "${name}" (${where}) is declared as openapi but has no "openapi" or "swagger" field; check the url points at an OpenAPI description`,
@@ -191,7 +192,7 @@ async function loadOne(
 
   let deref = session.openapi.get(key);
   if (!deref) {
-    deref = cached ? Promise.resolve(cached) : dereferenceAndCache(url, data as Record<string, unknown>, fetched.text, options, session);
+    deref = cached ? Promise.resolve(cached) : dereferenceAndCache(url, data, fetched.text, options, session);
     session.openapi.set(key, deref);
   }
   try {
