@@ -37,8 +37,9 @@ export class JsonPathSyntaxError extends Error {
   constructor(
     message: string,
     readonly offset: number | undefined,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'JsonPathSyntaxError';
   }
 }
@@ -90,7 +91,9 @@ function rfcSyntaxError(err: unknown, query: string): JsonPathSyntaxError {
   const e = err as { message?: string; token?: { index?: number } };
   const offset = typeof e.token?.index === 'number' ? e.token.index : undefined;
   const message = (e.message ?? String(err)).replace(/ \('.*' ?:\d+\)$/, '');
-  return new JsonPathSyntaxError(`Invalid JSONPath (RFC 9535) "${query}": ${message}${offset !== undefined ? ` at offset ${offset}` : ''}`, offset);
+  return new JsonPathSyntaxError(`Invalid JSONPath (RFC 9535) "${query}": ${message}${offset !== undefined ? ` at offset ${offset}` : ''}`, offset, {
+    cause: err,
+  });
 }
 
 function compileRfc9535(query: string): Query {
@@ -120,7 +123,7 @@ function checkGoessner(query: string): void {
   try {
     library.toPathArray(query);
   } catch (err) {
-    throw new JsonPathSyntaxError(`Invalid JSONPath (Goessner) "${query}": ${err instanceof Error ? err.message : String(err)}`, undefined);
+    throw new JsonPathSyntaxError(`Invalid JSONPath (Goessner) "${query}": ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
   }
 }
 
