@@ -127,7 +127,7 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
   const warnings: Problem[] = [];
   const loaded: CompiledDocument = { location, baseUri: read.baseUri, version, document, warnings, sources, workflows, locate, [PLANS]: plans };
   // Identity: the retrieval URL, and (1.1) `$self`, which an absolute source url is matched against.
-  const hasSelf = typeof (data as Record<string, unknown>).$self === 'string';
+  const hasSelf = typeof document.$self === 'string';
   const keys = [key ?? retrievalKey(read), hasSelf ? read.baseUri : undefined].filter((k): k is string => !!k && k !== MEMORY_LOCATION);
   for (const k of keys) if (!session.documents.has(k)) session.documents.set(k, loaded);
 
@@ -138,7 +138,7 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
     const { options } = session;
     const skipSources = options.sources === false;
     const result = skipSources
-      ? { sources: new Map<string, LoadedSource>(), problems: [sourcesSkipped(document)] }
+      ? { sources: new Map<string, LoadedSource>(), problems: [sourcesSkipped(document)], causes: [] }
       : await loadSources(loadable(document), {
           ...session.fetch,
           baseUri: read.baseUri,
@@ -165,7 +165,12 @@ async function loadRead(read: ReadResult, session: LoadSession, key?: string): P
     for (const [id, workflow] of compiled.workflows) workflows.set(id, workflow);
 
     const all = finish([...shape.problems, ...compiled.problems, ...result.problems], location, locate);
-    if (all.some((p) => p.severity === 'error')) throw new DocumentError(all, location);
+    if (all.some((p) => p.severity === 'error')) {
+      // A source that could not be read or parsed: its exception is the cause (all of them, when several).
+      const [first, ...more] = result.causes;
+      const cause = more.length > 0 ? new AggregateError(result.causes, `${result.causes.length} sources failed to load`) : first;
+      throw new DocumentError(all, location, 'DOCUMENT_INVALID', cause === undefined ? undefined : { cause });
+    }
     warnings.push(...all);
     return loaded;
   } catch (err) {

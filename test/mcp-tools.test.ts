@@ -54,16 +54,16 @@ describe('tool schemas', () => {
       $defs: { count: { type: 'integer', minimum: 1, maximum: 100 } },
     });
     expect(list.description).toContain('The server supplies the input owner.');
-    expect(argumentProblems(list, { limit: 0 })).toEqual(['limit: must be >= 1']);
-    expect(argumentProblems(list, { limit: 5 })).toEqual([]);
-    expect(argumentProblems(list, { owner: 'bob' })).toEqual(['owner: supplied by the server; remove it from the arguments']);
+    expect(await argumentProblems(list, { limit: 0 })).toEqual(['limit: must be >= 1']);
+    expect(await argumentProblems(list, { limit: 5 })).toEqual([]);
+    expect(await argumentProblems(list, { owner: 'bob' })).toEqual(['owner: supplied by the server; remove it from the arguments']);
   });
 
   it('never show a secret input, and name a required secret the server lacks in every call', async () => {
     const { byName, io } = await prepare([PETS], { input: ['owner=ann'] });
     const rehome = byName.get('rehome_pet')!;
     expect(rehome.inputSchema).toEqual({ type: 'object', required: ['oldId'], properties: { oldId: { type: 'string', pattern: '^[0-9]+$' } } });
-    expect(argumentProblems(rehome, { oldId: '12', apiKey: 'k', note: 'n' })).toEqual([
+    expect(await argumentProblems(rehome, { oldId: '12', apiKey: 'k', note: 'n' })).toEqual([
       'apiKey: a secret, which the server must supply, never the arguments; remove it',
       'note: a secret, which the server must supply, never the arguments; remove it',
       'apiKey: a required secret the server was started without; whoever runs the server must add --input-env apiKey=API_KEY',
@@ -84,13 +84,13 @@ describe('tool schemas', () => {
     });
     expect(listing.execution).toEqual({ taskSupport: 'optional' });
     expect(JSON.stringify(listing)).not.toContain(TOKEN);
-    expect(argumentProblems(deploy, { name: 'Demo', framework: 'jax', minReplica: 'one', extra: true })).toEqual([
+    expect(await argumentProblems(deploy, { name: 'Demo', framework: 'jax', minReplica: 'one', extra: true })).toEqual([
       'repository: required; add it',
       'name: must match pattern "^[a-z0-9-]{1,32}$"',
       'framework: must be one of "pytorch", "tensorflow", "custom", "llamacpp"',
       'minReplica: must be integer',
     ]);
-    expect(argumentProblems(deploy, 'name=demo')).toEqual(['arguments: must be a JSON object of input names to values']);
+    expect(await argumentProblems(deploy, 'name=demo')).toEqual(['arguments: must be a JSON object of input names to values']);
   });
 });
 

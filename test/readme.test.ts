@@ -58,6 +58,7 @@ describe('the library names the docs mention', () => {
   };
   const PLATFORM = new Set([
     'AbortSignal',
+    'AggregateError',
     'AbortController',
     'Agent',
     'Dispatcher',

@@ -17,6 +17,7 @@ import { chooseRequirement } from './requirements.js';
 import { acceptedKinds, authorizationScheme, basicToken, describeScheme, expectedShape, kindOf, type Target, targetOf, unsupportedReason } from './schemes.js';
 import type { AuthCredentials, ClientCredential, Credential, SecretSink } from './types.js';
 import { evaluateXSecurity, type XSecurityPlan } from './x-security.js';
+import { asRecord } from '../util/guards.js';
 
 /** What a run gives the authenticator once. */
 export interface AuthRunContext {
@@ -249,8 +250,8 @@ export class Authenticator {
 /** Remember every credential of a run as a secret before anything is sent. */
 export function registerCredentials(credentials: AuthCredentials, secrets: SecretSink): void {
   for (const key of Object.keys(credentials)) {
-    const c = credentials[key] as unknown as Record<string, unknown> | undefined;
-    if (!c || typeof c !== 'object') continue;
+    const c = asRecord(credentials[key]);
+    if (c === undefined) continue;
     for (const field of ['token', 'apiKey', 'password', 'clientSecret']) if (typeof c[field] === 'string') secrets.add(c[field]);
     if (typeof c.username === 'string' && typeof c.password === 'string') secrets.add(`${c.username}:${c.password}`);
   }

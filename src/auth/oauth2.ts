@@ -9,6 +9,7 @@ import { ArazzoError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../engine/types.js';
 import { truncateForMessage } from '../util/truncate.js';
 import type { SecretSink } from './types.js';
+import { asRecord } from '../util/guards.js';
 
 /** Sends a token or discovery request with the run's transport, timeout and cancellation. */
 export type TokenTransport = (request: HttpRequest) => Promise<HttpResponse>;
@@ -222,7 +223,7 @@ function oauthError(body: Record<string, unknown> | undefined): string {
 function parseJson(text: string): Record<string, unknown> | undefined {
   try {
     const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return asRecord(v);
   } catch {
     return undefined;
   }

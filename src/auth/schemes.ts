@@ -4,6 +4,7 @@
  */
 import type { SecuritySchemeInfo } from '../sources/types.js';
 import type { Credential, CredentialKind } from './types.js';
+import { asRecord } from '../util/guards.js';
 
 /** Where a scheme's credential goes in a request. */
 export interface Target {
@@ -54,8 +55,8 @@ export function acceptedKinds(scheme: SecuritySchemeInfo): readonly CredentialKi
 
 /** The kind of a credential object, or undefined when it has none of the known shapes. */
 export function kindOf(credential: Credential): CredentialKind | undefined {
-  const c = credential as unknown as Record<string, unknown>;
-  if (c === null || typeof c !== 'object') return undefined;
+  const c = asRecord(credential);
+  if (c === undefined) return undefined;
   if (typeof c.token === 'string' || typeof c.apiKey === 'string') return 'token';
   if (typeof c.username === 'string' && typeof c.password === 'string') return 'basic';
   if (typeof c.clientId === 'string' && typeof c.clientSecret === 'string') return 'client';

@@ -20,6 +20,7 @@ import { toSecuritySchemeInfo } from '../sources/operation-index.js';
 import type { OperationInfo, SecuritySchemeInfo } from '../sources/types.js';
 import { acceptedKinds, describeScheme, unsupportedReason } from './schemes.js';
 import type { Credential } from './types.js';
+import { isRecord } from '../util/guards.js';
 
 /** One compiled `x-security` entry. */
 export interface XSecurityPlan {
@@ -81,11 +82,11 @@ export function compileXSecurity(input: CompileXSecurityInput): XSecurityPlan[] 
 }
 
 function compileEntry(entry: unknown, path: string, input: CompileXSecurityInput): XSecurityPlan | undefined {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+  if (!isRecord(entry)) {
     input.problem('An x-security entry must be an object with schemeName or scheme, and values.', path);
     return undefined;
   }
-  const e = entry as Record<string, unknown>;
+  const e = entry;
   if (e.schemeName !== undefined && e.scheme !== undefined) {
     input.problem('An x-security entry has both schemeName and scheme; keep one (schemeName to use the OpenAPI scheme, scheme to define one inline).', path);
     return undefined;
@@ -117,12 +118,11 @@ function compileEntry(entry: unknown, path: string, input: CompileXSecurityInput
     input.problem(`x-security scheme ${describeScheme(scheme)} cannot be applied: ${unsupported}.`, path);
     return undefined;
   }
-  const rawValues = e.values;
-  if (rawValues === null || typeof rawValues !== 'object' || Array.isArray(rawValues)) {
+  const given = e.values;
+  if (!isRecord(given)) {
     input.problem(`x-security for ${describeScheme(scheme)} needs values: ${needs(scheme)}.`, `${path}.values`);
     return undefined;
   }
-  const given = rawValues as Record<string, unknown>;
   const set = valueSets(scheme).find((names) => names.every((n) => given[n] !== undefined && given[n] !== null && given[n] !== ''));
   if (!set) {
     input.problem(

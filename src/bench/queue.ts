@@ -26,6 +26,7 @@ import { fmt } from './concurrent.js';
 import { fromRoot, PACKAGE_ROOT, waitFor } from './harness.js';
 import type { BenchContext } from './registry.js';
 import type { Figure } from './report.js';
+import { isRecord } from '../util/guards.js';
 
 const TOKEN = 'hf_bench_token_0123456789';
 const WORKERS = 4;
@@ -76,7 +77,8 @@ function spawnJson(args: string[], env: Record<string, string> = {}): { child: C
     for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
-      if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      const parsed: unknown = line.trim() ? JSON.parse(line) : undefined;
+      if (isRecord(parsed)) lines.push(parsed);
     }
   });
   const done = new Promise<void>((resolve, reject) => {

@@ -109,7 +109,7 @@ export async function readPlainDocument(file: string, options: PlainReadOptions 
     const first = err.problems.find((p) => p.severity === 'error') ?? err.problems[0]!;
     const where = first.line !== undefined ? `${file}:${first.line}:${first.column ?? 1}  ` : '';
     const fix = first.line !== undefined ? ` Fix it, then run "arazzo validate ${file}" for every problem.` : '';
-    throw new CliError(first.code, `${where}${first.message}${fix}`, { file });
+    throw new CliError(first.code, `${where}${first.message}${fix}`, { file }, { cause: err });
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new CliError('DOCUMENT_INVALID', `${file} is not an Arazzo document: expected an object with "arazzo" and "workflows".`, { file });

@@ -7,7 +7,7 @@ import { splitAssignment } from './args.js';
 import type { InputDescription, InputsShape } from './document.js';
 import { CliError } from './errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { isRecord } from '../util/guards.js';
+import { isRecord, propertyOf } from '../util/guards.js';
 import { truncateForMessage } from '../util/truncate.js';
 
 /**
@@ -203,9 +203,9 @@ function tooDeep(value: unknown): string | undefined {
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     if (item.value === null || typeof item.value !== 'object') continue;
     if (item.depth >= MAX_INPUT_DEPTH) return item.path;
-    const parent = item.value as Record<string, unknown>;
+    const parent = item.value;
     for (const key of Object.keys(parent)) {
-      const child = parent[key];
+      const child = propertyOf(parent, key);
       const step = Array.isArray(parent) ? `[${key}]` : `.${key}`;
       if (child === null || typeof child !== 'object') continue;
       // The path names the first levels only: `$.a[0].b…`.

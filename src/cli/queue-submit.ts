@@ -45,6 +45,7 @@ export async function submitCommand(file: string, values: Record<string, unknown
       'DOCUMENT_INVALID',
       `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was queued. See above, or run "arazzo validate ${file}".`,
       { problems: errors },
+      { cause: err },
     );
     return usageError(io, shown, json, flags.workflow ?? null);
   }

@@ -61,6 +61,7 @@ export async function runCommand(file: string, values: Record<string, unknown>, 
         {
           problems: errors,
         },
+        { cause: err },
       );
       return usageError(io, shown, json, flags.workflow ?? null);
     }

@@ -219,9 +219,12 @@ function readCredential(name: string, from: string, io: FlagIo): string {
       text = io.readFile(path);
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      throw new CliError('AUTH_CREDENTIAL_MISSING', `--auth ${name}: the file ${truncateForMessage(path, 200)} cannot be read (${reason}).`, {
-        flag: '--auth',
-      });
+      throw new CliError(
+        'AUTH_CREDENTIAL_MISSING',
+        `--auth ${name}: the file ${truncateForMessage(path, 200)} cannot be read (${reason}).`,
+        { flag: '--auth' },
+        { cause: err },
+      );
     }
     // A secret file usually ends with one newline (echo, Docker and Kubernetes secrets): it is not part of the secret.
     const value = text.replace(/\r?\n$/, '');
@@ -396,6 +399,6 @@ function readPem(flag: string, path: string, io: FlagIo): string {
     return io.readFile(path);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CliError('TLS_FILE_INVALID', `${flag} ${truncateForMessage(path, 200)}: the file cannot be read (${reason}).`, { flag });
+    throw new CliError('TLS_FILE_INVALID', `${flag} ${truncateForMessage(path, 200)}: the file cannot be read (${reason}).`, { flag }, { cause: err });
   }
 }

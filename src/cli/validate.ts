@@ -70,6 +70,7 @@ export async function loadOrExplain(load: (file: string) => Promise<LoadedDocume
       'DOCUMENT_INVALID',
       `${file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; ${consequence}. See above, or run "arazzo validate ${file}".`,
       { file, problems: errors },
+      { cause: err },
     );
   }
 }

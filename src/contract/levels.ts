@@ -12,6 +12,7 @@
  */
 import { appendPath } from '../document/json-path.js';
 import type { LoadedDocument } from '../compile/loaded.js';
+import type { Extensions } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
 import { CHECK_LEVELS, CHECK_NAMES, type CheckLevel, type CheckLevels, type CheckName } from './types.js';
 
@@ -104,20 +105,20 @@ export class StepLevels {
 
 function levelsOf(doc: LoadedDocument, base: CheckLevels): Map<string, Map<string, CheckLevels>> {
   const out = new Map<string, Map<string, CheckLevels>>();
-  const root = readExtension(doc, doc.document as unknown as Record<string, unknown>, '$');
+  const root = readExtension(doc, doc.document, '$');
   const docLevels = applyLevels(base, root);
   doc.document.workflows.forEach((wf, i) => {
-    const wfLevels = applyLevels(docLevels, readExtension(doc, wf as unknown as Record<string, unknown>, `$.workflows[${i}]`));
+    const wfLevels = applyLevels(docLevels, readExtension(doc, wf, `$.workflows[${i}]`));
     const steps = new Map<string, CheckLevels>();
     out.set(wf.workflowId, steps);
     (wf.steps ?? []).forEach((step, j) => {
-      steps.set(step.stepId, applyLevels(wfLevels, readExtension(doc, step as unknown as Record<string, unknown>, `$.workflows[${i}].steps[${j}]`)));
+      steps.set(step.stepId, applyLevels(wfLevels, readExtension(doc, step, `$.workflows[${i}].steps[${j}]`)));
     });
   });
   return out;
 }
 
-function readExtension(doc: LoadedDocument, holder: Record<string, unknown>, path: string): LevelOverrides | undefined {
+function readExtension(doc: LoadedDocument, holder: Extensions, path: string): LevelOverrides | undefined {
   const raw = holder[CHECKS_EXTENSION];
   if (raw === undefined) return undefined;
   const at = appendPath(path, CHECKS_EXTENSION);

@@ -221,7 +221,7 @@ function violations(errors: readonly ErrorObject[]): Violation[] {
 const NOISE = new Set(['if', 'anyOf', 'oneOf', 'allOf', 'then', 'else']);
 
 function violation(e: ErrorObject): Violation {
-  const params = e.params as Record<string, unknown>;
+  const params: Record<string, unknown> = e.params;
   let path = pointerToJsonPath(e.instancePath);
   let value: string | undefined = preview(e.data);
   let expected: string | undefined;

@@ -26,6 +26,7 @@ import { engine } from '../selection/engines.js';
 import { compileJsonPath, type CompiledJsonPath, JsonPathSyntaxError, type JsonPathDialect } from '../selection/jsonpath.js';
 import type { ErrorCode, ProblemCode } from '../error-codes.js';
 import { quoteForMessage } from '../util/truncate.js';
+import { propertyOf } from '../util/guards.js';
 
 /** Evaluates a node: `ctx` for runtime expressions, `data` (the criterion context) for JSONPath operands. */
 type Evaluator = (ctx: EvalContext, data: unknown) => unknown;
@@ -305,7 +306,7 @@ function deepEqual(left: unknown, right: unknown): boolean {
     if (ka.length !== Object.keys(b).length) return false;
     for (const k of ka) {
       if (!Object.hasOwn(b, k)) return false;
-      pairs.push([(a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]]);
+      pairs.push([propertyOf(a, k), propertyOf(b, k)]);
     }
   }
   return true;
@@ -369,7 +370,7 @@ function member(value: unknown, key: unknown): unknown {
   }
   const k = typeof key === 'number' ? String(key) : key;
   if (typeof k !== 'string') return null;
-  return Object.hasOwn(v, k) ? norm((v as Record<string, unknown>)[k]) : null;
+  return Object.hasOwn(v, k) ? norm(propertyOf(v, k)) : null;
 }
 
 // ---- compilation of the jsep tree ----

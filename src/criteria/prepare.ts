@@ -18,14 +18,11 @@ import { startsRuntimeExpression } from '../expressions/runtime-expression.js';
 import { loadSelectionEngines, type SelectionNeeds } from '../selection/engines.js';
 import { isSimpleJsonPath } from '../selection/jsonpath.js';
 import { scanJsonPathOperand } from './condition.js';
+import { isRecord } from '../util/guards.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const GOESSNER = 'draft-goessner-dispatch-jsonpath-00';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /**
  * Whether an RFC 9535 condition or selector has a query that is not a simple path: each `$` that
@@ -68,7 +65,8 @@ export function criteriaNeeds(document: unknown): SelectionNeeds {
       for (const item of value) stack.push(item);
       continue;
     }
-    const o = value as Record<string, unknown>;
+    if (!isRecord(value)) continue;
+    const o = value;
     if (typeof o['condition'] === 'string') {
       const type = o['type'];
       if (type === undefined || type === 'simple') needs.jsep = true;

@@ -3,6 +3,8 @@
  * It stops writing as soon as the budget is spent, so a huge or deeply nested value costs no more
  * than a short one (no recursion, no full serialisation).
  */
+import { propertyOf } from '../util/guards.js';
+
 export const PREVIEW_MAX = 200;
 
 export function preview(value: unknown, max = PREVIEW_MAX): string {
@@ -32,7 +34,7 @@ export function preview(value: unknown, max = PREVIEW_MAX): string {
       stack.push({ text: '}' });
       const keys = Object.keys(v);
       for (let i = keys.length - 1; i >= 0; i--) {
-        stack.push({ value: (v as Record<string, unknown>)[keys[i]!] });
+        stack.push({ value: propertyOf(v, keys[i]!) });
         stack.push({ text: `${JSON.stringify(keys[i])}:` });
         if (i > 0) stack.push({ text: ',' });
       }

@@ -18,7 +18,7 @@ export function parseText(text: string, location: string = MEMORY_LOCATION, retr
   } catch (err) {
     if (!(err instanceof YamlError)) throw err;
     const problems = err.problems.map((p): Problem => ({ ...p, severity: 'error', path: '$', file: location }));
-    throw new DocumentError(problems, location);
+    throw new DocumentError(problems, location, 'DOCUMENT_INVALID', { cause: err });
   }
   writeCached('document', text, parsed);
   return readResult(parsed, text, location, retrievalUri);

@@ -11,6 +11,7 @@ import { parseJsonPath } from './json-path.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, displayLocation, ReadError, readResource, type ReaderOptions } from '../reader/resource.js';
 import { readCached } from '../reader/cache.js';
 import { locate, type Position, type PositionTable } from '../reader/positions.js';
+import { ownPropertyOf } from '../util/guards.js';
 
 export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS };
 export type { Position };
@@ -100,8 +101,7 @@ export function readResult({ data, positions }: ParsedText, text: string, locati
 
 /** `$self` of `data` resolved against `retrievalUri`; undefined when absent, empty or not a URI reference. */
 export function selfBase(data: unknown, retrievalUri: string | undefined): string | undefined {
-  if (data === null || typeof data !== 'object') return undefined;
-  const self = (data as Record<string, unknown>).$self;
+  const self = ownPropertyOf(data, '$self');
   if (typeof self !== 'string' || self === '') return undefined;
   try {
     return new URL(self, retrievalUri).href;

@@ -7,6 +7,7 @@ import type { Problem } from '../errors.js';
 import { schemaProblems } from './schema-validation.js';
 import type { ArazzoVersion } from './types.js';
 import { unsupportedVersionMessage, versionOf } from './version.js';
+import { isRecord } from '../util/guards.js';
 
 export interface ShapeResult {
   /** Problems without file, line or column. */
@@ -17,7 +18,7 @@ export interface ShapeResult {
 
 /** Check the document's shape. `version` forces a version instead of reading the root `arazzo` field. */
 export function checkDocumentShape(data: unknown, version?: ArazzoVersion): ShapeResult {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+  if (!isRecord(data)) {
     return {
       problems: [
         {
@@ -29,7 +30,7 @@ export function checkDocumentShape(data: unknown, version?: ArazzoVersion): Shap
       ],
     };
   }
-  const arazzo = (data as Record<string, unknown>).arazzo;
+  const arazzo = data.arazzo;
   const selected = version ?? versionOf(arazzo);
   if (!selected) {
     return { problems: [{ code: 'ARAZZO_VERSION_UNSUPPORTED', message: unsupportedVersionMessage(arazzo), severity: 'error', path: '$.arazzo' }] };

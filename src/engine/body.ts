@@ -17,6 +17,7 @@ import { replaceXPathNodes } from '../selection/xpath.js';
 import type { BodyPlan, ReplacementPlan } from '../compile/plan-types.js';
 import { replacementPointerTokens as pointerTokens, replacementTargetError as targetError } from '../compile/replacements.js';
 import { scalarText } from './serialize.js';
+import { isRecord, propertyOf } from '../util/guards.js';
 
 /** What a request body's media type asks for, by the type's essence (no parameters, lower case). */
 type MediaKind = 'json' | 'xml' | 'form' | 'multipart' | 'other';
@@ -144,7 +145,8 @@ function formEncode(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === null || typeof value !== 'object') return encodeURIComponent(scalarText(value));
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  for (const k of Object.keys(value)) {
+    const v = propertyOf(value, k);
     if (v === undefined) continue;
     if (Array.isArray(v)) for (const item of v) params.append(k, scalarText(item));
     else params.append(k, scalarText(v));
@@ -163,8 +165,8 @@ function multipart(value: unknown): { body: Uint8Array; boundary: string } {
       '\r\n';
     parts.push(Buffer.from(head), Buffer.from(isStructured ? JSON.stringify(v) : scalarText(v)), Buffer.from('\r\n'));
   };
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
       if (Array.isArray(v)) for (const item of v) add(k, item);
       else add(k, v);

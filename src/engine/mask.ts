@@ -17,6 +17,7 @@
 import { TRUNCATION_MARK, TRUNCATION_MARK_PATTERN } from '../util/truncate.js';
 import { isSecretName } from '../util/secret-name.js';
 import { encode } from './serialize.js';
+import { propertyOf } from '../util/guards.js';
 
 export { isSecretName };
 
@@ -243,6 +244,9 @@ function copyMasked(root: unknown, mask: MaskFn): unknown {
   return copyTree(root, mask, undefined) ?? copyTree(root, mask, new Map());
 }
 
+/** What copyTree builds for each object or array it copies. */
+type Container = Record<string, unknown> | unknown[];
+
 /** Objects copied before a copy starts tracking what it has copied. */
 const UNTRACKED_OBJECTS = 10_000;
 
@@ -251,18 +255,18 @@ const UNTRACKED_OBJECTS = 10_000;
  * without, undefined once more than UNTRACKED_OBJECTS objects were met.
  */
 function copyTree(root: object, mask: MaskFn, copies: Map<object, unknown> | undefined): unknown {
-  const result: unknown = Array.isArray(root) ? new Array(root.length) : {};
+  const result: Container = Array.isArray(root) ? new Array<unknown>(root.length) : {};
   copies?.set(root, result);
   const sources: object[] = [root];
-  const targets: unknown[] = [result];
+  const targets: Container[] = [result];
   let count = 1;
   for (let source = sources.pop(); source !== undefined; source = sources.pop()) {
-    const target = targets.pop() as Record<string, unknown>;
+    const target = targets.pop() as Container;
     const keys = Array.isArray(source) ? undefined : Object.keys(source);
     const size = keys ? keys.length : (source as unknown[]).length;
     for (let i = 0; i < size; i++) {
       const key = keys ? (keys[i] as string) : i;
-      const value = (source as Record<string | number, unknown>)[key];
+      const value = keys ? propertyOf(source, key as string) : (source as unknown[])[key as number];
       let copy: unknown;
       if (typeof value === 'string') copy = mask(value);
       else if (value === null || typeof value !== 'object') copy = value;
@@ -270,14 +274,15 @@ function copyTree(root: object, mask: MaskFn, copies: Map<object, unknown> | und
         copy = copies?.get(value);
         if (copy === undefined) {
           if (copies === undefined && ++count > UNTRACKED_OBJECTS) return undefined;
-          copy = Array.isArray(value) ? new Array(value.length) : {};
-          copies?.set(value, copy);
+          const fresh: Container = Array.isArray(value) ? new Array<unknown>(value.length) : {};
+          copy = fresh;
+          copies?.set(value, fresh);
           sources.push(value);
-          targets.push(copy);
+          targets.push(fresh);
         }
       }
-      if (keys) setOwn(target, mask(key as string), copy);
-      else (target as unknown as unknown[])[key as number] = copy;
+      if (Array.isArray(target)) target[key as number] = copy;
+      else setOwn(target, mask(key as string), copy);
     }
   }
   return result;

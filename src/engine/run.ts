@@ -821,7 +821,7 @@ export class RunDriver {
   result(state: RunState): RunResult {
     const durationMs = this.durationMs ?? this.clock.now() - state.startedAt;
     this.addSecretOutputs(state.outputs);
-    const outputs = (state.outputs ?? {}) as Record<string, unknown>;
+    const outputs = state.outputs ?? {};
     const error = state.error ? this.mask(state.error) : undefined;
     return {
       workflowId: this.workflowId,

@@ -4,6 +4,7 @@
  * header simple, cookie form.
  */
 import type { ParameterInfo } from '../sources/types.js';
+import { isRecord } from '../util/guards.js';
 
 type Loc = 'path' | 'query' | 'header' | 'cookie' | 'querystring';
 
@@ -62,10 +63,6 @@ export function scalarText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Serialise a path parameter value (already substituted into `{name}`). */
 export function serializePath(name: string, value: unknown, s: StyleSpec): string {
   if (s.contentType) return encode(JSON.stringify(value));
@@ -80,7 +77,7 @@ export function serializePath(name: string, value: unknown, s: StyleSpec): strin
     const sep = s.style === 'label' && s.explode ? '.' : ',';
     return prefix + value.map(e).join(sep);
   }
-  if (isPlainObject(value)) {
+  if (isRecord(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     if (s.style === 'matrix') {
       return s.explode ? keys.map((k) => `;${encode(k)}=${e(value[k])}`).join('') : `;${name}=${keys.map((k) => `${encode(k)},${e(value[k])}`).join(',')}`;
@@ -103,7 +100,7 @@ export function serializeQuery(name: string, value: unknown, s: StyleSpec): stri
     if (s.explode) return value.map((v) => `${n}=${e(v)}`).join('&');
     return `${n}=${value.map(e).join(',')}`;
   }
-  if (isPlainObject(value)) {
+  if (isRecord(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     if (s.style === 'deepObject') return keys.map((k) => `${n}%5B${encode(k)}%5D=${e(value[k])}`).join('&');
     if (s.explode) return keys.map((k) => `${encode(k)}=${e(value[k])}`).join('&');
@@ -116,7 +113,7 @@ export function serializeQuery(name: string, value: unknown, s: StyleSpec): stri
 export function serializeHeader(value: unknown, s: StyleSpec): string {
   if (s.contentType) return typeof value === 'string' ? value : JSON.stringify(value);
   if (Array.isArray(value)) return value.map(scalarText).join(',');
-  if (isPlainObject(value)) {
+  if (isRecord(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     return keys.map((k) => (s.explode ? `${k}=${scalarText(value[k])}` : `${k},${scalarText(value[k])}`)).join(',');
   }
@@ -130,7 +127,7 @@ export function serializeCookie(name: string, value: unknown, s: StyleSpec): str
   if (Array.isArray(value)) {
     return s.explode ? value.map((v) => `${name}=${e(v)}`).join('; ') : `${name}=${value.map(e).join(',')}`;
   }
-  if (isPlainObject(value)) {
+  if (isRecord(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     return s.explode ? keys.map((k) => `${k}=${e(value[k])}`).join('; ') : `${name}=${keys.map((k) => `${k},${e(value[k])}`).join(',')}`;
   }
@@ -142,7 +139,7 @@ export function serializeQueryString(value: unknown, contentType: string | undef
   if (typeof value === 'string') return value.startsWith('?') ? value.slice(1) : value;
   const ct = (contentType ?? 'application/x-www-form-urlencoded').toLowerCase();
   if (ct.includes('json')) return encode(JSON.stringify(value));
-  if (isPlainObject(value)) {
+  if (isRecord(value)) {
     const parts: string[] = [];
     for (const k of Object.keys(value)) {
       const v = value[k];

@@ -23,6 +23,7 @@ import { matchRuntimeExpression, startsRuntimeExpression, tryParseRuntimeExpress
 import { parseTemplate, renderTemplate } from './template.js';
 import type { CompiledValue, EvalContext, ExpressionSyntaxIssue, RuntimeExpression } from './types.js';
 import type { ErrorCode } from '../error-codes.js';
+import { isRecord } from '../util/guards.js';
 
 export interface CompileValueOptions {
   readonly version: ArazzoVersion;
@@ -185,7 +186,6 @@ function compileNode(value: unknown, pointer: string, c: Collect): Node {
       return failed(err, value, c);
     }
   }
-  if (value === null || typeof value !== 'object') return staticNode(value);
   if (Array.isArray(value)) {
     const items = value.map((item, i) => compileNode(item, `${pointer}/${i}`, c));
     if (items.every((n) => n.isStatic)) return staticNode(value);
@@ -198,7 +198,8 @@ function compileNode(value: unknown, pointer: string, c: Collect): Node {
       },
     };
   }
-  const record = value as Record<string, unknown>;
+  if (!isRecord(value)) return staticNode(value);
+  const record = value;
   if (c.selectors && isSelectorObject(record)) {
     try {
       return compileSelector(record, pointer, c);

@@ -12,6 +12,7 @@
  */
 import type { ArazzoVersion } from '../document/types.js';
 import type { JsonPathDialect } from '../selection/jsonpath.js';
+import { isRecord } from '../util/guards.js';
 
 export type ResolvedExpressionType =
   | { readonly kind: 'jsonpath'; readonly dialect: JsonPathDialect }
@@ -31,10 +32,9 @@ const VERSIONS: Record<string, Record<ArazzoVersion, readonly string[]>> = {
 export function resolveExpressionType(type: unknown, version: ArazzoVersion, allowed: readonly string[]): ResolvedExpressionType | { readonly error: string } {
   let name: unknown = type;
   let dialectVersion: unknown;
-  if (type !== null && typeof type === 'object' && !Array.isArray(type)) {
-    const obj = type as Record<string, unknown>;
-    name = obj['type'];
-    dialectVersion = obj['version'];
+  if (isRecord(type)) {
+    name = type['type'];
+    dialectVersion = type['version'];
     if (typeof name !== 'string' || !allowed.includes(name)) {
       return { error: `An Expression Type Object's "type" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(name)}.` };
     }

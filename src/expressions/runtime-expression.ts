@@ -28,6 +28,7 @@ import { escapePointerToken, getByTokens, parseJsonPointer } from '../selection/
 import type { EvalContext, ExpressionDialect, ExpressionSyntaxIssue, MessageView, RuntimeExpression } from './types.js';
 import type { ErrorCode } from '../error-codes.js';
 import { suggest } from '../util/suggest.js';
+import { ownPropertyOf as own } from '../util/guards.js';
 
 export type ScanMode = 'whole' | 'embedded';
 
@@ -222,11 +223,6 @@ function readDotPath(cur: Cursor): { text: string; tokens: string[] } {
     }
   }
   return { text: `/${tokens.map(escapePointerToken).join('/')}`, tokens };
-}
-
-function own(obj: unknown, key: string): unknown {
-  if (obj === null || typeof obj !== 'object') return undefined;
-  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
 function withPointer(base: Evaluator, pointer: { tokens: string[] } | undefined): Evaluator {

@@ -2,6 +2,7 @@
  * Contracts of the runtime-expression module. Expressions are parsed once at load into an AST and
  * a closure; evaluating one takes an EvalContext and returns a JSON value or `undefined`.
  */
+import type { Components } from '../document/types.js';
 import type { ErrorCode, ProblemCode } from '../error-codes.js';
 
 /** An HTTP message as expressions see it. Header names are lower-case; repeated headers are joined with ", ". */
@@ -43,7 +44,7 @@ export interface EvalContext {
   >;
   readonly sourceDescriptions: Readonly<Record<string, SourceDescriptionView>>;
   /** The raw `components` object of the document the current workflow lives in. */
-  readonly components?: Readonly<Record<string, unknown>>;
+  readonly components?: Readonly<Components>;
   /** `$self` (1.1), or the document's retrieval URI. */
   readonly self?: string;
 }

@@ -3,7 +3,6 @@
  * one the client was shown), and against the inputs only the server may give. Each problem is one
  * line that names the argument and says what to change.
  */
-import { createRequire } from 'node:module';
 import { isRecord } from '../util/guards.js';
 import { truncateForMessage } from '../util/truncate.js';
 import { inputFlag } from '../cli/inputs.js';
@@ -17,29 +16,33 @@ interface AjvError {
 }
 type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
 
-let ajvInstance: { compile(schema: unknown): Validate } | undefined;
+interface AjvLike {
+  compile(schema: unknown): Validate;
+}
 
-function ajv(): { compile(schema: unknown): Validate } {
-  if (!ajvInstance) {
-    const require = createRequire(import.meta.url);
-    const Ajv2020 = require('ajv/dist/2020').default as new (opts: object) => { compile(schema: unknown): Validate; addFormat(name: string, f: unknown): void };
-    const addFormats = require('ajv-formats').default as (a: unknown) => void;
+let ajvReady: Promise<AjvLike> | undefined;
+
+/** ajv (draft 2020-12) with the formats and the OpenAPI format names, imported and set up once per process. */
+function ajv(): Promise<AjvLike> {
+  ajvReady ??= (async () => {
+    const [{ Ajv2020 }, formats] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
     const instance = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
-    addFormats(instance);
+    formats.default.default(instance); // ajv-formats is CommonJS: its module object is the import's default
     // OpenAPI formats that say how a value is stored, not what it may be.
     for (const f of ['password', 'int32', 'int64', 'float', 'double']) instance.addFormat(f, true);
-    ajvInstance = instance;
-  }
-  return ajvInstance;
+    return instance;
+  })();
+  return ajvReady;
 }
 
 const validators = new WeakMap<WorkflowTool, Validate | string>();
 
-function validatorFor(tool: WorkflowTool): Validate | string {
+async function validatorFor(tool: WorkflowTool): Promise<Validate | string> {
   let v = validators.get(tool);
   if (v === undefined) {
+    const compiler = await ajv();
     try {
-      v = ajv().compile(tool.inputSchema);
+      v = compiler.compile(tool.inputSchema);
     } catch (err) {
       v = `the tool's input schema cannot be compiled (${(err as Error).message}); fix the workflow's inputs schema`;
     }
@@ -49,7 +52,7 @@ function validatorFor(tool: WorkflowTool): Validate | string {
 }
 
 /** Every problem with the arguments, one line each; empty when the call may run. */
-export function argumentProblems(tool: WorkflowTool, args: unknown): string[] {
+export async function argumentProblems(tool: WorkflowTool, args: unknown): Promise<string[]> {
   if (args !== undefined && !isRecord(args)) return ['arguments: must be a JSON object of input names to values'];
   const given = args ?? {};
   const problems: string[] = [];
@@ -66,7 +69,7 @@ export function argumentProblems(tool: WorkflowTool, args: unknown): string[] {
     const how = input ? inputFlag(input) : `--input-env ${name}=VAR`;
     problems.push(`${name}: a required secret the server was started without; whoever runs the server must add ${how}`);
   }
-  const validate = validatorFor(tool);
+  const validate = await validatorFor(tool);
   if (typeof validate === 'string') return [...problems, validate];
   if (!validate(given)) for (const e of validate.errors ?? []) problems.push(describe(e));
   return [...new Set(problems)];

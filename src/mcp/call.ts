@@ -12,6 +12,7 @@ import { stringifyJson } from '../util/json.js';
 import { renderSummary } from '../cli/progress.js';
 import { argumentProblems } from './arguments.js';
 import type { WorkflowTool } from './tools.js';
+import { asRecord } from '../util/guards.js';
 
 /** The result of `tools/call` (the fields of MCP's CallToolResult this server sets). */
 export interface ToolResult {
@@ -46,12 +47,12 @@ const SUMMARY_OUTPUTS_MAX = 4000;
 
 export async function callTool(tool: WorkflowTool, args: unknown, ctx: CallContext, options: CallOptions): Promise<ToolResult> {
   const { label } = options;
-  const problems = argumentProblems(tool, args);
+  const problems = await argumentProblems(tool, args);
   if (problems.length > 0) {
     ctx.log(`${tool.name} ${label}: rejected, invalid arguments (${problems.length}); nothing was sent`);
     return errorResult(ctx.mask(`Invalid arguments for ${tool.name}; nothing was sent. Fix:\n${problems.map((p) => `- ${p}`).join('\n')}`));
   }
-  const inputs = { ...(args as Record<string, unknown> | undefined), ...tool.supplied };
+  const inputs = { ...asRecord(args), ...tool.supplied };
   ctx.log(`${tool.name} ${label}: started`);
 
   let requests = 0;

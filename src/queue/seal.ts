@@ -16,6 +16,7 @@
  */
 import { ArazzoError } from '../errors.js';
 import { encode } from '../engine/serialize.js';
+import { isRecord } from '../util/guards.js';
 
 const SECRET_KEY = '$arazzo.secret';
 const OBJECT_KEY = '$arazzo.object';
@@ -143,8 +144,8 @@ export function seal(value: unknown, secrets: readonly SecretValue[]): unknown {
       return { value: ref === undefined ? node : { [SECRET_KEY]: ['', [ref, 'number'], ''] } };
     }
     if (Array.isArray(node)) return { children: node, build: (children) => children };
-    if (node === null || typeof node !== 'object') return { value: node };
-    const record = node as Record<string, unknown>;
+    if (!isRecord(node)) return { value: node };
+    const record = node;
     const keys = Object.keys(record);
     const sealedKeys = keys.map((k) => sealString(k, forms));
     const entries = keys.some((k, i) => k === SECRET_KEY || k === OBJECT_KEY || sealedKeys[i] !== k);
@@ -160,8 +161,8 @@ export function sealedReferences(value: unknown): Set<string> {
   const refs = new Set<string>();
   rebuild(value, (node): Visit => {
     if (Array.isArray(node)) return { children: node, build: () => undefined };
-    if (node === null || typeof node !== 'object') return { value: undefined };
-    const record = node as Record<string, unknown>;
+    if (!isRecord(node)) return { value: undefined };
+    const record = node;
     const parts = record[SECRET_KEY];
     if (Array.isArray(parts) && Object.keys(record).length === 1) {
       for (const p of parts) if (Array.isArray(p) && typeof p[0] === 'string') refs.add(p[0]);
@@ -201,15 +202,14 @@ export function unseal(value: unknown, secrets: readonly SecretValue[]): unknown
   };
   const key = (k: unknown): string => {
     if (typeof k === 'string') return k;
-    if (k !== null && typeof k === 'object' && Array.isArray((k as Record<string, unknown>)[SECRET_KEY])) {
-      return String(text((k as Record<string, unknown[]>)[SECRET_KEY] as unknown[]));
-    }
+    const parts = isRecord(k) ? k[SECRET_KEY] : undefined;
+    if (Array.isArray(parts)) return String(text(parts));
     throw broken('an object entry has a key that is neither text nor a secret placeholder');
   };
   return rebuild(value, (node): Visit => {
     if (Array.isArray(node)) return { children: node, build: (children) => children };
-    if (node === null || typeof node !== 'object') return { value: node };
-    const record = node as Record<string, unknown>;
+    if (!isRecord(node)) return { value: node };
+    const record = node;
     const keys = Object.keys(record);
     if (keys.length === 1 && keys[0] === SECRET_KEY && Array.isArray(record[SECRET_KEY])) return { value: text(record[SECRET_KEY] as unknown[]) };
     if (keys.length === 1 && keys[0] === OBJECT_KEY && Array.isArray(record[OBJECT_KEY])) {

@@ -1,4 +1,5 @@
 /** Limits on what a parsed text may hold, shared by the YAML reader and JSON sources. */
+import { propertyOf } from '../util/guards.js';
 
 /** Alias expansions allowed per document; yaml counts nested expansions, so a bomb trips it at once. */
 export const MAX_ALIAS_COUNT = 1000;
@@ -31,7 +32,7 @@ export function firstTooDeep(data: unknown, max: number): Array<string | number>
       }
     } else {
       for (const key of Object.keys(value)) {
-        const child: unknown = (value as Record<string, unknown>)[key];
+        const child = propertyOf(value, key);
         if (child !== null && typeof child === 'object') stack.push({ value: child, depth, key, up: entry });
       }
     }

@@ -43,8 +43,8 @@ export interface YamlProblem {
 /** The text is not acceptable; `problems` is sorted by position, syntax echoes left out. */
 export class YamlError extends Error {
   readonly problems: readonly YamlProblem[];
-  constructor(problems: readonly YamlProblem[]) {
-    super(problems[0]?.message ?? 'invalid YAML');
+  constructor(problems: readonly YamlProblem[], options?: ErrorOptions) {
+    super(problems[0]?.message ?? 'invalid YAML', options);
     this.name = 'YamlError';
     this.problems = problems;
   }
@@ -98,13 +98,16 @@ function parseChecked(text: string): { data: unknown; doc: Document; lineCounter
         return visit.BREAK;
       },
     });
-    throw new YamlError([
-      {
-        code: 'YAML_ALIAS_LIMIT',
-        message: `YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} nodes, which only a resource-exhaustion attack (a "billion laughs" document) needs. Write the values out, or use fewer aliases.`,
-        ...at(offset),
-      },
-    ]);
+    throw new YamlError(
+      [
+        {
+          code: 'YAML_ALIAS_LIMIT',
+          message: `YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} nodes, which only a resource-exhaustion attack (a "billion laughs" document) needs. Write the values out, or use fewer aliases.`,
+          ...at(offset),
+        },
+      ],
+      { cause: error },
+    );
   }
   const tooDeep = firstTooDeep(data, MAX_DEPTH);
   if (tooDeep) throw new YamlError([{ ...tooDeepProblem(), ...(locate(positionTable(doc, lineCounter), tooDeep) ?? { line: 1, column: 1 }) }]);

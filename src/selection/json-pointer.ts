@@ -8,6 +8,7 @@
  *   be `-`, which appends), and the keys `__proto__`, `constructor` and `prototype` are rejected.
  */
 import { ArazzoError } from '../errors.js';
+import { isRecord, propertyOf } from '../util/guards.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
@@ -78,7 +79,7 @@ export function getByTokens(value: unknown, tokens: readonly string[]): unknown 
       current = current[index];
     } else {
       if (!Object.hasOwn(current, token)) return undefined;
-      current = (current as Record<string, unknown>)[token];
+      current = propertyOf(current, token);
     }
   }
   return current;
@@ -141,8 +142,8 @@ export function setByPointer(target: unknown, pointer: string | readonly string[
         return target;
       }
       current = current[index];
-    } else {
-      const record = current as Record<string, unknown>;
+    } else if (isRecord(current)) {
+      const record = current;
       if (last) {
         record[token] = newValue;
         return target;

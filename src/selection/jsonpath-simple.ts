@@ -13,6 +13,8 @@
  * Tests compare both paths with an independent RFC 9535 implementation.
  */
 
+import { isPlainObject } from '../util/guards.js';
+
 /** Returned by a compiled simple query when the value is outside what it handles. */
 export const FALLBACK: unique symbol = Symbol('jsonpath-fallback');
 
@@ -35,12 +37,6 @@ type Expr =
   | { readonly kind: 'and' | 'or'; readonly left: Expr; readonly right: Expr };
 
 const NOTHING: unique symbol = Symbol('nothing');
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === null || proto === Object.prototype;
-}
 
 /** A JSON value we can reason about: primitives, arrays and plain objects. */
 function isData(v: unknown): boolean {

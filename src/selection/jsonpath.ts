@@ -20,6 +20,7 @@ import { EngineNotLoadedError, engine } from './engines.js';
 import { parseJsonPointer } from './json-pointer.js';
 import { compileSimpleFilter, FALLBACK } from './jsonpath-simple.js';
 import { compileLinearRegex, type LinearRegex } from './regex.js';
+import { isPlainObject } from '../util/guards.js';
 
 export type JsonPathDialect = 'rfc9535' | 'goessner';
 
@@ -36,8 +37,9 @@ export class JsonPathSyntaxError extends Error {
   constructor(
     message: string,
     readonly offset: number | undefined,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'JsonPathSyntaxError';
   }
 }
@@ -89,7 +91,9 @@ function rfcSyntaxError(err: unknown, query: string): JsonPathSyntaxError {
   const e = err as { message?: string; token?: { index?: number } };
   const offset = typeof e.token?.index === 'number' ? e.token.index : undefined;
   const message = (e.message ?? String(err)).replace(/ \('.*' ?:\d+\)$/, '');
-  return new JsonPathSyntaxError(`Invalid JSONPath (RFC 9535) "${query}": ${message}${offset !== undefined ? ` at offset ${offset}` : ''}`, offset);
+  return new JsonPathSyntaxError(`Invalid JSONPath (RFC 9535) "${query}": ${message}${offset !== undefined ? ` at offset ${offset}` : ''}`, offset, {
+    cause: err,
+  });
 }
 
 function compileRfc9535(query: string): Query {
@@ -119,7 +123,7 @@ function checkGoessner(query: string): void {
   try {
     library.toPathArray(query);
   } catch (err) {
-    throw new JsonPathSyntaxError(`Invalid JSONPath (Goessner) "${query}": ${err instanceof Error ? err.message : String(err)}`, undefined);
+    throw new JsonPathSyntaxError(`Invalid JSONPath (Goessner) "${query}": ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
   }
 }
 
@@ -255,12 +259,6 @@ function rootToFirstItem(query: string, dialect: JsonPathDialect): string {
 /** `$` followed only by `.name` and `[index]` segments: the usual criterion operand (`$.status.state`). */
 const SIMPLE_PATH = /^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:0|-?[1-9][0-9]{0,14})\])*$/;
 const SIMPLE_SEGMENT = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(-?[0-9]+)\]/g;
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === null || proto === Object.prototype;
-};
 
 /** True for `$` followed only by `.name` / `[index]` segments: always a valid RFC 9535 query. */
 export function isSimpleJsonPath(query: string): boolean {

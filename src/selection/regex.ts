@@ -39,8 +39,9 @@ export class RegexSyntaxError extends Error {
     readonly offset: number | undefined,
     /** `syntax`: not ECMA-262; `backtracking`: needs backreferences or lookaround; `unsupported`: RE2 cannot represent it. */
     readonly reason: 'syntax' | 'backtracking' | 'unsupported',
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RegexSyntaxError';
   }
 }
@@ -280,7 +281,7 @@ export function compileLinearRegex(pattern: string, flags = '', options: { iRege
     new RegExp(pattern, `u${flags}`);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    throw new RegexSyntaxError(`/${pattern}/ is not a valid ECMA-262 pattern with the "u" flag: ${detail}`, undefined, 'syntax');
+    throw new RegexSyntaxError(`/${pattern}/ is not a valid ECMA-262 pattern with the "u" flag: ${detail}`, undefined, 'syntax', { cause: err });
   }
   const translated = translateToRe2(pattern, flags, options);
   const { RE2JS } = engine('regex');
@@ -289,7 +290,7 @@ export function compileLinearRegex(pattern: string, flags = '', options: { iRege
     re = RE2JS.compile(translated, FLAG_BITS(RE2JS, flags));
   } catch (err) {
     const detail = (err instanceof Error ? err.message : String(err)).replace(/^error parsing regexp: /, '');
-    throw new RegexSyntaxError(`/${pattern}/ cannot run on the linear-time regex engine (RE2): ${detail}`, undefined, 'unsupported');
+    throw new RegexSyntaxError(`/${pattern}/ cannot run on the linear-time regex engine (RE2): ${detail}`, undefined, 'unsupported', { cause: err });
   }
   return { source: pattern, flags, test: (text) => re.test(text) };
 }

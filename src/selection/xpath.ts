@@ -14,8 +14,8 @@ export function loadXPath(): XPathModules {
 
 /** Thrown when an XPath expression does not compile (a static XPST error). */
 export class XPathSyntaxError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'XPathSyntaxError';
   }
 }
@@ -31,7 +31,7 @@ export function checkXPath(expression: string): void {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const code = /\b(XPST\d{4})\b/.exec(message);
-    if (code) throw new XPathSyntaxError(`Invalid XPath "${expression}": ${firstErrorLine(message)}`);
+    if (code) throw new XPathSyntaxError(`Invalid XPath "${expression}": ${firstErrorLine(message)}`, { cause: err });
     // Dynamic errors against the probe document are not syntax errors.
   }
 }
@@ -48,7 +48,7 @@ export function toXmlNode(context: unknown): unknown {
     try {
       return slimdom.parseXmlDocument(context);
     } catch (err) {
-      throw new Error(`the context is not well-formed XML: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+      throw new Error(`the context is not well-formed XML: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, { cause: err });
     }
   }
   if (context !== null && typeof context === 'object' && 'nodeType' in context) return context;

@@ -17,8 +17,9 @@ export class BodyError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -40,7 +41,7 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new BodyError(`Request body is not valid JSON: ${(err as Error).message}`, 400);
+    throw new BodyError(`Request body is not valid JSON: ${(err as Error).message}`, 400, { cause: err });
   }
 }
 

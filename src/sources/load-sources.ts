@@ -15,6 +15,7 @@ import { dereferenceOpenApi, hasExternalRef } from './openapi.js';
 import { indexOpenApi } from './operation-index.js';
 import { parseDescriptionText, sniffType } from './parse.js';
 import type { ErrorCode } from '../error-codes.js';
+import { isRecord } from '../util/guards.js';
 
 /** Caches shared by every document of one load, so each URL is read and dereferenced once. */
 export interface SourceSession {
@@ -70,9 +71,11 @@ export interface LoadSourcesResult {
   /** By source name, in declaration order. Sources that failed to load are absent. */
   readonly sources: Map<string, LoadedSource>;
   readonly problems: Problem[];
+  /** The exceptions behind the problems (a read that failed, a text that did not parse), in source order: for Error.cause. */
+  readonly causes: unknown[];
 }
 
-type Outcome = { source?: LoadedSource; problems: Problem[] };
+type Outcome = { source?: LoadedSource; problems: Problem[]; cause?: unknown };
 
 /** Load every source description of `document`. */
 export async function loadSources(document: ArazzoDocument, options: LoadSourcesOptions): Promise<LoadSourcesResult> {
@@ -91,11 +94,13 @@ export async function loadSources(document: ArazzoDocument, options: LoadSources
   const outcomes = await Promise.all(jobs);
   const sources = new Map<string, LoadedSource>();
   const problems: Problem[] = [];
+  const causes: unknown[] = [];
   for (const o of outcomes) {
     if (o.source) sources.set(o.source.name, o.source);
     problems.push(...o.problems);
+    if (o.cause !== undefined) causes.push(o.cause);
   }
-  return { sources, problems };
+  return { sources, problems, causes };
 }
 
 async function loadOne(
@@ -106,8 +111,9 @@ async function loadOne(
   options: LoadSourcesOptions,
   session: SourceSession,
 ): Promise<Outcome> {
-  const problem = (code: ErrorCode, message: string, at = `${path}.url`): Outcome => ({
+  const problem = (code: ErrorCode, message: string, at = `${path}.url`, cause?: unknown): Outcome => ({
     problems: [{ code, message, severity: 'error', path: at, file: options.location }],
+    ...(cause !== undefined ? { cause } : {}),
   });
 
   if (declaredType === 'asyncapi') {
@@ -134,7 +140,7 @@ async function loadOne(
   try {
     checkReferrer(url, options.location);
   } catch (err) {
-    return problem(codeOf(err, 'SOURCE_FETCH_FAILED'), `source "${name}": ${messageOf(err)}`);
+    return problem(codeOf(err, 'SOURCE_FETCH_FAILED'), `source "${name}": ${messageOf(err)}`, undefined, err);
   }
 
   if (declaredType === 'arazzo') return loadArazzo(name, rawUrl, url, path, options);
@@ -143,7 +149,7 @@ async function loadOne(
   try {
     fetched = await readResourceOnce(url, options, session, options.location);
   } catch (err) {
-    return problem(codeOf(err, 'SOURCE_FETCH_FAILED'), `source "${name}": ${messageOf(err)}${memoryHint(rawUrl, options)}`);
+    return problem(codeOf(err, 'SOURCE_FETCH_FAILED'), `source "${name}": ${messageOf(err)}${memoryHint(rawUrl, options)}`, undefined, err);
   }
 
   // After a redirect, the final URL is the description's location and the base of its $refs.
@@ -157,7 +163,7 @@ async function loadOne(
     try {
       data = await parseDescriptionText(fetched.text, where);
     } catch (err) {
-      return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}": ${messageOf(err)}`);
+      return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}": ${messageOf(err)}`, undefined, err);
     }
   }
   const sniffed = sniffType(data);
@@ -182,7 +188,7 @@ async function loadOne(
     );
   }
   if (type === 'arazzo') return loadArazzo(name, rawUrl, url, path, options);
-  if (sniffed === undefined) {
+  if (sniffed === undefined || !isRecord(data)) {
     return problem(
       'SOURCE_INVALID',
       `source "${name}" (${where}) is declared as openapi but has no "openapi" or "swagger" field; check the url points at an OpenAPI description`,
@@ -191,14 +197,14 @@ async function loadOne(
 
   let deref = session.openapi.get(key);
   if (!deref) {
-    deref = cached ? Promise.resolve(cached) : dereferenceAndCache(url, data as Record<string, unknown>, fetched.text, options, session);
+    deref = cached ? Promise.resolve(cached) : dereferenceAndCache(url, data, fetched.text, options, session);
     session.openapi.set(key, deref);
   }
   try {
     const doc = await deref;
     return { source: indexOpenApi(name, where, doc), problems: [] };
   } catch (err) {
-    return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}" (${where}): ${messageOf(err)}`);
+    return problem(codeOf(err, 'SOURCE_INVALID'), `source "${name}" (${where}): ${messageOf(err)}`, undefined, err);
   }
 }
 
@@ -242,7 +248,7 @@ async function loadArazzo(name: string, rawUrl: string, url: URL, path: string, 
         path: `${path}.url`,
         file,
       };
-      return { problems: [head, ...errors.map((p) => ({ ...p, file: p.file ?? where }))] };
+      return { problems: [head, ...errors.map((p) => ({ ...p, file: p.file ?? where }))], cause: err };
     }
     return {
       problems: [
@@ -254,6 +260,7 @@ async function loadArazzo(name: string, rawUrl: string, url: URL, path: string, 
           file,
         },
       ],
+      cause: err,
     };
   }
 }

@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ArazzoError } from '../errors.js';
 import { isRemote, ReadError } from '../reader/resource.js';
 import { parseDescriptionText } from './parse.js';
+import { isRecord } from '../util/guards.js';
 
 const importRefParser = () => import('@apidevtools/json-schema-ref-parser');
 /** Loaded on the first OpenAPI source, and once. */
@@ -42,7 +43,7 @@ export async function dereferenceOpenApi(url: URL, data: Record<string, unknown>
   refParser ??= importRefParser();
   const { $RefParser } = await refParser;
   try {
-    return (await new $RefParser().dereference(base, data as never, {
+    const dereferenced: unknown = await new $RefParser().dereference(base, data as never, {
       resolve: {
         file: false,
         http: false,
@@ -81,13 +82,15 @@ export async function dereferenceOpenApi(url: URL, data: Record<string, unknown>
       // `true`, not 'ignore': 'ignore' leaves any $ref whose target contains a cycle unresolved,
       // which would hide whole path items. Cycles become shared object references instead.
       dereference: { circular: true },
-    })) as Record<string, unknown>;
+    });
+    if (isRecord(dereferenced)) return dereferenced;
   } catch (err) {
     if (ours) throw ours;
     if (err instanceof ArazzoError) throw err;
     const message = String((err as Error)?.message ?? err).split('\n')[0];
     throw new ArazzoError('SOURCE_INVALID', `${base} is not a usable OpenAPI description: ${message}`, { url: base }, { cause: err });
   }
+  throw new ArazzoError('SOURCE_INVALID', `${base} is not a usable OpenAPI description: dereferencing it gave no object; check its root $ref`, { url: base });
 }
 
 /** Swagger 2.0 or OpenAPI 3.x, with the version written as a string. */

@@ -7,6 +7,7 @@
  */
 import { ArazzoError } from '../errors.js';
 import { firstTooDeep, MAX_DEPTH } from '../reader/limits.js';
+import { isRecord } from '../util/guards.js';
 
 /** The YAML reader, which loads the `yaml` package: only for YAML texts (and a JSON error's position). */
 const yamlReader = () => import('../reader/yaml.js');
@@ -55,8 +56,8 @@ export async function parseDescriptionText(text: string, location: string): Prom
 
 /** P2: `openapi`/`swagger` root key → openapi, `arazzo` → arazzo, `asyncapi` → asyncapi. */
 export function sniffType(data: unknown): SniffedType | undefined {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
-  const root = data as Record<string, unknown>;
+  if (!isRecord(data)) return undefined;
+  const root = data;
   if ('openapi' in root || 'swagger' in root) return 'openapi';
   if ('arazzo' in root) return 'arazzo';
   if ('asyncapi' in root) return 'asyncapi';

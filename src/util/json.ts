@@ -5,6 +5,7 @@
  * few thousand levels deep, which any server can send; these functions give the same text
  * without recursion.
  */
+import { propertyOf } from './guards.js';
 
 /** `JSON.stringify(value, null, indent)`, for values of any depth. */
 export function stringifyJson(value: unknown, indent?: number): string | undefined {
@@ -91,7 +92,7 @@ export function serialize(root: unknown, indent: number | undefined, max: number
       if (frame.wrote) push(',');
       newline(frame.depth);
       push(`${JSON.stringify(key)}:${gap === '' ? '' : ' '}`);
-      if (write((frame.value as Record<string, unknown>)[key], key, frame.depth, false)) frame.wrote = true;
+      if (write(propertyOf(frame.value, key), key, frame.depth, false)) frame.wrote = true;
       else {
         // Skipped (undefined, a function): take back the separator and the key.
         parts.length = mark;

@@ -102,7 +102,7 @@ function gotoWorkflow(d: Draft, action: ActionPlan, input: ActionInput): void {
     workflowId: left.wf,
     depth,
     status: input.success ? 'succeeded' : 'failed',
-    outputs: (left.outputs ?? {}) as Record<string, unknown>,
+    outputs: left.outputs ?? {},
     ...(leftError ? { error: leftError } : {}),
   });
   const started = startFrame(d, ref, left.doc, left.role, inputs, left.stopAt);
@@ -114,6 +114,6 @@ function gotoWorkflow(d: Draft, action: ActionPlan, input: ActionInput): void {
     d.replaceTop(failed);
   } else {
     d.replaceTop(started.frame);
-    d.emit({ type: 'workflow.started', workflowId: started.frame.wf, depth, inputs: started.frame.inputs as Record<string, unknown> });
+    d.emit({ type: 'workflow.started', workflowId: started.frame.wf, depth, inputs: started.frame.inputs });
   }
 }

@@ -43,7 +43,7 @@ export function announceEnd(d: Draft): void {
     type: 'run.finished',
     workflowId: s.workflowId,
     status: s.status === 'succeeded' ? 'succeeded' : 'failed',
-    outputs: (s.outputs ?? {}) as Record<string, unknown>,
+    outputs: s.outputs ?? {},
     ...(s.error ? { error: s.error } : {}),
     durationMs: d.now - s.startedAt,
   });

@@ -50,7 +50,7 @@ export function startFrame(
 ): { frame: Frame } | { error: RunErrorInfo } {
   const doc = childDocKey(parentDoc, ref);
   const plan = d.machine.plan(doc, ref.workflowId);
-  const check = plan.validateInputs(rawInputs as Record<string, unknown>);
+  const check = plan.validateInputs(rawInputs);
   if (!check.ok) {
     return {
       error: {
@@ -83,7 +83,7 @@ export function pushFrame(d: Draft, frame: Frame, stepId?: string): boolean {
     return false;
   }
   d.push(frame);
-  d.emit({ type: 'workflow.started', workflowId: frame.wf, depth, inputs: frame.inputs as Record<string, unknown> });
+  d.emit({ type: 'workflow.started', workflowId: frame.wf, depth, inputs: frame.inputs });
   return true;
 }
 
@@ -106,7 +106,7 @@ export function deliver(d: Draft, child: Frame): void {
     workflowId: child.wf,
     depth,
     status: child.status ?? 'failed',
-    outputs: (child.outputs ?? {}) as Record<string, unknown>,
+    outputs: child.outputs ?? {},
     ...(child.error ? { error: child.error } : {}),
   });
   if (depth === 0) {

@@ -8,6 +8,7 @@
  */
 import { type LoadedDocument, workflowPlan } from '../../compile/loaded.js';
 import type { SourceDescriptionView } from '../../expressions/types.js';
+import type { Components } from '../../document/types.js';
 import { ArazzoError } from '../../errors.js';
 import type { ActionPlan, StepPlan, WorkflowPlan, WorkflowRef } from '../../compile/plan-types.js';
 import type { ActionSummary } from '../types.js';
@@ -34,7 +35,7 @@ export interface DocumentScope {
   readonly key: string;
   readonly doc: LoadedDocument;
   readonly sourceDescriptions: Readonly<Record<string, SourceDescriptionView>>;
-  readonly components: Readonly<Record<string, unknown>> | undefined;
+  readonly components: Readonly<Components> | undefined;
   readonly self: string;
 }
 
@@ -152,5 +153,5 @@ function makeScope(key: string, doc: LoadedDocument): DocumentScope {
   for (const sd of doc.document.sourceDescriptions ?? []) {
     sourceDescriptions[sd.name] = sd.type ? { name: sd.name, url: sd.url, type: sd.type } : { name: sd.name, url: sd.url };
   }
-  return { key, doc, sourceDescriptions, components: doc.document.components as Record<string, unknown> | undefined, self: doc.baseUri };
+  return { key, doc, sourceDescriptions, components: doc.document.components, self: doc.baseUri };
 }

@@ -68,7 +68,7 @@ export function next(machine: Machine, state: RunState, event: CoreEvent): Trans
 function begin(d: Draft): boolean {
   const frame = d.top() as Frame;
   const plan = d.machine.plan(frame.doc, frame.wf);
-  const check = plan.validateInputs(frame.inputs as Record<string, unknown>);
+  const check = plan.validateInputs(frame.inputs);
   if (!check.ok) {
     const root = d.root();
     root.status = 'failed';
