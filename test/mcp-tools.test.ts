@@ -14,6 +14,7 @@ import { fakeIo } from './cli-helpers.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PETS = `${root}test/fixtures/mcp/pets.arazzo.yaml`;
 const OTHER = `${root}test/fixtures/mcp/other.arazzo.yaml`;
+const PATTERNS = `${root}test/fixtures/mcp/patterns.arazzo.yaml`;
 const DEPLOY = `${root}workflows/hugging-face-deploy-and-wait-workflow.yml`;
 const TOKEN = 'hf_tools_test_secret_0042';
 
@@ -57,6 +58,14 @@ describe('tool schemas', () => {
     expect(await argumentProblems(list, { limit: 0 })).toEqual(['limit: must be >= 1']);
     expect(await argumentProblems(list, { limit: 5 })).toEqual([]);
     expect(await argumentProblems(list, { owner: 'bob' })).toEqual(['owner: supplied by the server; remove it from the arguments']);
+  });
+
+  it('check a pattern in linear time, so an argument cannot hang the server', async () => {
+    const { byName } = await prepare([PATTERNS]);
+    const tag = byName.get('tag-pets')!;
+    expect(await argumentProblems(tag, { tag: 'aaaa' })).toEqual([]);
+    // A backtracking engine takes 2^40 steps to reject this; RE2 answers at once.
+    expect(await argumentProblems(tag, { tag: `${'a'.repeat(40)}!` })).toEqual(['tag: must match pattern "^(a|a)*$"']);
   });
 
   it('never show a secret input, and name a required secret the server lacks in every call', async () => {

@@ -3,6 +3,8 @@
  * one the client was shown), and against the inputs only the server may give. Each problem is one
  * line that names the argument and says what to change.
  */
+import { loadSelectionEngines } from '../selection/engines.js';
+import { re2RegExp } from '../selection/regex.js';
 import { isRecord } from '../util/guards.js';
 import { truncateForMessage } from '../util/truncate.js';
 import { inputFlag } from '../cli/inputs.js';
@@ -22,11 +24,12 @@ interface AjvLike {
 
 let ajvReady: Promise<AjvLike> | undefined;
 
-/** ajv (draft 2020-12) with the formats and the OpenAPI format names, imported and set up once per process. */
+/** ajv (draft 2020-12) on RE2, with the formats and the OpenAPI format names, imported and set up once per process. */
 function ajv(): Promise<AjvLike> {
   ajvReady ??= (async () => {
-    const [{ Ajv2020 }, formats] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
-    const instance = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
+    const [{ Ajv2020 }, formats] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats'), loadSelectionEngines({ regex: true })]);
+    // Patterns run on RE2, as in input validation at run time: an argument cannot hang the server.
+    const instance = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, code: { regExp: re2RegExp } });
     formats.default.default(instance); // ajv-formats is CommonJS: its module object is the import's default
     // OpenAPI formats that say how a value is stored, not what it may be.
     for (const f of ['password', 'int32', 'int64', 'float', 'double']) instance.addFormat(f, true);
