@@ -77,8 +77,14 @@ function spawnJson(args: string[], env: Record<string, string> = {}): { child: C
     for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
-      const parsed: unknown = line.trim() ? JSON.parse(line) : undefined;
-      if (isRecord(parsed)) lines.push(parsed);
+      if (!line.trim()) continue;
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (isRecord(parsed)) lines.push(parsed);
+      } catch {
+        // A stray line a child printed (a warning, say) is not a figure: show it, keep reading.
+        process.stderr.write(`${line}\n`);
+      }
     }
   });
   const done = new Promise<void>((resolve, reject) => {
