@@ -8,29 +8,15 @@ import type { CheckFinding } from '../contract/types.js';
 import type { LoadedDocument } from '../compile/loaded.js';
 import type { ErrorCode } from '../error-codes.js';
 import type { MessageView } from '../expressions/types.js';
+import type { HttpRequest, HttpResponse } from '../http/types.js';
 import type { OperationInfo } from '../sources/types.js';
 import type { RunState } from './state.js';
 import type { TlsOptions } from './tls.js';
 
 // ---------------------------------------------------------------- effects
 
-export interface HttpRequest {
-  /** Upper-case method. */
-  readonly method: string;
-  /** Absolute URL, query string included. */
-  readonly url: string;
-  /** Header names as sent (case preserved); one value each. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string | Uint8Array;
-}
-
-export interface HttpResponse {
-  readonly statusCode: number;
-  /** Lower-case names; repeated headers joined with ", " (set-cookie joined with "\n"). */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The body decoded as UTF-8 text ('' when empty). */
-  readonly bodyText: string;
-}
+/** The HTTP messages (`src/http/types.ts`), with the transport that exchanges them. */
+export type { HttpRequest, HttpResponse } from '../http/types.js';
 
 export interface SendOptions {
   readonly signal?: AbortSignal;
