@@ -22,7 +22,7 @@ export { createContractChecks } from './contract/checker.js';
 export type { ContractChecks, ContractCheckOptions } from './contract/checker.js';
 export { CHECK_NAMES, CHECK_LEVELS } from './contract/types.js';
 export type { CheckFinding, CheckName, CheckLevel, CheckLevels } from './contract/types.js';
-export type { LevelOverrides } from './contract/levels.js';
+export type { LevelOverrides } from './document/checks-extension.js';
 
 // Masking secrets (P21) in an embedder's own output, as the engine and the CLI do
 export { createMasker, maskValue, MASK, isSecretName } from './engine/mask.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../src/cli/cli.js';
 import { COMMANDS, mainHelp } from '../src/cli/commands.js';
-import { envName } from '../src/cli/inputs.js';
+import { envName } from '../src/document/input-text.js';
 import { fakeIo } from './cli-helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

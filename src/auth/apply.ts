@@ -4,7 +4,7 @@
  */
 import { ArazzoError } from '../errors.js';
 import type { MessageView } from '../expressions/types.js';
-import type { HttpRequest } from '../engine/types.js';
+import type { HttpRequest } from '../http/types.js';
 import type { Target } from './schemes.js';
 
 /** Whether the request already has the header (any case), query parameter or cookie. */

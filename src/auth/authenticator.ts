@@ -9,7 +9,7 @@
  */
 import { ArazzoError } from '../errors.js';
 import type { EvalContext, MessageView } from '../expressions/types.js';
-import type { HttpRequest } from '../engine/types.js';
+import type { HttpRequest } from '../http/types.js';
 import type { OperationInfo, SecuritySchemeInfo } from '../sources/types.js';
 import { requestHas, viewWithCredential, withCredential } from './apply.js';
 import { type AccessToken, type ClientGrant, TokenCache, type TokenTransport } from './oauth2.js';

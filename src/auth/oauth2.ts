@@ -6,7 +6,7 @@
  * it is known.
  */
 import { ArazzoError } from '../errors.js';
-import type { HttpRequest, HttpResponse } from '../engine/types.js';
+import type { HttpRequest, HttpResponse } from '../http/types.js';
 import { truncateForMessage } from '../util/truncate.js';
 import type { SecretSink } from './types.js';
 import { asRecord } from '../util/guards.js';

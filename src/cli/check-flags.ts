@@ -3,8 +3,7 @@
  * contract check for this invocation. `all` names every check; a later flag wins over an earlier
  * one, and a named check over `all` whatever the order.
  */
-import { CHECK_LEVELS, CHECK_NAMES } from '../contract/types.js';
-import { type LevelOverrides, levelPairProblem } from '../contract/levels.js';
+import { CHECK_LEVELS, CHECK_NAMES, type LevelOverrides, levelPairProblem } from '../document/checks-extension.js';
 import { splitAssignment } from './args.js';
 import { CliError } from './errors.js';
 

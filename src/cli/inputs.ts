@@ -6,15 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { splitAssignment } from './args.js';
 import type { InputDescription, InputsShape } from './document.js';
 import { CliError } from './errors.js';
+import { coerceInput, envName, MAX_INPUT_DEPTH, tooDeep } from '../document/input-text.js';
 import { didYouMean } from '../util/suggest.js';
-import { isRecord, propertyOf } from '../util/guards.js';
+import { isRecord } from '../util/guards.js';
 import { truncateForMessage } from '../util/truncate.js';
-
-/**
- * Inputs nested deeper than this are refused with a clear error (exit 2). No workflow needs
- * more, and values that deep would make the run fail far from their cause.
- */
-export const MAX_INPUT_DEPTH = 1000;
 
 export interface InputSources {
   readonly inputsFile?: string;
@@ -126,97 +121,6 @@ async function readInputsFile(file: string, readStdin: () => Promise<string>): P
 }
 
 /**
- * Coerce a command-line string by the input's schema type. With several types (`[integer,
- * string]`) the first that fits wins. Untyped inputs stay strings.
- */
-export function coerceInput(raw: string, desc: Pick<InputDescription, 'name' | 'types'> | undefined, how: { secret: boolean; origin: string }): unknown {
-  const types = desc?.types ?? [];
-  if (types.length === 0) return raw;
-  if (raw === 'null' && types.includes('null')) return null;
-  for (const t of types) {
-    const v = coerceAs(raw, t);
-    if (v === NO) continue;
-    const deep = tooDeep(v);
-    if (deep !== undefined) {
-      throw new CliError(
-        'INPUT_COERCION',
-        `Input "${desc!.name}" (${how.origin}) nests values more than ${MAX_INPUT_DEPTH} levels deep (at ${deep}); that is the most inputs may nest.`,
-        {
-          input: desc!.name,
-          limit: MAX_INPUT_DEPTH,
-        },
-      );
-    }
-    return v;
-  }
-  const shown = how.secret ? 'the value given' : `"${truncateForMessage(raw, 80)}"`;
-  const hint = types.some((t) => t === 'object' || t === 'array') ? ' Objects and arrays are given as JSON, e.g. --input tags=\'["a","b"]\'.' : '';
-  throw new CliError('INPUT_COERCION', `Input "${desc!.name}" (${how.origin}) must be ${types.join(' or ')}, but ${shown} is not.${hint}`, {
-    input: desc!.name,
-    expected: types,
-  });
-}
-
-const NO = Symbol('no');
-
-function coerceAs(raw: string, type: string): unknown {
-  switch (type) {
-    case 'string':
-      return raw;
-    case 'integer': {
-      if (!/^[-+]?\d+$/.test(raw.trim())) return NO;
-      const n = Number(raw);
-      return Number.isSafeInteger(n) ? n : NO;
-    }
-    case 'number': {
-      if (raw.trim() === '') return NO;
-      const n = Number(raw);
-      return Number.isFinite(n) ? n : NO;
-    }
-    case 'boolean': {
-      const l = raw.trim().toLowerCase();
-      return l === 'true' ? true : l === 'false' ? false : NO;
-    }
-    case 'null':
-      return raw === 'null' ? null : NO;
-    case 'object':
-    case 'array': {
-      try {
-        const v = JSON.parse(raw) as unknown;
-        if (type === 'array') return Array.isArray(v) ? v : NO;
-        return isRecord(v) ? v : NO;
-      } catch {
-        return NO;
-      }
-    }
-    default:
-      return NO;
-  }
-}
-
-/**
- * The JSON path (its first levels) of a value nested more than MAX_INPUT_DEPTH levels deep inside
- * `value`, or undefined. Iterative: the value may be 200,000 levels deep.
- */
-function tooDeep(value: unknown): string | undefined {
-  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '$' }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (item.value === null || typeof item.value !== 'object') continue;
-    if (item.depth >= MAX_INPUT_DEPTH) return item.path;
-    const parent = item.value;
-    for (const key of Object.keys(parent)) {
-      const child = propertyOf(parent, key);
-      const step = Array.isArray(parent) ? `[${key}]` : `.${key}`;
-      if (child === null || typeof child !== 'object') continue;
-      // The path names the first levels only: `$.a[0].b…`.
-      const path = item.path.endsWith('…') ? item.path : item.path.length < 40 ? item.path + step : `${item.path}…`;
-      stack.push({ value: child, depth: item.depth + 1, path });
-    }
-  }
-  return undefined;
-}
-
-/**
  * Required inputs that were not given and have no default, as one error naming each and how to
  * pass it (secrets from the environment); undefined when none is missing. The engine validates
  * the inputs fully; this only turns the most common mistake into a line that says what to type.
@@ -236,15 +140,4 @@ export function missingInputs(shape: InputsShape, inputs: Readonly<Record<string
 /** How to pass an input on the command line: `--input name=<type>`, a secret as `--input-env name=NAME`. */
 export function inputFlag(i: Pick<InputDescription, 'name' | 'type' | 'secret'>): string {
   return i.secret ? `--input-env ${i.name}=${envName(i.name)}` : `--input ${i.name}=<${i.type === 'any' ? 'value' : i.type}>`;
-}
-
-/** `hfToken` → `HF_TOKEN`: the environment variable name we suggest for a secret input. */
-export function envName(input: string): string {
-  return (
-    input
-      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-      .replace(/[^A-Za-z0-9]+/g, '_')
-      .replace(/^_+|_+$/g, '')
-      .toUpperCase() || 'VALUE'
-  );
 }

@@ -12,7 +12,7 @@
  * Without sources (`validateDocument`) the walk checks the document alone: targets are checked
  * against the declared sources and workflows, not resolved.
  */
-import { CHECKS_EXTENSION, CHECKS_EXTENSION_FIX, checksExtensionProblems } from '../contract/levels.js';
+import { CHECKS_EXTENSION, CHECKS_EXTENSION_FIX, checksExtensionProblems } from '../document/checks-extension.js';
 import { appendPath } from '../document/json-path.js';
 import type { Problem } from '../errors.js';
 import type { ArazzoDocument, ArazzoVersion, SourceDescription } from '../document/types.js';

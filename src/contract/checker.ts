@@ -16,7 +16,8 @@ import type { CheckedStep, HttpRequest, HttpResponse, StepChecks } from '../engi
 import type { OpenApiSource, OperationInfo } from '../sources/types.js';
 import { checkRequest } from './check-request.js';
 import { checkResponse } from './check-response.js';
-import { applyLevels, type LevelOverrides, StepLevels, uniformLevels } from './levels.js';
+import type { LevelOverrides } from '../document/checks-extension.js';
+import { applyLevels, StepLevels, uniformLevels } from './levels.js';
 import { compileOperation, type OperationContract } from './operation.js';
 import type { CheckFinding, CheckLevel } from './types.js';
 import { loadValidators } from './validator.js';

@@ -14,13 +14,16 @@ import { appendPath } from '../document/json-path.js';
 import type { LoadedDocument } from '../compile/loaded.js';
 import type { Extensions } from '../document/types.js';
 import { ArazzoError } from '../errors.js';
-import { CHECK_LEVELS, CHECK_NAMES, type CheckLevel, type CheckLevels, type CheckName } from './types.js';
-
-/** The extension's name, on the document root, a workflow or a step. */
-export const CHECKS_EXTENSION = 'x-arazzo-checks';
-
-/** Levels by check; `all` sets every check, and a named check given with it wins. */
-export type LevelOverrides = Partial<Record<CheckName | 'all', CheckLevel>>;
+import {
+  CHECK_NAMES,
+  CHECKS_EXTENSION,
+  CHECKS_EXTENSION_FIX,
+  type CheckLevel,
+  type CheckName,
+  checksExtensionProblems,
+  type LevelOverrides,
+} from '../document/checks-extension.js';
+import type { CheckLevels } from './types.js';
 
 export function uniformLevels(level: CheckLevel): CheckLevels {
   return Object.fromEntries(CHECK_NAMES.map((n) => [n, level])) as Record<CheckName, CheckLevel>;
@@ -34,42 +37,6 @@ export function applyLevels(base: CheckLevels, overrides: LevelOverrides | undef
   for (const n of CHECK_NAMES) if (overrides[n]) out[n] = overrides[n];
   return out;
 }
-
-export function isCheckName(name: string): name is CheckName {
-  return (CHECK_NAMES as readonly string[]).includes(name);
-}
-
-export function isCheckLevel(level: string): level is CheckLevel {
-  return (CHECK_LEVELS as readonly string[]).includes(level);
-}
-
-/** Why a `name=level` pair is not one; undefined when it is. */
-export function levelPairProblem(name: string, level: unknown): string | undefined {
-  if (name !== 'all' && !isCheckName(name)) return `"${name}" is not a check (checks: ${CHECK_NAMES.join(', ')}, or all)`;
-  if (typeof level !== 'string' || !isCheckLevel(level))
-    return `the level of "${name}" must be one of ${CHECK_LEVELS.join(', ')}, not ${JSON.stringify(level)}`;
-  return undefined;
-}
-
-/**
- * What is wrong with an `x-arazzo-checks` value, each with the JSON path under the extension
- * (`''` for the value itself); none when it is well-formed. The compile pass reports these as
- * warnings (the document still runs without checks); setting the checks up refuses them.
- */
-export function checksExtensionProblems(raw: unknown): Array<{ readonly at: string; readonly message: string }> {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return [{ at: '', message: `${CHECKS_EXTENSION} must be a mapping of check names to levels, not ${JSON.stringify(raw)}` }];
-  }
-  const out: Array<{ at: string; message: string }> = [];
-  for (const [name, level] of Object.entries(raw)) {
-    const problem = levelPairProblem(name, level);
-    if (problem) out.push({ at: name, message: `${CHECKS_EXTENSION} ${problem}` });
-  }
-  return out;
-}
-
-/** How to write the extension, for messages. */
-export const CHECKS_EXTENSION_FIX = 'Write it as a mapping such as {schema: warn, headers: off}.';
 
 /** The levels each step of a document runs its checks at. */
 export class StepLevels {

@@ -3,9 +3,8 @@
  * `check.failed` event and a line of `RunResult.checks`; a finding at level `error` becomes the
  * step's error.
  */
-import type { CheckFinding } from '../contract/types.js';
 import type { ErrorCode } from '../error-codes.js';
-import type { CheckedStep } from './types.js';
+import type { CheckedStep, CheckFinding } from './types.js';
 
 /** The step's error for findings at level `error`; undefined when there are none. */
 export function checkError(

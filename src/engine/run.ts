@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { Authenticator, type AuthorizeInput, type AuthRunContext, type Authorized } from '../auth/authenticator.js';
 import { MAX_AUTH_RESPONSE_BYTES, type TokenTransport } from '../auth/oauth2.js';
 import { prepareInputValidation } from '../compile/inputs.js';
-import type { CheckFinding } from '../contract/types.js';
 import { checkError } from './checks.js';
 import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { MessageView } from '../expressions/types.js';
@@ -41,6 +40,7 @@ import type {
   SendOptions,
   StepRecord,
   CheckedStep,
+  CheckFinding,
 } from './types.js';
 
 export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS } from './core/machine.js';

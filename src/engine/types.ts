@@ -4,33 +4,19 @@
  */
 import type { Dispatcher } from 'undici';
 import type { AuthCredentials } from '../auth/types.js';
-import type { CheckFinding } from '../contract/types.js';
 import type { LoadedDocument } from '../compile/loaded.js';
+import type { CheckName } from '../document/checks-extension.js';
 import type { ErrorCode } from '../error-codes.js';
 import type { MessageView } from '../expressions/types.js';
+import type { HttpRequest, HttpResponse } from '../http/types.js';
 import type { OperationInfo } from '../sources/types.js';
 import type { RunState } from './state.js';
 import type { TlsOptions } from './tls.js';
 
 // ---------------------------------------------------------------- effects
 
-export interface HttpRequest {
-  /** Upper-case method. */
-  readonly method: string;
-  /** Absolute URL, query string included. */
-  readonly url: string;
-  /** Header names as sent (case preserved); one value each. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string | Uint8Array;
-}
-
-export interface HttpResponse {
-  readonly statusCode: number;
-  /** Lower-case names; repeated headers joined with ", " (set-cookie joined with "\n"). */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The body decoded as UTF-8 text ('' when empty). */
-  readonly bodyText: string;
-}
+/** The HTTP messages (`src/http/types.ts`), with the transport that exchanges them. */
+export type { HttpRequest, HttpResponse } from '../http/types.js';
 
 export interface SendOptions {
   readonly signal?: AbortSignal;
@@ -236,6 +222,32 @@ export interface CheckedStep {
   readonly operation: OperationInfo;
   /** The document the step belongs to (an Arazzo source's, for a workflow of another document). */
   readonly document: LoadedDocument;
+}
+
+/** One failed check. Values in it are bounded; the engine masks secrets in it like any event. */
+export interface CheckFinding {
+  readonly check: CheckName;
+  /** The level the check ran at (`off` checks do not run). */
+  readonly level: 'error' | 'warn';
+  readonly workflowId: string;
+  readonly stepId: string;
+  /** The operation: its operationId, else `METHOD /path`. */
+  readonly operation: string;
+  /**
+   * Where it broke: a JSON path in the body (`$.items[0].id`), or the part of the message for
+   * parameters and headers (`header X-Rate-Limit`, `query limit`, `path petId`).
+   */
+  readonly path?: string;
+  /** The rule broken: a JSON Schema keyword (`required`, `type`, `enum`, …) or the check's own (`undeclared-status`, …). */
+  readonly rule: string;
+  /** What the description allows, in words (`integer`, `200, 404, 5XX`, `application/json`). */
+  readonly expected?: string;
+  /** The offending value, as compact JSON, bounded. */
+  readonly value?: string;
+  /** The response status, for response checks. */
+  readonly statusCode?: number;
+  /** One sentence saying all of the above. */
+  readonly message: string;
 }
 
 /**

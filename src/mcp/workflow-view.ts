@@ -3,7 +3,7 @@
  * description, inputs schema, outputs, and the HTTP methods of every request it can send. The one
  * place that reads the loaded document's workflows, so a change to that view is a change here.
  */
-import { describeInputs, type InputsShape } from '../cli/document.js';
+import { describeInputs, type InputsShape } from '../document/inputs.js';
 import type { LoadedDocument } from '../compile/loaded.js';
 import type { JsonSchema, Workflow } from '../document/types.js';
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { RunEvent } from '../engine/types.js';
-import { envName } from '../cli/inputs.js';
+import { envName } from '../document/input-text.js';
 import { describeInputs } from '../document/inputs.js';
 import { ArazzoError } from '../errors.js';
 import type { LoadOptions } from '../load.js';

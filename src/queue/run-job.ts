@@ -11,7 +11,7 @@
  *   stopped at once, its request in flight aborted.
  */
 import { DelayedError, type Job } from 'bullmq';
-import { coerceInput } from '../cli/inputs.js';
+import { coerceInput } from '../document/input-text.js';
 import { type CoreEvent, type Transition, waitingOn } from '../engine/core/types.js';
 import { RunDriver } from '../engine/run.js';
 import type { RunState } from '../engine/state.js';
