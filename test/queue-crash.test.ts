@@ -1,7 +1,7 @@
 /**
- * Crashes on a real Redis (ARAZZO_TEST_REDIS_URL): workers are `arazzo worker` processes, killed
- * with SIGKILL mid-run; a run continues on another worker from its last checkpoint through BullMQ's
- * stalled-job recovery, with no gap in its step history. The request in flight when a worker dies
+ * Crashes on a real Redis (ARAZZO_TEST_REDIS_URL): the worker that dies is an `arazzo worker`
+ * process, killed with SIGKILL mid-run; a run continues on another worker (in this process) from
+ * its last checkpoint through BullMQ's stalled-job recovery, with no gap in its step history. The request in flight when a worker dies
  * is sent again (at-least-once): the production deploy workflow survives that through its 409
  * adoption. And a Redis killed and restarted mid-run loses no run.
  */
@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../src/engine/types.js';
-import { createArazzoQueue, createArazzoWorker, type ArazzoQueue } from '../src/queue/index.js';
+import { createArazzoQueue, createArazzoWorker, type ArazzoQueue, type ArazzoWorker, type ArazzoWorkerOptions } from '../src/queue/index.js';
 import { startSimulator, type Simulator } from '../src/simulator/index.js';
 import { DEPLOY, deleteKeys, redisUrl, spawnWorker, startPrivateRedis, testPrefix, TOKEN, until, type WorkerProcess } from './queue-helpers.js';
 
@@ -49,10 +49,17 @@ async function forward(target: string, hold: (req: { method: string; url: string
 }
 /** Runs of a dead worker are taken over after about a second. */
 const WORKER_ARGS = ['--stall-timeout', '1', '--concurrency', '4'];
+/**
+ * The worker that takes over from a killed one runs in this process: only the worker that dies
+ * must be a process of its own. It looks for stalled runs every 200 ms, so it takes a run over
+ * soon after the dead worker's 1 s lock has expired.
+ */
+const TAKEOVER = { concurrency: 4, lockDurationMs: 1_000, stalledIntervalMs: 200 } as const;
 
 describe.skipIf(!redisUrl)('crashes', () => {
   const prefix = testPrefix('crash');
   const processes: WorkerProcess[] = [];
+  const inProcess: ArazzoWorker[] = [];
   const sims: Simulator[] = [];
   let queue: ArazzoQueue | undefined;
 
@@ -61,6 +68,14 @@ describe.skipIf(!redisUrl)('crashes', () => {
     processes.push(w);
     await w.ready;
     return w;
+  };
+  /** A worker in this process, with its log lines (what `arazzo worker` prints on stderr). */
+  const takeover = async (options: Partial<ArazzoWorkerOptions> = {}): Promise<{ worker: ArazzoWorker; log: string[] }> => {
+    const log: string[] = [];
+    const w = createArazzoWorker({ connection: url, prefix, env: { HF_TOKEN: TOKEN }, ...TAKEOVER, ...options, log: (line) => log.push(line) });
+    inProcess.push(w);
+    await w.waitUntilReady();
+    return { worker: w, log };
   };
   const simulator = async (options: Parameters<typeof startSimulator>[0]): Promise<Simulator> => {
     const s = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], ...options });
@@ -75,6 +90,7 @@ describe.skipIf(!redisUrl)('crashes', () => {
 
   afterEach(async () => {
     await Promise.all(processes.splice(0).map((p) => p.kill()));
+    await Promise.all(inProcess.splice(0).map((w) => w.close()));
     await Promise.all(sims.splice(0).map((s) => s.close()));
   });
   afterAll(async () => {
@@ -87,7 +103,7 @@ describe.skipIf(!redisUrl)('crashes', () => {
     const log: string[] = [];
     const sim = await simulator({
       timeScale: 100,
-      faults: { requests: [{ method: 'GET', path: '/v2/endpoint/acme/killed', skip: 2, times: 1, delayMs: 2_000 }] },
+      faults: { requests: [{ method: 'GET', path: '/v2/endpoint/acme/killed', skip: 2, times: 1, delayMs: 1_000 }] },
       log: (line) => log.push(line),
     });
     queue = createArazzoQueue({ connection: url, prefix });
@@ -103,7 +119,7 @@ describe.skipIf(!redisUrl)('crashes', () => {
     );
     await until(() => sim.requestCount() >= 4, 'the create and three polls (the last one in flight)');
     await a.kill('SIGKILL');
-    const b = await worker(['--delay-threshold', '60']);
+    const b = await takeover({ delayThresholdMs: 60_000 });
     const result = await queue.result(runId, { wait: true, timeoutMs: 20_000 });
     expect(result?.status).toBe('succeeded');
     const list = await events(queue, runId);
@@ -117,7 +133,7 @@ describe.skipIf(!redisUrl)('crashes', () => {
     const gets = () => log.filter((l) => l.startsWith('GET /v2/endpoint/acme/killed ')).length;
     await until(() => gets() === polls.length + 1, 'the server to finish the slow poll of the dead worker', 5_000);
     expect((await queue.status(runId)).activations).toBe(2);
-    expect(b.stderr).toContain(`run ${runId} resumed`);
+    expect(b.log.some((line) => line.startsWith(`run ${runId} resumed`))).toBe(true);
   }, 40_000);
 
   it('the production deploy workflow survives a create sent twice (worker killed after the server created the endpoint) by adopting it on 409', async () => {
@@ -144,7 +160,7 @@ describe.skipIf(!redisUrl)('crashes', () => {
       );
       await until(() => held && sim.endpoints().some((e) => e.name === 'adopted'), 'the server to create the endpoint');
       await a.kill('SIGKILL');
-      await worker();
+      await takeover();
       const result = await queue.result(runId, { wait: true, timeoutMs: 20_000 });
       expect(result).toMatchObject({ status: 'succeeded', outputs: { endpointName: 'adopted', state: 'running' } });
       const steps = (await events(queue, runId)).flatMap((e) => (e.type === 'step.finished' ? [e.record] : []));

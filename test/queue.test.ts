@@ -45,6 +45,20 @@ describe.skipIf(!redisUrl)('the queue on Redis', () => {
     return q;
   };
 
+  /**
+   * Submit a short run and wait for its end: a barrier instead of a fixed sleep. The worker takes
+   * runs in the order they were queued, so any run queued before this one has been picked up by then.
+   */
+  const finishAfter = async (): Promise<void> => {
+    const id = await queue.submit(
+      DEPLOY,
+      'deploy-and-wait',
+      inputs(`barrier-${Math.random().toString(36).slice(2, 8)}`, { probeHealth: false }),
+      submitOptions(),
+    );
+    expect((await queue.result(id, { wait: true, timeoutMs: 15_000 }))?.status).toBe('succeeded');
+  };
+
   beforeAll(async () => {
     sim = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], timeScale: 1000 });
     queue = newQueue();
@@ -125,11 +139,14 @@ describe.skipIf(!redisUrl)('the queue on Redis', () => {
     });
     await startWorker();
     expect((await queue.result('idem-1', { wait: true, timeoutMs: 15_000 }))?.status).toBe('succeeded');
-    // Submitting it once more after the end starts nothing either.
+    const activations = (await queue.status('idem-1')).activations;
+    expect(activations).toBeGreaterThan(0);
+    // Submitting it once more after the end starts nothing either. A run submitted after it is
+    // the barrier: the worker takes runs in order, so a second start would be picked up first.
     expect(await queue.submit(DEPLOY, 'deploy-and-wait', inputs('idem-ep'), { ...submitOptions(), runId: 'idem-1' })).toBe('idem-1');
-    await new Promise((r) => setTimeout(r, 300));
+    await finishAfter();
     expect(sim.endpoints().filter((e) => e.name === 'idem-ep')).toHaveLength(1);
-    expect((await queue.status('idem-1')).activations).toBeGreaterThan(0);
+    expect((await queue.status('idem-1')).activations).toBe(activations);
     await expect(queue.submit(DEPLOY, 'deploy-and-wait', inputs('x'), { runId: 'not:valid' })).rejects.toMatchObject({ code: 'QUEUE_RUN_ID_INVALID' });
     await expect(queue.submit(DEPLOY, 'deploy-and-wait', inputs('x'), { runId: 'events' })).rejects.toMatchObject({ code: 'QUEUE_RUN_ID_INVALID' });
   });
@@ -161,14 +178,17 @@ describe.skipIf(!redisUrl)('the queue on Redis', () => {
     expect(await queue.cancel(parked)).toBe('cancelled');
   });
 
-  it('parks waits in the delayed set: 200 polling runs all progress on one worker with 2 slots', async () => {
+  it('parks waits in the delayed set: 50 polling runs all progress on one worker with 2 slots', async () => {
+    // 25 runs per slot: enough to show that parked runs free their slot. Every create must reach the
+    // server within the 1.5 s a run takes to come up, which 200 runs did not always do on a busy machine.
+    const RUNS = 50;
     const slow = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], durations: { pendingMs: 600, initializingMs: 900 } });
     try {
       const w = await startWorker({ concurrency: 2, delayThresholdMs: 50 });
       const q = newQueue();
       const prepared = await q.prepare(DEPLOY);
       const ids = await Promise.all(
-        Array.from({ length: 200 }, (_, i) =>
+        Array.from({ length: RUNS }, (_, i) =>
           q.submit(prepared, 'deploy-and-wait', inputs(`many-${i}`, { pollIntervalSeconds: 0.3, probeHealth: false }), submitOptions(slow)),
         ),
       );
@@ -176,13 +196,13 @@ describe.skipIf(!redisUrl)('the queue on Redis', () => {
       const sampler = setInterval(() => {
         maxActive = Math.max(maxActive, w.stats().active);
       }, 5);
-      await until(() => w.stats().finished === 200, 'all 200 runs to end', 40_000);
+      await until(() => w.stats().finished === RUNS, `all ${RUNS} runs to end`, 40_000);
       clearInterval(sampler);
       const statuses = await Promise.all(ids.map((id) => q.status(id)));
-      expect(statuses.filter((s) => s.state === 'succeeded')).toHaveLength(200);
+      expect(statuses.filter((s) => s.state === 'succeeded')).toHaveLength(RUNS);
       expect(statuses.every((s) => s.stepExecutions >= 2 && s.activations >= 2)).toBe(true);
       expect(maxActive).toBeLessThanOrEqual(2);
-      expect(w.stats().delayed).toBeGreaterThanOrEqual(200);
+      expect(w.stats().delayed).toBeGreaterThanOrEqual(RUNS);
       // Every run created its endpoint before the first run ended: the two slots were freed by
       // parking runs between polls, not by runs ending.
       const redis = new Redis(url);
@@ -260,14 +280,14 @@ describe.skipIf(!redisUrl)('the queue on Redis', () => {
     expect((await queue.status(runId)).state).toBe('queued');
     expect(await queue.cancel(runId)).toBe('cancelled');
     const w = await startWorker();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(w.stats().activations).toBe(0);
+    await finishAfter();
+    expect(w.stats().activations).toBe(1); // the barrier run alone
     expect(sim.endpoints().some((e) => e.name === 'queued-cancel')).toBe(false);
     await expect(queue.cancel('no-such-run')).rejects.toMatchObject({ code: 'QUEUE_RUN_NOT_FOUND' });
   });
 
   it('forgets finished runs after the retention period', async () => {
-    const q = newQueue({ retentionMs: 1_000 });
+    const q = newQueue({ retentionMs: 300 });
     await startWorker();
     const runId = await q.submit(DEPLOY, 'deploy-and-wait', inputs('retained', { probeHealth: false }), submitOptions());
     expect((await q.result(runId, { wait: true, timeoutMs: 15_000 }))?.status).toBe('succeeded');
