@@ -178,18 +178,18 @@ describe.skipIf(!redisUrl)('the queue on Redis', () => {
     expect(await queue.cancel(parked)).toBe('cancelled');
   });
 
-  it('parks waits in the delayed set: 50 polling runs all progress on one worker with 2 slots', async () => {
-    // 25 runs per slot: enough to show that parked runs free their slot. Every create must reach the
-    // server within the 1.5 s a run takes to come up, which 200 runs did not always do on a busy machine.
-    const RUNS = 50;
-    const slow = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], durations: { pendingMs: 600, initializingMs: 900 } });
+  it('parks waits in the delayed set: 200 polling runs all progress on one worker with 2 slots', async () => {
+    // Every create must reach the server before the first endpoint is up: 3 s leaves room for 200
+    // creates through 2 slots on a busy machine (1.5 s did not always).
+    const RUNS = 200;
+    const slow = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], durations: { pendingMs: 1500, initializingMs: 1500 } });
     try {
       const w = await startWorker({ concurrency: 2, delayThresholdMs: 50 });
       const q = newQueue();
       const prepared = await q.prepare(DEPLOY);
       const ids = await Promise.all(
         Array.from({ length: RUNS }, (_, i) =>
-          q.submit(prepared, 'deploy-and-wait', inputs(`many-${i}`, { pollIntervalSeconds: 0.3, probeHealth: false }), submitOptions(slow)),
+          q.submit(prepared, 'deploy-and-wait', inputs(`many-${i}`, { pollIntervalSeconds: 0.5, probeHealth: false }), submitOptions(slow)),
         ),
       );
       let maxActive = 0;
