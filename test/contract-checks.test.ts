@@ -66,6 +66,17 @@ describe('response checks (OpenAPI 3.0)', () => {
     ]);
   });
 
+  it('a step failed by a response check carries the response status in the run error, like any failed response', async () => {
+    const wrongType = await run('readPet', { petId: 3 });
+    expect(wrongType.result.error).toMatchObject({ code: 'CONTRACT_RESPONSE_INVALID', stepId: 'get', statusCode: 200 });
+    const undeclared = await run('readPet', { petId: 4 });
+    expect(undeclared.result.error).toMatchObject({ code: 'CONTRACT_RESPONSE_INVALID', stepId: 'get', statusCode: 418 });
+    // A request refused before it was sent has no response, so no status.
+    const refused = await run('createPet', { requestId: 'not-a-uuid' });
+    expect(refused.result.error?.code).toBe('CONTRACT_REQUEST_INVALID');
+    expect(refused.result.error).not.toHaveProperty('statusCode');
+  });
+
   it('status: a declared status and a declared range pass (the criterion, not a check, fails 404)', async () => {
     const notFound = await run('readPet', { petId: 9 });
     expect(notFound.findings).toEqual([]);
