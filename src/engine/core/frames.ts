@@ -57,6 +57,7 @@ export function startFrame(
         code: 'INPUT_INVALID',
         message: `Inputs of workflow "${ref.workflowId}" are invalid: ${listForMessage(check.errors)}.`,
         workflowId: ref.workflowId,
+        ...(check.limit !== undefined ? { limit: check.limit } : {}),
       },
     };
   }
