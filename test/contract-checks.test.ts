@@ -147,6 +147,17 @@ describe('request check', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('a body found valid at a step is not validated again when sent again, and a different body at that step still is', async () => {
+    const fresh = await createContractChecks(doc);
+    for (let i = 0; i < 2; i++) expect((await run('createPet', {}, { checks: fresh })).findings).toEqual([]);
+    const { findings, sent, result } = await run('createPet', { name: '' }, { checks: fresh });
+    expect(sent).toEqual([]);
+    expect(result.error?.code).toBe('CONTRACT_REQUEST_INVALID');
+    expect(findings).toEqual([expect.objectContaining({ check: 'request', path: '$.name', rule: 'minLength' })]);
+    // And the valid body again: checked, and passes.
+    expect((await run('createPet', {}, { checks: fresh })).findings).toEqual([]);
+  });
+
   it('catches a workflow that breaks its own API description, and sends nothing', async () => {
     const { findings, sent, result, events } = await run('createPet', { requestId: 'not-a-uuid' });
     expect(sent).toEqual([]);
