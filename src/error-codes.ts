@@ -153,7 +153,7 @@ export const RUN_ERROR_CODES = {
   CRITERION_FAILED: 'Success criteria did not pass.',
   PARAMETER_UNRESOLVED: 'A required parameter or body resolved to nothing (P25).',
   PARAMETER_INVALID: 'A parameter value cannot be sent (a `.`/`..` path segment, or a header HTTP cannot carry).',
-  INPUT_INVALID: "The inputs do not match the workflow's inputs schema.",
+  INPUT_INVALID: "The inputs do not match the workflow's inputs schema, or nest more than 1,000 levels deep.",
   DEPENDENCY_FAILED: 'A dependsOn prerequisite failed.',
   STEP_TIMEOUT: 'A 1.1 step timeout was exceeded.',
   MAX_STEPS_EXCEEDED: 'The run executed more steps than limits.maxSteps.',

@@ -373,6 +373,7 @@ describe('arazzo run --check', () => {
     expect(code).toBe(1);
     const report = JSON.parse(out);
     expect(report.error.code).toBe('CONTRACT_RESPONSE_INVALID');
+    expect(report.error.statusCode).toBe(200);
     expect(report.checks).toEqual([expect.objectContaining({ check: 'schema', path: '$.id', rule: 'type', level: 'error' })]);
     expect(err).toContain('schema check');
   });

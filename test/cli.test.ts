@@ -3,7 +3,7 @@
  * against a Jobs API served on 127.0.0.1. The executable itself is exercised in cli-smoke.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -282,6 +282,29 @@ describe('arazzo run', () => {
     expect(r.stdout).toMatch(/^Authorization: \S+$/m);
     expect(r.stdout).toContain('"count": 2');
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  });
+
+  it('--dry-run cuts a URL of many KB (a long query input) in the human output, and --json keeps it whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arazzo-cli-'));
+    writeFileSync(
+      join(dir, 'search.openapi.yaml'),
+      'openapi: 3.0.3\ninfo: { title: search, version: "1" }\npaths:\n  /search:\n    get:\n      operationId: search\n      parameters: [{ name: q, in: query, schema: { type: string } }]\n      responses: { "200": { description: ok } }\n',
+    );
+    writeFileSync(
+      join(dir, 'search.arazzo.yaml'),
+      'arazzo: 1.0.1\ninfo: { title: search, version: "1" }\nsourceDescriptions: [{ name: api, url: search.openapi.yaml, type: openapi }]\nworkflows:\n  - workflowId: find\n    inputs: { type: object, properties: { q: { type: string } } }\n    steps: [{ stepId: search, operationId: search, parameters: [{ name: q, in: query, value: $inputs.q }] }]\n',
+    );
+    const q = 'x'.repeat(50_000);
+    const argv = ['run', join(dir, 'search.arazzo.yaml'), '--server', `api=${base}`, '--input', `q=${q}`, '--dry-run'];
+    const human = await arazzo(argv);
+    expect(human.code).toBe(0);
+    const [first] = human.stdout.split('\n');
+    expect(first).toMatch(new RegExp(`^GET ${base}/search\\?q=x+…\\[\\+\\d+ chars\\]$`));
+    expect(first!.length).toBeLessThan(300);
+    expect(human.stdout.length).toBeLessThan(1_000);
+    const json = await arazzo([...argv, '--json']);
+    expect((JSON.parse(json.stdout) as { request: { url: string } }).request.url).toBe(`${base}/search?q=${q}`);
+    expect(seen).toHaveLength(0);
   });
 
   it('--dry-run --json reports status "dry-run" (never "succeeded") with the request; --trace writes it as a HAR entry not sent', async () => {

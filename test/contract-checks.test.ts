@@ -66,6 +66,17 @@ describe('response checks (OpenAPI 3.0)', () => {
     ]);
   });
 
+  it('a step failed by a response check carries the response status in the run error, like any failed response', async () => {
+    const wrongType = await run('readPet', { petId: 3 });
+    expect(wrongType.result.error).toMatchObject({ code: 'CONTRACT_RESPONSE_INVALID', stepId: 'get', statusCode: 200 });
+    const undeclared = await run('readPet', { petId: 4 });
+    expect(undeclared.result.error).toMatchObject({ code: 'CONTRACT_RESPONSE_INVALID', stepId: 'get', statusCode: 418 });
+    // A request refused before it was sent has no response, so no status.
+    const refused = await run('createPet', { requestId: 'not-a-uuid' });
+    expect(refused.result.error?.code).toBe('CONTRACT_REQUEST_INVALID');
+    expect(refused.result.error).not.toHaveProperty('statusCode');
+  });
+
   it('status: a declared status and a declared range pass (the criterion, not a check, fails 404)', async () => {
     const notFound = await run('readPet', { petId: 9 });
     expect(notFound.findings).toEqual([]);
@@ -134,6 +145,17 @@ describe('request check', () => {
     expect(findings).toEqual([]);
     expect(result.status).toBe('succeeded');
     expect(sent).toHaveLength(1);
+  });
+
+  it('a body found valid at a step is not validated again when sent again, and a different body at that step still is', async () => {
+    const fresh = await createContractChecks(doc);
+    for (let i = 0; i < 2; i++) expect((await run('createPet', {}, { checks: fresh })).findings).toEqual([]);
+    const { findings, sent, result } = await run('createPet', { name: '' }, { checks: fresh });
+    expect(sent).toEqual([]);
+    expect(result.error?.code).toBe('CONTRACT_REQUEST_INVALID');
+    expect(findings).toEqual([expect.objectContaining({ check: 'request', path: '$.name', rule: 'minLength' })]);
+    // And the valid body again: checked, and passes.
+    expect((await run('createPet', {}, { checks: fresh })).findings).toEqual([]);
   });
 
   it('catches a workflow that breaks its own API description, and sends nothing', async () => {

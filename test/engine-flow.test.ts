@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runWorkflow } from '../src/engine/run.js';
 import { ManualClock } from '../src/engine/clock.js';
+import { MAX_INPUT_DEPTH } from '../src/document/input-text.js';
 import type { RunEvent } from '../src/engine/types.js';
 import { autoAdvance, json, loadDoc, startServer, type TestServer } from './engine-helpers.js';
 
@@ -335,6 +336,45 @@ describe('inputs (P19)', () => {
     const r2 = await runWorkflow(doc, 'w', { id: 'abc' }, { servers: servers() });
     expect(r2.error?.code).toBe('INPUT_INVALID');
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses inputs nested deeper than MAX_INPUT_DEPTH against an inputs schema with INPUT_INVALID naming the input, never an internal error', async () => {
+    await scripted([{ status: 200 }]);
+    const doc = await loadDoc([
+      { workflowId: 'typed', inputs: { type: 'object', properties: { tree: { type: 'object' } } }, steps: [statusStep()] },
+      { workflowId: 'untyped', steps: [statusStep()] },
+    ]);
+    const tree: Record<string, unknown> = {};
+    let node = tree;
+    for (let i = 0; i < 10_000; i++) node = node.child = {};
+    const r = await runWorkflow(doc, 'typed', { name: 'x', tree }, { servers: servers() });
+    expect(r.error).toMatchObject({ code: 'INPUT_INVALID', workflowId: 'typed', limit: MAX_INPUT_DEPTH });
+    expect(r.error?.message).toContain(`input "tree" nests values more than ${MAX_INPUT_DEPTH} levels deep (at $.tree.child.child`);
+    expect(server.requests).toHaveLength(0);
+    // Without an inputs schema nothing copies or validates them: they pass as given.
+    expect((await runWorkflow(doc, 'untyped', { tree }, { servers: servers() })).status).toBe('succeeded');
+    // Just under the limit, the run goes on.
+    let shallow: Record<string, unknown> = {};
+    for (let i = 0; i < MAX_INPUT_DEPTH - 10; i++) shallow = { child: shallow };
+    expect((await runWorkflow(doc, 'typed', { tree: shallow }, { servers: servers() })).status).toBe('succeeded');
+  });
+
+  it("refuses a child workflow's inputs built from a response nested 10,000 levels deep", async () => {
+    const depth = 10_000;
+    await scripted([{ status: 200, text: `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, headers: { 'content-type': 'application/json' } }]);
+    const doc = await loadDoc([
+      { workflowId: 'child', inputs: { type: 'object', properties: { deep: { type: 'object' } } }, steps: [statusStep()] },
+      {
+        workflowId: 'parent',
+        steps: [
+          statusStep({ outputs: { body: '$response.body' } }),
+          { stepId: 'call', workflowId: 'child', parameters: [{ name: 'deep', value: '$steps.poll.outputs.body' }] },
+        ],
+      },
+    ]);
+    const r = await runWorkflow(doc, 'parent', {}, { servers: servers() });
+    expect(r.error).toMatchObject({ code: 'INPUT_INVALID', workflowId: 'parent', stepId: 'call' });
+    expect(r.error?.message).toContain('Inputs of workflow "child" are invalid: input "deep" nests values more than 1000 levels deep (at $.deep.a.a');
   });
 
   it('rejects an unknown workflowId with WORKFLOW_NOT_FOUND', async () => {

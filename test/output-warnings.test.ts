@@ -1,7 +1,8 @@
 /**
- * A workflow output that resolves to nothing is left out of the outputs (P6), and no longer
- * silently: the run emits a `warning` event (OUTPUT_UNRESOLVED), RunResult.warnings lists it, and
- * so do the CLI's --json report and its progress on stderr (issue 10 §3).
+ * A workflow output that resolves to nothing is left out of the outputs (P6). When that may be a
+ * mistake (issue 10 §3) the run says so: a `warning` event (OUTPUT_UNRESOLVED), RunResult.warnings,
+ * the CLI's --json report and its progress on stderr. Not on a workflow that succeeded (an output
+ * meant for failures is empty then by design), and not for an output whose step did not run.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,20 @@ workflows:
       id: $steps.login.outputs.id
       nick: $steps.login.outputs.nick
       label: 'user {$steps.login.outputs.nick}'
+  - workflowId: twoSteps
+    steps:
+      - stepId: login
+        operationId: login
+        outputs:
+          id: $response.body#/id
+      - stepId: item
+        operationId: getItem
+        parameters: [{ name: id, in: path, value: $steps.login.outputs.id }]
+        outputs:
+          name: $response.body#/name
+    outputs:
+      id: $steps.login.outputs.id
+      name: $steps.item.outputs.name
 `,
 );
 
@@ -44,19 +59,41 @@ afterEach(async () => {
   server = undefined;
 });
 
+const MESSAGE = 'Output "nick" of workflow "w" resolved to nothing and is left out ("$steps.login.outputs.nick" has no value).';
+
 describe('a workflow output that resolves to nothing (OUTPUT_UNRESOLVED)', () => {
-  it('is left out, emitted as a warning event and listed in RunResult.warnings', async () => {
-    server = await startServer((_req, res) => json(res, 200, { id: 7 }));
+  it('on a workflow that failed, one its step that ran gave no value is left out, a warning event, and in RunResult.warnings', async () => {
+    server = await startServer((_req, res) => json(res, 500, { id: 7 }));
     const doc = await loadArazzo(file);
     const events: RunEvent[] = [];
     const result = await runWorkflow(doc, 'w', {}, { servers: { api: server.url }, onEvent: (e) => events.push(e) });
-    expect(result.status).toBe('succeeded');
+    expect(result.status).toBe('failed');
     // A template keeps its text; only an output with no value at all is left out.
     expect(result.outputs).toEqual({ id: 7, label: 'user ' });
     const warning = { code: 'OUTPUT_UNRESOLVED', workflowId: 'w', output: 'nick' };
     expect(result.warnings).toEqual([expect.objectContaining(warning)]);
-    expect(result.warnings?.[0]?.message).toBe('Output "nick" of workflow "w" resolved to nothing and is left out ("$steps.login.outputs.nick" has no value).');
+    expect(result.warnings?.[0]?.message).toBe(MESSAGE);
     expect(events.filter((e) => e.type === 'warning')).toEqual([expect.objectContaining({ type: 'warning', ...warning })]);
+  });
+
+  it('on a workflow that succeeded, it is left out without a warning: an output meant for failures is empty then by design', async () => {
+    server = await startServer((_req, res) => json(res, 200, { id: 7 }));
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(await loadArazzo(file), 'w', {}, { servers: { api: server.url }, onEvent: (e) => events.push(e) });
+    expect(result.status).toBe('succeeded');
+    expect(result.outputs).toEqual({ id: 7, label: 'user ' });
+    expect(result.warnings).toBeUndefined();
+    expect(events.some((e) => e.type === 'warning')).toBe(false);
+  });
+
+  it('an output whose step did not run (the workflow failed before it) is left out without a warning', async () => {
+    server = await startServer((_req, res) => json(res, 503, {}));
+    const result = await runWorkflow(await loadArazzo(file), 'twoSteps', {}, { servers: { api: server.url } });
+    expect(result.status).toBe('failed');
+    expect(result.error?.stepId).toBe('login');
+    expect(result.outputs).toEqual({});
+    // id: its step ran and gave nothing (a warning); name: its step never ran (none).
+    expect(result.warnings?.map((w) => w.output)).toEqual(['id']);
   });
 
   it('a run whose outputs all resolve has no warnings', async () => {
@@ -66,19 +103,17 @@ describe('a workflow output that resolves to nothing (OUTPUT_UNRESOLVED)', () =>
     expect(result.warnings).toBeUndefined();
   });
 
-  it('the CLI lists it in the --json report and says so on stderr', async () => {
+  it('the CLI lists it in the --json report and says so on stderr when the run failed, and stays quiet on a success', async () => {
+    server = await startServer((_req, res) => json(res, 500, { id: 7 }));
+    const failed = await runCli(['run', file, '-w', 'w', '--json', '--server', `api=${server.url}`]);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).warnings).toEqual([{ code: 'OUTPUT_UNRESOLVED', workflowId: 'w', output: 'nick', message: MESSAGE }]);
+    expect(failed.stderr).toContain('warning OUTPUT_UNRESOLVED: Output "nick" of workflow "w" resolved to nothing');
+    await server.close();
     server = await startServer((_req, res) => json(res, 200, { id: 7 }));
-    const r = await runCli(['run', file, '--json', '--server', `api=${server.url}`]);
-    expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout);
-    expect(report.warnings).toEqual([
-      {
-        code: 'OUTPUT_UNRESOLVED',
-        workflowId: 'w',
-        output: 'nick',
-        message: 'Output "nick" of workflow "w" resolved to nothing and is left out ("$steps.login.outputs.nick" has no value).',
-      },
-    ]);
-    expect(r.stderr).toContain('warning OUTPUT_UNRESOLVED: Output "nick" of workflow "w" resolved to nothing');
+    const succeeded = await runCli(['run', file, '-w', 'w', '--json', '--server', `api=${server.url}`]);
+    expect(succeeded.code).toBe(0);
+    expect(JSON.parse(succeeded.stdout).warnings).toBeUndefined();
+    expect(succeeded.stderr).not.toContain('warning');
   });
 });

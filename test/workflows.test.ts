@@ -535,14 +535,23 @@ describe('deploy-and-wait through the CLI', () => {
     expect(report.steps.filter((s: { stepId: string }) => s.stepId === 'waitUntilRunning')).toHaveLength(21);
     expect(report.steps.at(-1)).toMatchObject({ stepId: 'probeHealth', statusCode: 200 });
     expect(stderr + JSON.stringify(report)).not.toContain(TOKEN);
+    // errorMessage and healthError are only for failures: a clean success warns about nothing.
+    expect(report.outputs).not.toHaveProperty('errorMessage');
+    expect(report.outputs).not.toHaveProperty('healthError');
+    expect(report.warnings).toBeUndefined();
+    expect(stderr).not.toContain('warning');
   });
 
   it('exits 1 with the server message when the deployment fails', async () => {
-    const { code, report } = await deploy({ faults: { failDeploy: true } }, ['--input', 'name=cli-failed']);
+    const { code, report, stderr } = await deploy({ faults: { failDeploy: true } }, ['--input', 'name=cli-failed']);
     expect(code).toBe(1);
     expect(report.status).toBe('failed');
     expect(report.outputs.message).toContain('Endpoint failed to deploy');
     expect(report.error.message).toContain('waitUntilRunning');
+    // The health outputs are empty because probeHealth never ran: nothing to warn about.
+    expect(report.outputs).not.toHaveProperty('healthStatus');
+    expect(report.warnings).toBeUndefined();
+    expect(stderr).not.toContain('OUTPUT_UNRESOLVED');
   });
 
   it('--input probeHealth=false skips the health probe', async () => {

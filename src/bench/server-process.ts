@@ -1,11 +1,26 @@
 /**
- * Starts a loopback server in another process: any node script that listens on 127.0.0.1 and
- * prints `{"port":N}` as the first line of its stdout, and exits when its stdin closes.
- * The default is the jobs server (dist/bench/server.js).
+ * A loopback server in another process, both sides of it: `serveOverStdio` is what such a server
+ * script calls (listen on 127.0.0.1, port 0; print `{"port":N}` as the first line of stdout; exit
+ * when stdin closes, so it never outlives the bench), and `spawnServer` starts one and waits for
+ * its port. The default script is the jobs server (dist/bench/server.js).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { fromRoot, PACKAGE_ROOT } from './harness.js';
+
+/** The server side: serve `handler` on 127.0.0.1 (any free port), say the port, exit when stdin closes. */
+export function serveOverStdio(handler: RequestListener): void {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+  });
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+}
 
 export interface ServerStats {
   readonly requests: number;

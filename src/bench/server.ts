@@ -1,8 +1,7 @@
 /**
  * The benchmarks' HTTP server, run as its own process (`node dist/bench/server.js`) so that its
- * CPU and heap never count against the client being measured. It listens on 127.0.0.1, port 0,
- * prints `{"port":N}` as its first line on stdout, and exits when its stdin closes (so it never
- * outlives the bench).
+ * CPU and heap never count against the client being measured; started and stopped the way
+ * server-process.ts says (`serveOverStdio`, `spawnServer`).
  *
  * It serves the jobs API of src/bench/fixtures/jobs.openapi.yaml:
  * - `POST /queues/{queue}/jobs` with `{ name, polls, ... }` creates a job (201);
@@ -13,8 +12,8 @@
  *   benchmark can check that its baseline and its subject made the same requests;
  * - `POST /__reset` clears the counters and the jobs.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveOverStdio } from './server-process.js';
 
 interface Job {
   readonly id: string;
@@ -96,13 +95,6 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   send(res, 404, { message: `no route for ${req.method} ${url}` });
 }
 
-const server = createServer((req, res) => {
+serveOverStdio((req, res) => {
   handle(req, res).catch((err: unknown) => send(res, 500, { message: String(err) }));
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
-});
-process.stdin.resume();
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));

@@ -23,6 +23,7 @@ import { type SecurityFlags, type SecurityOptions, securityOptions } from './sec
 import { withFile } from './validate.js';
 import { parseCheckFlags } from './check-flags.js';
 import { didYouMean } from '../util/suggest.js';
+import { truncateForMessage } from '../util/truncate.js';
 
 export interface RunFlags extends SecurityFlags {
   workflow?: string;
@@ -361,7 +362,10 @@ function printDryRun(io: CliIo, request: RequestSummary, o: FinishOptions, run: 
     const report = o.report.build({ workflowId: run.workflowId, status: 'succeeded', outputs: {}, durationMs: run.durationMs }, undefined, o.dryRun);
     io.stdout.write(`${stringifyJson(maskValue(report, mask))}\n`);
   } else {
-    const lines = [`${request.method} ${request.url}`, ...Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`)];
+    // A URL or header of many KB (a long query input) is cut with the mark, as the progress lines
+    // cut them; masked first, so no cut can split a secret. --json keeps them whole.
+    const cut = (text: string): string => truncateForMessage(mask(text));
+    const lines = [`${request.method} ${cut(request.url)}`, ...Object.entries(request.headers).map(([k, v]) => `${k}: ${cut(v)}`)];
     if (request.body !== undefined && request.body !== '') lines.push('', prettyBody(request.body));
     io.stdout.write(mask(`${lines.join('\n')}\n`));
   }

@@ -16,6 +16,8 @@
  */
 import type { ArazzoDocument, JsonSchema } from '../document/types.js';
 import { readCached, writeCached } from '../reader/cache.js';
+import { firstTooDeep } from '../reader/limits.js';
+import { MAX_INPUT_DEPTH } from '../document/input-text.js';
 import { loadSelectionEngines } from '../selection/engines.js';
 import { re2RegExp } from '../selection/regex.js';
 import type { LoadedDocument } from './loaded.js';
@@ -184,16 +186,39 @@ function schemaIssues(errors: readonly AjvError[]): SchemaIssue[] {
   });
 }
 
+/**
+ * Why `inputs` nest deeper than MAX_INPUT_DEPTH (INPUT_INVALID, with that `limit`): no workflow
+ * needs more, and a value that deep cannot be copied, validated or written out by code that
+ * recurses (structuredClone and ajv fail near 2,000 levels); the CLI refuses them first. It names the input and where (its first levels); undefined when they do not. Iterative.
+ */
+export function inputsTooDeep(inputs: Readonly<Record<string, unknown>>): string | undefined {
+  const path = firstTooDeep(inputs, MAX_INPUT_DEPTH);
+  if (path === undefined) return undefined;
+  let at = '$';
+  for (const token of path) {
+    if (at.length >= 40) {
+      at += '…';
+      break;
+    }
+    at += typeof token === 'number' ? `[${token}]` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(token) ? `.${token}` : `[${JSON.stringify(token)}]`;
+  }
+  return `input "${String(path[0])}" nests values more than ${MAX_INPUT_DEPTH} levels deep (at ${at}); that is the most inputs may nest`;
+}
+
 /** The input validator of a workflow (P19): ajv against `schema`, with `#/components/inputs/…` refs resolvable; `compiled` when the load already compiled it. */
 export function inputValidator(
   schema: JsonSchema | undefined,
   components: ArazzoDocument['components'],
   compiled?: AjvValidate,
 ): (inputs: Record<string, unknown>) => InputValidation {
+  // Without a schema the inputs are neither copied nor validated: they pass as given, at any depth.
   if (schema === undefined || schema === true) return (inputs) => ({ ok: true, value: { ...inputs }, errors: [] });
   let validate: AjvValidate | undefined = compiled;
   let compileError: string | undefined;
   return (inputs) => {
+    // Before anything recursive (the copy, ajv) sees them.
+    const deep = inputsTooDeep(inputs ?? {});
+    if (deep !== undefined) return { ok: false, value: inputs, errors: [deep], limit: MAX_INPUT_DEPTH };
     if (!validate && !compileError) {
       if (!ajv) throw new Error('internal: inputs validated before ajv was loaded (await prepareInputValidation(doc) first)');
       try {

@@ -114,6 +114,8 @@ export interface InputValidation {
   /** Inputs with schema defaults applied. */
   readonly value: Record<string, unknown>;
   readonly errors: readonly string[];
+  /** Set when the inputs broke a limit (MAX_INPUT_DEPTH): the error's `limit`. */
+  readonly limit?: number;
 }
 
 export interface WorkflowPlan {

@@ -11,12 +11,26 @@ import type { CheckFinding, CheckTarget } from './types.js';
 import { preview } from './validator.js';
 import { readCookies, readHeader, readPath, readQuery } from './wire.js';
 
+/**
+ * What a step's request checks remember between its requests: the last body text found valid. A
+ * step sends the same body again and again (a poll, a retry, the same workflow run with the same
+ * inputs), and whether a JSON text is valid against a schema depends on that text alone, so that
+ * text is not validated again (the way parameter and header text is not: validator.ts).
+ */
+export interface RequestMemo {
+  lastValidBody?: string;
+}
+
+/** Bodies up to this size are remembered (the memo keeps one per step). */
+const MEMO_MAX = 64 * 1024;
+
 export function checkRequest(
   contract: OperationContract,
   target: CheckTarget,
   level: 'error' | 'warn',
   request: HttpRequest,
   view?: MessageView,
+  memo?: RequestMemo,
 ): CheckFinding[] | undefined {
   let out: CheckFinding[] | undefined;
   const report = (f: Omit<CheckFinding, 'check' | 'level' | 'workflowId' | 'stepId' | 'operation'>): void => {
@@ -117,6 +131,8 @@ export function checkRequest(
     return out;
   }
   if (!media?.schema || actual === undefined) return out;
+  const bodyText = typeof request.body === 'string' && request.body.length <= MEMO_MAX ? request.body : undefined;
+  if (bodyText !== undefined && bodyText === memo?.lastValidBody) return out;
   const text = (): string => (typeof request.body === 'string' ? request.body : Buffer.from(request.body as Uint8Array).toString('utf8'));
   let value: unknown;
   if (isJsonEssence(actual)) {
@@ -143,6 +159,7 @@ export function checkRequest(
   }
   const violations = media.schema.check(value);
   if (violations) for (const v of violations) report({ ...where(v), message: `Request body ${describe(v)} (${media.essence}).` });
+  else if (memo && bodyText !== undefined) memo.lastValidBody = bodyText;
   return out;
 }
 

@@ -84,9 +84,9 @@ function contentChecks(
     }
     return undefined;
   }
-  const expected = content.map((c) => c.mediaType).join(', ');
   if (actual === undefined) {
     if (hasBody) {
+      const expected = declaredTypes(content);
       report('content-type', {
         rule: 'missing-content-type',
         expected,
@@ -97,6 +97,7 @@ function contentChecks(
   }
   const match = matchMediaType(content, actual);
   if (!match) {
+    const expected = declaredTypes(content);
     report('content-type', {
       rule: 'undeclared-content-type',
       expected,
@@ -106,6 +107,11 @@ function contentChecks(
     return undefined;
   }
   return match;
+}
+
+/** The declared media types in words: built for a finding only, not for every response that passes. */
+function declaredTypes(content: NonNullable<ResponseContract['content']>): string {
+  return content.map((c) => c.mediaType).join(', ');
 }
 
 function bodyCheck(

@@ -14,12 +14,12 @@ import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { MessageView } from '../expressions/types.js';
 import type { CheckedStep, HttpRequest, HttpResponse, StepChecks } from '../engine/types.js';
 import type { OpenApiSource, OperationInfo } from '../sources/types.js';
-import { checkRequest } from './check-request.js';
+import { checkRequest, type RequestMemo } from './check-request.js';
 import { checkResponse } from './check-response.js';
 import type { LevelOverrides } from '../document/checks-extension.js';
 import { applyLevels, StepLevels, uniformLevels } from './levels.js';
 import { compileOperation, type OperationContract } from './operation.js';
-import type { CheckFinding, CheckLevel } from './types.js';
+import type { CheckFinding, CheckLevel, CheckLevels } from './types.js';
 import { loadValidators } from './validator.js';
 
 export interface ContractCheckOptions {
@@ -51,7 +51,18 @@ export async function createContractChecks(doc: LoadedDocument, options: Contrac
     contracts.set(op, contract);
     for (const line of contract.unchecked) if (!unchecked.includes(line)) unchecked.push(line);
   }
-  const contractOf = (step: CheckedStep): OperationContract | undefined => contracts.get(step.operation);
+  // What each step checks, resolved on its first request and kept by its CheckedStep (the engine
+  // hands the same object for every request of a step), not looked up per request and response.
+  const resolved = new WeakMap<CheckedStep, StepContract | null>();
+  const contractOf = (step: CheckedStep): StepContract | undefined => {
+    let hit = resolved.get(step);
+    if (hit === undefined) {
+      const contract = contracts.get(step.operation);
+      hit = contract ? stepContract(contract, levels.of(step.document, step.workflowId, step.stepId)) : null;
+      resolved.set(step, hit);
+    }
+    return hit ?? undefined;
+  };
   const requestOn = levels.anyOn('request');
 
   return {
@@ -59,18 +70,43 @@ export async function createContractChecks(doc: LoadedDocument, options: Contrac
     ...(requestOn
       ? {
           request(step: CheckedStep, request: HttpRequest, view?: MessageView): readonly CheckFinding[] | undefined {
-            const level = levels.of(step.document, step.workflowId, step.stepId).request;
-            const contract = contractOf(step);
-            if (level === 'off' || !contract) return undefined;
-            return checkRequest(contract, step, level, request, view);
+            const c = contractOf(step);
+            if (c === undefined || c.request === 'off') return undefined;
+            // An operation that declares no parameters and no body has nothing to check in a request without one.
+            if (c.declaresNothing && request.body === undefined) return undefined;
+            return checkRequest(c.contract, step, c.request, request, view, c.memo);
           },
         }
       : {}),
     response(step: CheckedStep, request: HttpRequest, response: HttpResponse, view?: MessageView): readonly CheckFinding[] | undefined {
-      const contract = contractOf(step);
-      if (!contract) return undefined;
-      return checkResponse(contract, step, levels.of(step.document, step.workflowId, step.stepId), request.method, response, view);
+      const c = contractOf(step);
+      if (c === undefined || c.allOff) return undefined;
+      return checkResponse(c.contract, step, c.levels, request.method, response, view);
     },
+  };
+}
+
+/** A step's contract with its levels, as its checks use them. */
+interface StepContract {
+  readonly contract: OperationContract;
+  readonly levels: CheckLevels;
+  readonly request: CheckLevel;
+  /** Every response check is off. */
+  readonly allOff: boolean;
+  /** The operation declares no parameters and no request body. */
+  readonly declaresNothing: boolean;
+  /** What the step's request checks remember between its requests. */
+  readonly memo: RequestMemo;
+}
+
+function stepContract(contract: OperationContract, levels: CheckLevels): StepContract {
+  return {
+    contract,
+    levels,
+    request: levels.request,
+    allOff: levels.status === 'off' && levels['content-type'] === 'off' && levels.schema === 'off' && levels.headers === 'off',
+    declaresNothing: contract.request.parameters.length === 0 && contract.request.body === undefined,
+    memo: {},
   };
 }
 

@@ -3,8 +3,26 @@
  * `check.failed` event and a line of `RunResult.checks`; a finding at level `error` becomes the
  * step's error.
  */
+import type { LoadedDocument } from '../compile/loaded.js';
+import type { StepPlan } from '../compile/plan-types.js';
 import type { ErrorCode } from '../error-codes.js';
 import type { CheckedStep, CheckFinding } from './types.js';
+
+const checkedSteps = new WeakMap<StepPlan, CheckedStep>();
+
+/**
+ * What the checks are told of an operation step: one object per step of a loaded document, made
+ * on its first request, so a `StepChecks` can keep what it resolved for the step (its contract,
+ * its levels) by that object. Undefined for a step that calls no operation.
+ */
+export function checkedStep(step: StepPlan, workflowId: string, document: LoadedDocument): CheckedStep | undefined {
+  let checked = checkedSteps.get(step);
+  if (checked === undefined && step.operation) {
+    checked = { workflowId, stepId: step.stepId, operation: step.operation, document };
+    checkedSteps.set(step, checked);
+  }
+  return checked;
+}
 
 /** The step's error for findings at level `error`; undefined when there are none. */
 export function checkError(

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Authenticator, type AuthorizeInput, type AuthRunContext, type Authorized } from '../auth/authenticator.js';
 import { MAX_AUTH_RESPONSE_BYTES, type TokenTransport } from '../auth/oauth2.js';
 import { prepareInputValidation } from '../compile/inputs.js';
-import { checkError } from './checks.js';
+import { checkedStep, checkError } from './checks.js';
 import { type LoadedDocument, workflowPlan } from '../compile/loaded.js';
 import type { MessageView } from '../expressions/types.js';
 import { ArazzoError } from '../errors.js';
@@ -422,8 +422,7 @@ export class RunDriver {
    */
   private checkRequest(effect: SendEffect, prepared: PreparedRequest & { ok: true }): Executed | undefined {
     const checks = this.options.checks as NonNullable<RunOptions['checks']>;
-    const op = effect.step.operation;
-    this.inflightChecked = op ? { workflowId: effect.workflowId, stepId: effect.step.stepId, operation: op, document: effect.document } : undefined;
+    this.inflightChecked = checkedStep(effect.step, effect.workflowId, effect.document);
     this.inflightMayRetry = false;
     if (!this.inflightChecked || !checks.request) return undefined;
     const { request: req, view, startedAt } = prepared;

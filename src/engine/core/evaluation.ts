@@ -99,10 +99,17 @@ export function criteriaPass(criteria: readonly CompiledCriterion[], ctx: EvalCo
 }
 
 /**
- * Outputs by name; one that fails or resolves to nothing is left out (P6), and `onMissing` (if
- * given) hears its name and why: the expressions that resolved to nothing, or the error.
+ * What `evaluateOutputs` says of an output it left out: its name, why (the expressions that
+ * resolved to nothing, or the error), and those expressions' texts (undefined when it failed with
+ * an error).
  */
-export function evaluateOutputs(outputs: readonly OutputPlan[], ctx: EvalContext, onMissing?: (name: string, why: string) => void): Record<string, unknown> {
+export type MissingOutput = (name: string, why: string, empty: readonly string[] | undefined) => void;
+
+/**
+ * Outputs by name; one that fails or resolves to nothing is left out (P6), and `onMissing` (if
+ * given) hears of it.
+ */
+export function evaluateOutputs(outputs: readonly OutputPlan[], ctx: EvalContext, onMissing?: MissingOutput): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const o of outputs) {
     let v: unknown;
@@ -115,7 +122,13 @@ export function evaluateOutputs(outputs: readonly OutputPlan[], ctx: EvalContext
       failure = err instanceof Error ? err.message : String(err);
     }
     if (v !== undefined) out[o.name] = v;
-    else if (onMissing) onMissing(o.name, failure ?? (missing ? missing.map((t) => `"${t}" has no value`).join(', ') : 'its value is empty'));
+    else if (onMissing) {
+      onMissing(
+        o.name,
+        failure ?? (missing ? missing.map((t) => `"${t}" has no value`).join(', ') : 'its value is empty'),
+        failure === undefined ? (missing ?? []) : undefined,
+      );
+    }
   }
   return out;
 }

@@ -11,7 +11,7 @@ import type { Draft } from './draft.js';
 import { criteriaPass, describeFailed, evaluateOutputs, frameContext, type FailedCriterion } from './evaluation.js';
 import { childDocKey } from './machine.js';
 import { applyOutcome } from './outcome.js';
-import { failRun, warnOutput } from './finish.js';
+import { failRun, outputWarnings } from './finish.js';
 import { listForMessage, NESTED_MESSAGE_MAX, truncateForMessage } from '../../util/truncate.js';
 
 /** Enter a step afresh (sequential flow or goto): retry counters reset (P26). */
@@ -57,6 +57,7 @@ export function startFrame(
         code: 'INPUT_INVALID',
         message: `Inputs of workflow "${ref.workflowId}" are invalid: ${listForMessage(check.errors)}.`,
         workflowId: ref.workflowId,
+        ...(check.limit !== undefined ? { limit: check.limit } : {}),
       },
     };
   }
@@ -91,7 +92,8 @@ export function pushFrame(d: Draft, frame: Frame, stepId?: string): boolean {
 export function finishFrame(d: Draft, status: 'succeeded' | 'failed', error?: RunErrorInfo): void {
   const frame = d.editTop();
   const plan = d.machine.plan(frame.doc, frame.wf);
-  frame.outputs = evaluateOutputs(plan.outputs, frameContext(d.machine, d.current, frame), (name, why) => warnOutput(d, frame.wf, name, why));
+  const ctx = frameContext(d.machine, d.current, frame);
+  frame.outputs = evaluateOutputs(plan.outputs, ctx, outputWarnings(d, frame.wf, status, ctx));
   frame.status = status;
   if (error) frame.error = error;
   const root = d.root();

@@ -76,6 +76,7 @@ function begin(d: Draft): boolean {
       code: 'INPUT_INVALID',
       message: `Inputs of workflow "${frame.wf}" are invalid: ${listForMessage(check.errors)}. No request was sent.`,
       workflowId: frame.wf,
+      ...(check.limit !== undefined ? { limit: check.limit } : {}),
     };
     root.outputs = {};
     d.clear();

@@ -47,6 +47,8 @@ export function applyExecuted(d: Draft, result: Executed): void {
       message: result.error?.message ?? `Step "${step.stepId}" got no response.`,
       workflowId: frame.wf,
       stepId: step.stepId,
+      // A response that came and failed a check (CONTRACT_RESPONSE_INVALID): its status, like any failed response.
+      ...(response !== undefined ? { statusCode: response.statusCode } : {}),
       ...(result.error?.limit !== undefined ? { limit: result.error.limit } : {}),
     };
   } else if (step.successCriteria.length > 0) {
