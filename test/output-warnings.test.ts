@@ -1,8 +1,9 @@
 /**
- * A workflow output that resolves to nothing is left out of the outputs (P6). When that may be a
- * mistake (issue 10 §3) the run says so: a `warning` event (OUTPUT_UNRESOLVED), RunResult.warnings,
- * the CLI's --json report and its progress on stderr. Not on a workflow that succeeded (an output
- * meant for failures is empty then by design), and not for an output whose step did not run.
+ * A workflow output that resolves to nothing is left out of the outputs (P6), and never silently
+ * (issue 10 §3): a `warning` event (OUTPUT_UNRESOLVED), RunResult.warnings and the CLI's --json
+ * report list it. When that may be a mistake, the CLI's progress on stderr says so too; on a
+ * workflow that succeeded (an output meant for failures is empty then by design) or for an output
+ * whose step did not run, the warning is marked `expected` and stderr stays quiet.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,14 +77,15 @@ describe('a workflow output that resolves to nothing (OUTPUT_UNRESOLVED)', () =>
     expect(events.filter((e) => e.type === 'warning')).toEqual([expect.objectContaining({ type: 'warning', ...warning })]);
   });
 
-  it('on a workflow that succeeded, it is left out without a warning: an output meant for failures is empty then by design', async () => {
+  it('on a workflow that succeeded, it is left out with an expected warning: an output meant for failures is empty then by design', async () => {
     server = await startServer((_req, res) => json(res, 200, { id: 7 }));
     const events: RunEvent[] = [];
     const result = await runWorkflow(await loadArazzo(file), 'w', {}, { servers: { api: server.url }, onEvent: (e) => events.push(e) });
     expect(result.status).toBe('succeeded');
     expect(result.outputs).toEqual({ id: 7, label: 'user ' });
-    expect(result.warnings).toBeUndefined();
-    expect(events.some((e) => e.type === 'warning')).toBe(false);
+    const warning = { code: 'OUTPUT_UNRESOLVED', workflowId: 'w', output: 'nick', message: MESSAGE, expected: true };
+    expect(result.warnings).toEqual([warning]);
+    expect(events.filter((e) => e.type === 'warning')).toEqual([expect.objectContaining(warning)]);
   });
 
   it('an output whose step did not run (the workflow failed before it) is left out without a warning', async () => {
@@ -92,8 +94,11 @@ describe('a workflow output that resolves to nothing (OUTPUT_UNRESOLVED)', () =>
     expect(result.status).toBe('failed');
     expect(result.error?.stepId).toBe('login');
     expect(result.outputs).toEqual({});
-    // id: its step ran and gave nothing (a warning); name: its step never ran (none).
-    expect(result.warnings?.map((w) => w.output)).toEqual(['id']);
+    // id: its step ran and gave nothing (a warning); name: its step never ran (expected).
+    expect(result.warnings?.map((w) => [w.output, w.expected])).toEqual([
+      ['id', undefined],
+      ['name', true],
+    ]);
   });
 
   it('a run whose outputs all resolve has no warnings', async () => {
@@ -103,7 +108,7 @@ describe('a workflow output that resolves to nothing (OUTPUT_UNRESOLVED)', () =>
     expect(result.warnings).toBeUndefined();
   });
 
-  it('the CLI lists it in the --json report and says so on stderr when the run failed, and stays quiet on a success', async () => {
+  it('the CLI lists it in the --json report, says so on stderr when the run failed, and keeps stderr quiet on a success', async () => {
     server = await startServer((_req, res) => json(res, 500, { id: 7 }));
     const failed = await runCli(['run', file, '-w', 'w', '--json', '--server', `api=${server.url}`]);
     expect(failed.code).toBe(1);
@@ -113,7 +118,7 @@ describe('a workflow output that resolves to nothing (OUTPUT_UNRESOLVED)', () =>
     server = await startServer((_req, res) => json(res, 200, { id: 7 }));
     const succeeded = await runCli(['run', file, '-w', 'w', '--json', '--server', `api=${server.url}`]);
     expect(succeeded.code).toBe(0);
-    expect(JSON.parse(succeeded.stdout).warnings).toBeUndefined();
+    expect(JSON.parse(succeeded.stdout).warnings).toEqual([{ code: 'OUTPUT_UNRESOLVED', workflowId: 'w', output: 'nick', message: MESSAGE, expected: true }]);
     expect(succeeded.stderr).not.toContain('warning');
   });
 });

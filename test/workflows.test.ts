@@ -535,10 +535,13 @@ describe('deploy-and-wait through the CLI', () => {
     expect(report.steps.filter((s: { stepId: string }) => s.stepId === 'waitUntilRunning')).toHaveLength(21);
     expect(report.steps.at(-1)).toMatchObject({ stepId: 'probeHealth', statusCode: 200 });
     expect(stderr + JSON.stringify(report)).not.toContain(TOKEN);
-    // errorMessage and healthError are only for failures: a clean success warns about nothing.
+    // errorMessage and healthError are only for failures: listed as expected, not printed.
     expect(report.outputs).not.toHaveProperty('errorMessage');
     expect(report.outputs).not.toHaveProperty('healthError');
-    expect(report.warnings).toBeUndefined();
+    expect(report.warnings.map((w: { output: string; expected?: boolean }) => [w.output, w.expected])).toEqual([
+      ['errorMessage', true],
+      ['healthError', true],
+    ]);
     expect(stderr).not.toContain('warning');
   });
 
@@ -548,9 +551,10 @@ describe('deploy-and-wait through the CLI', () => {
     expect(report.status).toBe('failed');
     expect(report.outputs.message).toContain('Endpoint failed to deploy');
     expect(report.error.message).toContain('waitUntilRunning');
-    // The health outputs are empty because probeHealth never ran: nothing to warn about.
+    // The health outputs are empty because probeHealth never ran: expected, not printed.
     expect(report.outputs).not.toHaveProperty('healthStatus');
-    expect(report.warnings).toBeUndefined();
+    expect(report.warnings.length).toBeGreaterThan(0);
+    expect(report.warnings.every((w: { expected?: boolean }) => w.expected === true)).toBe(true);
     expect(stderr).not.toContain('OUTPUT_UNRESOLVED');
   });
 

@@ -86,6 +86,8 @@ export class ProgressRenderer {
         return this.line(`${this.indent(this.depth(event.workflowId))}${mark} ${f.check} check of ${f.stepId}: ${truncateForMessage(f.message, 400)}`);
       }
       case 'warning':
+        // An output empty where the run went (a success's failure-only output): in --json, not here.
+        if (event.expected) return '';
         return this.line(`${this.indent(this.depth(event.workflowId))}${this.style.yellow('warning')} ${event.code}: ${truncate(event.message, 300)}`);
       default:
         return '';

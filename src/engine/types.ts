@@ -179,6 +179,12 @@ export interface RunWarning {
   readonly workflowId: string;
   /** The output that resolved to nothing. */
   readonly output?: string;
+  /**
+   * `true` when an empty output is normal where the run went: its workflow succeeded (an output
+   * meant for failures), was cut short, or the step that gives it did not run. Listed for the
+   * record; the CLI prints only the others on stderr.
+   */
+  readonly expected?: true;
 }
 
 /** One step execution. A step polled five times has five records. */

@@ -28,21 +28,22 @@ export function failRun(d: Draft, error: RunErrorInfo): void {
 }
 
 /**
- * What to say of the outputs a workflow that has just ended left out (P6): every one is left out,
- * and these are said with a `warning` event (OUTPUT_UNRESOLVED), the ones that may be a mistake:
+ * What to say of the outputs a workflow that has just ended left out (P6): every one is left out
+ * and said with a `warning` event (OUTPUT_UNRESOLVED), listed in RunResult.warnings. The ones that
+ * may be a mistake to fix are plain warnings:
  * - an output whose expression failed with an error, always;
  * - when the workflow failed (by its own steps and actions), an output that found nothing where a
  *   step (or workflow) that ran should have given it a value.
- * Not said: an output that found nothing on a workflow that succeeded (an output meant for
- * failures, such as an error message read from a failed response, is empty on a success by
- * design) or that was `stopped` (cancelled, timed out, a guard: its outputs are those of a run cut
- * short), and an output whose every empty expression names a step or workflow that did not run in
- * this run (a path not taken: a probe skipped, a failure before it).
+ * The others are `expected`: an output that found nothing on a workflow that succeeded (an output
+ * meant for failures, such as an error message read from a failed response, is empty on a success
+ * by design) or that was `stopped` (cancelled, timed out, a guard: its outputs are those of a run
+ * cut short), and an output whose every empty expression names a step or workflow that did not run
+ * in this run (a path not taken: a probe skipped, a failure before it).
  */
 export function outputWarnings(d: Draft, workflowId: string, status: 'succeeded' | 'failed' | 'stopped', ctx: EvalContext): MissingOutput {
   return (output, why, empty) => {
-    if (empty !== undefined && (status !== 'failed' || empty.every((text) => namesWhatDidNotRun(text, ctx)))) return;
-    warnOutput(d, workflowId, output, why);
+    const expected = empty !== undefined && (status !== 'failed' || empty.every((text) => namesWhatDidNotRun(text, ctx)));
+    warnOutput(d, workflowId, output, why, expected);
   };
 }
 
@@ -55,13 +56,14 @@ function namesWhatDidNotRun(text: string, ctx: EvalContext): boolean {
 }
 
 /** A workflow output that resolved to nothing: left out of the outputs (P6), and said so (the `warning` event). */
-function warnOutput(d: Draft, workflowId: string, output: string, why: string): void {
+function warnOutput(d: Draft, workflowId: string, output: string, why: string, expected: boolean): void {
   d.emit({
     type: 'warning',
     code: 'OUTPUT_UNRESOLVED',
     workflowId,
     output,
     message: `Output "${output}" of workflow "${workflowId}" resolved to nothing and is left out (${why}).`,
+    ...(expected ? { expected: true as const } : {}),
   });
 }
 
