@@ -223,6 +223,11 @@ export const QUEUE_ERROR_CODES = {
   QUEUE_SECRET_LITERAL: 'submit was given the value of a secret input; give a reference (`env:NAME`) so the value never reaches Redis.',
   QUEUE_SECRET_REFERENCE_INVALID: 'A secret reference is not `scheme:name` (e.g. `env:HF_TOKEN`), or names an input the workflow does not have.',
   QUEUE_SECRET_UNRESOLVED: "The worker could not resolve a run's secret reference (an unset variable, a provider that returned nothing).",
+  QUEUE_SEAL_KEY_INVALID: 'A sealing key (`ARAZZO_SEAL_KEY`, `sealKey`) is not 32 bytes in base64 or hex; make one with `openssl rand -base64 32`.',
+  QUEUE_SEAL_KEY_REQUIRED:
+    'A run obtained a secret at run time (a secret-named output such as a login token) that its next checkpoint would store, and the worker has no sealing key (`ARAZZO_SEAL_KEY`): the run fails before its next request.',
+  QUEUE_SEAL_KEY_MISMATCH:
+    "A run's stored state holds a secret sealed under another key (or altered in Redis): every worker of a queue needs the same `ARAZZO_SEAL_KEY`.",
   QUEUE_DOCUMENT_MISSING: "The run's documents are no longer in Redis (expired or deleted); submit the run again.",
   QUEUE_REDIS_UNAVAILABLE: 'A client (submit, status, cancel) could not reach Redis (a wrong URL, Redis down); workers wait for it instead.',
   QUEUE_WAIT_TIMEOUT: 'result(..., { wait }) or events() waited longer than their timeoutMs.',

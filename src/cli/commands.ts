@@ -304,6 +304,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     notes: [
       'Runs until SIGINT or SIGTERM, then hands its runs back to the queue (another worker resumes them) and exits 0; a second signal exits at once.',
       'A worker killed outright loses no run: another worker resumes it from its last checkpoint after --stall-timeout (a request in flight is sent again).',
+      'ARAZZO_SEAL_KEY (32 random bytes in base64 or hex, the same on every worker; make one with: openssl rand -base64 32) seals the secrets a run obtains at run time (a login token) in its stored state. Without it, such a run fails with QUEUE_SEAL_KEY_REQUIRED before it would store one.',
     ],
   },
   submit: {

@@ -61,6 +61,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'QUEUE_RUN_NOT_FOUND',
   'QUEUE_SECRET_LITERAL',
   'QUEUE_SECRET_REFERENCE_INVALID',
+  'QUEUE_SEAL_KEY_INVALID',
 ]);
 
 function codesOf(...tables: ReadonlyArray<Readonly<Partial<Record<ErrorCode, string>>>>): ErrorCode[] {

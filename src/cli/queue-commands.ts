@@ -119,6 +119,9 @@ async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<number> {
   const lockDurationMs = secondsFlag(flags['stall-timeout'], '--stall-timeout', { min: 0.1 });
   const quiet = flags.quiet === true;
   const stamp = (): string => new Date().toISOString().slice(11, 23);
+  // Shared by every worker of the queue: seals the secrets runs obtain at run time (docs/queue.md).
+  const sealKey = io.env.ARAZZO_SEAL_KEY;
+  if (sealKey !== undefined) (await import('../queue/seal-key.js')).parseSealKey(sealKey, 'ARAZZO_SEAL_KEY');
   const { createArazzoWorker } = await import('../queue/worker.js');
   const worker = createArazzoWorker({
     ...target,
@@ -127,6 +130,7 @@ async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<number> {
     ...(lockDurationMs !== undefined ? { lockDurationMs } : {}),
     events,
     env: io.env,
+    ...(sealKey !== undefined ? { sealKey } : {}),
     log: (line) => {
       if (!quiet || /error|lost|taken over/.test(line)) io.stderr.write(`${stamp()} ${line}\n`);
     },

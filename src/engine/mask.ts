@@ -112,6 +112,11 @@ export class Masker {
     return this.secrets.size;
   }
 
+  /** Every secret value known (as text), in the order learnt: not their encoded forms. */
+  values(): IterableIterator<string> {
+    return this.secrets.values();
+  }
+
   /** Remember a secret value (strings of 3+ characters; numbers as text). Returns true when new. */
   add(value: unknown): boolean {
     if (typeof value === 'number' || typeof value === 'bigint') value = String(value);

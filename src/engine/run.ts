@@ -951,6 +951,15 @@ export class RunDriver {
     return this.masker;
   }
 
+  /**
+   * Every secret value the run knows so far, as text: its secret inputs and credentials, the
+   * secret-named outputs it obtained, the secret parts of headers it sent or received (a queue
+   * worker seals them all in the checkpoints it stores).
+   */
+  secretValues(): string[] {
+    return this.masker ? [...this.masker.values()] : [];
+  }
+
   private mask<T>(value: T): T {
     return this.masker ? this.masker.value(value) : value;
   }

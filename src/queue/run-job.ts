@@ -17,8 +17,9 @@ import { RunDriver } from '../engine/run.js';
 import type { RunState } from '../engine/state.js';
 import type { RunErrorInfo, RunEvent, RunOptions } from '../engine/types.js';
 import { ArazzoError } from '../errors.js';
-import { createMasker } from '../engine/mask.js';
-import { seal, type SecretValue, unseal } from './seal.js';
+import { createMasker, Masker } from '../engine/mask.js';
+import { seal, sealedPath, sealedReferences, type SecretValue, unseal } from './seal.js';
+import { isSealedReference, SEAL_KEY_HOWTO } from './seal-key.js';
 import { resolveSecrets } from './secrets.js';
 import { CANCEL_MESSAGE, type JobData, PROGRESS_FIELD, type QueueRunResult, type RunProgress, type StoredPosition } from './types.js';
 import type { CachedDocument, WorkerContext } from './worker.js';
@@ -41,7 +42,15 @@ export class JobRun {
   private handingOver = false;
   /** Events (JSON) emitted since the last checkpoint written. */
   private readonly pending: string[] = [];
+  /** The submitted secrets, resolved by this worker. */
   private secrets: SecretValue[] = [];
+  /**
+   * Secrets the run obtained itself (a login's token), by value, with their `sealed:` reference:
+   * one ciphertext per value for the whole activation. Known from the stored state at pickup, and
+   * learnt from the driver at each checkpoint.
+   */
+  private readonly obtained = new Map<string, SecretValue>();
+  private driver: RunDriver | undefined;
   private document: CachedDocument | undefined;
   /** The transition being carried out (its wait says where the run is, for `status`). */
   private current: Transition | undefined;
@@ -86,10 +95,12 @@ export class JobRun {
       this.document = document;
       const resolved = await resolveSecrets(this.data.secrets ?? {}, { runId: this.runId, workflowId: this.data.workflowId }, w.options.secrets, w.env);
       this.secrets = resolved.values;
-      driver = new RunDriver(document.doc, this.data.workflowId, this.runOptions());
-      let t: Transition;
       const resumed = this.progress.state !== undefined;
-      if (resumed) t = await driver.resume(unseal(this.progress.state, this.secrets));
+      const state = resumed ? this.unsealState(this.progress.state) : undefined;
+      driver = new RunDriver(document.doc, this.data.workflowId, this.runOptions());
+      this.driver = driver;
+      let t: Transition;
+      if (resumed) t = await driver.resume(state);
       else t = await driver.start({ ...this.data.inputs, ...this.coerce(document, resolved.inputs) }, this.runId);
       w.log(`run ${this.runId} ${resumed ? 'resumed' : 'started'} (${this.data.workflowId}, activation ${this.progress.activations})`);
       await this.loop(driver, t);
@@ -120,7 +131,8 @@ export class JobRun {
       ...(stored.servers ? { servers: stored.servers } : {}),
       ...(stored.limits ? { limits: stored.limits } : {}),
       ...(stored.followRedirects !== undefined ? { followRedirects: stored.followRedirects } : {}),
-      secrets: this.secrets.map((s) => s.value),
+      // The secrets obtained before this activation too: they stay masked, and sealed again.
+      secrets: [...this.secrets, ...this.obtained.values()].map((s) => s.value),
       signal: this.abort.signal,
       onCheckpoint: (state) => (state.status === 'running' && !this.parking ? this.checkpoint(state) : undefined),
       ...(level === 'none'
@@ -228,7 +240,7 @@ export class JobRun {
       const { state: _done, ...rest } = this.progress;
       this.progress = { ...rest, ...(at ? { at } : {}), result };
     } else {
-      this.progress = { ...this.progress, ...(state ? { state: seal(state, this.secrets) } : {}), ...(at ? { at } : {}) };
+      this.progress = { ...this.progress, ...(state ? { state: this.sealState(state) } : {}), ...(at ? { at } : {}) };
     }
     const now = Date.now();
     const waitMs = wakeAt !== undefined ? Math.max(0, wakeAt - now) : 0;
@@ -265,7 +277,8 @@ export class JobRun {
         runId: this.runId,
         workflowId: r.workflowId,
         status: r.status,
-        outputs: r.outputs,
+        // In clear in-process (the caller's), but Redis is no place for them: masked as in run.finished.
+        outputs: new Masker(this.knownSecrets()).value(r.outputs),
         ...(r.error ? { error: r.error } : {}),
         stepExecutions: r.stepExecutions,
         durationMs: r.durationMs,
@@ -319,6 +332,95 @@ export class JobRun {
   private failure(err: unknown): RunErrorInfo {
     const e =
       err instanceof ArazzoError ? err : new ArazzoError('INTERNAL_ERROR', `Internal error in the queue worker: ${(err as Error)?.message ?? String(err)}`);
-    return { code: e.code, message: createMasker(this.secrets.map((s) => s.value))(e.message) };
+    return { code: e.code, message: createMasker(this.knownSecrets())(e.message) };
   }
+
+  /** Every secret value of the run this worker knows: submitted, obtained before, and learnt by the driver. */
+  private knownSecrets(): string[] {
+    return [...this.secrets.map((s) => s.value), ...this.obtained.keys(), ...(this.driver?.secretValues() ?? [])];
+  }
+
+  /**
+   * The stored state with its placeholders replaced: submitted secrets by the values this worker
+   * resolved, obtained ones decrypted with the sealing key (QUEUE_SEAL_KEY_REQUIRED without one,
+   * QUEUE_SEAL_KEY_MISMATCH under another).
+   */
+  private unsealState(stored: unknown): unknown {
+    for (const ref of sealedReferences(stored)) {
+      if (!isSealedReference(ref)) continue;
+      const key = this.worker.sealKey;
+      if (!key) {
+        throw new ArazzoError(
+          'QUEUE_SEAL_KEY_REQUIRED',
+          `The stored state of run ${this.runId} holds secrets the run obtained at run time, sealed under the workers' key, and this worker has no key: start it with ARAZZO_SEAL_KEY (createArazzoWorker({ sealKey })) set to the key the other workers of the queue use.`,
+        );
+      }
+      const value = key.open(ref, this.runId);
+      this.obtained.set(value, { ref, value });
+    }
+    return unseal(stored, [...this.secrets, ...this.obtained.values()]);
+  }
+
+  /**
+   * The state as stored: every submitted secret replaced by its reference, every secret the run
+   * obtained itself (the driver's masker knows them: secret-named outputs, secret header parts)
+   * by its value encrypted under the sealing key. Without a key, a state that would hold such a
+   * secret is not stored: QUEUE_SEAL_KEY_REQUIRED, naming where the secret is.
+   */
+  private sealState(state: RunState): unknown {
+    const submitted = this.secrets.map((s) => s.value).filter((v) => v.length >= MIN_SECRET_LENGTH);
+    // A value made of a submitted secret (`Bearer <token>`) is sealed by that secret's reference.
+    const learnt = (this.driver?.secretValues() ?? []).filter((v) => v.length >= MIN_SECRET_LENGTH && !submitted.some((s) => v.includes(s)));
+    const key = this.worker.sealKey;
+    if (key) {
+      for (const value of learnt) if (!this.obtained.has(value)) this.obtained.set(value, { ref: key.seal(value, this.runId), value });
+      return seal(state, this.obtained.size > 0 ? [...this.secrets, ...this.obtained.values()] : this.secrets);
+    }
+    if (learnt.length === 0) return seal(state, this.secrets);
+    const marks = new Set<string>();
+    const sealed = seal(state, [
+      ...this.secrets,
+      ...learnt.map((value, i) => {
+        const ref = `\u0000obtained:${i}`;
+        marks.add(ref);
+        return { ref, value };
+      }),
+    ]);
+    const path = sealedPath(sealed, (ref) => marks.has(ref));
+    if (path === undefined) return sealed;
+    throw new ArazzoError(
+      'QUEUE_SEAL_KEY_REQUIRED',
+      `Run ${this.runId} obtained a secret at run time (${describePath(state, path)}) that its checkpoint would store in Redis, and this worker has no sealing key to encrypt it with. Start every worker of the queue with the same ARAZZO_SEAL_KEY (make one with: ${SEAL_KEY_HOWTO}; library: createArazzoWorker({ sealKey })). The run stopped before its next request.`,
+      { path: path.join('.') },
+    );
+  }
+}
+
+/** Secrets shorter than this are neither masked nor sealed (mask.ts, seal.ts). */
+const MIN_SECRET_LENGTH = 3;
+
+/** Where in a run state a secret sits, in a user's words: `the output "accessToken" of step "login" (workflow "w")`. */
+function describePath(state: RunState, path: ReadonlyArray<string | number>): string {
+  const where = `at ${path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '')} in the run state`;
+  let frame: { wf?: unknown } | undefined;
+  let rest: ReadonlyArray<string | number> = [];
+  if (path[0] === 'frames' && typeof path[1] === 'number') {
+    frame = state.frames[path[1]];
+    rest = path.slice(2);
+  } else if (path[0] === 'below' && typeof path[1] === 'number' && typeof path[2] === 'number') {
+    frame = state.below?.[path[1]]?.[path[2]];
+    rest = path.slice(3);
+  } else if (path[0] === 'workflows' && path[2] === 'outputs' && path[3] !== undefined) {
+    return `the output "${path[3]}" of workflow "${path[1]}", ${where}`;
+  } else if (path[0] === 'outputs' && path[1] !== undefined) {
+    return `the workflow output "${path[1]}", ${where}`;
+  }
+  const wf = typeof frame?.wf === 'string' ? ` (workflow "${frame.wf}")` : '';
+  if (rest[0] === 'steps' && rest[1] !== undefined && rest[2] !== undefined) return `the output "${rest[2]}" of step "${rest[1]}"${wf}, ${where}`;
+  if ((rest[0] === 'outputs' || rest[0] === 'inputs') && rest[1] !== undefined)
+    return `the ${rest[0] === 'outputs' ? 'output' : 'input'} "${rest[1]}"${wf}, ${where}`;
+  return where;
 }

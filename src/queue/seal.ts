@@ -13,6 +13,10 @@
  *
  * Sealing is exact: `unseal(seal(v, s), s)` equals `v` for every JSON value. Walks are iterative,
  * so a response nested thousands of levels deep is sealed like a flat one.
+ *
+ * A secret the run obtained itself (a login's token) has no reference a worker could resolve: its
+ * reference is the value itself, encrypted under the workers' sealing key (`sealed:<base64url>`,
+ * seal-key.ts), and the placeholders carry it in the same way.
  */
 import { ArazzoError } from '../errors.js';
 import { encode } from '../engine/serialize.js';
@@ -171,6 +175,43 @@ export function sealedReferences(value: unknown): Set<string> {
     return { children: Object.values(record), build: () => undefined };
   });
   return refs;
+}
+
+/**
+ * Where the first placeholder with a reference that `wanted` accepts sits in a sealed value: the
+ * path of object keys and array indexes from the root (the keys as they were before sealing, a
+ * sealed key shown as `***`). Undefined when there is none.
+ */
+export function sealedPath(value: unknown, wanted: (reference: string) => boolean): Array<string | number> | undefined {
+  const work: Array<{ readonly node: unknown; readonly path: Array<string | number> }> = [{ node: value, path: [] }];
+  for (let item = work.pop(); item !== undefined; item = work.pop()) {
+    const { node, path } = item;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) work.push({ node: node[i], path: [...path, i] });
+      continue;
+    }
+    if (!isRecord(node)) continue;
+    const keys = Object.keys(node);
+    const parts = node[SECRET_KEY];
+    if (keys.length === 1 && Array.isArray(parts)) {
+      if (parts.some((p) => Array.isArray(p) && typeof p[0] === 'string' && wanted(p[0]))) return path;
+      continue;
+    }
+    const entries = node[OBJECT_KEY];
+    if (keys.length === 1 && Array.isArray(entries)) {
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const entry = entries[i];
+        if (!Array.isArray(entry)) continue;
+        const name = typeof entry[0] === 'string' ? entry[0] : '***';
+        work.push({ node: entry[1], path: [...path, name] });
+        // A sealed key is a placeholder too, looked at before its value.
+        if (typeof entry[0] !== 'string') work.push({ node: entry[0], path: [...path, name] });
+      }
+      continue;
+    }
+    for (let i = keys.length - 1; i >= 0; i--) work.push({ node: node[keys[i] as string], path: [...path, keys[i] as string] });
+  }
+  return undefined;
 }
 
 /** The state as it was before `seal`, with every placeholder replaced by its secret. */

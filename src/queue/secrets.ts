@@ -5,6 +5,7 @@
  */
 import { ArazzoError } from '../errors.js';
 import type { SecretValue } from './seal.js';
+import { SEALED_SCHEME } from './seal-key.js';
 
 /** What a worker is asked to resolve. */
 export interface SecretRequest {
@@ -29,13 +30,15 @@ export type SecretProvider = (request: SecretRequest) => string | undefined | Pr
 const REFERENCE = /^([a-z][a-z0-9+.-]*):(.+)$/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** `scheme:name`, or undefined when `reference` is not one. `env:` names must be variable names. */
+/** `scheme:name`, or undefined when `reference` is not one. `env:` names must be variable names; `sealed:` is reserved. */
 export function parseReference(reference: string): { readonly scheme: string; readonly name: string } | undefined {
   const m = REFERENCE.exec(reference);
   if (!m) return undefined;
   const scheme = (m[1] as string).toLowerCase();
   const name = m[2] as string;
   if (scheme === 'env' && !ENV_NAME.test(name)) return undefined;
+  // `sealed:` names a value the worker encrypted into a checkpoint (seal-key.ts), never a submitted one.
+  if (scheme === SEALED_SCHEME) return undefined;
   return { scheme, name };
 }
 
@@ -44,7 +47,7 @@ export function checkReference(input: string, reference: unknown): string {
   if (typeof reference !== 'string' || parseReference(reference) === undefined) {
     throw new ArazzoError(
       'QUEUE_SECRET_REFERENCE_INVALID',
-      `The secret reference for input "${input}" must be "scheme:name", e.g. "env:HF_TOKEN" (a variable in each worker's environment); got ${typeof reference === 'string' ? `"${reference.slice(0, 80)}"` : typeof reference}.`,
+      `The secret reference for input "${input}" must be "scheme:name", e.g. "env:HF_TOKEN" (a variable in each worker's environment; the scheme "${SEALED_SCHEME}:" is reserved for values workers seal); got ${typeof reference === 'string' ? `"${reference.slice(0, 80)}"` : typeof reference}.`,
       { input },
     );
   }

@@ -18,6 +18,7 @@ import { DEFAULT_PREFIX, DEFAULT_QUEUE, QueueKeys } from './keys.js';
 import { openRedis, type QueueRedis, withScripts } from './redis.js';
 import { JobRun } from './run-job.js';
 import type { SecretProvider } from './secrets.js';
+import { parseSealKey, type SealKey } from './seal-key.js';
 import type { JobData, QueueConnectionOptions } from './types.js';
 import { ArazzoError } from '../errors.js';
 
@@ -34,6 +35,14 @@ export interface ArazzoWorkerOptions extends QueueConnectionOptions {
   readonly secrets?: SecretProvider;
   /** Where `env:` references are read (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The sealing key: 32 random bytes (base64 or hex text, or the bytes), the same for every worker
+   * of the queue (`arazzo worker` reads `ARAZZO_SEAL_KEY`; make one with `openssl rand -base64 32`).
+   * Secrets a run obtains at run time (a login's token output) are stored encrypted under it.
+   * Without it, a run fails with QUEUE_SEAL_KEY_REQUIRED at the first checkpoint that would hold
+   * one; runs that obtain no secret need none.
+   */
+  readonly sealKey?: string | Uint8Array;
   /** A wait at least this long moves the run to the delayed set instead of holding a slot (default 1,000 ms). */
   readonly delayThresholdMs?: number;
   /**
@@ -122,6 +131,8 @@ export interface WorkerContext {
   readonly redis: QueueRedis;
   readonly options: ArazzoWorkerOptions;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Seals the secrets runs obtain at run time; undefined without `sealKey`. */
+  readonly sealKey: SealKey | undefined;
   readonly delayThresholdMs: number;
   readonly events: EventLevel;
   readonly counters: Counters;
@@ -138,6 +149,7 @@ class QueueWorker implements ArazzoWorker, WorkerContext {
   readonly keys: QueueKeys;
   readonly redis: QueueRedis;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly sealKey: SealKey | undefined;
   readonly delayThresholdMs: number;
   readonly events: EventLevel;
   readonly counters: Counters = { activations: 0, steps: 0, delayed: 0, handedOver: 0, finished: 0, lost: 0 };
@@ -155,6 +167,7 @@ class QueueWorker implements ArazzoWorker, WorkerContext {
     this.id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.keys = new QueueKeys(options.prefix ?? DEFAULT_PREFIX, options.queue ?? DEFAULT_QUEUE);
     this.env = options.env ?? process.env;
+    this.sealKey = options.sealKey === undefined ? undefined : parseSealKey(options.sealKey);
     this.delayThresholdMs = nonNegative(options.delayThresholdMs, 1_000, 'delayThresholdMs');
     this.events = options.events ?? 'steps';
     const lockDuration = nonNegative(options.lockDurationMs, 30_000, 'lockDurationMs');
