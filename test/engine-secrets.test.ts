@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeWorkflows, isSecretName, loadArazzo } from '../src/index.js';
 import { runWorkflow } from '../src/engine/run.js';
 import { createMasker, maskValue, Masker, MASK } from '../src/engine/mask.js';
 import type { RunEvent } from '../src/engine/types.js';
@@ -177,6 +179,47 @@ function everyEncoding(secret: string): Array<[string, string]> {
   out.push(['lower-case hex', url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())]);
   return out;
 }
+
+describe('the secret-name rule', () => {
+  it('takes credentials for secrets, and counts or descriptions of tokens for plain values', () => {
+    const secret = [
+      'hfToken',
+      'accessToken',
+      'refresh_token',
+      'id-token',
+      'token',
+      'apiKey',
+      'api_key',
+      'clientSecret',
+      'password',
+      'Authorization',
+      'tokenSecret',
+    ];
+    const plain = [
+      'maxTokens',
+      'completionTokens',
+      'prompt_tokens',
+      'tokenCount',
+      'token_limit',
+      'tokenUsage',
+      'tokenType',
+      'tokenUrl',
+      'tokenEndpoint',
+      'tokenExpiresIn',
+      'name',
+      'namespace',
+    ];
+    expect(secret.filter((n) => !isSecretName(n))).toEqual([]);
+    expect(plain.filter((n) => isSecretName(n))).toEqual([]);
+  });
+
+  it("leaves the chat workflow's maxTokens input a plain value and its hfToken a secret", async () => {
+    const doc = await loadArazzo(fileURLToPath(new URL('../workflows/hugging-face-chat-completion-workflow.yml', import.meta.url)));
+    const inputs = describeWorkflows(doc.document).flatMap((w) => w.inputs);
+    expect(inputs.find((i) => i.name === 'maxTokens')?.secret).toBe(false);
+    expect(inputs.find((i) => i.name === 'hfToken')?.secret).toBe(true);
+  });
+});
 
 describe('secret masking of encoded forms (issue 9)', () => {
   it('masks every form the engine encodes a secret into, for every style and explode', () => {
