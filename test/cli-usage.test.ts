@@ -3,6 +3,8 @@
  * actually work against the workflows shipped in workflows/.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../src/cli/cli.js';
@@ -44,6 +46,7 @@ describe('--help examples', () => {
 
   it('run as written (a run example with --dry-run, so nothing is sent)', async () => {
     const cwd = process.cwd();
+    const cache = mkdtempSync(join(tmpdir(), 'arazzo-usage-cache-'));
     process.chdir(root);
     try {
       for (const line of examples()) {
@@ -58,13 +61,15 @@ describe('--help examples', () => {
         command = command.replace(/ > \S+$/, '').replace(/ \| jq .*$/, '');
         const argv = shellWords(command).slice(1);
         if ((argv[0] === 'run' || argv[0] === 'mcp') && !argv.includes('--dry-run')) argv.push('--dry-run');
-        const io = fakeIo({ HF_TOKEN: 'hf_example_token_1234' }, stdin);
+        // The read cache on, as in a user's shell: every example loads the same workflow and description.
+        const io = fakeIo({ HF_TOKEN: 'hf_example_token_1234', ARAZZO_CACHE_DIR: cache }, stdin);
         const code = await cli(argv, io);
         expect({ line, code, err: code === 0 ? '' : io.err }).toEqual({ line, code: 0, err: '' });
         expect(io.out + io.err).not.toContain('hf_example_token_1234');
       }
     } finally {
       process.chdir(cwd);
+      rmSync(cache, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -77,12 +77,13 @@ const seen = (requests: Received[]) => requests.map((r) => ({ method: r.method, 
 
 describe('resume in another process', () => {
   let server: Awaited<ReturnType<typeof jobsServer>>;
-  let reference: ChildOutput;
+  let reference: Awaited<ReturnType<typeof runHere>>;
   let referenceRequests: ReturnType<typeof seen>;
 
   beforeAll(async () => {
     server = await jobsServer();
-    reference = await runChild([server.url, String(CLOCK_START), 'fresh']);
+    // The uninterrupted run needs no process of its own: run here, it is the same run.
+    reference = await runHere(server.url, CLOCK_START);
     referenceRequests = seen(server.requests);
     return () => server.close();
   }, 120_000);

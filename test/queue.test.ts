@@ -180,7 +180,8 @@ describe.skipIf(!redisUrl)('the queue on Redis', () => {
 
   it('parks waits in the delayed set: 200 polling runs all progress on one worker with 2 slots', async () => {
     // Every create must reach the server before the first endpoint is up: 3 s leaves room for 200
-    // creates through 2 slots on a busy machine (1.5 s did not always).
+    // creates through 2 slots on a busy machine (1.5 s did not always). Polls 1 s apart: every run
+    // still parks between polls, with about half the activations of polls 0.5 s apart.
     const RUNS = 200;
     const slow = await startSimulator({ tokens: [TOKEN], namespaces: ['acme'], durations: { pendingMs: 1500, initializingMs: 1500 } });
     try {
@@ -189,7 +190,7 @@ describe.skipIf(!redisUrl)('the queue on Redis', () => {
       const prepared = await q.prepare(DEPLOY);
       const ids = await Promise.all(
         Array.from({ length: RUNS }, (_, i) =>
-          q.submit(prepared, 'deploy-and-wait', inputs(`many-${i}`, { pollIntervalSeconds: 0.5, probeHealth: false }), submitOptions(slow)),
+          q.submit(prepared, 'deploy-and-wait', inputs(`many-${i}`, { pollIntervalSeconds: 1, probeHealth: false }), submitOptions(slow)),
         ),
       );
       let maxActive = 0;
